@@ -1,0 +1,49 @@
+/* Processes: a user address space, one thread, open files, signals, a place in the tree.
+ *
+ * F's file layer owns fdt and cwd (types declared in kernel/include/fs/); the rest belongs to
+ * kernel/proc/.  The process table is protected by proc_lock (a spinlock, because kill_pgrp
+ * runs from the console interrupt). */
+#ifndef KERNEL_PROC_H
+#define KERNEL_PROC_H
+#include <stdint.h>
+#include "sync.h"
+
+struct fdtable;
+struct inode;
+struct thread;
+struct vmspace;
+
+enum proc_state { PROC_EMBRYO, PROC_RUNNING, PROC_ZOMBIE };
+
+struct proc {
+	int pid;
+	int pgid;                   /* process group (Ctrl-C goes to the foreground group) */
+	int sid;                    /* session */
+	enum proc_state state;
+	struct proc *parent;        /* NULL only for init; orphans are given to init */
+	struct proc *next;          /* all processes, for lookups by pid and group */
+	struct thread *thread;      /* the one thread running this process */
+	struct vmspace *vm;         /* user address space */
+	struct fdtable *fdt;        /* open files (F) */
+	struct inode *cwd;          /* current directory (F) */
+	int pending_signals;        /* bit (1 << sig) per pending signal */
+	uint32_t ignored_signals;   /* bit (1 << sig) per signal set to SIG_IGN */
+	int exit_status;            /* wait4 status word once a zombie */
+	char name[16];              /* last path component of the program, for ps */
+};
+
+struct proc *curproc(void);       /* the calling thread's process, NULL in kernel threads */
+struct proc *proc_find(int pid);  /* call with proc_lock held */
+extern struct spinlock proc_lock;
+
+/* Post sig to a process / every process of group pgrp: 0 or -ESRCH/-EINVAL.
+ * Safe from interrupt handlers (the console's Ctrl-C). */
+int kill_proc(int pid, int sig);
+int kill_pgrp(int pgrp, int sig);
+/* 1 if the calling process has a signal pending that it does not ignore. */
+int signal_pending(void);
+
+/* Ends the calling process with a wait4 status word; never returns. */
+_Noreturn void proc_exit(int status);
+
+#endif
