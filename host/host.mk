@@ -1,0 +1,71 @@
+# host/: the hosted port of net/ (pthreads, clocks), the test links (in-memory wire, pcap,
+# fault injection, TAP) and the hosted unit tests.
+#   build/host/libhost.a, build/host/asan/libhost.a     host port + links
+#   build/host/tests/<name>, build/host/asan/tests/<name>  cmocka test programs (tests/net/*.c)
+# Host code is ordinary hosted C (libc headers allowed); it includes net/ headers as "net/x.h".
+#
+# S and T list their host sources and test programs in their marked blocks only:
+#   H_S_SRCS / H_T_SRCS: files linked into libhost (and the asan variant)
+#   H_S_TESTS / H_T_TESTS: test sources, each tests/<dir>/<name>.c one program <name>
+#   H_S_PROGS / H_T_PROGS: other programs (stosnet...) as make targets they define themselves
+
+# --- S sources ---
+H_S_SRCS :=
+H_S_TESTS :=
+H_S_PROGS :=
+# --- end S sources ---
+
+# --- T sources ---
+H_T_SRCS :=
+H_T_TESTS :=
+H_T_PROGS :=
+# --- end T sources ---
+
+H_N_SRCS := host/port_host.c host/testutil.c
+H_N_TESTS := $(wildcard tests/net/net_*.c)
+
+H_SRCS := $(H_N_SRCS) $(H_S_SRCS) $(H_T_SRCS)
+H_TESTS := $(H_N_TESTS) $(H_S_TESTS) $(H_T_TESTS)
+H_HDRS := $(wildcard host/*.h) $(NET_HDRS)
+
+H_CFLAGS = $(HOST_CFLAGS) -I. -Iinclude -pthread
+H_ASAN_CFLAGS = $(H_CFLAGS) $(SAN_FLAGS)
+H_LIBS := -pthread
+H_TEST_LIBS := -lcmocka
+
+H_OBJS := $(H_SRCS:%.c=$(BUILD)/host/obj/%.o)
+H_ASAN_OBJS := $(H_SRCS:%.c=$(BUILD)/host/asan/obj/%.o)
+H_LIB := $(BUILD)/host/libhost.a
+H_ASAN_LIB := $(BUILD)/host/asan/libhost.a
+H_TEST_BINS := $(foreach t,$(H_TESTS),$(BUILD)/host/tests/$(basename $(notdir $(t))))
+H_ASAN_TEST_BINS := $(foreach t,$(H_TESTS),$(BUILD)/host/asan/tests/$(basename $(notdir $(t))))
+
+ALL_TARGETS += $(H_LIB) $(H_ASAN_LIB) $(H_TEST_BINS) $(H_ASAN_TEST_BINS) $(H_S_PROGS) $(H_T_PROGS)
+
+.PHONY: host
+host: $(H_LIB) $(H_S_PROGS) $(H_T_PROGS)
+
+$(BUILD)/host/obj/%.o: %.c $(H_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(H_CFLAGS) -c $< -o $@
+$(BUILD)/host/asan/obj/%.o: %.c $(H_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(H_ASAN_CFLAGS) -c $< -o $@
+
+$(H_LIB): $(H_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(H_ASAN_LIB): $(H_ASAN_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# One program per test source, linked against libhost and libnet (they call each other).
+define H_TEST_RULE
+$(BUILD)/host/tests/$(basename $(notdir $(1))): $(1) $(H_LIB) $(NET_HOST_LIB) $(H_HDRS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(H_CFLAGS) $(1) -o $$@ -Wl,--start-group $(H_LIB) $(NET_HOST_LIB) -Wl,--end-group $$(H_TEST_LIBS) $$(H_LIBS)
+$(BUILD)/host/asan/tests/$(basename $(notdir $(1))): $(1) $(H_ASAN_LIB) $(NET_ASAN_LIB) $(H_HDRS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(H_ASAN_CFLAGS) $(1) -o $$@ -Wl,--start-group $(H_ASAN_LIB) $(NET_ASAN_LIB) -Wl,--end-group $$(H_TEST_LIBS) $$(H_LIBS)
+endef
+$(foreach t,$(H_TESTS),$(eval $(call H_TEST_RULE,$(t))))

@@ -1,0 +1,598 @@
+/* mbufs: allocation, the counted pools, and the chain operations declared in mbuf.h.
+ * Ownership contracts are stated once, in mbuf.h, beside each declaration. */
+#include <stos/errno.h>
+#include "netlib.h"
+#include "mbuf.h"
+
+/* Process-wide pool counters, updated atomically: drivers on other threads allocate too. */
+static struct mbuf_stats mstat;
+static uint64_t max_mbufs, max_clusters;
+
+#define ATOMIC_INC(x) __atomic_add_fetch(&(x), 1, __ATOMIC_RELAXED)
+#define ATOMIC_DEC(x) __atomic_sub_fetch(&(x), 1, __ATOMIC_RELAXED)
+#define ATOMIC_LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+struct mcluster {
+	uint32_t ref;
+	uint8_t buf[MCLBYTES];
+};
+
+void mbuf_stats(struct mbuf_stats *out)
+{
+	out->mbufs = ATOMIC_LOAD(mstat.mbufs);
+	out->clusters = ATOMIC_LOAD(mstat.clusters);
+	out->mbuf_allocs = ATOMIC_LOAD(mstat.mbuf_allocs);
+	out->mbuf_frees = ATOMIC_LOAD(mstat.mbuf_frees);
+	out->cluster_allocs = ATOMIC_LOAD(mstat.cluster_allocs);
+	out->cluster_frees = ATOMIC_LOAD(mstat.cluster_frees);
+	out->drops = ATOMIC_LOAD(mstat.drops);
+	out->copies = ATOMIC_LOAD(mstat.copies);
+	out->pullups_failed = ATOMIC_LOAD(mstat.pullups_failed);
+}
+
+void mbuf_set_limits(uint64_t mm, uint64_t mc)
+{
+	__atomic_store_n(&max_mbufs, mm, __ATOMIC_RELAXED);
+	__atomic_store_n(&max_clusters, mc, __ATOMIC_RELAXED);
+}
+
+static struct mbuf *mbuf_alloc(int type, unsigned flags)
+{
+	uint64_t lim = ATOMIC_LOAD(max_mbufs);
+	if (lim && ATOMIC_INC(mstat.mbufs) > lim) {
+		ATOMIC_DEC(mstat.mbufs);
+		ATOMIC_INC(mstat.drops);
+		return NULL;
+	}
+	struct mbuf *m = port_alloc(sizeof(*m));
+	if (!m) {
+		if (lim)
+			ATOMIC_DEC(mstat.mbufs);
+		ATOMIC_INC(mstat.drops);
+		return NULL;
+	}
+	if (!lim)
+		ATOMIC_INC(mstat.mbufs);
+	ATOMIC_INC(mstat.mbuf_allocs);
+	m->m_next = m->m_nextpkt = NULL;
+	m->m_data = m->m_dat;
+	m->m_len = 0;
+	m->m_flags = (uint16_t)flags;
+	m->m_type = (uint16_t)type;
+	m->m_ext.ext_buf = NULL;
+	m->m_ext.ext_size = 0;
+	m->m_ext.ext_ref = NULL;
+	memset(&m->m_pkthdr, 0, sizeof(m->m_pkthdr));
+	return m;
+}
+
+struct mbuf *m_get(int type) { return mbuf_alloc(type, 0); }
+struct mbuf *m_gethdr(int type) { return mbuf_alloc(type, M_PKTHDR); }
+
+/* Attaches a fresh cluster to m; false (m untouched) on failure. */
+static bool m_clget(struct mbuf *m)
+{
+	uint64_t lim = ATOMIC_LOAD(max_clusters);
+	if (lim && ATOMIC_INC(mstat.clusters) > lim) {
+		ATOMIC_DEC(mstat.clusters);
+		ATOMIC_INC(mstat.drops);
+		return false;
+	}
+	struct mcluster *c = port_alloc(sizeof(*c));
+	if (!c) {
+		if (lim)
+			ATOMIC_DEC(mstat.clusters);
+		ATOMIC_INC(mstat.drops);
+		return false;
+	}
+	if (!lim)
+		ATOMIC_INC(mstat.clusters);
+	ATOMIC_INC(mstat.cluster_allocs);
+	c->ref = 1;
+	m->m_ext.ext_buf = c->buf;
+	m->m_ext.ext_size = MCLBYTES;
+	m->m_ext.ext_ref = &c->ref;
+	m->m_data = c->buf;
+	m->m_flags |= M_EXT;
+	return true;
+}
+
+struct mbuf *m_getcl(int type, unsigned flags)
+{
+	struct mbuf *m = mbuf_alloc(type, flags & M_PKTHDR);
+	if (m && !m_clget(m)) {
+		m_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void cluster_unref(struct mbuf *m)
+{
+	if (__atomic_sub_fetch(m->m_ext.ext_ref, 1, __ATOMIC_ACQ_REL) == 0) {
+		port_free(NET_CONTAINER_OF(m->m_ext.ext_ref, struct mcluster, ref));
+		ATOMIC_DEC(mstat.clusters);
+		ATOMIC_INC(mstat.cluster_frees);
+	}
+}
+
+struct mbuf *m_free(struct mbuf *m)
+{
+	if (!m)
+		return NULL;
+	struct mbuf *n = m->m_next;
+	if (m->m_flags & M_EXT)
+		cluster_unref(m);
+	m->m_type = MT_FREE;
+	port_free(m);
+	ATOMIC_DEC(mstat.mbufs);
+	ATOMIC_INC(mstat.mbuf_frees);
+	return n;
+}
+
+void m_freem(struct mbuf *m)
+{
+	while (m)
+		m = m_free(m);
+}
+
+void m_freem_list(struct mbuf *m)
+{
+	while (m) {
+		struct mbuf *n = m->m_nextpkt;
+		m->m_nextpkt = NULL;
+		m_freem(m);
+		m = n;
+	}
+}
+
+static uint8_t *m_bufstart(const struct mbuf *m)
+{
+	return (m->m_flags & M_EXT) ? m->m_ext.ext_buf : (uint8_t *)m->m_dat;
+}
+static uint32_t m_bufsize(const struct mbuf *m)
+{
+	return (m->m_flags & M_EXT) ? m->m_ext.ext_size : MLEN;
+}
+
+bool M_WRITABLE(const struct mbuf *m)
+{
+	return !(m->m_flags & M_EXT) || __atomic_load_n(m->m_ext.ext_ref, __ATOMIC_ACQUIRE) == 1;
+}
+
+uint32_t M_LEADINGSPACE(const struct mbuf *m)
+{
+	if (!M_WRITABLE(m))
+		return 0;
+	return (uint32_t)(m->m_data - m_bufstart(m));
+}
+
+uint32_t M_TRAILINGSPACE(const struct mbuf *m)
+{
+	if (!M_WRITABLE(m))
+		return 0;
+	return (uint32_t)(m_bufstart(m) + m_bufsize(m) - (m->m_data + m->m_len));
+}
+
+void m_reserve(struct mbuf *m, uint32_t len)
+{
+	NET_ASSERT(m->m_len == 0 && len <= m_bufsize(m));
+	m->m_data = m_bufstart(m) + len;
+}
+
+void m_align(struct mbuf *m, uint32_t len)
+{
+	NET_ASSERT(m->m_len == 0 && len <= m_bufsize(m));
+	/* Keep 8-byte alignment of the start so multi-byte fields stay cheap to read. */
+	m->m_data = m_bufstart(m) + ((m_bufsize(m) - len) & ~7u);
+}
+
+/* Moves the packet header (and its flags) from `from` to `to`. */
+static void m_move_pkthdr(struct mbuf *to, struct mbuf *from)
+{
+	to->m_pkthdr = from->m_pkthdr;
+	to->m_flags = (uint16_t)((to->m_flags & M_EXT) | (from->m_flags & (M_PKTHDR | M_COPYFLAGS)));
+	from->m_flags &= (uint16_t)~(M_PKTHDR | M_COPYFLAGS);
+	memset(&from->m_pkthdr, 0, sizeof(from->m_pkthdr));
+}
+
+struct mbuf *m_prepend(struct mbuf *m, uint32_t len)
+{
+	if (!m)
+		return NULL;
+	if (M_LEADINGSPACE(m) >= len) {
+		m->m_data -= len;
+		m->m_len += len;
+	} else {
+		struct mbuf *n;
+		if (len > MHLEN) {
+			m_freem(m);
+			return NULL;
+		}
+		n = mbuf_alloc(m->m_type, 0);
+		if (!n) {
+			m_freem(m);
+			return NULL;
+		}
+		if (m->m_flags & M_PKTHDR)
+			m_move_pkthdr(n, m);
+		n->m_next = m;
+		m_align(n, len);
+		n->m_len = len;
+		m = n;
+	}
+	if (m->m_flags & M_PKTHDR)
+		m->m_pkthdr.len += len;
+	return m;
+}
+
+void m_adj(struct mbuf *mp, int req)
+{
+	struct mbuf *m;
+	uint32_t len;
+
+	if (!mp)
+		return;
+	if (req >= 0) {
+		len = (uint32_t)req;
+		for (m = mp; m && len; m = m->m_next) {
+			uint32_t take = NET_MIN(len, m->m_len);
+			m->m_len -= take;
+			m->m_data += take;
+			len -= take;
+		}
+		if (mp->m_flags & M_PKTHDR)
+			mp->m_pkthdr.len -= (uint32_t)req - len;
+	} else {
+		/* Trim from the tail: find the new total length, then cut the chain there. */
+		uint32_t total = m_length(mp);
+		uint32_t cut = (uint32_t)(-(int64_t)req);
+		uint32_t keep = cut >= total ? 0 : total - cut;
+		if (mp->m_flags & M_PKTHDR)
+			mp->m_pkthdr.len = keep;
+		for (m = mp; m; m = m->m_next) {
+			if (m->m_len >= keep) {
+				m->m_len = keep;
+				/* Empty the rest but keep the mbufs: the caller owns the chain shape. */
+				for (m = m->m_next; m; m = m->m_next)
+					m->m_len = 0;
+				break;
+			}
+			keep -= m->m_len;
+		}
+	}
+}
+
+struct mbuf *m_pullup(struct mbuf *m, uint32_t len)
+{
+	struct mbuf *n;
+	uint32_t space;
+
+	if (!m)
+		return NULL;
+	if (m->m_len >= len)
+		return m;
+	/* Gather into the first mbuf when it is writable and has room; else into a new one. */
+	if (M_WRITABLE(m) && m_bufstart(m) + m_bufsize(m) - m->m_data >= (ptrdiff_t)len) {
+		n = m;
+		m = m->m_next;
+		n->m_next = NULL;
+	} else {
+		if (len > MHLEN)
+			goto bad;
+		n = mbuf_alloc(m->m_type, 0);
+		if (!n)
+			goto bad;
+		if (m->m_flags & M_PKTHDR)
+			m_move_pkthdr(n, m);
+	}
+	space = (uint32_t)(m_bufstart(n) + m_bufsize(n) - (n->m_data + n->m_len));
+	while (n->m_len < len && m) {
+		uint32_t c = NET_MIN(NET_MIN(len - n->m_len, m->m_len), space);
+		memcpy(n->m_data + n->m_len, m->m_data, c);
+		n->m_len += c;
+		space -= c;
+		m->m_len -= c;
+		m->m_data += c;
+		if (m->m_len == 0)
+			m = m_free(m);
+	}
+	n->m_next = m;
+	if (n->m_len < len) {
+		m = n;
+		goto bad;
+	}
+	return n;
+bad:
+	ATOMIC_INC(mstat.pullups_failed);
+	m_freem(m);
+	return NULL;
+}
+
+struct mbuf *m_copym(const struct mbuf *m, uint32_t off, uint32_t len)
+{
+	struct mbuf *top = NULL, **np = &top, *n;
+	const struct mbuf *m0 = m;
+	bool all = len == M_COPYALL;
+
+	while (m && off >= m->m_len && !(off == 0 && m->m_len == 0)) {
+		off -= m->m_len;
+		m = m->m_next;
+	}
+	if (!m && (off > 0 || (!all && len > 0)))
+		return NULL;
+	while (all ? m != NULL : len > 0) {
+		if (!m) {
+			if (all)
+				break;
+			goto nospace;
+		}
+		uint32_t c = all ? m->m_len - off : NET_MIN(len, m->m_len - off);
+		n = mbuf_alloc(m->m_type, 0);
+		if (!n)
+			goto nospace;
+		if (!top && (m0->m_flags & M_PKTHDR)) {
+			/* The copy is a packet of its own (from any offset): give it the header. */
+			n->m_flags |= (uint16_t)(M_PKTHDR | (m0->m_flags & M_COPYFLAGS));
+			n->m_pkthdr = m0->m_pkthdr;
+		}
+		if (m->m_flags & M_EXT) {
+			n->m_ext = m->m_ext;
+			n->m_flags |= M_EXT;
+			__atomic_add_fetch(m->m_ext.ext_ref, 1, __ATOMIC_ACQ_REL);
+			n->m_data = m->m_data + off;
+			ATOMIC_INC(mstat.copies);
+		} else {
+			memcpy(n->m_data, m->m_data + off, c);
+		}
+		n->m_len = c;
+		*np = n;
+		np = &n->m_next;
+		if (!all)
+			len -= c;
+		off = 0;
+		m = m->m_next;
+	}
+	if (top && (top->m_flags & M_PKTHDR))
+		top->m_pkthdr.len = m_length(top);
+	if (!top) {
+		/* A zero-length copy: an empty packet. */
+		top = mbuf_alloc(m0->m_type, m0->m_flags & M_PKTHDR);
+		if (top && (m0->m_flags & M_PKTHDR)) {
+			top->m_pkthdr = m0->m_pkthdr;
+			top->m_pkthdr.len = 0;
+		}
+	}
+	return top;
+nospace:
+	m_freem(top);
+	return NULL;
+}
+
+struct mbuf *m_dup(const struct mbuf *m)
+{
+	uint32_t len = m_length(m);
+	struct mbuf *n = len > MHLEN ? m_getcl(m->m_type, M_PKTHDR) : m_gethdr(m->m_type);
+	if (!n)
+		return NULL;
+	if (m->m_flags & M_PKTHDR) {
+		n->m_pkthdr = m->m_pkthdr;
+		n->m_flags |= (uint16_t)(m->m_flags & M_COPYFLAGS);
+	}
+	n->m_pkthdr.len = 0;
+	/* Copy chunk by chunk from the source without an intermediate buffer. */
+	for (const struct mbuf *s = m; s; s = s->m_next) {
+		if (s->m_len && m_append(n, s->m_len, s->m_data) != 0) {
+			m_freem(n);
+			return NULL;
+		}
+	}
+	return n;
+}
+
+int m_copydata(const struct mbuf *m, uint32_t off, uint32_t len, void *cp)
+{
+	uint8_t *p = cp;
+	while (m && off >= m->m_len) {
+		off -= m->m_len;
+		m = m->m_next;
+	}
+	while (len > 0) {
+		if (!m)
+			return -1;
+		uint32_t c = NET_MIN(len, m->m_len - off);
+		memcpy(p, m->m_data + off, c);
+		p += c;
+		len -= c;
+		off = 0;
+		m = m->m_next;
+	}
+	return 0;
+}
+
+/* Appends len bytes (zeros when cp is NULL) at the end of the chain, without touching
+ * pkthdr.len; returns how many were appended. */
+static uint32_t m_extend(struct mbuf *m, uint32_t len, const uint8_t *cp)
+{
+	uint32_t done = 0;
+	while (m->m_next)
+		m = m->m_next;
+	while (done < len) {
+		uint32_t space = M_TRAILINGSPACE(m);
+		if (space == 0) {
+			struct mbuf *n = (len - done) >= MINCLSIZE ? m_getcl(m->m_type, 0) :
+			    m_get(m->m_type);
+			if (!n)
+				break;
+			m->m_next = n;
+			m = n;
+			continue;
+		}
+		uint32_t c = NET_MIN(space, len - done);
+		if (cp)
+			memcpy(m->m_data + m->m_len, cp + done, c);
+		else
+			memset(m->m_data + m->m_len, 0, c);
+		m->m_len += c;
+		done += c;
+	}
+	return done;
+}
+
+int m_copyback(struct mbuf *m0, uint32_t off, uint32_t len, const void *cp)
+{
+	const uint8_t *p = cp;
+	uint32_t total, over;
+	int rc = 0;
+
+	if (!m0)
+		return -1;
+	total = m_length(m0);
+	if (off > total) {
+		uint32_t z = m_extend(m0, off - total, NULL);
+		total += z;
+		if (total < off) {
+			rc = -1;
+			goto out;
+		}
+	}
+	over = NET_MIN(len, total - off);
+	for (struct mbuf *m = m0; m && over; m = m->m_next) {
+		if (off >= m->m_len) {
+			off -= m->m_len;
+			continue;
+		}
+		uint32_t c = NET_MIN(over, m->m_len - off);
+		memcpy(m->m_data + off, p, c);
+		p += c;
+		over -= c;
+		len -= c;
+		off = 0;
+	}
+	if (len && m_extend(m0, len, p) != len)
+		rc = -1;
+out:
+	if (m0->m_flags & M_PKTHDR)
+		m0->m_pkthdr.len = m_length(m0);
+	return rc;
+}
+
+void m_cat(struct mbuf *m, struct mbuf *n)
+{
+	if (!n)
+		return;
+	while (m->m_next)
+		m = m->m_next;
+	if (n->m_flags & M_PKTHDR) {
+		n->m_flags &= (uint16_t)~(M_PKTHDR | M_COPYFLAGS);
+		memset(&n->m_pkthdr, 0, sizeof(n->m_pkthdr));
+	}
+	while (n) {
+		/* Small pieces are folded into the tail when they fit (as BSD does). */
+		if (!(n->m_flags & M_EXT) && M_TRAILINGSPACE(m) >= n->m_len) {
+			memcpy(m->m_data + m->m_len, n->m_data, n->m_len);
+			m->m_len += n->m_len;
+			n = m_free(n);
+		} else {
+			m->m_next = n;
+			m = n;
+			n = n->m_next;
+			m->m_next = NULL;
+		}
+	}
+}
+
+struct mbuf *m_split(struct mbuf *m0, uint32_t len0)
+{
+	struct mbuf *m, *n;
+	uint32_t len = len0, remain;
+
+	for (m = m0; m && len > m->m_len; m = m->m_next)
+		len -= m->m_len;
+	if (!m)
+		return NULL;
+	remain = m->m_len - len;
+	if (m0->m_flags & M_PKTHDR) {
+		n = m_gethdr(m0->m_type);
+		if (!n)
+			return NULL;
+		n->m_pkthdr = m0->m_pkthdr;
+		n->m_flags |= (uint16_t)(m0->m_flags & M_COPYFLAGS);
+		n->m_pkthdr.len = m0->m_pkthdr.len - len0;
+		if (remain == 0) {
+			n->m_next = m->m_next;
+			m->m_next = NULL;
+			m0->m_pkthdr.len = len0;
+			return n;
+		}
+	} else if (remain == 0) {
+		n = m->m_next;
+		m->m_next = NULL;
+		return n;
+	} else {
+		n = m_get(m->m_type);
+		if (!n)
+			return NULL;
+	}
+	/* The split falls inside m: share its cluster or copy its inline tail. */
+	struct mbuf *t = n;
+	if (n->m_flags & M_PKTHDR) {
+		t = m_get(m->m_type);
+		if (!t) {
+			m_free(n);
+			return NULL;
+		}
+		n->m_next = t;
+	}
+	if (m->m_flags & M_EXT) {
+		t->m_ext = m->m_ext;
+		t->m_flags |= M_EXT;
+		__atomic_add_fetch(m->m_ext.ext_ref, 1, __ATOMIC_ACQ_REL);
+		t->m_data = m->m_data + len;
+	} else {
+		memcpy(t->m_data, m->m_data + len, remain);
+	}
+	t->m_len = remain;
+	t->m_next = m->m_next;
+	m->m_next = NULL;
+	m->m_len = len;
+	if (m0->m_flags & M_PKTHDR)
+		m0->m_pkthdr.len = len0;
+	return n;
+}
+
+int m_append(struct mbuf *m0, uint32_t len, const void *cp)
+{
+	uint32_t done = m_extend(m0, len, cp);
+	if (m0->m_flags & M_PKTHDR)
+		m0->m_pkthdr.len += done;
+	return done == len ? 0 : -1;
+}
+
+struct mbuf *m_devget(const void *buf, uint32_t len, uint32_t headroom, struct ifnet *ifp)
+{
+	struct mbuf *m;
+	if (headroom > MHLEN / 2)
+		headroom = MHLEN / 2;
+	if (len + headroom > MHLEN)
+		m = m_getcl(MT_DATA, M_PKTHDR);
+	else
+		m = m_gethdr(MT_DATA);
+	if (!m)
+		return NULL;
+	m_reserve(m, headroom);
+	m->m_pkthdr.rcvif = ifp;
+	if (m_append(m, len, buf) != 0) {
+		m_freem(m);
+		return NULL;
+	}
+	return m;
+}
+
+uint32_t m_length(const struct mbuf *m)
+{
+	uint32_t n = 0;
+	for (; m; m = m->m_next)
+		n += m->m_len;
+	return n;
+}

@@ -1,0 +1,200 @@
+/* mbufs: the buffers that carry packets through the stack (4.4BSD shape).
+ *
+ *   struct mbuf                      cluster (M_EXT), refcounted, shared by m_copym
+ *   +-----------+                    +-------------------------------+
+ *   | m_next ---+--> next mbuf       | ... headroom | data | tail ... |
+ *   | m_nextpkt-+--> next packet     +-------------------------------+
+ *   | m_data ---+--> first valid byte (in m_dat or in the cluster)
+ *   | m_len     |    bytes valid in this mbuf
+ *   | m_pkthdr  |    (M_PKTHDR, first mbuf of a packet) total length, receiving interface
+ *   | m_dat[]   |    MLEN bytes of inline storage
+ *   +-----------+
+ *
+ * A packet is a chain linked by m_next; packets in a queue are linked by m_nextpkt.  Headers
+ * are prepended into headroom (M_PREPEND / m_prepend), never memmoved.  Data in a cluster whose
+ * reference count is above 1 is shared and read-only: use M_WRITABLE before writing in place.
+ *
+ * Ownership, the rule everywhere in net/: a function that takes an mbuf chain consumes it on
+ * every path, including errors, unless its comment says it only borrows it.  Every function
+ * below states its contract in one sentence.  All allocation is non-blocking (NULL on failure).
+ *
+ * Pools are counted (mbuf_stats); tests assert that after teardown they are back to their
+ * starting counts.  mbuf_set_limits caps them (memory bounds, and failure-path tests).
+ * The pools are shared by every stack instance in a process (a packet crossing the in-memory
+ * wire is copied, so no chain is ever owned by two instances).
+ */
+#ifndef NET_MBUF_H
+#define NET_MBUF_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+struct ifnet;
+
+#define MLEN     176           /* inline bytes in every mbuf (header or not) */
+#define MHLEN    MLEN          /* inline bytes in a packet-header mbuf (same: pkthdr is separate) */
+#define MCLBYTES 2048          /* bytes in a cluster */
+#define MINCLSIZE (MHLEN + 1)  /* from this size on, m_append/m_devget use clusters */
+#define M_MAXHDR 128           /* headroom reserved by senders for link + IP + transport headers */
+
+/* m_flags */
+#define M_PKTHDR  0x0001u      /* first mbuf of a packet: m_pkthdr valid */
+#define M_EXT     0x0002u      /* data lives in a cluster (m_ext) */
+#define M_BCAST   0x0010u      /* received as link-level broadcast */
+#define M_MCAST   0x0020u      /* received as link-level multicast */
+#define M_LOOP    0x0040u      /* looped back by this host (loopback or a copy to self) */
+#define M_OTHERHOST 0x0080u    /* received in promiscuous mode, not addressed to us */
+#define M_COPYFLAGS (M_BCAST | M_MCAST | M_LOOP | M_OTHERHOST)
+
+/* m_type */
+#define MT_FREE    0
+#define MT_DATA    1
+#define MT_HEADER  2
+#define MT_SONAME  3
+#define MT_CONTROL 4
+
+struct m_ext {
+	uint8_t *ext_buf;           /* start of the cluster's storage */
+	uint32_t ext_size;          /* MCLBYTES */
+	uint32_t *ext_ref;          /* shared reference count */
+};
+
+struct pkthdr {
+	struct ifnet *rcvif;        /* receiving interface, NULL on output */
+	uint32_t len;               /* total length of the chain's data */
+	uint32_t csum_flags;        /* CSUM_* below */
+	uint16_t ether_type;        /* host order, set by ether_input / ether_output */
+	uint16_t pad;
+};
+#define CSUM_IP_CHECKED 0x1u    /* the IPv4 header checksum was verified */
+#define CSUM_DATA_VALID 0x2u    /* the transport checksum was verified (loopback) */
+
+struct mbuf {
+	struct mbuf *m_next;        /* next mbuf of this packet */
+	struct mbuf *m_nextpkt;     /* next packet in a queue */
+	uint8_t *m_data;            /* first valid byte */
+	uint32_t m_len;             /* valid bytes in this mbuf */
+	uint16_t m_flags;
+	uint16_t m_type;
+	struct m_ext m_ext;         /* valid when M_EXT */
+	struct pkthdr m_pkthdr;     /* valid when M_PKTHDR */
+	uint8_t m_dat[MLEN];        /* inline storage */
+};
+
+#define mtod(m, t) ((t)((m)->m_data))
+
+/* Bytes free before m_data / after m_data + m_len in this mbuf's storage. */
+uint32_t M_LEADINGSPACE(const struct mbuf *m);
+uint32_t M_TRAILINGSPACE(const struct mbuf *m);
+/* True when this mbuf's data may be written in place (not a shared cluster). */
+bool M_WRITABLE(const struct mbuf *m);
+
+/* Allocation.  Each returns a fresh mbuf owned by the caller, or NULL (nothing allocated). */
+struct mbuf *m_get(int type);                 /* plain mbuf, m_len 0 */
+struct mbuf *m_gethdr(int type);              /* packet header mbuf, pkthdr zeroed */
+struct mbuf *m_getcl(int type, unsigned flags); /* with a cluster; flags M_PKTHDR or 0 */
+
+/* Frees one mbuf (dropping its cluster reference) and returns its m_next, which the caller
+ * now owns.  m_free(NULL) returns NULL. */
+struct mbuf *m_free(struct mbuf *m);
+/* Frees a whole chain (m_next links only, not m_nextpkt).  NULL is a no-op. */
+void m_freem(struct mbuf *m);
+/* Frees every packet of an m_nextpkt list. */
+void m_freem_list(struct mbuf *m);
+
+/* Leaves len bytes of headroom at the start of an empty mbuf (m_len == 0). */
+void m_reserve(struct mbuf *m, uint32_t len);
+/* Places len bytes at the end of an empty mbuf's storage (BSD M_ALIGN/MH_ALIGN). */
+void m_align(struct mbuf *m, uint32_t len);
+
+/* Prepends len (<= MHLEN) contiguous bytes to the chain, in headroom when there is some,
+ * else in a new leading mbuf that takes over the packet header.  Consumes m; returns the new
+ * head (the caller owns it), or NULL after freeing the chain. */
+struct mbuf *m_prepend(struct mbuf *m, uint32_t len);
+#define M_PREPEND(m, len) ((m) = m_prepend((m), (len)))
+
+/* Trims req bytes from the head (req > 0) or the tail (req < 0) of the chain, updating
+ * pkthdr.len; borrows m (the caller still owns it); trimming more than there is empties it. */
+void m_adj(struct mbuf *m, int req);
+
+/* Makes the first len bytes contiguous in the first mbuf (len <= MHLEN, or <= the first
+ * mbuf's cluster size).  Consumes m; returns the head (the caller owns it), or NULL after
+ * freeing the chain (too short, or no memory). */
+struct mbuf *m_pullup(struct mbuf *m, uint32_t len);
+
+/* Returns a new chain holding bytes [off, off+len) of m (len M_COPYALL = to the end), sharing
+ * clusters by reference and copying inline data; the copy has a pkthdr (len = its length)
+ * when m has one.  Borrows m; the caller owns the result; NULL on failure or if m is too
+ * short.  Shared clusters are read-only for both chains (M_WRITABLE). */
+#define M_COPYALL 0xffffffffu
+struct mbuf *m_copym(const struct mbuf *m, uint32_t off, uint32_t len);
+
+/* Returns a deep, writable copy of a whole packet (same pkthdr).  Borrows m; NULL on failure. */
+struct mbuf *m_dup(const struct mbuf *m);
+
+/* Copies bytes [off, off+len) of the chain to cp.  Borrows m; returns 0, or -1 (nothing
+ * promised in cp) if the chain is too short. */
+int m_copydata(const struct mbuf *m, uint32_t off, uint32_t len, void *cp);
+
+/* Writes len bytes from cp at offset off, extending the chain with new mbufs if needed
+ * (zero-filling any gap) and updating pkthdr.len.  Borrows m; returns 0 or -1 on allocation
+ * failure (then the chain may be partly written).  The overwritten range must be writable. */
+int m_copyback(struct mbuf *m, uint32_t off, uint32_t len, const void *cp);
+
+/* Appends chain n to chain m (n's packet header, if any, is dropped; m's pkthdr.len is NOT
+ * updated: the caller adds m_length(n) when m has a pkthdr).  Consumes n; m stays the
+ * caller's. */
+void m_cat(struct mbuf *m, struct mbuf *n);
+
+/* Splits the packet at len0: m keeps the first len0 bytes and the returned chain (owned by
+ * the caller, with a pkthdr when m has one) holds the rest.  Borrows m; on NULL (no memory
+ * or len0 beyond the end) m is unchanged. */
+struct mbuf *m_split(struct mbuf *m, uint32_t len0);
+
+/* Appends len bytes from cp at the end of the chain, allocating as needed, and updates
+ * pkthdr.len.  Borrows m; returns 0, or -1 on allocation failure (m then holds a prefix of
+ * the bytes; pkthdr.len stays consistent with the chain). */
+int m_append(struct mbuf *m, uint32_t len, const void *cp);
+
+/* Builds a new packet from a flat buffer (a received frame), with `headroom` bytes (<= MHLEN/2)
+ * free in front and rcvif = ifp.  Borrows buf; the caller owns the result; NULL on failure. */
+struct mbuf *m_devget(const void *buf, uint32_t len, uint32_t headroom, struct ifnet *ifp);
+
+/* Sum of m_len over the chain.  Borrows m. */
+uint32_t m_length(const struct mbuf *m);
+
+/* Pool statistics (process-wide, all instances). */
+struct mbuf_stats {
+	uint64_t mbufs;            /* mbufs allocated now */
+	uint64_t clusters;         /* clusters allocated now */
+	uint64_t mbuf_allocs, mbuf_frees;
+	uint64_t cluster_allocs, cluster_frees;
+	uint64_t drops;            /* allocation failures (limit reached or no memory) */
+	uint64_t copies;           /* m_copym calls that shared a cluster */
+	uint64_t pullups_failed;
+};
+void mbuf_stats(struct mbuf_stats *out);
+/* Caps the number of live mbufs and clusters (0 = no cap).  Returns nothing; takes effect for
+ * later allocations.  Tests use it to exercise every allocation failure path. */
+void mbuf_set_limits(uint64_t max_mbufs, uint64_t max_clusters);
+
+/* A FIFO of packets (m_nextpkt-linked) with a length cap: the interface queues, ARP's hold
+ * queue, the IP reassembly lists use it.  The queue has no lock; its owner's lock covers it. */
+struct mbufq {
+	struct mbuf *mq_head, *mq_tail;
+	uint32_t mq_len;            /* packets queued */
+	uint32_t mq_maxlen;         /* cap on mq_len */
+	uint64_t mq_drops;          /* packets refused because the queue was full */
+};
+void mbufq_init(struct mbufq *q, uint32_t maxlen);
+/* Enqueues m at the tail.  Consumes m: returns 0, or -ENOBUFS after freeing m when full. */
+int mbufq_enqueue(struct mbufq *q, struct mbuf *m);
+/* Removes and returns the head packet (owned by the caller), or NULL when empty. */
+struct mbuf *mbufq_dequeue(struct mbufq *q);
+/* Removes every packet and returns them as an m_nextpkt list (owned by the caller). */
+struct mbuf *mbufq_flush(struct mbufq *q);
+/* Frees every queued packet. */
+void mbufq_drain(struct mbufq *q);
+static inline bool mbufq_full(const struct mbufq *q) { return q->mq_len >= q->mq_maxlen; }
+
+#endif

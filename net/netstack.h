@@ -1,0 +1,139 @@
+/* struct netstack: all the state of one network stack instance.
+ *
+ * The kernel has exactly one instance; the hosted build runs several in one process (joined
+ * by the in-memory wire).  Nothing in net/ is global except the mbuf pools (mbuf.h).
+ *
+ * Locking: one sleepable net lock per instance (ns_lock) protects every field below and all
+ * protocol state reachable from it, except the interfaces' input queues, which an interrupt
+ * handler or driver thread fills under ns_inq_lock.  Functions in net/ expect the net lock
+ * held unless their comment says "takes the lock".  Sockets sleep with port_sleep(ns, chan,
+ * ns->ns_lock, deadline), which releases it while asleep.
+ *
+ * Extending: the socket layer (S), TCP (T) and AF_PACKET keep their per-instance state behind
+ * the opaque pointers in the "upper layers" block.  netstack_create builds the core only
+ * (interfaces, ARP, IPv4, ICMP, timers); whoever builds a whole stack (the kernel's net init,
+ * host/api, stosnet, tests) then calls so_instance_init(ns) (socketvar.h), which attaches
+ * the socket layer and the protocols above IP (ip_proto_register, ip_set_rawinput) and
+ * registers a destroy hook (netstack_on_destroy) that frees their state.  Statistics groups
+ * register with net_stats_register.
+ */
+#ifndef NET_NETSTACK_H
+#define NET_NETSTACK_H
+#include <stdint.h>
+#include <stdbool.h>
+#include "port.h"
+#include "mbuf.h"
+#include "callout.h"
+#include "net_stats.h"
+#include "if.h"
+#include "if_ether.h"
+#include "ip_var.h"
+#include "icmp_var.h"
+
+struct arptab;
+struct rtable;
+struct ipreass;
+struct ipproto;
+struct pcbinfo;
+struct udpstat;
+struct tcpstat;
+
+/* Tunables; netstack_create sets the defaults, tests and ioctls may change them. */
+struct netstack_conf {
+	bool ip_forwarding;         /* RFC 1122 3.3.1: off by default for a host */
+	uint8_t ip_defttl;
+	uint64_t reass_timeout_ns;
+	uint32_t reass_maxmem;      /* bytes of fragment data held in all */
+	uint32_t reass_maxqueues;   /* datagrams under reassembly */
+	uint32_t arp_maxentries;
+	uint32_t arp_holdlen;
+	uint32_t arp_maxtries;
+	uint64_t arp_retry_ns;
+	uint64_t arp_reachable_ns;
+	uint64_t arp_failed_ns;
+	uint32_t icmp_rate;         /* error tokens per second */
+	uint32_t icmp_burst;
+	bool icmp_echo_bcast;       /* answer echo requests to broadcast (off, as Linux) */
+};
+
+#define NS_MAX_DESTROY_HOOKS 16
+struct netstack_hook {
+	void (*fn)(struct netstack *ns, void *arg);
+	void *arg;
+};
+
+struct netstack {
+	struct port_lock *ns_lock;          /* the net lock */
+	struct port_lock *ns_inq_lock;      /* every ifnet's if_inq (PORT_LOCK_INTR) */
+	char ns_name[16];                   /* for logs: "ns0", "left", ... */
+	void *ns_host;                      /* the host port's per-instance data (virtual clock) */
+	struct netstack_conf ns_conf;
+
+	/* interfaces */
+	struct ifnet *ns_ifnet;             /* list in index order */
+	unsigned ns_ifnext;                 /* next index to hand out */
+	struct ifnet *ns_loif;              /* "lo", always present */
+
+	/* routing, ARP, IPv4 */
+	struct rtable *ns_rt;
+	uint32_t ns_rtgen;                  /* bumped on every route change (struct route) */
+	struct arptab *ns_arp;
+	struct ipreass *ns_reass;
+	struct ipproto ns_ipproto[256];
+	ip_rawinput_fn ns_rawinput;
+	uint16_t *ns_ipid;                  /* RFC 6864 ID counters (ip_id.c) */
+	uint32_t ns_ipid_key[4];            /* secret for the ID bucket hash */
+	uint64_t ns_icmp_tokens_ms;         /* token bucket, in token-milliseconds */
+	uint64_t ns_icmp_last_ns;
+
+	/* timers */
+	struct callout_wheel ns_callouts;
+
+	/* the tap points (if.h) */
+	struct net_tap *ns_taps;
+
+	/* statistics */
+	struct etherstat ns_etherstat;
+	struct arpstat ns_arpstat;
+	struct ipstat ns_ipstat;
+	struct icmpstat ns_icmpstat;
+	struct net_statgroup ns_statgroups[NET_MAX_STATGROUPS];
+	unsigned ns_nstatgroups;
+
+	/* upper layers: owned by S (sockets, UDP, raw), T (TCP), AF_PACKET */
+	struct pcbinfo *ns_udb;             /* UDP PCBs */
+	struct pcbinfo *ns_tcb;             /* TCP PCBs */
+	struct pcbinfo *ns_ripcb;           /* raw IP PCBs */
+	struct udpstat *ns_udpstat;
+	struct tcpstat *ns_tcpstat;
+	void *ns_sock;                      /* socket layer state */
+	void *ns_tcp;                       /* TCP state */
+	void *ns_packet;                    /* AF_PACKET state */
+	void *ns_ext[4];                    /* spare slots for later layers */
+
+	struct netstack_hook ns_destroy_hooks[NS_MAX_DESTROY_HOOKS];
+	unsigned ns_ndestroy_hooks;
+};
+
+#define NET_LOCK(ns)   port_lock((ns)->ns_lock)
+#define NET_UNLOCK(ns) port_unlock((ns)->ns_lock)
+#define NET_ASSERT_LOCKED(ns) NET_ASSERT(port_lock_held((ns)->ns_lock))
+
+/* Creates an instance with its loopback interface up (127.0.0.1/8).  `host` is the host
+ * port's per-instance data (kept in ns_host before anything reads the clock); NULL is fine.
+ * Takes no lock (nobody else can see it yet).  NULL on failure. */
+struct netstack *netstack_create(const char *name, void *host);
+/* Runs the destroy hooks (last registered first), detaches every interface, frees every
+ * packet, timer target and table.  Call without the net lock, after every driver and thread
+ * using the instance stopped. */
+void netstack_destroy(struct netstack *ns);
+/* Registers fn(ns, arg) to run at netstack_destroy; 0 or -ENOSPC. */
+int netstack_on_destroy(struct netstack *ns, void (*fn)(struct netstack *, void *), void *arg);
+
+/* Drains every interface's input queue through ether_input (and so the whole receive path).
+ * Takes the lock.  Returns the number of frames processed. */
+unsigned netisr_run(struct netstack *ns);
+/* The same with the net lock already held. */
+unsigned netisr_run_locked(struct netstack *ns);
+
+#endif

@@ -1,0 +1,64 @@
+/* The IPv4 routing table: longest-prefix match over connected routes (from interface
+ * addresses), host routes, static routes and a default gateway, each with an optional MTU.
+ *
+ * Structure: one small hash table per prefix length, and a bitmap of the lengths in use;
+ * a lookup probes the lengths present from /32 down, so its cost is bounded by 33 probes
+ * whatever the number of routes.  Every change bumps ns->ns_rtgen, which invalidates the
+ * route caches (struct route) held by sockets.  Net lock held for all.
+ */
+#ifndef NET_ROUTE_H
+#define NET_ROUTE_H
+#include <stdint.h>
+#include <stdbool.h>
+#include <stos/ioctl.h>
+
+struct netstack;
+struct ifnet;
+typedef uint32_t ipaddr_t;
+
+/* RTF_UP, RTF_GATEWAY (reach through rt_gateway), RTF_HOST (/32), RTF_MTU come from the
+ * Linux ABI (<stos/ioctl.h>, SIOCADDRT); the rest are the stack's own. */
+#ifndef RTF_REJECT
+#define RTF_REJECT    0x0200u   /* answer EHOSTUNREACH / ICMP unreachable */
+#endif
+#define RTF_STATIC    0x0800u   /* added by configuration */
+#define RTF_CONNECTED 0x1000u   /* derived from an interface address */
+#define RTF_LOCAL     0x2000u   /* one of our addresses: delivered through loopback */
+
+struct rt_entry {
+	struct rt_entry *rt_next;    /* hash chain */
+	ipaddr_t rt_dst;            /* network (dst & mask) */
+	ipaddr_t rt_mask;
+	uint8_t rt_plen;
+	ipaddr_t rt_gateway;        /* RTF_GATEWAY only */
+	struct ifnet *rt_ifp;
+	uint32_t rt_mtu;            /* 0: the interface MTU */
+	uint32_t rt_flags;
+	uint64_t rt_use;            /* lookups that chose it */
+};
+
+/* A cached route (one per socket).  Valid while ro_gen == ns->ns_rtgen and ro_dst matches. */
+struct route {
+	ipaddr_t ro_dst;
+	struct rt_entry *ro_rt;
+	uint32_t ro_gen;
+};
+
+/* Adds a route.  gw 0 means on-link through ifp; ifp NULL with a gateway means "the interface
+ * whose subnet holds gw".  0, -EEXIST, -EINVAL (bad plen, unreachable gateway), -ENOMEM. */
+int rt_add(struct netstack *ns, ipaddr_t dst, unsigned plen, ipaddr_t gw, struct ifnet *ifp,
+    uint32_t mtu, uint32_t flags);
+/* Deletes the route with exactly dst/plen; 0 or -ESRCH. */
+int rt_del(struct netstack *ns, ipaddr_t dst, unsigned plen);
+/* Longest-prefix match, or NULL. */
+struct rt_entry *rt_lookup(struct netstack *ns, ipaddr_t dst);
+/* rt_lookup through a cache. */
+struct rt_entry *rt_lookup_cached(struct netstack *ns, struct route *ro, ipaddr_t dst);
+/* Removes every route through ifp (detach, address removal does its own). */
+void rt_flush_ifp(struct netstack *ns, struct ifnet *ifp);
+/* Visits every route (for `route` / `netstat -r`), longest prefixes first. */
+void rt_foreach(struct netstack *ns, void (*fn)(void *arg, const struct rt_entry *rt), void *arg);
+/* The MTU to use toward dst (route MTU, else interface MTU), or 0 when unroutable. */
+uint32_t rt_mtu(struct netstack *ns, ipaddr_t dst);
+
+#endif

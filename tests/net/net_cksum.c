@@ -1,0 +1,134 @@
+/* Internet checksum: RFC 1071 and RFC 1624 vectors, odd lengths, mbuf chains split at every
+ * byte position, and agreement with a plain reference implementation. */
+#include <stdlib.h>
+#include <string.h>
+#include "host/testutil.h"
+#include "net/in_cksum.h"
+#include "net/netlib.h"
+
+/* The textbook 16-bit big-endian word sum, for comparison. */
+static uint16_t ref_cksum(const uint8_t *p, size_t len)
+{
+	uint32_t s = 0;
+	for (size_t i = 0; i + 1 < len; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		s += (uint32_t)p[len - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* RFC 1071 section 3: bytes 00 01 f2 03 f4 f5 f6 f7 sum to ddf2 (before complement). */
+static void test_rfc1071_example(void **st)
+{
+	(void)st;
+	const uint8_t b[8] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+	assert_int_equal(in_cksum_add(0, b, 8), 0xddf2);
+	assert_int_equal(in_cksum(b, 8), (uint16_t)~0xddf2);
+}
+
+/* A real IPv4 header (from a capture) whose stored checksum is b861. */
+static void test_ipv4_header(void **st)
+{
+	(void)st;
+	uint8_t h[20] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
+	    0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7 };
+	assert_int_equal(in_cksum(h, 20), 0);
+	h[10] = h[11] = 0;
+	assert_int_equal(in_cksum(h, 20), 0xb861);
+}
+
+/* RFC 1624 section 4: HC = 0xdd2f, m changes 0x5555 -> 0x3285: HC' = 0x0000, not 0xffff. */
+static void test_rfc1624_example(void **st)
+{
+	(void)st;
+	assert_int_equal(in_cksum_update16(0xdd2f, 0x5555, 0x3285), 0x0000);
+}
+
+static void test_incremental_matches_full(void **st)
+{
+	(void)st;
+	uint8_t buf[40];
+	srand(7);
+	for (int iter = 0; iter < 2000; iter++) {
+		for (size_t i = 0; i < sizeof(buf); i++)
+			buf[i] = (uint8_t)rand();
+		uint16_t c = in_cksum(buf, sizeof(buf));
+		size_t at = (size_t)(rand() % 19) * 2;
+		uint16_t oldv = be16_get(buf + at), newv = (uint16_t)rand();
+		be16_put(buf + at, newv);
+		uint16_t inc = in_cksum_update16(c, oldv, newv);
+		uint16_t full = in_cksum(buf, sizeof(buf));
+		/* One's complement has two zeros (RFC 1624 3): 0x0000 and 0xffff are equivalent. */
+		assert_true(inc == full || (inc == 0 && full == 0xffff) || (inc == 0xffff && full == 0));
+		uint32_t a32 = be32_get(buf + 8), n32 = (uint32_t)rand() * 2654435761u;
+		be32_put(buf + 8, n32);
+		uint16_t inc32 = in_cksum_update32(full, a32, n32);
+		uint16_t full32 = in_cksum(buf, sizeof(buf));
+		assert_true(inc32 == full32 || (inc32 == 0 && full32 == 0xffff) ||
+		    (inc32 == 0xffff && full32 == 0));
+	}
+}
+
+static void test_random_lengths_match_reference(void **st)
+{
+	(void)st;
+	uint8_t *buf = malloc(3000);
+	srand(11);
+	for (size_t len = 0; len < 3000; len += 1 + (size_t)(rand() % 37)) {
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (uint8_t)rand();
+		for (size_t off = 0; off < 8 && off <= len; off++)
+			assert_int_equal(in_cksum(buf + off, len - off), ref_cksum(buf + off, len - off));
+	}
+	free(buf);
+}
+
+static void test_mbuf_chain_every_split(void **st)
+{
+	(void)st;
+	struct tu_leakcheck lc;
+	tu_leakcheck_begin(&lc);
+	uint8_t buf[301];
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7 + 3);
+	for (uint32_t piece = 1; piece < 40; piece++) {
+		struct mbuf *m = tu_chain(buf, sizeof(buf), piece);
+		assert_non_null(m);
+		for (uint32_t off = 0; off < 6; off++)
+			assert_int_equal(in_cksum_mbuf(m, off, sizeof(buf) - off, 0),
+			    ref_cksum(buf + off, sizeof(buf) - off));
+		m_freem(m);
+	}
+	tu_leakcheck_end(&lc);
+}
+
+/* UDP pseudo-header: a known datagram (10.0.0.1:1234 -> 10.0.0.2:7, "hi"). */
+static void test_pseudo_header(void **st)
+{
+	(void)st;
+	uint8_t udp[10] = { 0x04, 0xd2, 0x00, 0x07, 0x00, 0x0a, 0x00, 0x00, 'h', 'i' };
+	uint32_t ps = in_pseudo(0x0a000001, 0x0a000002, 17, 10);
+	uint16_t c = (uint16_t)~in_cksum_add(ps, udp, 10);
+	/* reference: sum of every 16-bit word of pseudo-header and datagram */
+	uint8_t all[22] = { 10, 0, 0, 1, 10, 0, 0, 2, 0, 17, 0, 10 };
+	memcpy(all + 12, udp, 10);
+	assert_int_equal(c, ref_cksum(all, 22));
+	be16_put(udp + 6, c);
+	assert_int_equal((uint16_t)~in_cksum_add(ps, udp, 10), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rfc1071_example),
+		cmocka_unit_test(test_ipv4_header),
+		cmocka_unit_test(test_rfc1624_example),
+		cmocka_unit_test(test_incremental_matches_full),
+		cmocka_unit_test(test_random_lengths_match_reference),
+		cmocka_unit_test(test_mbuf_chain_every_split),
+		cmocka_unit_test(test_pseudo_header),
+	};
+	return TU_RUN(tests);
+}

@@ -1,0 +1,274 @@
+/* mbufs: every operation's data result and ownership contract, the failure paths (with pool
+ * limits), and pools back to their starting counts after each test. */
+#include <stdlib.h>
+#include <string.h>
+#include "host/testutil.h"
+#include "net/mbuf.h"
+
+static uint8_t pattern[5000];
+static struct tu_leakcheck lc;
+
+static int setup(void **st)
+{
+	(void)st;
+	for (size_t i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i * 13 + i / 251);
+	tu_leakcheck_begin(&lc);
+	return 0;
+}
+
+static int teardown(void **st)
+{
+	(void)st;
+	mbuf_set_limits(0, 0);
+	tu_leakcheck_end(&lc);
+	return 0;
+}
+
+static void assert_chain_is(const struct mbuf *m, const uint8_t *want, uint32_t len)
+{
+	uint8_t *got = malloc(len + 1);
+	assert_int_equal(m_length(m), len);
+	if (m->m_flags & M_PKTHDR)
+		assert_int_equal(m->m_pkthdr.len, len);
+	assert_int_equal(m_copydata(m, 0, len, got), 0);
+	assert_memory_equal(got, want, len);
+	free(got);
+}
+
+static void test_get_free_counts(void **st)
+{
+	(void)st;
+	struct mbuf_stats a, b;
+	mbuf_stats(&a);
+	struct mbuf *m = m_get(MT_DATA), *h = m_gethdr(MT_DATA), *c = m_getcl(MT_DATA, M_PKTHDR);
+	assert_non_null(m);
+	assert_non_null(h);
+	assert_non_null(c);
+	mbuf_stats(&b);
+	assert_int_equal(b.mbufs, a.mbufs + 3);
+	assert_int_equal(b.clusters, a.clusters + 1);
+	assert_true(h->m_flags & M_PKTHDR);
+	assert_true(c->m_flags & M_EXT);
+	assert_int_equal(M_TRAILINGSPACE(c), MCLBYTES);
+	assert_int_equal(M_TRAILINGSPACE(m), MLEN);
+	m->m_next = h;     /* m_free returns the next mbuf, now the caller's */
+	assert_ptr_equal(m_free(m), h);
+	m_freem(h);
+	m_freem(c);
+	m_freem(NULL);
+}
+
+static void test_append_devget_copydata(void **st)
+{
+	(void)st;
+	for (uint32_t len = 0; len < 4500; len += 333) {
+		struct mbuf *m = m_devget(pattern, len, 16, NULL);
+		assert_non_null(m);
+		assert_chain_is(m, pattern, len);
+		assert_int_equal(M_LEADINGSPACE(m), 16);
+		assert_int_equal(m_append(m, 100, pattern + len), 0);
+		assert_chain_is(m, pattern, len + 100);
+		uint8_t out[8];
+		assert_int_equal(m_copydata(m, len + 100 - 8, 8, out), 0);
+		assert_int_equal(m_copydata(m, len + 100 - 7, 8, out), -1);  /* past the end */
+		m_freem(m);
+	}
+}
+
+static void test_prepend_uses_headroom_then_new_mbuf(void **st)
+{
+	(void)st;
+	struct mbuf *m = m_gethdr(MT_DATA);
+	m_reserve(m, 20);
+	assert_int_equal(m_append(m, 10, pattern + 20), 0);
+	struct mbuf *before = m;
+	M_PREPEND(m, 20);
+	assert_ptr_equal(m, before);     /* fitted in headroom */
+	memcpy(mtod(m, uint8_t *), pattern, 20);
+	assert_chain_is(m, pattern, 30);
+	/* no headroom left: a new leading mbuf takes over the packet header */
+	M_PREPEND(m, 14);
+	assert_non_null(m);
+	assert_ptr_not_equal(m, before);
+	assert_true(m->m_flags & M_PKTHDR);
+	assert_false(before->m_flags & M_PKTHDR);
+	assert_int_equal(m->m_pkthdr.len, 44);
+	m_freem(m);
+	/* too big for one mbuf: the chain is freed and NULL returned */
+	m = m_devget(pattern, 10, 0, NULL);
+	M_PREPEND(m, MHLEN + 1);
+	assert_null(m);
+}
+
+static void test_adj_head_and_tail(void **st)
+{
+	(void)st;
+	struct mbuf *m = tu_chain(pattern, 1000, 70);
+	m_adj(m, 100);
+	assert_chain_is(m, pattern + 100, 900);
+	m_adj(m, -250);
+	assert_chain_is(m, pattern + 100, 650);
+	m_adj(m, -100000);
+	assert_int_equal(m_length(m), 0);
+	assert_int_equal(m->m_pkthdr.len, 0);
+	m_freem(m);
+	m = tu_chain(pattern, 100, 30);
+	m_adj(m, 5000);
+	assert_int_equal(m_length(m), 0);
+	m_freem(m);
+}
+
+static void test_pullup(void **st)
+{
+	(void)st;
+	struct mbuf *m = tu_chain(pattern, 500, 7);
+	m = m_pullup(m, 60);
+	assert_non_null(m);
+	assert_true(m->m_len >= 60);
+	assert_memory_equal(mtod(m, uint8_t *), pattern, 60);
+	assert_chain_is(m, pattern, 500);
+	m_freem(m);
+	/* too short: the chain is freed, NULL returned */
+	m = tu_chain(pattern, 30, 7);
+	assert_null(m_pullup(m, 40));
+	/* more than an mbuf can hold contiguously: freed, NULL */
+	m = tu_chain(pattern, 600, 100);
+	assert_null(m_pullup(m, MHLEN + 50 > 300 ? MHLEN + 50 : 300));
+}
+
+static void test_copym_shares_clusters(void **st)
+{
+	(void)st;
+	struct mbuf_stats a, b;
+	struct mbuf *m = m_devget(pattern, 1800, 0, NULL);
+	assert_true(m->m_flags & M_EXT);
+	mbuf_stats(&a);
+	struct mbuf *c = m_copym(m, 100, 1000);
+	mbuf_stats(&b);
+	assert_non_null(c);
+	assert_int_equal(b.clusters, a.clusters);   /* shared, not copied */
+	assert_chain_is(c, pattern + 100, 1000);
+	assert_false(M_WRITABLE(m));
+	assert_false(M_WRITABLE(c));
+	assert_int_equal(M_LEADINGSPACE(c), 0);     /* shared data is read-only */
+	m_freem(m);
+	assert_true(M_WRITABLE(c));                 /* last reference */
+	assert_chain_is(c, pattern + 100, 1000);
+	m_freem(c);
+	/* whole chain, mixed inline and clusters */
+	m = tu_chain(pattern, 3000, 250);
+	c = m_copym(m, 0, M_COPYALL);
+	assert_chain_is(c, pattern, 3000);
+	struct mbuf *d = m_dup(m);
+	assert_chain_is(d, pattern, 3000);
+	m_freem(m);
+	m_freem(c);
+	m_freem(d);
+	/* out of range: NULL, nothing leaked */
+	m = tu_chain(pattern, 100, 30);
+	assert_null(m_copym(m, 50, 51));
+	c = m_copym(m, 100, 0);
+	assert_non_null(c);
+	assert_int_equal(m_length(c), 0);
+	m_freem(c);
+	m_freem(m);
+}
+
+static void test_copyback_extends(void **st)
+{
+	(void)st;
+	uint8_t want[600];
+	struct mbuf *m = tu_chain(pattern, 100, 40);
+	memcpy(want, pattern, 100);
+	assert_int_equal(m_copyback(m, 50, 20, pattern + 1000), 0);
+	memcpy(want + 50, pattern + 1000, 20);
+	assert_chain_is(m, want, 100);
+	assert_int_equal(m_copyback(m, 90, 300, pattern + 2000), 0);
+	memcpy(want + 90, pattern + 2000, 300);
+	assert_chain_is(m, want, 390);
+	assert_int_equal(m_copyback(m, 500, 10, pattern), 0);   /* gap zero-filled */
+	memset(want + 390, 0, 110);
+	memcpy(want + 500, pattern, 10);
+	assert_chain_is(m, want, 510);
+	m_freem(m);
+}
+
+static void test_cat_and_split(void **st)
+{
+	(void)st;
+	struct mbuf *a = tu_chain(pattern, 300, 100);
+	struct mbuf *b = tu_chain(pattern + 300, 2500, 0);
+	uint32_t bl = m_length(b);
+	m_cat(a, b);
+	a->m_pkthdr.len += bl;
+	assert_chain_is(a, pattern, 2800);
+	for (uint32_t at = 0; at <= 2800; at += 175) {
+		struct mbuf *m = m_copym(a, 0, M_COPYALL);
+		struct mbuf *t = m_split(m, at);
+		assert_non_null(t);
+		assert_chain_is(m, pattern, at);
+		assert_chain_is(t, pattern + at, 2800 - at);
+		m_freem(m);
+		m_freem(t);
+	}
+	assert_null(m_split(a, 2801));
+	assert_chain_is(a, pattern, 2800);
+	m_freem(a);
+}
+
+static void test_limits_fail_cleanly(void **st)
+{
+	(void)st;
+	struct mbuf_stats s;
+	mbuf_stats(&s);
+	mbuf_set_limits(s.mbufs + 2, s.clusters + 1);
+	struct mbuf *m = m_devget(pattern, 3000, 0, NULL);   /* needs 2 clusters */
+	assert_null(m);
+	m = m_gethdr(MT_DATA);
+	assert_non_null(m);
+	assert_int_equal(m_append(m, 4000, pattern), -1);   /* partial, consistent */
+	assert_int_equal(m->m_pkthdr.len, m_length(m));
+	assert_null(m_copym(m, 0, M_COPYALL));
+	M_PREPEND(m, MHLEN);        /* no headroom, no mbuf: chain freed */
+	assert_null(m);
+	mbuf_set_limits(0, 0);
+}
+
+static void test_mbufq(void **st)
+{
+	(void)st;
+	struct mbufq q;
+	mbufq_init(&q, 3);
+	for (int i = 0; i < 5; i++) {
+		struct mbuf *m = m_gethdr(MT_DATA);
+		m->m_pkthdr.len = (uint32_t)i;
+		int rc = mbufq_enqueue(&q, m);
+		assert_int_equal(rc, i < 3 ? 0 : -105 /* ENOBUFS: m freed */);
+	}
+	assert_int_equal(q.mq_len, 3);
+	assert_int_equal(q.mq_drops, 2);
+	struct mbuf *m = mbufq_dequeue(&q);
+	assert_int_equal(m->m_pkthdr.len, 0);
+	m_freem(m);
+	mbufq_drain(&q);
+	assert_int_equal(q.mq_len, 0);
+	assert_null(mbufq_dequeue(&q));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_get_free_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append_devget_copydata, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prepend_uses_headroom_then_new_mbuf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adj_head_and_tail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pullup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copym_shares_clusters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copyback_extends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cat_and_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limits_fail_cleanly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mbufq, setup, teardown),
+	};
+	return TU_RUN(tests);
+}
