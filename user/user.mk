@@ -38,6 +38,8 @@ U_PROGS    := $(sort $(U_PROG_ONE) $(U_PROG_DIR))
 U_BINS     := $(addprefix $(U_OUT)/bin/,$(U_PROGS))
 U_TESTS    := $(patsubst tests/user/%.c,%,$(wildcard tests/user/*.c))
 U_TEST_BINS := $(addprefix $(U_OUT)/test/,$(U_TESTS))
+# Keep test objects (make would delete them as intermediates of the pattern rule).
+.SECONDARY: $(addprefix $(U_OUT)/testobj/,$(addsuffix .o,$(U_TESTS)))
 U_ETC      := $(wildcard user/etc/*)
 U_INITRD   := $(U_OUT)/initrd.cpio
 
