@@ -26,7 +26,8 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Writes to the console (serial port); used by kprintf and the tty. */
+/* Writes bytes to the console (serial port) as they are; the tty does newline translation.
+ * kprintf output gets "\r\n" line ends. */
 void console_write(const char *buf, size_t n);
 
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -46,4 +46,21 @@ int signal_pending(void);
 /* Ends the calling process with a wait4 status word; never returns. */
 _Noreturn void proc_exit(int status);
 
+/* Used inside kernel/proc and the syscalls. */
+struct trapframe;
+struct proc *proc_alloc(void);              /* a new PROC_EMBRYO with a pid, or NULL */
+void proc_free_embryo(struct proc *p);
+void proc_set_init(struct proc *p);
+struct proc *proc_first(void);              /* list head, proc_lock held */
+int proc_count(void);
+long proc_fork(struct trapframe *tf);       /* child pid or -errno */
+long proc_wait(int pid, int *kstatus, int options);
+int proc_setpgid(int pid, int pgid);
+int proc_getpgid(int pid);
+int proc_setsid(void);
+/* Replace p's program with the ELF at path (kernel strings); on success the frame tf is set
+ * to enter it.  -ENOENT, -ENOEXEC, -E2BIG, -ENOMEM...; on failure p is unchanged. */
+long exec_load(struct proc *p, const char *path, char *const argv[], int argc,
+	       char *const envp[], int envc, struct trapframe *tf);
+
 #endif

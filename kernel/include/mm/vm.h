@@ -1,0 +1,52 @@
+/* Address spaces: 4-level page tables (Intel SDM vol. 3A 4.5), one per process.
+ *
+ * The user half (PML4 slots 0-255) belongs to the process; slots 256-511 are copied from the
+ * kernel's table when the space is created and shared by all, with no U bit anywhere, so
+ * ring 3 can reach none of it.  User memory is mapped eagerly and never shared between
+ * spaces (fork copies), so each user leaf page belongs to exactly one space and is freed
+ * with it. */
+#ifndef KERNEL_MM_VM_H
+#define KERNEL_MM_VM_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define PTE_P   0x001ULL
+#define PTE_W   0x002ULL
+#define PTE_U   0x004ULL
+#define PTE_PWT 0x008ULL
+#define PTE_PCD 0x010ULL
+#define PTE_PS  0x080ULL
+#define PTE_NX  (1ULL << 63)
+#define PTE_ADDR 0x000ffffffffff000ULL
+
+#define USER_STACK_SIZE   (256UL * 1024)
+#define USER_MMAP_TOP     0x00007f0000000000UL
+#define USER_BRK_MAX      (512UL << 20)   /* brk may grow this far past the program */
+
+struct vmspace {
+	uint64_t *pml4;          /* kernel virtual address of the top table */
+	uint64_t brk_base;       /* end of the loaded program, page aligned */
+	uint64_t brk;            /* current break (byte granular, as brk(2) reports) */
+	uint64_t mmap_next;      /* anonymous mmap hands out addresses downward from here */
+	uint64_t pages;          /* user pages mapped, for ps and leak checks */
+};
+
+void vm_init(void);                    /* drop the boot identity map, remember the kernel PML4 */
+uint64_t vm_kernel_cr3(void);
+struct vmspace *vm_create(void);       /* empty user half, or NULL */
+void vm_destroy(struct vmspace *vm);
+struct vmspace *vm_fork(struct vmspace *src);   /* full copy, or NULL */
+void vm_activate(struct vmspace *vm);  /* load CR3 (NULL: the kernel's table) */
+/* Map fresh zeroed pages over [start, end) (page aligned) with PTE_W/PTE_NX as asked;
+ * already-mapped pages are kept.  0 or -ENOMEM (nothing new stays mapped on failure). */
+int vm_map_anon(struct vmspace *vm, uint64_t start, uint64_t end, uint64_t flags);
+void vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end);
+/* The leaf entry for va, or NULL when no page table covers it. */
+uint64_t *vm_pte(struct vmspace *vm, uint64_t va);
+/* Copy into another space through the direct map; the pages must be mapped. 0 or -EFAULT. */
+int vm_write(struct vmspace *vm, uint64_t va, const void *src, size_t n);
+/* 1 if every page of [va, va+n) is mapped user-accessible (and writable when write). */
+int vm_range_mapped(struct vmspace *vm, uint64_t va, size_t n, int write);
+uint64_t vm_nx_bit(void);              /* PTE_NX when the CPU supports it, else 0 */
+
+#endif

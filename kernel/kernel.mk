@@ -1,0 +1,31 @@
+# The STOS kernel: build/kernel/stos.elf (ELF64, for gdb and addr2line) and
+# build/kernel/stos.elf32 (the same image as ELF32, which QEMU's multiboot -kernel loader
+# needs).  Sources: every .c/.S under kernel/ (kernel/fs/ included; F owns it).
+K_DIR   := kernel
+K_OUT   := $(BUILD)/kernel
+K_SRCS  := $(shell find $(K_DIR) -path $(K_DIR)/test-user -prune -o \( -name '*.c' -o -name '*.S' \) -print | sort)
+K_OBJS  := $(patsubst $(K_DIR)/%,$(K_OUT)/%.o,$(K_SRCS))
+K_CFLAGS := $(FREESTANDING_CFLAGS) -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+	-fno-pic -fno-asynchronous-unwind-tables -fno-common \
+	-I$(K_DIR)/include -Iinclude -MMD -MP
+K_LDFLAGS := -Wl,--no-warn-rwx-segments -Wl,--build-id=none -nostdlib -static -z max-page-size=4096 -z noexecstack -T $(K_DIR)/arch/x86_64/kernel.ld
+
+K_ELF   := $(K_OUT)/stos.elf
+K_ELF32 := $(K_OUT)/stos.elf32
+ALL_TARGETS += $(K_ELF32)
+
+$(K_OUT)/%.c.o: $(K_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(K_CFLAGS) -c $< -o $@
+
+$(K_OUT)/%.S.o: $(K_DIR)/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(K_CFLAGS) -D__ASSEMBLER__ -c $< -o $@
+
+$(K_ELF): $(K_OBJS) $(K_DIR)/arch/x86_64/kernel.ld
+	$(CC) $(K_LDFLAGS) -o $@ $(K_OBJS) -lgcc
+
+$(K_ELF32): $(K_ELF)
+	objcopy -O elf32-i386 $< $@
+
+-include $(K_OBJS:.o=.d)

@@ -1,0 +1,232 @@
+/* Page tables and address spaces (see mm/vm.h). */
+#include "klib.h"
+#include "kalloc.h"
+#include "arch/memlayout.h"
+#include "arch/x86.h"
+#include "mm/vm.h"
+#include <stos/errno.h>
+
+extern uint64_t boot_pml4[];
+extern uint32_t boot_ext_features;
+static uint64_t *kernel_pml4;
+static uint64_t nx_bit;
+
+void vm_init(void)
+{
+	kernel_pml4 = (uint64_t *)((uint64_t)boot_pml4 + KERNBASE);
+	/* boot.S data sits at its physical address; reach it through KERNBASE. */
+	uint32_t ext = *(uint32_t *)((uint64_t)&boot_ext_features + KERNBASE);
+	nx_bit = (ext & (1u << 20)) ? PTE_NX : 0;
+	kernel_pml4[0] = 0;    /* the identity map was only for the jump to long mode */
+	write_cr3(V2P(kernel_pml4));
+}
+
+uint64_t vm_nx_bit(void) { return nx_bit; }
+uint64_t vm_kernel_cr3(void) { return V2P(kernel_pml4); }
+
+void vm_activate(struct vmspace *vm)
+{
+	uint64_t cr3 = vm ? V2P(vm->pml4) : V2P(kernel_pml4);
+	if (read_cr3() != cr3)
+		write_cr3(cr3);
+}
+
+struct vmspace *vm_create(void)
+{
+	struct vmspace *vm = kzalloc(sizeof *vm);
+	if (!vm)
+		return NULL;
+	vm->pml4 = page_alloc();
+	if (!vm->pml4) {
+		kfree(vm);
+		return NULL;
+	}
+	memset(vm->pml4, 0, PAGE_SIZE / 2);
+	memcpy(vm->pml4 + 256, kernel_pml4 + 256, PAGE_SIZE / 2);
+	vm->mmap_next = USER_MMAP_TOP;
+	return vm;
+}
+
+static uint64_t *table(uint64_t e) { return P2V(e & PTE_ADDR); }
+
+/* Walk to the leaf entry for va, creating tables when create. */
+static uint64_t *walk(struct vmspace *vm, uint64_t va, int create)
+{
+	uint64_t *t = vm->pml4;
+	for (int level = 3; level > 0; level--) {
+		uint64_t *e = &t[(va >> (12 + 9 * level)) & 511];
+		if (!(*e & PTE_P)) {
+			if (!create)
+				return NULL;
+			uint64_t *nt = page_alloc();
+			if (!nt)
+				return NULL;
+			memset(nt, 0, PAGE_SIZE);
+			*e = V2P(nt) | PTE_P | PTE_W | PTE_U;
+		}
+		t = table(*e);
+	}
+	return &t[(va >> 12) & 511];
+}
+
+uint64_t *vm_pte(struct vmspace *vm, uint64_t va)
+{
+	if (va >= USER_TOP)
+		return NULL;
+	return walk(vm, va, 0);
+}
+
+void vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end)
+{
+	for (uint64_t va = start; va < end && va < USER_TOP; va += PAGE_SIZE) {
+		uint64_t *pte = walk(vm, va, 0);
+		if (!pte) {
+			/* Skip the rest of this page table's 2 MiB. */
+			va = ALIGN_DOWN(va, 1UL << 21) + (1UL << 21) - PAGE_SIZE;
+			continue;
+		}
+		if (*pte & PTE_P) {
+			page_free(P2V(*pte & PTE_ADDR));
+			*pte = 0;
+			vm->pages--;
+			invlpg(va);
+		}
+	}
+}
+
+int vm_map_anon(struct vmspace *vm, uint64_t start, uint64_t end, uint64_t flags)
+{
+	if (start > end || end > USER_TOP)
+		return -EINVAL;
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		uint64_t *pte = walk(vm, va, 1);
+		if (!pte)
+			goto fail;
+		if (*pte & PTE_P) {
+			/* Keep the page (two segments sharing it); take the union of the rights. */
+			*pte |= flags & PTE_W;
+			if (!(flags & PTE_NX))
+				*pte &= ~PTE_NX;
+			continue;
+		}
+		void *pg = page_alloc();
+		if (!pg)
+			goto fail;
+		memset(pg, 0, PAGE_SIZE);
+		*pte = V2P(pg) | PTE_P | PTE_U | (flags & (PTE_W | PTE_NX));
+		vm->pages++;
+		continue;
+fail:
+		/* Undo only what this call added would need a record; unmapping the whole range
+		 * is correct for every caller (fresh ranges). */
+		vm_unmap(vm, start, va);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void free_tables(uint64_t *t, int level)
+{
+	for (int i = 0; i < 512; i++) {
+		if (!(t[i] & PTE_P))
+			continue;
+		if (level > 0)
+			free_tables(table(t[i]), level - 1);
+		else
+			page_free(table(t[i]));
+	}
+	page_free(t);
+}
+
+void vm_destroy(struct vmspace *vm)
+{
+	if (!vm)
+		return;
+	if (read_cr3() == V2P(vm->pml4))
+		write_cr3(V2P(kernel_pml4));
+	for (int i = 0; i < 256; i++)
+		if (vm->pml4[i] & PTE_P)
+			free_tables(table(vm->pml4[i]), 2);
+	page_free(vm->pml4);
+	kfree(vm);
+}
+
+struct vmspace *vm_fork(struct vmspace *src)
+{
+	struct vmspace *vm = vm_create();
+	if (!vm)
+		return NULL;
+	vm->brk_base = src->brk_base;
+	vm->brk = src->brk;
+	vm->mmap_next = src->mmap_next;
+	for (int i4 = 0; i4 < 256; i4++) {
+		if (!(src->pml4[i4] & PTE_P))
+			continue;
+		uint64_t *p3 = table(src->pml4[i4]);
+		for (int i3 = 0; i3 < 512; i3++) {
+			if (!(p3[i3] & PTE_P))
+				continue;
+			uint64_t *p2 = table(p3[i3]);
+			for (int i2 = 0; i2 < 512; i2++) {
+				if (!(p2[i2] & PTE_P))
+					continue;
+				uint64_t *p1 = table(p2[i2]);
+				for (int i1 = 0; i1 < 512; i1++) {
+					if (!(p1[i1] & PTE_P))
+						continue;
+					uint64_t va = ((uint64_t)i4 << 39) | ((uint64_t)i3 << 30) |
+						      ((uint64_t)i2 << 21) | ((uint64_t)i1 << 12);
+					uint64_t *pte = walk(vm, va, 1);
+					void *pg = pte ? page_alloc() : NULL;
+					if (!pg) {
+						vm_destroy(vm);
+						return NULL;
+					}
+					memcpy(pg, table(p1[i1]), PAGE_SIZE);
+					*pte = V2P(pg) | (p1[i1] & ~PTE_ADDR);
+					vm->pages++;
+				}
+			}
+		}
+	}
+	return vm;
+}
+
+int vm_range_mapped(struct vmspace *vm, uint64_t va, size_t n, int write)
+{
+	if (n == 0)
+		return 1;
+	if (va >= USER_TOP || n > USER_TOP - va)
+		return 0;
+	for (uint64_t a = ALIGN_DOWN(va, PAGE_SIZE); a < va + n; a += PAGE_SIZE) {
+		uint64_t *pte = walk(vm, a, 0);
+		if (!pte || !(*pte & PTE_P) || !(*pte & PTE_U) || (write && !(*pte & PTE_W)))
+			return 0;
+	}
+	return 1;
+}
+
+int vm_write(struct vmspace *vm, uint64_t va, const void *src, size_t n)
+{
+	const char *s = src;
+	while (n) {
+		uint64_t *pte = vm_pte(vm, va);
+		if (!pte || !(*pte & PTE_P))
+			return -EFAULT;
+		size_t off = va % PAGE_SIZE, k = MIN(n, PAGE_SIZE - off);
+		memcpy((char *)P2V(*pte & PTE_ADDR) + off, s, k);
+		s += k;
+		va += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* All user memory is mapped eagerly, so a user page fault is always a bad access: the
+ * caller delivers SIGSEGV. */
+int vm_user_fault(uint64_t addr, uint64_t error)
+{
+	(void)addr;
+	(void)error;
+	return 0;
+}

@@ -1,0 +1,292 @@
+/* Threads, the run queue, the tick, wakeup (see sched.h). */
+#include "klib.h"
+#include "kalloc.h"
+#include "sync.h"
+#include "proc.h"
+#include "sched.h"
+#include "thread.h"
+#include "arch/cpu.h"
+#include "arch/x86.h"
+#include "dev/random.h"
+#include "mm/vm.h"
+
+void swtch(uint64_t *save_rsp, uint64_t new_rsp);
+void thread_trampoline(void);
+void user_trampoline(void *tf);
+
+static struct thread *rq_head, *rq_tail;   /* runnable, FIFO */
+static struct thread *all_threads;
+static struct thread *idle_thread;
+static struct thread *dead_kthreads;
+static volatile uint64_t ticks;
+static int need_resched;
+static int next_tid = 1;
+static int nthreads;
+
+struct thread *curthread(void) { return mycpu()->thread; }
+uint64_t sched_ticks(void) { return ticks; }
+int thread_count(void) { return nthreads; }
+
+struct proc *curproc(void)
+{
+	struct thread *t = curthread();
+	return t ? t->proc : NULL;
+}
+
+static void rq_push(struct thread *t)
+{
+	t->rq_next = NULL;
+	if (rq_tail)
+		rq_tail->rq_next = t;
+	else
+		rq_head = t;
+	rq_tail = t;
+}
+
+static struct thread *rq_pop(void)
+{
+	struct thread *t = rq_head;
+	if (t) {
+		rq_head = t->rq_next;
+		if (!rq_head)
+			rq_tail = NULL;
+		t->rq_next = NULL;
+	}
+	return t;
+}
+
+void sched_make_runnable(struct thread *t)
+{
+	if (t->state == T_RUNNABLE || t->state == T_RUNNING || t->state == T_ZOMBIE)
+		return;
+	t->state = T_RUNNABLE;
+	if (t != idle_thread)
+		rq_push(t);
+}
+
+void sched(void)
+{
+	struct cpu *c = mycpu();
+	struct thread *cur = c->thread;
+	if (c->ncli != 1)
+		panic("sched: ncli %d (sleeping with a spinlock held?)", c->ncli);
+	if (read_rflags() & RFLAGS_IF)
+		panic("sched: interrupts enabled");
+	struct thread *next = rq_pop();
+	if (!next)
+		next = cur->state == T_RUNNING || cur->state == T_RUNNABLE ? cur : idle_thread;
+	if (next == cur) {
+		cur->state = T_RUNNING;
+		return;
+	}
+	next->state = T_RUNNING;
+	c->thread = next;
+	tss_set_rsp0(next->kstack_top);
+	vm_activate(next->proc ? next->proc->vm : NULL);
+	if (cur->fs_base != next->fs_base || next->fs_base)
+		wrmsr(MSR_FS_BASE, next->fs_base);
+	int intena = c->intena;
+	swtch(&cur->ctx_rsp, next->ctx_rsp);
+	c->intena = intena;
+}
+
+void yield(void)
+{
+	push_cli();
+	struct thread *t = curthread();
+	if (t != idle_thread) {
+		t->state = T_RUNNABLE;
+		rq_push(t);
+	}
+	sched();
+	pop_cli();
+}
+
+void wakeup(void *chan)
+{
+	push_cli();
+	for (struct thread *t = all_threads; t; t = t->all_next) {
+		if (t->state == T_SLEEPING && t->chan == chan) {
+			t->wake = WAKE_NORMAL;
+			sched_make_runnable(t);
+		}
+	}
+	pop_cli();
+}
+
+/* Wake t if it sleeps interruptibly (a signal arrived).  Interrupts off. */
+void sched_signal_wake(struct thread *t)
+{
+	if (t->state == T_SLEEPING && t->intr) {
+		t->wake = WAKE_SIGNAL;
+		sched_make_runnable(t);
+	}
+}
+
+void sched_tick(void)
+{
+	ticks++;
+	random_stir(rdtsc());
+	struct thread *cur = curthread();
+	if (cur)
+		cur->ticks++;
+	uint64_t now = clock_ns();
+	for (struct thread *t = all_threads; t; t = t->all_next) {
+		if (t->state == T_SLEEPING && t->deadline && now >= t->deadline) {
+			t->wake = WAKE_TIMEOUT;
+			sched_make_runnable(t);
+		}
+	}
+	if (cur != idle_thread || rq_head)
+		need_resched = 1;
+}
+
+void signal_deliver(void);
+
+void sched_trap_exit(struct trapframe *tf)
+{
+	if (need_resched && mycpu()->ncli == 0) {
+		need_resched = 0;
+		yield();
+	}
+	if ((tf->cs & 3) == 3)
+		signal_deliver();
+}
+
+void sched_preempt_point(void)
+{
+	if (need_resched && mycpu()->ncli == 0) {
+		need_resched = 0;
+		yield();
+	}
+}
+
+/* First code of every new thread, called from thread_trampoline with the ncli == 1 that
+ * the switching thread left behind. */
+void thread_first_run(void)
+{
+	mycpu()->intena = 1;
+	pop_cli();
+}
+
+struct thread *thread_alloc(const char *name, void (*fn)(void *), void *arg)
+{
+	struct thread *t = kzalloc(sizeof *t);
+	if (!t)
+		return NULL;
+	t->kstack = pages_alloc(KSTACK_PAGES);
+	if (!t->kstack) {
+		kfree(t);
+		return NULL;
+	}
+	t->kstack_top = (uint64_t)t->kstack + KSTACK_PAGES * PAGE_SIZE;
+	strlcpy(t->name, name, sizeof t->name);
+	/* The frame swtch pops: r15 r14 r13 r12 rbx rbp, then the return address. */
+	uint64_t *sp = (uint64_t *)(t->kstack_top - sizeof(struct trapframe) - 64);
+	*--sp = 0;                              /* alignment pad: entry sees rsp % 16 == 8 */
+	*--sp = (uint64_t)thread_trampoline;
+	*--sp = 0;                              /* rbp */
+	*--sp = (uint64_t)fn;                   /* rbx */
+	*--sp = (uint64_t)arg;                  /* r12 */
+	*--sp = 0;                              /* r13 */
+	*--sp = 0;                              /* r14 */
+	*--sp = 0;                              /* r15 */
+	t->ctx_rsp = (uint64_t)sp;
+	t->state = T_SLEEPING;                  /* not runnable until sched_make_runnable */
+	push_cli();
+	t->tid = next_tid++;
+	t->all_next = all_threads;
+	all_threads = t;
+	nthreads++;
+	pop_cli();
+	return t;
+}
+
+struct thread *thread_alloc_user(const char *name, const struct trapframe *tf)
+{
+	struct thread *t = thread_alloc(name, user_trampoline, NULL);
+	if (!t)
+		return NULL;
+	t->tf = (struct trapframe *)(t->kstack_top - sizeof *tf);
+	*t->tf = *tf;
+	/* user_trampoline's argument (r12 slot) is the frame. */
+	((uint64_t *)t->ctx_rsp)[3] = (uint64_t)t->tf;
+	return t;
+}
+
+void thread_free(struct thread *t)
+{
+	push_cli();
+	for (struct thread **pp = &all_threads; *pp; pp = &(*pp)->all_next) {
+		if (*pp == t) {
+			*pp = t->all_next;
+			break;
+		}
+	}
+	nthreads--;
+	pop_cli();
+	pages_free(t->kstack, KSTACK_PAGES);
+	kfree(t);
+}
+
+static void reap_dead_kthreads(void)
+{
+	push_cli();
+	struct thread *d = dead_kthreads;
+	dead_kthreads = NULL;
+	pop_cli();
+	while (d) {
+		struct thread *n = d->rq_next;
+		thread_free(d);
+		d = n;
+	}
+}
+
+struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg)
+{
+	reap_dead_kthreads();
+	struct thread *t = thread_alloc(name, fn, arg);
+	if (t) {
+		push_cli();
+		sched_make_runnable(t);
+		pop_cli();
+	}
+	return t;
+}
+
+_Noreturn void kthread_exit(void)
+{
+	push_cli();
+	struct thread *t = curthread();
+	if (t->proc)
+		panic("kthread_exit from a process thread");
+	t->state = T_ZOMBIE;
+	t->rq_next = dead_kthreads;
+	dead_kthreads = t;
+	sched();
+	panic("zombie thread ran");
+}
+
+static struct thread boot_thread;
+
+void sched_init(void)
+{
+	extern char boot_stack_top[];
+	/* The boot flow becomes the idle thread once it calls sched_start. */
+	boot_thread.kstack_top = (uint64_t)boot_stack_top;
+	boot_thread.state = T_RUNNING;
+	strlcpy(boot_thread.name, "idle", sizeof boot_thread.name);
+	idle_thread = &boot_thread;
+	mycpu()->thread = &boot_thread;
+	mycpu()->ncli = 0;
+	tss_set_rsp0(boot_thread.kstack_top);
+}
+
+_Noreturn void sched_start(void)
+{
+	for (;;) {
+		sti();
+		hlt();
+		/* The tick yields for us in sched_trap_exit when something is runnable. */
+	}
+}
