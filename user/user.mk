@@ -90,6 +90,7 @@ $(U_INITRD): $(U_BINS) $(U_TEST_BINS) $(U_ETC) user/user.mk
 	@cp $(U_BINS) $(U_OUT)/root/bin/
 	@$(if $(U_TEST_BINS),cp $(U_TEST_BINS) $(U_OUT)/root/test/)
 	@$(if $(U_ETC),cp $(U_ETC) $(U_OUT)/root/etc/)
+	@strip --strip-debug $(U_OUT)/root/bin/* $(if $(U_TEST_BINS),$(U_OUT)/root/test/*)
 	cd $(U_OUT)/root && find bin etc test | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet > ../initrd.cpio.tmp
 	@mv $(U_OUT)/initrd.cpio.tmp $@
 

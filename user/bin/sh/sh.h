@@ -1,0 +1,80 @@
+/* sh: a small POSIX-flavoured shell.
+ *
+ * Pipeline: a line of input is split into tokens (lex.c), parsed into lists of pipelines of
+ * commands with their redirections (parse.c), and each command's words are expanded
+ * ($VAR, $?, quotes, backslashes; expand.c) only when it runs (exec.c), so `X=1; echo $X`
+ * sees the new value.  All memory for one line comes from an arena freed after it runs. */
+#ifndef SH_H
+#define SH_H
+#include <stddef.h>
+
+/* Arena: every allocation made while handling one input line. */
+void *sh_alloc(size_t n);
+char *sh_strdup(const char *s, size_t n);
+void sh_arena_reset(void);
+
+enum tok_type { T_WORD, T_SEMI, T_AMP, T_PIPE, T_AND, T_OR, T_LT, T_GT, T_GTGT, T_GTAMP,
+		T_LTAMP, T_BANG, T_END };
+
+struct token {
+	enum tok_type type;
+	char *text;         /* T_WORD: raw text with quotes kept */
+	int io_fd;          /* redirections: the explicit fd ("2>"), or -1 */
+};
+
+/* Tokenize a complete line.  Returns the token count, -1 when the line is incomplete (an
+ * open quote or a trailing backslash: read more and retry), or -2 on a syntax error. */
+int lex_line(const char *line, struct token **out);
+
+enum redir_type { R_IN, R_OUT, R_APPEND, R_DUPOUT, R_DUPIN };
+
+struct redir {
+	enum redir_type type;
+	int fd;             /* the descriptor being redirected */
+	char *target;       /* raw word: a file name or, for dups, a descriptor number */
+};
+
+struct command {
+	char **words;       /* raw words; leading NAME=value words are assignments */
+	int nwords;
+	struct redir *redirs;
+	int nredirs;
+};
+
+struct pipeline {
+	struct command *cmds;
+	int ncmds;
+	int negate;         /* leading '!' */
+};
+
+/* An and-or list: pipelines joined by && or ||; runs in the background with '&'. */
+struct andor {
+	struct pipeline *pipes;
+	int *ops;           /* ops[i] joins pipes[i] and pipes[i+1]: T_AND or T_OR */
+	int npipes;
+	int background;
+};
+
+/* Parse tokens into and-or lists; returns the count or -1 (message printed). */
+int parse_line(struct token *toks, int ntoks, struct andor **out);
+
+/* Expansion of raw words into fields. */
+struct fields {
+	char **v;
+	int n, cap;
+};
+void expand_word(const char *raw, struct fields *f);
+char *expand_single(const char *raw);   /* one field, no splitting (redirection targets) */
+
+/* Shell state. */
+extern int sh_status;          /* $? */
+extern int sh_last_bg;         /* $! */
+extern int sh_interactive;
+extern char *sh_arg0;          /* $0 */
+extern char **sh_args;         /* $1.. */
+extern int sh_nargs;
+
+int run_andor(struct andor *a);
+void reap_background(int report);
+int is_assignment(const char *w);
+#endif
