@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 /* Call a file syscall with up to three arguments, the rest zero. */
+#define SYS2(name, a, b) sys_##name((long)(a), (long)(b), 0, 0, 0, 0)
 #define SYS3(name, a, b, c) sys_##name((long)(a), (long)(b), (long)(c), 0, 0, 0)
 #define SYS4(name, a, b, c, d) sys_##name((long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 
