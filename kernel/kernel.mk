@@ -4,6 +4,7 @@
 K_DIR   := kernel
 K_OUT   := $(BUILD)/kernel
 K_SRCS  := $(shell find $(K_DIR) -path $(K_DIR)/test-user -prune -o \( -name '*.c' -o -name '*.S' \) -print | sort)
+K_SRCS  := $(filter-out $(K_EXCLUDE),$(K_SRCS))
 K_OBJS  := $(patsubst $(K_DIR)/%,$(K_OUT)/%.o,$(K_SRCS))
 K_CFLAGS := $(FREESTANDING_CFLAGS) -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-fno-pic -fno-asynchronous-unwind-tables -fno-common \

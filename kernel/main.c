@@ -13,6 +13,7 @@
 #include "fsglue.h"
 #include "arch/cpu.h"
 #include "arch/x86.h"
+#include "arch/fpu.h"
 #include "arch/memlayout.h"
 #include "mm/pmm.h"
 #include "mm/vm.h"
@@ -100,6 +101,9 @@ static void init_main(void *arg)
 			fdtable_install(p->fdt, file_hold(con), 2, 0);
 		}
 	}
+	/* Console input only now: the tty exists, and bytes that came earlier wait in the
+	 * UART (QEMU holds them back while its FIFO is full). */
+	serial_enable_irq();
 	struct trapframe *tf = curthread()->tf;
 	int envc = 3;
 	long r = exec_load(p, init_path, init_argv, init_argc, init_envp, envc, tf);
@@ -138,6 +142,7 @@ void kmain(uint32_t magic, uint32_t mbinfo_phys)
 	gdt_init();
 	idt_init();
 	vm_init();
+	fpu_init();
 	multiboot_info(mbinfo_phys);
 	pmm_boot_init(mbinfo_phys);
 	parse_cmdline();
@@ -151,7 +156,6 @@ void kmain(uint32_t magic, uint32_t mbinfo_phys)
 	clock_init();
 	random_init();
 	syscall_init();
-	serial_enable_irq();
 	if (panic_test) {
 		kprintf("kpanic=pf: faulting on purpose\n");
 		*(volatile uint64_t *)0xffff90000dead000ULL = 1;

@@ -6,11 +6,13 @@
 #include "arch/x86.h"
 #include "dev/serial.h"
 #include "dev/irq.h"
-#include "fs/tty.h"
+#include "fsglue.h"
+#include "arch/cpu.h"
 
 #define COM1 0x3f8
 #define UART_DATA 0
 #define UART_IER  1
+#define UART_IIR  2
 #define UART_FCR  2
 #define UART_LCR  3
 #define UART_MCR  4
@@ -20,6 +22,7 @@
 
 static struct spinlock console_lock;
 static int serial_present;
+uint64_t serial_rx_count;
 
 void serial_init(void)
 {
@@ -29,7 +32,9 @@ void serial_init(void)
 	outb(COM1 + UART_DATA, 1);            /* 115200 baud */
 	outb(COM1 + UART_IER, 0);
 	outb(COM1 + UART_LCR, 0x03);          /* 8N1 */
-	outb(COM1 + UART_FCR, 0xc7);          /* FIFO on, cleared, 14-byte threshold */
+	/* FIFOs off (16450 mode): turning them on would empty the receive buffer, and a
+	 * byte of piped input may already wait there; QEMU holds the rest back meanwhile. */
+	outb(COM1 + UART_FCR, 0);
 	outb(COM1 + UART_MCR, 0x0b);          /* DTR, RTS, OUT2 (gates the IRQ line) */
 	serial_present = inb(COM1 + UART_LSR) != 0xff;
 }
@@ -78,12 +83,22 @@ void console_write_unlocked(const char *buf, size_t n)
 static void serial_irq(void *arg)
 {
 	(void)arg;
-	while (inb(COM1 + UART_LSR) & LSR_DR)
-		tty_input_char(inb(COM1 + UART_DATA));
+	(void)inb(COM1 + UART_IIR);
+	while (inb(COM1 + UART_LSR) & LSR_DR) {
+		int c = inb(COM1 + UART_DATA);
+		serial_rx_count++;
+		if (tty_input_char)
+			tty_input_char(c);
+	}
 }
 
 void serial_enable_irq(void)
 {
 	irq_register(irq_isa_to_gsi(4), serial_irq, NULL);
 	outb(COM1 + UART_IER, 0x01);          /* received-data-available interrupt */
+	/* Input that arrived before the IOAPIC entry was unmasked holds the (edge-triggered)
+	 * line high with no edge left to see: drain it so the next byte makes a new edge. */
+	push_cli();
+	serial_irq(NULL);
+	pop_cli();
 }

@@ -8,6 +8,7 @@
 #define KERNEL_SCHED_H
 #include <stdint.h>
 #include "arch/cpu.h"
+#include "arch/fpu.h"
 
 #define HZ 100
 #define IRQ_MAX_GSI 24
@@ -19,6 +20,7 @@ enum wake_reason { WAKE_NORMAL, WAKE_SIGNAL, WAKE_TIMEOUT };
 struct proc;
 
 struct thread {
+	struct fpu_state fpu;       /* user SSE/x87 registers while switched out (first: aligned) */
 	uint64_t ctx_rsp;           /* saved stack pointer while switched out */
 	void *kstack;               /* KSTACK_PAGES pages */
 	uint64_t kstack_top;

@@ -183,8 +183,11 @@ long exec_load(struct proc *p, const char *path, char *const argv[], int argc,
 		fdtable_close_on_exec(p->fdt);
 	if (p->thread) {
 		p->thread->fs_base = 0;
-		if (p == curproc())
+		if (p == curproc()) {
 			wrmsr(MSR_FS_BASE, 0);
+			fpu_init_state(&p->thread->fpu);
+			fpu_restore(&p->thread->fpu);
+		}
 	}
 	memset(tf, 0, sizeof *tf);
 	tf->rip = eh->e_entry;

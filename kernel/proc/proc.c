@@ -103,6 +103,7 @@ long proc_fork(struct trapframe *tf)
 	if (!t)
 		goto nomem;
 	t->fs_base = curthread()->fs_base;
+	fpu_save(&t->fpu);      /* the parent's live registers */
 	t->proc = p;
 	p->thread = t;
 	p->parent = parent;

@@ -85,6 +85,8 @@ void sched(void)
 	vm_activate(next->proc ? next->proc->vm : NULL);
 	if (cur->fs_base != next->fs_base || next->fs_base)
 		wrmsr(MSR_FS_BASE, next->fs_base);
+	fpu_save(&cur->fpu);
+	fpu_restore(&next->fpu);
 	int intena = c->intena;
 	swtch(&cur->ctx_rsp, next->ctx_rsp);
 	c->intena = intena;
@@ -180,6 +182,7 @@ struct thread *thread_alloc(const char *name, void (*fn)(void *), void *arg)
 		return NULL;
 	}
 	t->kstack_top = (uint64_t)t->kstack + KSTACK_PAGES * PAGE_SIZE;
+	fpu_init_state(&t->fpu);
 	strlcpy(t->name, name, sizeof t->name);
 	/* The frame swtch pops: r15 r14 r13 r12 rbx rbp, then the return address. */
 	uint64_t *sp = (uint64_t *)(t->kstack_top - sizeof(struct trapframe) - 64);
