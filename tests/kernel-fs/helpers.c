@@ -16,6 +16,7 @@ void kfs_setup(const void *cpio, size_t len)
 	base_kalloc = fake_kalloc_live();
 	base_pages = fake_pages_live();
 	fake_set_sleep_hook(NULL);
+	fake_sleeps = 0;
 	fake_kalloc_fail_after(-1);
 	fake_uaccess_bad_range(NULL, 0);
 	fake_console_reset();
