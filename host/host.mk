@@ -21,7 +21,7 @@ H_T_TESTS :=
 H_T_PROGS :=
 # --- end T sources ---
 
-H_N_SRCS := host/port_host.c host/testutil.c
+H_N_SRCS := host/port_host.c host/host_stack.c host/wire.c host/pcap.c host/fault.c host/testutil.c
 H_N_TESTS := $(wildcard tests/net/net_*.c)
 
 H_SRCS := $(H_N_SRCS) $(H_S_SRCS) $(H_T_SRCS)

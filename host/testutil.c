@@ -2,6 +2,10 @@
 #include <string.h>
 #include "host/testutil.h"
 #include "host/port_host.h"
+#include "host/wire.h"
+#include "net/netlib.h"
+#include "net/in_cksum.h"
+#include <stdlib.h>
 
 void tu_leakcheck_begin(struct tu_leakcheck *lc)
 {
@@ -50,4 +54,183 @@ struct mbuf *tu_chain(const void *buf, uint32_t len, uint32_t piece)
 	}
 	top->m_pkthdr.len = len;
 	return top;
+}
+
+size_t tu_eth(uint8_t *b, const uint8_t dst[6], const uint8_t src[6], uint16_t type)
+{
+	memcpy(b, dst, 6);
+	memcpy(b + 6, src, 6);
+	be16_put(b + 12, type);
+	return 14;
+}
+
+size_t tu_ip(uint8_t *b, uint32_t src, uint32_t dst, uint8_t proto, uint16_t id,
+    uint16_t off_flags, uint8_t ttl, size_t plen, const uint8_t *opts, size_t optlen)
+{
+	size_t hlen = 20 + optlen;
+	b[0] = (uint8_t)(0x40 | (hlen / 4));
+	b[1] = 0;
+	be16_put(b + 2, (uint16_t)(hlen + plen));
+	be16_put(b + 4, id);
+	be16_put(b + 6, off_flags);
+	b[8] = ttl;
+	b[9] = proto;
+	be16_put(b + 10, 0);
+	be32_put(b + 12, src);
+	be32_put(b + 16, dst);
+	if (optlen)
+		memcpy(b + 20, opts, optlen);
+	be16_put(b + 10, in_cksum(b, hlen));
+	return hlen;
+}
+
+size_t tu_icmp(uint8_t *b, uint8_t type, uint8_t code, uint16_t id, uint16_t seq,
+    const uint8_t *payload, size_t plen)
+{
+	b[0] = type;
+	b[1] = code;
+	be16_put(b + 2, 0);
+	be16_put(b + 4, id);
+	be16_put(b + 6, seq);
+	if (plen)
+		memcpy(b + 8, payload, plen);
+	be16_put(b + 2, in_cksum(b, 8 + plen));
+	return 8 + plen;
+}
+
+size_t tu_arp(uint8_t *b, uint16_t op, const uint8_t sha[6], uint32_t spa, const uint8_t tha[6],
+    uint32_t tpa)
+{
+	static const uint8_t zero[6];
+	be16_put(b, 1);
+	be16_put(b + 2, 0x0800);
+	b[4] = 6;
+	b[5] = 4;
+	be16_put(b + 6, op);
+	memcpy(b + 8, sha, 6);
+	be32_put(b + 14, spa);
+	memcpy(b + 18, tha ? tha : zero, 6);
+	be32_put(b + 24, tpa);
+	return 28;
+}
+
+static void peer_rx(void *arg, const uint8_t *f, size_t len)
+{
+	struct tu_peer *p = arg;
+	if (p->n < TU_PEER_MAX) {
+		p->frame[p->n] = malloc(len);
+		memcpy(p->frame[p->n], f, len);
+		p->len[p->n] = len;
+		p->n++;
+	}
+	/* ARP request for our address: answer it. */
+	if (p->auto_arp && len >= 42 && be16_get(f + 12) == 0x0806 && be16_get(f + 20) == 1 &&
+	    be32_get(f + 38) == p->ip) {
+		uint8_t r[60] = { 0 };
+		tu_eth(r, f + 22, p->mac, 0x0806);
+		tu_arp(r + 14, 2, p->mac, p->ip, f + 22, be32_get(f + 28));
+		wire_port_send(p->port, r, 60);
+	}
+}
+
+void tu_peer_init(struct tu_peer *p, struct wire *wr, const uint8_t mac[6], uint32_t ip)
+{
+	memset(p, 0, sizeof(*p));
+	memcpy(p->mac, mac, 6);
+	p->ip = ip;
+	p->auto_arp = 1;
+	p->port = wire_raw_port(wr, peer_rx, p);
+}
+
+void tu_peer_clear(struct tu_peer *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->frame[i]);
+	p->n = 0;
+}
+
+void tu_peer_send(struct tu_peer *p, const uint8_t *frame, size_t len)
+{
+	wire_port_send(p->port, frame, len);
+}
+
+void tu_peer_send_ip(struct tu_peer *p, const uint8_t dstmac[6], const uint8_t *ip, size_t len)
+{
+	uint8_t *f = calloc(1, len + 14 < 60 ? 60 : len + 14);
+	tu_eth(f, dstmac, p->mac, 0x0800);
+	memcpy(f + 14, ip, len);
+	wire_port_send(p->port, f, len + 14 < 60 ? 60 : len + 14);
+	free(f);
+}
+
+static int peer_match(const uint8_t *f, size_t len, uint16_t type, int proto, int icmp_type)
+{
+	if (len < 14 || be16_get(f + 12) != type)
+		return 0;
+	if (type != 0x0800 || proto < 0)
+		return 1;
+	if (len < 34 || f[23] != proto)
+		return 0;
+	if (icmp_type < 0)
+		return 1;
+	size_t hl = (size_t)(f[14] & 15) * 4;
+	if ((be16_get(f + 20) & 0x1fff) != 0)
+		return 0;
+	return len > 14 + hl && f[14 + hl] == icmp_type;
+}
+
+size_t tu_peer_count(const struct tu_peer *p, uint16_t type, int proto, int icmp_type)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < p->n; i++)
+		c += (size_t)peer_match(p->frame[i], p->len[i], type, proto, icmp_type);
+	return c;
+}
+
+const uint8_t *tu_peer_find(const struct tu_peer *p, uint16_t type, int proto, int icmp_type,
+    size_t idx, size_t *len)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (peer_match(p->frame[i], p->len[i], type, proto, icmp_type) && idx-- == 0) {
+			if (len)
+				*len = p->len[i];
+			return p->frame[i];
+		}
+	return NULL;
+}
+
+const uint8_t TU_MAC_A[6] = { 2, 0, 0, 0, 0, 1 };
+const uint8_t TU_MAC_P[6] = { 2, 0, 0, 0, 0, 0x99 };
+
+int tu_fx_setup(void **state)
+{
+	struct tu_fx *fx = calloc(1, sizeof(*fx));
+	host_random_seed(42);
+	tu_leakcheck_begin(&fx->lc);
+	fx->w = world_new(1 * SEC);
+	fx->a = world_stack(fx->w, "a");
+	fx->wr = world_wire(fx->w, 10 * USEC);
+	fx->ea = wire_attach(fx->wr, fx->a, "eth0", TU_MAC_A);
+	TU_LOCKED(fx->a, if_addr_add(fx->ea, TU_IP_A, 24));
+	tu_peer_init(&fx->peer, fx->wr, TU_MAC_P, TU_IP_P);
+	world_run(fx->w, 1 * MSEC);
+	tu_peer_clear(&fx->peer);
+	*state = fx;
+	return 0;
+}
+
+int tu_fx_teardown(void **state)
+{
+	struct tu_fx *fx = *state;
+	tu_peer_clear(&fx->peer);
+	world_free(fx->w);
+	tu_leakcheck_end(&fx->lc);
+	free(fx);
+	return 0;
+}
+
+void tu_fx_send(struct tu_fx *fx, const uint8_t *ip, size_t len)
+{
+	tu_peer_send_ip(&fx->peer, TU_MAC_A, ip, len);
+	world_run(fx->w, 100 * USEC);
 }

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "net/mbuf.h"
+#include "net/netstack.h"
 
 /* Snapshot of the pools and of port_alloc memory; tu_leakcheck_end asserts both are back. */
 struct tu_leakcheck {
@@ -24,5 +25,68 @@ void tu_leakcheck_end(const struct tu_leakcheck *lc);
 /* Builds a packet mbuf chain holding len bytes of buf, split into pieces of `piece` bytes
  * (0: one mbuf/cluster as m_devget makes it). */
 struct mbuf *tu_chain(const void *buf, uint32_t len, uint32_t piece);
+
+/* ---- frames and a scripted peer on an in-memory wire ---- */
+struct wire;
+struct netstack;
+
+/* Writes an Ethernet header; returns 14. */
+size_t tu_eth(uint8_t *b, const uint8_t dst[6], const uint8_t src[6], uint16_t type);
+/* Writes a 20-byte IPv4 header (+ opts, optlen multiple of 4) with a correct checksum for a
+ * payload of plen bytes; returns the header length. */
+size_t tu_ip(uint8_t *b, uint32_t src, uint32_t dst, uint8_t proto, uint16_t id,
+    uint16_t off_flags, uint8_t ttl, size_t plen, const uint8_t *opts, size_t optlen);
+/* Writes an ICMP echo request (type 8) or other type/code with payload; returns its length. */
+size_t tu_icmp(uint8_t *b, uint8_t type, uint8_t code, uint16_t id, uint16_t seq,
+    const uint8_t *payload, size_t plen);
+/* Writes an ARP packet (Ethernet/IPv4); returns 28. */
+size_t tu_arp(uint8_t *b, uint16_t op, const uint8_t sha[6], uint32_t spa, const uint8_t tha[6],
+    uint32_t tpa);
+
+/* A peer on a wire: records every frame, and (if auto_arp) answers ARP requests for its
+ * address like a well-behaved host. */
+#define TU_PEER_MAX 4096
+struct tu_peer {
+	struct wire_port *port;
+	uint8_t mac[6];
+	uint32_t ip;
+	int auto_arp;
+	size_t n;
+	uint8_t *frame[TU_PEER_MAX];
+	size_t len[TU_PEER_MAX];
+};
+void tu_peer_init(struct tu_peer *p, struct wire *wr, const uint8_t mac[6], uint32_t ip);
+void tu_peer_clear(struct tu_peer *p);
+void tu_peer_send(struct tu_peer *p, const uint8_t *frame, size_t len);
+/* Sends an IPv4 datagram (header built by tu_ip, or raw when hdr_done) to dstmac. */
+void tu_peer_send_ip(struct tu_peer *p, const uint8_t dstmac[6], const uint8_t *ipdgram, size_t len);
+/* Counts recorded frames of an ethertype (and, for IPv4, protocol proto and ICMP type when
+ * >= 0). */
+size_t tu_peer_count(const struct tu_peer *p, uint16_t type, int proto, int icmp_type);
+/* The i-th recorded frame matching like tu_peer_count, or NULL. */
+const uint8_t *tu_peer_find(const struct tu_peer *p, uint16_t type, int proto, int icmp_type,
+    size_t i, size_t *len);
+
+/* The usual fixture: stack "a" with eth0 = 10.0.0.1/24 (MAC 02:00:00:00:00:01) on a wire
+ * with 10 us latency, and a peer 10.0.0.99 (MAC 02:00:00:00:00:99).  Pools and memory are
+ * checked on teardown. */
+#define TU_IP_A 0x0a000001u
+#define TU_IP_P 0x0a000063u
+extern const uint8_t TU_MAC_A[6], TU_MAC_P[6];
+struct tu_fx {
+	struct world *w;
+	struct netstack *a;
+	struct wire *wr;
+	struct ifnet *ea;
+	struct tu_peer peer;
+	struct tu_leakcheck lc;
+};
+int tu_fx_setup(void **state);
+int tu_fx_teardown(void **state);
+/* Sends an IPv4 datagram from the peer to a (frame addressed to a's MAC) and settles. */
+void tu_fx_send(struct tu_fx *fx, const uint8_t *ipdgram, size_t len);
+
+/* Runs fn with the instance's net lock held. */
+#define TU_LOCKED(ns, stmt) do { NET_LOCK(ns); stmt; NET_UNLOCK(ns); } while (0)
 
 #endif

@@ -61,12 +61,15 @@ void callout_reset_at(struct netstack *ns, struct callout *c, uint64_t when, cal
 void callout_reset(struct netstack *ns, struct callout *c, uint64_t delay_ns, callout_fn fn,
     void *arg)
 {
-	callout_reset_at(ns, c, ns->ns_callouts.cw_now + delay_ns, fn, arg);
+	callout_reset_at(ns, c, net_now(ns) + delay_ns, fn, arg);
 }
 
+/* The later of the host clock and the last time timers ran: on a real clock the wheel's time
+ * lags between runs, and a delay must count from the present. */
 uint64_t net_now(struct netstack *ns)
 {
-	return ns->ns_callouts.cw_now;
+	uint64_t now = port_now_ns(ns);
+	return now > ns->ns_callouts.cw_now ? now : ns->ns_callouts.cw_now;
 }
 
 /* Fires every due callout in one slot.  A callout may re-arm into this same slot (a short

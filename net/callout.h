@@ -43,8 +43,8 @@ struct callout_wheel {
 
 /* Prepares a callout (not pending).  Call once before first use. */
 void callout_init(struct callout *c);
-/* Arms c to call fn(arg) delay_ns from now (the wheel's current time), re-arming it if it was
- * pending.  Net lock held. */
+/* Arms c to call fn(arg) delay_ns from now (net_now), re-arming it if it was pending.  Net
+ * lock held. */
 void callout_reset(struct netstack *ns, struct callout *c, uint64_t delay_ns, callout_fn fn,
     void *arg);
 /* Arms c at an absolute time.  Net lock held. */
@@ -56,7 +56,8 @@ static inline bool callout_pending(const struct callout *c) { return c->c_flags 
 
 /* Runs every callout due at now_ns.  Takes the net lock itself (call it without). */
 void net_timers_run(struct netstack *ns, uint64_t now_ns);
-/* The wheel's idea of now (last now_ns given to net_timers_run, or creation time). */
+/* Now, for protocol timestamps: the later of port_now_ns(ns) and the last now_ns given to
+ * net_timers_run. */
 uint64_t net_now(struct netstack *ns);
 /* The earliest expiry among pending callouts, or UINT64_MAX when none.  Net lock held. */
 uint64_t net_timers_next(struct netstack *ns);

@@ -9,7 +9,6 @@
 #include "net_stats.h"
 
 struct netstack;
-struct ipinfo;
 typedef uint32_t ipaddr_t;
 
 #define ICMP_ECHOREPLY      0
@@ -48,7 +47,7 @@ typedef uint32_t ipaddr_t;
 void icmp_error(struct netstack *ns, struct mbuf *m, uint8_t type, uint8_t code, uint32_t info);
 
 /* ICMP input from ip_input (m at the IP header).  Consumes m. */
-void icmp_input(struct netstack *ns, struct mbuf *m, const struct ipinfo *ii);
+void icmp_input(struct netstack *ns, struct mbuf *m, int iphlen);
 
 #define ICMP_DEF_RATE   100     /* errors per second (token refill), as Linux icmp_ratelimit */
 #define ICMP_DEF_BURST  50      /* bucket depth */

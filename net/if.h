@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stos/ioctl.h>         /* IFF_*, IFNAMSIZ: Linux values */
 #include "mbuf.h"
+#include "ip_var.h"
+#include "route.h"
 
 struct netstack;
 typedef uint32_t ipaddr_t;      /* IPv4 address, host byte order (also in ip_var.h) */
@@ -138,6 +140,8 @@ struct net_tap {
 	void *nt_arg;
 };
 void net_tap_add(struct netstack *ns, struct net_tap *t);
+/* Calls every tap (used by ether_input for NET_TAP_IN; if_transmit does NET_TAP_OUT). */
+void net_tap_run(struct ifnet *ifp, const struct mbuf *m, unsigned dir, unsigned pkttype);
 void net_tap_remove(struct netstack *ns, struct net_tap *t);
 
 #endif

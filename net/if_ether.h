@@ -66,7 +66,8 @@ struct etherstat { ETHERSTAT_LIST(NET_STAT_FIELD) };
 
 /* Tunables (per instance, in ns->ns_conf). */
 #define ARP_DEF_MAXENTRIES   512
-#define ARP_DEF_HOLDLEN      16          /* packets held per unresolved entry */
+#define ARP_DEF_HOLDLEN      64          /* packets held per unresolved entry: a 64 KiB
+                                            datagram is 45 fragments at MTU 1500 */
 #define ARP_DEF_MAXTRIES     5           /* requests before an entry fails */
 #define ARP_DEF_RETRY_NS     1000000000ull  /* RFC 1122 2.3.2.1: at most one request/s per
                                                destination */

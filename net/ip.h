@@ -37,13 +37,11 @@
 
 struct ip_view { uint8_t *b; };
 
-/* Fills v if len >= IP_HDR_MIN; returns false otherwise. */
+/* Points v at buf and returns true if len >= IP_HDR_MIN; with false, v must not be read. */
 static inline bool ip_view(struct ip_view *v, void *buf, size_t len)
 {
-	if (len < IP_HDR_MIN)
-		return false;
 	v->b = buf;
-	return true;
+	return len >= IP_HDR_MIN;
 }
 static inline unsigned ipv_version(struct ip_view v) { return v.b[0] >> 4; }
 static inline unsigned ipv_hlen(struct ip_view v) { return (v.b[0] & 0x0fu) * 4u; }

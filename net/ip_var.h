@@ -12,12 +12,14 @@
 #include "mbuf.h"
 #include "route.h"
 #include "net_stats.h"
+#include <stos/in.h>
 
 struct netstack;
 struct ifnet;
 typedef uint32_t ipaddr_t;      /* IPv4 address, host byte order */
 
 #define IP_DEFTTL 64
+#define INADDR_BROADCAST_H 0xffffffffu  /* limited broadcast, host order */
 #define IN_LOOPBACKNET 127
 static inline bool in_isloopback(ipaddr_t a) { return (a >> 24) == IN_LOOPBACKNET; }
 static inline bool in_ismulticast(ipaddr_t a) { return (a >> 28) == 0xe; }

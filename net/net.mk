@@ -15,7 +15,9 @@ NET_S_SRCS :=
 NET_T_SRCS :=
 # --- end T sources ---
 
-NET_N_SRCS := net/mbuf.c net/mbufq.c net/in_cksum.c net/netlib.c net/net_stats.c net/callout.c
+NET_N_SRCS := net/mbuf.c net/mbufq.c net/in_cksum.c net/netlib.c net/net_stats.c net/callout.c \
+	net/netstack.c net/if.c net/if_loop.c net/if_ether.c net/if_arp.c net/route.c \
+	net/ip_input.c net/ip_options.c net/ip_output.c net/ip_reass.c net/ip_id.c net/ip_icmp.c
 
 NET_SRCS := $(NET_N_SRCS) $(NET_S_SRCS) $(NET_T_SRCS)
 NET_HDRS := $(wildcard net/*.h) $(wildcard include/stos/*.h)

@@ -52,6 +52,8 @@ int rt_add(struct netstack *ns, ipaddr_t dst, unsigned plen, ipaddr_t gw, struct
 int rt_del(struct netstack *ns, ipaddr_t dst, unsigned plen);
 /* Longest-prefix match, or NULL. */
 struct rt_entry *rt_lookup(struct netstack *ns, ipaddr_t dst);
+/* The route with exactly dst/plen, or NULL. */
+struct rt_entry *rt_lookup_exact(struct netstack *ns, ipaddr_t dst, unsigned plen);
 /* rt_lookup through a cache. */
 struct rt_entry *rt_lookup_cached(struct netstack *ns, struct route *ro, ipaddr_t dst);
 /* Removes every route through ifp (detach, address removal does its own). */

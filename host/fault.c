@@ -1,0 +1,64 @@
+/* Seeded fault injection (fault.h).  The schedule depends only on the seed and the sequence
+ * of frames, so a failing run can be replayed exactly. */
+#include <stdlib.h>
+#include "host/fault.h"
+
+struct fault {
+	struct fault_conf c;
+	uint64_t s;                 /* splitmix64 state */
+	struct fault_stats st;
+};
+
+static uint64_t next(struct fault *f)
+{
+	uint64_t z = (f->s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static int chance(struct fault *f, uint32_t ppm)
+{
+	return ppm && next(f) % 1000000u < ppm;
+}
+
+struct fault *fault_new(const struct fault_conf *c)
+{
+	struct fault *f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->c = *c;
+	f->s = c->seed;
+	return f;
+}
+
+void fault_free(struct fault *f) { free(f); }
+
+int fault_decide(struct fault *f, size_t len, struct fault_out out[2])
+{
+	f->st.frames++;
+	if (chance(f, f->c.loss_ppm)) {
+		f->st.lost++;
+		return 0;
+	}
+	int n = chance(f, f->c.dup_ppm) ? 2 : 1;
+	if (n == 2)
+		f->st.duplicated++;
+	for (int i = 0; i < n; i++) {
+		out[i].delay_ns = f->c.delay_ns;
+		out[i].corrupt = 0;
+		out[i].at = 0;
+		if (chance(f, f->c.reorder_ppm)) {
+			out[i].delay_ns += f->c.reorder_delay_ns;
+			f->st.reordered++;
+		}
+		if (len > 14 && chance(f, f->c.corrupt_ppm)) {
+			out[i].corrupt = 1;
+			out[i].at = 14 + (size_t)(next(f) % (len - 14));
+			f->st.corrupted++;
+		}
+	}
+	return n;
+}
+
+void fault_get_stats(const struct fault *f, struct fault_stats *st) { *st = f->st; }

@@ -1,0 +1,36 @@
+/* Fault injection on a link, on a seeded (so reproducible) schedule: loss, duplication,
+ * reordering (extra delay on some frames), corruption (one flipped byte) and fixed delay.
+ * Used by the in-memory wire (wire_fault); usable by any link that moves flat frames. */
+#ifndef HOST_FAULT_H
+#define HOST_FAULT_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct fault_conf {
+	uint32_t loss_ppm;          /* probability a frame is lost, parts per million */
+	uint32_t dup_ppm;           /* ... delivered twice */
+	uint32_t reorder_ppm;       /* ... held back by reorder_delay_ns (others overtake it) */
+	uint32_t corrupt_ppm;       /* ... has one byte (past the Ethernet header) flipped */
+	uint64_t delay_ns;          /* added to every frame */
+	uint64_t reorder_delay_ns;
+	uint64_t seed;
+};
+
+struct fault_stats { uint64_t frames, lost, duplicated, reordered, corrupted; };
+
+struct fault;
+struct fault *fault_new(const struct fault_conf *c);
+void fault_free(struct fault *f);
+
+/* One delivery decided for a frame: its extra delay, and whether to corrupt byte `at`. */
+struct fault_out {
+	uint64_t delay_ns;
+	int corrupt;                /* 1: flip byte `at` (xor 0xff) */
+	size_t at;
+};
+/* Decides the fate of a frame of len bytes: fills up to 2 outputs, returns how many
+ * (0 = lost). */
+int fault_decide(struct fault *f, size_t len, struct fault_out out[2]);
+void fault_get_stats(const struct fault *f, struct fault_stats *st);
+
+#endif

@@ -1,0 +1,307 @@
+/* IPv4 output: header construction, route and source selection, broadcast policy,
+ * fragmentation (RFC 791 3.2 "fragmentation procedure"), hand-off to the interface. */
+#include <stos/errno.h>
+#include "netlib.h"
+#include "netstack.h"
+#include "ip.h"
+#include "in_cksum.h"
+#include "ip_options.h"
+#include "ip_var_priv.h"
+
+int in_selectsrc(struct netstack *ns, ipaddr_t dst, ipaddr_t *src, struct ifnet **ifpp)
+{
+	struct rt_entry *rt = rt_lookup(ns, dst);
+	if (!rt)
+		return -ENETUNREACH;
+	struct ifnet *ifp = rt->rt_ifp;
+	ipaddr_t a = 0;
+	if (rt->rt_flags & RTF_LOCAL) {
+		a = dst;
+	} else {
+		ipaddr_t hop = (rt->rt_flags & RTF_GATEWAY) ? rt->rt_gateway : dst;
+		for (unsigned i = 0; i < ifp->if_naddrs; i++)
+			if ((hop & ifp->if_addrs[i].ia_mask) == ifp->if_addrs[i].ia_net) {
+				a = ifp->if_addrs[i].ia_addr;
+				break;
+			}
+		if (!a)
+			a = in_ifprimary(ifp);
+	}
+	if (!a)
+		return -EADDRNOTAVAIL;
+	*src = a;
+	if (ifpp)
+		*ifpp = ifp;
+	return 0;
+}
+
+uint32_t ip_path_mtu(struct netstack *ns, ipaddr_t dst)
+{
+	return rt_mtu(ns, dst);
+}
+
+/* The interface for a limited broadcast: the one holding src, else the first Ethernet
+ * interface that is up and has an address (BSD picks the default route's; ours is simpler
+ * and deterministic). */
+static struct ifnet *bcast_ifp(struct netstack *ns, ipaddr_t src)
+{
+	if (src) {
+		struct ifnet *ifp = in_ifwithaddr(ns, src, NULL);
+		if (ifp)
+			return ifp;
+	}
+	for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next)
+		if (ifp->if_type == IFT_ETHER && (ifp->if_flags & IFF_UP) && ifp->if_naddrs)
+			return ifp;
+	for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next)
+		if (ifp->if_type == IFT_ETHER && (ifp->if_flags & IFF_UP))
+			return ifp;
+	return NULL;
+}
+
+struct mbuf *ip_fragment(struct netstack *ns, struct mbuf *m, unsigned hlen, uint32_t mtu)
+{
+	uint8_t hdr[IP_HDR_MAX], opts[40];
+	struct mbuf *head = NULL, **tail = &head;
+	struct ip_view v;
+
+	if (m_copydata(m, 0, hlen, hdr) != 0)
+		goto fail;
+	ip_view(&v, hdr, hlen);
+	uint16_t off0 = ipv_off(v);
+	unsigned optlen = ip_options_copied(hdr, hlen, opts);
+	unsigned total = m->m_pkthdr.len - hlen;   /* payload bytes */
+	unsigned pos = 0;
+
+	while (pos < total) {
+		unsigned fhlen = pos == 0 ? hlen : IP_HDR_MIN + optlen;
+		if (mtu < fhlen + 8)
+			goto fail;
+		unsigned chunk = (mtu - fhlen) & ~7u;
+		bool last = pos + chunk >= total;
+		if (last)
+			chunk = total - pos;
+		struct mbuf *f = m_gethdr(MT_DATA);
+		if (!f)
+			goto fail;
+		m_reserve(f, 16);   /* room for the link header */
+		/* header: the original's first 20 bytes, options per the copy rules */
+		memcpy(mtod(f, uint8_t *), hdr, IP_HDR_MIN);
+		if (pos == 0)
+			memcpy(mtod(f, uint8_t *) + IP_HDR_MIN, hdr + IP_HDR_MIN, hlen - IP_HDR_MIN);
+		else
+			memcpy(mtod(f, uint8_t *) + IP_HDR_MIN, opts, optlen);
+		f->m_len = f->m_pkthdr.len = fhlen;
+		struct mbuf *data = m_copym(m, hlen + pos, chunk);
+		if (!data) {
+			m_freem(f);
+			goto fail;
+		}
+		m_cat(f, data);
+		f->m_pkthdr.len = fhlen + chunk;
+		struct ip_view fv;
+		ip_view(&fv, mtod(f, uint8_t *), f->m_len);
+		ipv_set_vhl(fv, fhlen);
+		ipv_set_len(fv, (uint16_t)(fhlen + chunk));
+		/* Offsets add to the original's (a fragment being refragmented); MF stays set on
+		 * the last piece when the original was not the last fragment. */
+		uint16_t foff = (uint16_t)((off0 & IP_OFFMASK) + pos / 8);
+		uint16_t flags = (uint16_t)(off0 & IP_DF_BIT);
+		if (!last || (off0 & IP_MF))
+			flags |= IP_MF;
+		ipv_set_off(fv, (uint16_t)(flags | foff));
+		ipv_set_sum(fv, 0);
+		ipv_set_sum(fv, in_cksum(fv.b, fhlen));
+		*tail = f;
+		tail = &f->m_nextpkt;
+		pos += chunk;
+		ns->ns_ipstat.ofragments++;
+	}
+	ns->ns_ipstat.fragmented++;
+	m_freem(m);
+	return head;
+fail:
+	m_freem_list(head);
+	m_freem(m);
+	return NULL;
+}
+
+int ip_output(struct netstack *ns, struct mbuf *m, const struct ip_out *p, struct route *ro,
+    unsigned flags)
+{
+	struct ipstat *st = &ns->ns_ipstat;
+	struct ip_view v;
+	unsigned hlen;
+	int rc;
+
+	if (flags & (IP_RAWOUTPUT | IP_FORWARDING)) {
+		m = m_pullup(m, IP_HDR_MIN);
+		if (!m) {
+			st->odropped++;
+			return -ENOBUFS;
+		}
+		ip_view(&v, mtod(m, uint8_t *), m->m_len);
+		hlen = ipv_hlen(v);
+		if (ipv_version(v) != IPVERSION || hlen < IP_HDR_MIN || hlen > m->m_pkthdr.len ||
+		    m->m_pkthdr.len > IP_MAXPACKET) {
+			rc = -EINVAL;
+			goto bad;
+		}
+		m = m_pullup(m, hlen);
+		if (!m) {
+			st->odropped++;
+			return -ENOBUFS;
+		}
+		ip_view(&v, mtod(m, uint8_t *), m->m_len);
+		if (flags & IP_RAWOUTPUT) {
+			st->rawout++;
+			ipv_set_len(v, (uint16_t)m->m_pkthdr.len);
+		}
+	} else {
+		if (!p || p->optlen > 40 || (p->optlen & 3) || (p->optlen && !p->opts)) {
+			rc = -EINVAL;
+			goto bad;
+		}
+		hlen = IP_HDR_MIN + p->optlen;
+		if (m->m_pkthdr.len + hlen > IP_MAXPACKET) {
+			st->toolarge++;
+			rc = -EMSGSIZE;
+			goto bad;
+		}
+		M_PREPEND(m, hlen);
+		if (!m) {
+			st->odropped++;
+			return -ENOBUFS;
+		}
+		ip_view(&v, mtod(m, uint8_t *), m->m_len);
+		ipv_set_vhl(v, hlen);
+		ipv_set_tos(v, p->tos);
+		ipv_set_len(v, (uint16_t)m->m_pkthdr.len);
+		ipv_set_id(v, 0);
+		ipv_set_off(v, (flags & IP_DF) ? IP_DF_BIT : 0);
+		ipv_set_ttl(v, p->ttl ? p->ttl : ns->ns_conf.ip_defttl);
+		ipv_set_proto(v, p->proto);
+		ipv_set_sum(v, 0);
+		ipv_set_src(v, p->src);
+		ipv_set_dst(v, p->dst);
+		if (p->optlen)
+			memcpy(v.b + IP_HDR_MIN, p->opts, p->optlen);
+		st->localout++;
+	}
+
+	ipaddr_t dst = ipv_dst(v), src = ipv_src(v);
+	struct ifnet *ifp;
+	ipaddr_t nexthop = dst;
+	unsigned mflags = 0;
+	uint32_t mtu;
+
+	if (dst == INADDR_BROADCAST_H) {
+		ifp = bcast_ifp(ns, src);
+		if (!ifp) {
+			st->noroute++;
+			rc = -ENETUNREACH;
+			goto bad;
+		}
+		mtu = ifp->if_mtu;
+	} else {
+		struct rt_entry *rt = ro ? rt_lookup_cached(ns, ro, dst) : rt_lookup(ns, dst);
+		if (!rt) {
+			st->noroute++;
+			rc = -ENETUNREACH;
+			goto bad;
+		}
+		if (rt->rt_flags & RTF_REJECT) {
+			st->noroute++;
+			rc = -EHOSTUNREACH;
+			goto bad;
+		}
+		if ((flags & IP_ROUTETOIF) && (rt->rt_flags & RTF_GATEWAY)) {
+			st->noroute++;
+			rc = -ENETUNREACH;
+			goto bad;
+		}
+		ifp = rt->rt_ifp;
+		if (rt->rt_flags & RTF_LOCAL) {
+			/* To ourselves: through the loopback interface, whatever holds the address. */
+			if (ns->ns_loif)
+				ifp = ns->ns_loif;
+		} else if (rt->rt_flags & RTF_GATEWAY) {
+			nexthop = rt->rt_gateway;
+		}
+		mtu = rt->rt_mtu && rt->rt_mtu < ifp->if_mtu ? rt->rt_mtu : ifp->if_mtu;
+	}
+	if (!(ifp->if_flags & IFF_UP)) {
+		st->noroute++;
+		rc = -ENETDOWN;
+		goto bad;
+	}
+	bool bcast = dst == INADDR_BROADCAST_H ||
+	    (ifp->if_type != IFT_LOOP && in_isbroadcast(ns, dst, ifp));
+	if (bcast && !(flags & IP_FORWARDING)) {
+		if (!(flags & IP_ALLOWBROADCAST)) {
+			st->nobroadcast++;
+			rc = -EACCES;
+			goto bad;
+		}
+		mflags |= M_BCAST;
+	}
+	if (!(flags & IP_FORWARDING)) {
+		if (src == 0) {
+			if (ifp->if_type == IFT_LOOP && in_islocal(ns, dst))
+				src = dst;
+			else if (in_selectsrc(ns, dst == INADDR_BROADCAST_H ? in_ifprimary(ifp) : dst,
+			    &src, NULL) != 0 || (dst == INADDR_BROADCAST_H && !src))
+				src = in_ifprimary(ifp);
+			if (src == 0 && !(flags & IP_RAWOUTPUT)) {
+				st->badsrc++;
+				rc = -EADDRNOTAVAIL;
+				goto bad;
+			}
+			ipv_set_src(v, src);
+		} else if (!(flags & IP_RAWOUTPUT) && !in_islocal(ns, src)) {
+			st->badsrc++;
+			rc = -EADDRNOTAVAIL;
+			goto bad;
+		}
+		if (!(flags & IP_RAWOUTPUT) || ipv_id(v) == 0)
+			ipv_set_id(v, ip_newid(ns, src, dst, ipv_proto(v)));
+	}
+	if (!(flags & IP_FORWARDING)) {
+		ipv_set_sum(v, 0);
+		ipv_set_sum(v, in_cksum(v.b, hlen));
+	}
+
+	/* Broadcasts are also delivered to ourselves (as BSD's ip_mloopback), so a local
+	 * socket bound to the port hears them. */
+	if ((mflags & M_BCAST) && ns->ns_loif && ifp != ns->ns_loif) {
+		struct mbuf *c = m_dup(m);
+		if (c)
+			ns->ns_loif->if_output(ns->ns_loif, c, dst, 0);
+	}
+
+	if (m->m_pkthdr.len <= mtu)
+		return ifp->if_output(ifp, m, nexthop, mflags);
+	if (ipv_off(v) & IP_DF_BIT) {
+		st->cantfrag++;
+		rc = -EMSGSIZE;
+		goto bad;
+	}
+	struct mbuf *frags = ip_fragment(ns, m, hlen, mtu);
+	if (!frags) {
+		st->odropped++;
+		return -ENOBUFS;
+	}
+	rc = 0;
+	while (frags) {
+		struct mbuf *f = frags;
+		frags = f->m_nextpkt;
+		f->m_nextpkt = NULL;
+		int r = ifp->if_output(ifp, f, nexthop, mflags);
+		if (r && !rc)
+			rc = r;
+	}
+	return rc;
+bad:
+	m_freem(m);
+	return rc;
+}
