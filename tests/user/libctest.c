@@ -48,8 +48,8 @@ static void test_printf(void)
 	FMT("-9223372036854775807", "%lld", -LLONG_MAX);
 	FMT("123456789012", "%zu", (size_t)123456789012ULL);
 	FMT("-5", "%zd", (ssize_t)-5);
-	FMT("-1 255", "%hhd %hhu", 255, 255);
-	FMT("-1 65535", "%hd %hu", 65535, 65535);
+	FMT("-1 255", "%hhd %hhu", (signed char)-1, (unsigned char)255);
+	FMT("-1 65535", "%hd %hu", (short)-1, (unsigned short)65535);
 	FMT("deadbeefcafe", "%lx", 0xdeadbeefcafeUL);
 	FMT("0x1000", "%p", (void *)0x1000);
 	FMT("(nil)", "%p", (void *)0);
