@@ -19,6 +19,8 @@ H_S_PROGS :=
 H_T_SRCS :=
 H_T_TESTS :=
 H_T_PROGS :=
+-include tests/tcp/tcp.mk
+-include tests/conformance/conformance.mk
 # --- end T sources ---
 
 H_N_SRCS := host/port_host.c host/host_stack.c host/wire.c host/pcap.c host/fault.c host/testutil.c

@@ -64,12 +64,14 @@ struct inpcb {
 	struct socket *inp_socket;      /* NULL once the socket is gone (TCP TIME-WAIT) */
 	void *inp_ppcb;                 /* the protocol's own block (struct tcpcb) */
 	ipaddr_t inp_laddr, inp_faddr;  /* host order; 0 = unset / wildcard */
+	ipaddr_t inp_bladdr;            /* the local address bind() set (laddr after disconnect) */
 	uint16_t inp_lport, inp_fport;  /* host order; 0 = unset */
 	unsigned inp_flags;             /* INP_* */
 	int inp_ip_ttl;                 /* IP_TTL, -1 = the instance default */
 	int inp_ip_tos;                 /* IP_TOS */
 	int inp_ip_p;                   /* raw IP: protocol to match and send (0 = any) */
 	int inp_pmtudisc;               /* IP_MTU_DISCOVER value (DF on output unless DONT) */
+	uint32_t inp_icmp_filter;       /* raw ICMP: ICMP_FILTER bitmap of types to drop */
 	uint32_t inp_lookup_hash;       /* cached hash of the 4-tuple when on the lookup hash */
 	struct route inp_route;         /* cached route toward inp_faddr (or the last dest) */
 };
@@ -98,6 +100,9 @@ void in_pcbinfo_fini(struct inpcbinfo *info);
 int in_pcballoc(struct socket *so, struct inpcbinfo *info);
 /* Unhashes and frees the pcb; clears so->so_pcb of its socket, if any. */
 void in_pcbfree(struct inpcb *inp);
+/* Detaches the pcb from its socket (so_pcb = NULL, inp_socket = NULL) keeping its port and
+ * copying SO_REUSEADDR/SO_REUSEPORT into inp_flags for later bind checks (TCP TIME-WAIT). */
+void in_pcb_orphan(struct inpcb *inp);
 
 /* bind(): nam NULL (or port 0) picks an ephemeral port.  Checks family/length (-EINVAL,
  * -EAFNOSUPPORT), that a given address is local or broadcast-capable (-EADDRNOTAVAIL), the

@@ -8,16 +8,15 @@
 # S and T list their sources in their marked blocks only.
 
 # --- S sources ---
-NET_S_SRCS :=
+NET_S_SRCS := net/socket.c net/socket_io.c net/socket_opt.c net/sockbuf.c net/protosw.c \
+	net/in_pcb.c net/in_pcb_opt.c net/udp_usrreq.c net/udp_input.c net/raw_ip.c
 # --- end S sources ---
 
 # --- T sources ---
 NET_T_SRCS :=
 # --- end T sources ---
 
-NET_N_SRCS := net/mbuf.c net/mbufq.c net/in_cksum.c net/netlib.c net/net_stats.c net/callout.c \
-	net/netstack.c net/if.c net/if_loop.c net/if_ether.c net/if_arp.c net/route.c \
-	net/ip_input.c net/ip_options.c net/ip_output.c net/ip_reass.c net/ip_id.c net/ip_icmp.c
+NET_N_SRCS := net/mbuf.c net/mbufq.c net/in_cksum.c net/netlib.c net/net_stats.c net/callout.c
 
 NET_SRCS := $(NET_N_SRCS) $(NET_S_SRCS) $(NET_T_SRCS)
 NET_HDRS := $(wildcard net/*.h) $(wildcard include/stos/*.h)

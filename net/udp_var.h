@@ -26,6 +26,7 @@ struct mbuf;
 	X(noport, "dropped due to no socket") \
 	X(noportbcast, "broadcast/multicast datagrams undelivered") \
 	X(fullsock, "dropped due to full socket buffers") \
+	X(rcvshut, "dropped: socket shut down for reading") \
 	X(nomem, "dropped for lack of memory") \
 	X(delivered, "delivered to sockets") \
 	X(opackets, "datagrams output") \

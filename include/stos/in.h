@@ -46,6 +46,12 @@ struct sockaddr_in {
 #define IP_PMTUDISC_DONT 0
 #define IP_PMTUDISC_DO   2
 
+/* level SOL_RAW, IPPROTO_ICMP raw sockets: drop ICMP types whose bit is set */
+#define ICMP_FILTER 1
+struct icmp_filter {
+	uint32_t data;
+};
+
 /* level IPPROTO_TCP */
 #define TCP_NODELAY      1
 #define TCP_MAXSEG       2

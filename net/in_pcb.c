@@ -1,0 +1,482 @@
+/* Internet PCBs: hashed demultiplexing, bind rules and ephemeral ports (see in_pcb.h).
+ *
+ * Lookup hash: every bound pcb is hashed by its current 4-tuple (zeros where unset), so the
+ * exact lookup is one probe and the wildcard lookup two more ((laddr, lport, *, *) then
+ * (*, lport, *, *)), whatever the number of connections.
+ * Port hash: every bound pcb is hashed by lport, for bind conflicts and port choice.
+ */
+#include "netlib.h"
+#include "in_pcb.h"
+#include "ip_var.h"
+#include "if.h"
+#include "netstack.h"
+#include "protosw.h"
+#include <stos/errno.h>
+#include <stos/in.h>
+#include <stos/socket.h>
+
+#define EPH_FIRST IPPORT_EPHEMERAL_FIRST
+#define EPH_COUNT (IPPORT_EPHEMERAL_LAST - IPPORT_EPHEMERAL_FIRST + 1)
+
+/* A keyed 64-bit mix (splitmix64's finaliser over key-whitened input): not a MAC, but a
+ * remote host that does not know the per-instance key cannot aim packets at one chain. */
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint32_t keyed_hash(const uint64_t key[2], uint64_t a, uint64_t b)
+{
+	return (uint32_t)(mix64(mix64(a ^ key[0]) + (b ^ key[1])) >> 16);
+}
+
+static uint32_t lookup_hash(const struct inpcbinfo *info, ipaddr_t fa, uint16_t fp,
+    ipaddr_t la, uint16_t lp)
+{
+	return keyed_hash(info->ipi_key, ((uint64_t)fa << 32) | la, ((uint64_t)fp << 16) | lp);
+}
+
+static uint32_t port_hash(const struct inpcbinfo *info, uint16_t lp)
+{
+	return keyed_hash(info->ipi_key, 0x706f7274ull, lp) & info->ipi_mask;
+}
+
+int in_pcbinfo_init(struct inpcbinfo *info, struct netstack *ns, const char *name,
+    uint32_t buckets)
+{
+	uint32_t n = 16;
+	memset(info, 0, sizeof(*info));
+	while (n < buckets && n < (1u << 20))
+		n <<= 1;
+	info->ipi_ns = ns;
+	info->ipi_name = name;
+	info->ipi_mask = n - 1;
+	info->ipi_lookup = net_zalloc(n * sizeof(*info->ipi_lookup));
+	info->ipi_porthash = net_zalloc(n * sizeof(*info->ipi_porthash));
+	if (!info->ipi_lookup || !info->ipi_porthash) {
+		port_free(info->ipi_lookup);
+		port_free(info->ipi_porthash);
+		info->ipi_lookup = info->ipi_porthash = NULL;
+		return -ENOMEM;
+	}
+	port_random(info->ipi_key, sizeof(info->ipi_key));
+	port_random(info->ipi_eph_key, sizeof(info->ipi_eph_key));
+	port_random(info->ipi_eph_table, sizeof(info->ipi_eph_table));
+	return 0;
+}
+
+void in_pcbinfo_fini(struct inpcbinfo *info)
+{
+	while (info->ipi_all)
+		in_pcbfree(info->ipi_all);
+	port_free(info->ipi_lookup);
+	port_free(info->ipi_porthash);
+	info->ipi_lookup = info->ipi_porthash = NULL;
+}
+
+static void unhash_lookup(struct inpcb *inp)
+{
+	if (!(inp->inp_flags & INP_INLOOKUP))
+		return;
+	*inp->inp_lpprev = inp->inp_lnext;
+	if (inp->inp_lnext)
+		inp->inp_lnext->inp_lpprev = inp->inp_lpprev;
+	inp->inp_flags &= ~INP_INLOOKUP;
+}
+
+static void unhash_port(struct inpcb *inp)
+{
+	if (!(inp->inp_flags & INP_INPORT))
+		return;
+	*inp->inp_ppprev = inp->inp_pnext;
+	if (inp->inp_pnext)
+		inp->inp_pnext->inp_ppprev = inp->inp_ppprev;
+	inp->inp_flags &= ~INP_INPORT;
+}
+
+void in_pcbrehash(struct inpcb *inp)
+{
+	struct inpcbinfo *info = inp->inp_pcbinfo;
+	struct inpcb **b;
+	unhash_lookup(inp);
+	unhash_port(inp);
+	if (inp->inp_lport == 0)
+		return;
+	inp->inp_lookup_hash = lookup_hash(info, inp->inp_faddr, inp->inp_fport, inp->inp_laddr,
+	    inp->inp_lport);
+	b = &info->ipi_lookup[inp->inp_lookup_hash & info->ipi_mask];
+	inp->inp_lnext = *b;
+	if (*b)
+		(*b)->inp_lpprev = &inp->inp_lnext;
+	*b = inp;
+	inp->inp_lpprev = b;
+	inp->inp_flags |= INP_INLOOKUP;
+	b = &info->ipi_porthash[port_hash(info, inp->inp_lport)];
+	inp->inp_pnext = *b;
+	if (*b)
+		(*b)->inp_ppprev = &inp->inp_pnext;
+	*b = inp;
+	inp->inp_ppprev = b;
+	inp->inp_flags |= INP_INPORT;
+}
+
+int in_pcballoc(struct socket *so, struct inpcbinfo *info)
+{
+	struct inpcb *inp = net_zalloc(sizeof(*inp));
+	if (!inp)
+		return -ENOMEM;
+	inp->inp_pcbinfo = info;
+	inp->inp_socket = so;
+	inp->inp_ip_ttl = -1;
+	inp->inp_pmtudisc = IP_PMTUDISC_DONT;
+	inp->inp_anext = info->ipi_all;
+	if (info->ipi_all)
+		info->ipi_all->inp_apprev = &inp->inp_anext;
+	info->ipi_all = inp;
+	inp->inp_apprev = &info->ipi_all;
+	info->ipi_count++;
+	if (so)
+		so->so_pcb = inp;
+	return 0;
+}
+
+void in_pcbfree(struct inpcb *inp)
+{
+	struct inpcbinfo *info = inp->inp_pcbinfo;
+	unhash_lookup(inp);
+	unhash_port(inp);
+	*inp->inp_apprev = inp->inp_anext;
+	if (inp->inp_anext)
+		inp->inp_anext->inp_apprev = inp->inp_apprev;
+	info->ipi_count--;
+	if (inp->inp_socket && inp->inp_socket->so_pcb == inp)
+		inp->inp_socket->so_pcb = NULL;
+	port_free(inp);
+}
+
+void in_pcb_orphan(struct inpcb *inp)
+{
+	struct socket *so = inp->inp_socket;
+	if (!so)
+		return;
+	inp->inp_flags &= ~(INP_REUSEADDR | INP_REUSEPORT);
+	if (so->so_options & SO_F_REUSEADDR)
+		inp->inp_flags |= INP_REUSEADDR;
+	if (so->so_options & SO_F_REUSEPORT)
+		inp->inp_flags |= INP_REUSEPORT;
+	if (so->so_pcb == inp)
+		so->so_pcb = NULL;
+	inp->inp_socket = NULL;
+}
+
+static bool inp_reuseaddr(const struct inpcb *inp)
+{
+	return inp->inp_socket ? (inp->inp_socket->so_options & SO_F_REUSEADDR) != 0 :
+	    (inp->inp_flags & INP_REUSEADDR) != 0;
+}
+
+static bool inp_reuseport(const struct inpcb *inp)
+{
+	return inp->inp_socket ? (inp->inp_socket->so_options & SO_F_REUSEPORT) != 0 :
+	    (inp->inp_flags & INP_REUSEPORT) != 0;
+}
+
+static bool inp_listening(const struct inpcb *inp)
+{
+	return (inp->inp_flags & INP_LISTEN) ||
+	    (inp->inp_socket && (inp->inp_socket->so_options & SO_F_ACCEPTCONN));
+}
+
+/* The bind rule (in_pcb.h).  `me` is the pcb asking (it may not be hashed yet). */
+static bool port_conflict(struct inpcbinfo *info, const struct inpcb *me, ipaddr_t laddr,
+    uint16_t lport)
+{
+	struct inpcb *p;
+	for (p = info->ipi_porthash[port_hash(info, lport)]; p; p = p->inp_pnext) {
+		if (p == me || p->inp_lport != lport || (p->inp_flags & INP_DROPPED))
+			continue;
+		if (laddr != INADDR_ANY && p->inp_laddr != INADDR_ANY && p->inp_laddr != laddr)
+			continue;
+		if (inp_reuseport(me) && inp_reuseport(p))
+			continue;
+		if (inp_reuseaddr(me) && inp_reuseaddr(p) && !inp_listening(p))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* For a connect-time choice: the port may be shared with connections to other peers (TCP)
+ * but not with an unconnected pcb or the same 4-tuple.  UDP-style pcbinfos (share false)
+ * need the port unused on the address. */
+static bool port_usable_connect(struct inpcbinfo *info, ipaddr_t laddr, uint16_t lport,
+    ipaddr_t faddr, uint16_t fport, bool share)
+{
+	struct inpcb *p;
+	for (p = info->ipi_porthash[port_hash(info, lport)]; p; p = p->inp_pnext) {
+		if (p->inp_lport != lport)
+			continue;
+		if (laddr != INADDR_ANY && p->inp_laddr != INADDR_ANY && p->inp_laddr != laddr)
+			continue;
+		if (!share || p->inp_faddr == INADDR_ANY ||
+		    (p->inp_faddr == faddr && p->inp_fport == fport))
+			return false;
+	}
+	return true;
+}
+
+/* RFC 6056 3.3.1, algorithm 1: random start, linear search. */
+static int eph_random(struct inpcb *inp, ipaddr_t laddr, uint16_t *portp)
+{
+	struct inpcbinfo *info = inp->inp_pcbinfo;
+	uint32_t r, i;
+	port_random(&r, sizeof(r));
+	for (i = 0; i < EPH_COUNT; i++) {
+		uint16_t port = (uint16_t)(EPH_FIRST + (r + i) % EPH_COUNT);
+		if (!port_conflict(info, inp, laddr, port)) {
+			*portp = port;
+			return 0;
+		}
+	}
+	return -EADDRINUSE;
+}
+
+/* RFC 6056 3.3.4, algorithm 4 (double-hash port selection): offset = F(laddr, faddr, fport,
+ * secret1); a table of increments indexed by G(laddr, faddr, fport, secret2) spreads
+ * successive choices toward one peer while different peers get independent sequences. */
+static int eph_connect(struct inpcb *inp, ipaddr_t laddr, ipaddr_t faddr, uint16_t fport,
+    bool share, uint16_t *portp)
+{
+	struct inpcbinfo *info = inp->inp_pcbinfo;
+	uint32_t offset = keyed_hash(info->ipi_key, ((uint64_t)laddr << 32) | faddr, fport);
+	uint32_t index = keyed_hash(info->ipi_eph_key, ((uint64_t)laddr << 32) | faddr, fport) %
+	    NET_ARRAY_LEN(info->ipi_eph_table);
+	uint32_t count;
+	for (count = 0; count < EPH_COUNT; count++) {
+		uint16_t port = (uint16_t)(EPH_FIRST +
+		    (offset + info->ipi_eph_table[index]) % EPH_COUNT);
+		info->ipi_eph_table[index]++;
+		if (port_usable_connect(info, laddr, port, faddr, fport, share)) {
+			*portp = port;
+			return 0;
+		}
+	}
+	return -EADDRNOTAVAIL;
+}
+
+int in_sockaddr_parse(const struct sockaddr *nam, socklen_t len, bool allow_unspec,
+    ipaddr_t *addr, uint16_t *port)
+{
+	struct sockaddr_in sin;
+	if (!nam || len < sizeof(struct sockaddr_in))
+		return -EINVAL;
+	memcpy(&sin, nam, sizeof(sin));
+	if (sin.sin_family != AF_INET) {
+		/* Linux inet_bind: AF_UNSPEC is accepted for INADDR_ANY (old programs). */
+		if (!(allow_unspec && sin.sin_family == AF_UNSPEC))
+			return -EAFNOSUPPORT;
+	}
+	*addr = net_ntohl(sin.sin_addr.s_addr);
+	*port = net_ntohs(sin.sin_port);
+	return 0;
+}
+
+void in_sockaddr_make(struct sockaddr_storage *nam, socklen_t *len, ipaddr_t addr,
+    uint16_t port)
+{
+	struct sockaddr_in sin;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = net_htons(port);
+	sin.sin_addr.s_addr = net_htonl(addr);
+	if (nam)
+		memcpy(nam, &sin, sizeof(sin));
+	if (len)
+		*len = sizeof(sin);
+}
+
+int in_pcbbind(struct inpcb *inp, const struct sockaddr *nam, socklen_t len)
+{
+	struct inpcbinfo *info = inp->inp_pcbinfo;
+	struct netstack *ns = info->ipi_ns;
+	ipaddr_t laddr = INADDR_ANY;
+	uint16_t lport = 0;
+	int err;
+
+	if (nam) {
+		err = in_sockaddr_parse(nam, len, false, &laddr, &lport);
+		if (err == -EAFNOSUPPORT && len >= sizeof(struct sockaddr_in) &&
+		    nam->sa_family == AF_UNSPEC) {
+			err = in_sockaddr_parse(nam, len, true, &laddr, &lport);
+			if (!err && laddr != INADDR_ANY)
+				err = -EAFNOSUPPORT;
+		}
+		if (err)
+			return err;
+	}
+	if (inp->inp_lport != 0 || inp->inp_laddr != INADDR_ANY)
+		return -EINVAL;
+	if (laddr != INADDR_ANY && !in_islocal(ns, laddr) && !in_isbroadcast(ns, laddr, NULL) &&
+	    !in_ismulticast(laddr))
+		return -EADDRNOTAVAIL;
+	if (lport == 0) {
+		err = eph_random(inp, laddr, &lport);
+		if (err)
+			return err;
+		inp->inp_flags |= INP_ANONPORT;
+	} else {
+		if (port_conflict(info, inp, laddr, lport))
+			return -EADDRINUSE;
+		inp->inp_flags &= ~INP_ANONPORT;
+	}
+	inp->inp_laddr = inp->inp_bladdr = laddr;
+	inp->inp_lport = lport;
+	if (inp->inp_socket)
+		inp->inp_socket->so_state |= SS_ISBOUND;
+	in_pcbrehash(inp);
+	return 0;
+}
+
+int in_pcbconnect_addr(struct inpcb *inp, ipaddr_t faddr, uint16_t fport)
+{
+	struct inpcbinfo *info = inp->inp_pcbinfo;
+	struct netstack *ns = info->ipi_ns;
+	ipaddr_t laddr = inp->inp_laddr;
+	uint16_t lport = inp->inp_lport;
+	int err;
+
+	/* Linux ip_route_connect: 0.0.0.0 means this host (the bound address, else
+	 * loopback). */
+	if (faddr == INADDR_ANY)
+		faddr = laddr != INADDR_ANY ? laddr : INADDR_LOOPBACK;
+	if (laddr == INADDR_ANY) {
+		struct ifnet *ifp;
+		err = in_selectsrc(ns, faddr, &laddr, &ifp);
+		if (err)
+			return err;
+	}
+	if (lport == 0) {
+		bool share = inp->inp_socket && (inp->inp_socket->so_proto->pr_flags & PR_CONNREQUIRED);
+		err = eph_connect(inp, laddr, faddr, fport, share, &lport);
+		if (err)
+			return err;
+		inp->inp_flags |= INP_ANONPORT;
+	} else if (in_pcblookup(info, faddr, fport, laddr, lport, 0)) {
+		return -EADDRINUSE;
+	}
+	inp->inp_laddr = laddr;
+	inp->inp_lport = lport;
+	inp->inp_faddr = faddr;
+	inp->inp_fport = fport;
+	if (inp->inp_socket)
+		inp->inp_socket->so_state |= SS_ISBOUND;
+	in_pcbrehash(inp);
+	return 0;
+}
+
+int in_pcbconnect(struct inpcb *inp, const struct sockaddr *nam, socklen_t len)
+{
+	ipaddr_t faddr;
+	uint16_t fport;
+	int err = in_sockaddr_parse(nam, len, false, &faddr, &fport);
+	if (err)
+		return err;
+	return in_pcbconnect_addr(inp, faddr, fport);
+}
+
+void in_pcbdisconnect(struct inpcb *inp)
+{
+	inp->inp_faddr = INADDR_ANY;
+	inp->inp_fport = 0;
+	inp->inp_laddr = inp->inp_bladdr;
+	/* Linux: a port the stack chose for the connection is given back. */
+	if (inp->inp_flags & INP_ANONPORT) {
+		inp->inp_lport = 0;
+		inp->inp_flags &= ~INP_ANONPORT;
+		if (inp->inp_socket)
+			inp->inp_socket->so_state &= ~SS_ISBOUND;
+	}
+	in_pcbrehash(inp);
+}
+
+int in_pcbsetconn(struct inpcb *inp, ipaddr_t laddr, uint16_t lport, ipaddr_t faddr,
+    uint16_t fport)
+{
+	if (in_pcblookup(inp->inp_pcbinfo, faddr, fport, laddr, lport, 0))
+		return -EADDRINUSE;
+	inp->inp_laddr = inp->inp_bladdr = laddr;
+	inp->inp_lport = lport;
+	inp->inp_faddr = faddr;
+	inp->inp_fport = fport;
+	in_pcbrehash(inp);
+	return 0;
+}
+
+static struct inpcb *probe(struct inpcbinfo *info, ipaddr_t fa, uint16_t fp, ipaddr_t la,
+    uint16_t lp)
+{
+	uint32_t h = lookup_hash(info, fa, fp, la, lp);
+	struct inpcb *p;
+	for (p = info->ipi_lookup[h & info->ipi_mask]; p; p = p->inp_lnext)
+		if (p->inp_lookup_hash == h && p->inp_faddr == fa && p->inp_fport == fp &&
+		    p->inp_laddr == la && p->inp_lport == lp && !(p->inp_flags & INP_DROPPED))
+			return p;
+	return NULL;
+}
+
+struct inpcb *in_pcblookup(struct inpcbinfo *info, ipaddr_t faddr, uint16_t fport,
+    ipaddr_t laddr, uint16_t lport, int flags)
+{
+	struct inpcb *p = probe(info, faddr, fport, laddr, lport);
+	if (p || !(flags & INPLOOKUP_WILDCARD))
+		return p;
+	p = probe(info, INADDR_ANY, 0, laddr, lport);
+	if (p)
+		return p;
+	return probe(info, INADDR_ANY, 0, INADDR_ANY, lport);
+}
+
+void in_pcb_foreach_port(struct inpcbinfo *info, uint16_t lport, ipaddr_t laddr,
+    bool (*fn)(struct inpcb *, void *), void *arg)
+{
+	struct inpcb *p, *next;
+	for (p = info->ipi_porthash[port_hash(info, lport)]; p; p = next) {
+		next = p->inp_pnext;
+		if (p->inp_lport != lport || (p->inp_flags & INP_DROPPED))
+			continue;
+		if (laddr != INADDR_ANY && p->inp_laddr != INADDR_ANY && p->inp_laddr != laddr)
+			continue;
+		if (!fn(p, arg))
+			return;
+	}
+}
+
+void in_pcb_foreach(struct inpcbinfo *info, bool (*fn)(struct inpcb *, void *), void *arg)
+{
+	struct inpcb *p, *next;
+	for (p = info->ipi_all; p; p = next) {
+		next = p->inp_anext;
+		if (!fn(p, arg))
+			return;
+	}
+}
+
+void in_pcb_sockaddr(const struct inpcb *inp, struct sockaddr_storage *nam, socklen_t *len)
+{
+	in_sockaddr_make(nam, len, inp->inp_laddr, inp->inp_lport);
+}
+
+void in_pcb_peeraddr(const struct inpcb *inp, struct sockaddr_storage *nam, socklen_t *len)
+{
+	in_sockaddr_make(nam, len, inp->inp_faddr, inp->inp_fport);
+}
+
+int in_pcb_ttl(const struct inpcb *inp)
+{
+	if (inp->inp_ip_ttl > 0)
+		return inp->inp_ip_ttl;
+	return inp->inp_pcbinfo->ipi_ns->ns_conf.ip_defttl ?
+	    inp->inp_pcbinfo->ipi_ns->ns_conf.ip_defttl : IP_DEFTTL;
+}

@@ -1,0 +1,1041 @@
+/* TCP input: RFC 9293 3.10.7 "SEGMENT ARRIVES" as a sequence of named steps.
+ *
+ *   tcp_input            validate (length, offset, checksum, options), find the connection
+ *   tcp_input_closed     3.10.7.1  no connection: answer with RST
+ *   tcp_input_listen     3.10.7.2  LISTEN: a SYN makes an embryonic connection (or a cookie)
+ *   tcp_input_synsent    3.10.7.3  SYN-SENT: our SYN answered
+ *   tcp_input_timewait   TIME-WAIT (RFC 1337: RSTs ignored; RFC 6191 reuse)
+ *   tcp_input_sync       3.10.7.4  every other state, in the RFC's order:
+ *     step_paws, step_rst (RFC 5961 3), step_seq (acceptability and trimming),
+ *     step_syn (RFC 5961 4), step_ack (RFC 5961 5, RFC 6298, RFC 5681/6582/6675),
+ *     step_data (in order, or the out-of-order queue; delayed ACKs), step_fin
+ *
+ * Ownership: tcp_input consumes m on every path.  After validation the segment travels as a
+ * struct tcp_seg whose m holds only the payload.
+ */
+#include "tcp_var.h"
+#include "tcp_isn.h"
+#include "netstack.h"
+#include "socketvar.h"
+#include "protosw.h"
+#include "in_cksum.h"
+#include "ip.h"
+#include <stos/errno.h>
+
+/* One arriving segment, host order. */
+struct tcp_seg {
+	uint32_t src, dst;          /* faddr, laddr */
+	struct tcp_hdr th;
+	struct tcp_opts to;
+	unsigned flags;             /* th_flags, updated as SYN/FIN are trimmed */
+	tcp_seq seq;                /* updated by trimming */
+	uint32_t len;               /* payload bytes, updated by trimming */
+	struct mbuf *m;             /* the payload (may be an empty chain); owned */
+};
+
+static void seg_free(struct tcp_seg *s)
+{
+	m_freem(s->m);
+	s->m = NULL;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Replies that do not belong to a connection's send queue. */
+
+/* RFC 9293 3.10.7.1: the RST answering a segment for no connection (or an unacceptable one
+ * in LISTEN/SYN-SENT).  Never answers a RST. */
+static void tcp_reset_reply(struct netstack *ns, const struct tcp_seg *s)
+{
+	if (s->th.th_flags & TH_RST)
+		return;
+	if (s->th.th_flags & TH_ACK) {
+		tcp_respond(ns, NULL, s->dst, s->th.th_dport, s->src, s->th.th_sport, s->th.th_ack, 0,
+		    TH_RST);
+	} else {
+		uint32_t seglen = s->len + !!(s->th.th_flags & TH_SYN) + !!(s->th.th_flags & TH_FIN);
+		tcp_respond(ns, NULL, s->dst, s->th.th_dport, s->src, s->th.th_sport, 0,
+		    s->th.th_seq + seglen, TH_RST | TH_ACK);
+	}
+}
+
+/* An ACK of our current state (RFC 9293 "send an ACK", RFC 5961 challenge ACKs). */
+static void tcp_ack_now(struct tcpcb *tp)
+{
+	tp->t_flags |= TF_ACKNOW;
+	tcp_output(tp);
+}
+
+/* RFC 5961 3.2, 4.2, 5.2: a challenge ACK, within the rate limit (section 7). */
+static void tcp_challenge_ack(struct tcpcb *tp)
+{
+	if (!tcp_challenge_ack_allowed(tp->t_ns))
+		return;
+	TCPSTAT_INC(tcp_instance(tp->t_ns), challengeack);
+	tcp_ack_now(tp);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Options negotiated by a SYN (ours or theirs). */
+
+static void tcp_syn_options(struct tcpcb *tp, const struct tcp_seg *s)
+{
+	const struct tcp_opts *to = &s->to;
+
+	if ((tp->t_flags & TF_REQ_SCALE) && (to->to_flags & TOF_SCALE)) {
+		tp->t_flags |= TF_RCVD_SCALE;
+		tp->snd_scale = to->to_wscale;
+		tp->rcv_scale = tp->request_r_scale;
+	} else {
+		/* RFC 7323 2.2: scaling only when both sides offered it. */
+		tp->t_flags &= ~TF_REQ_SCALE;
+		tp->snd_scale = tp->rcv_scale = 0;
+	}
+	if ((tp->t_flags & TF_REQ_TSTMP) && (to->to_flags & TOF_TS)) {
+		tp->t_flags |= TF_RCVD_TSTMP;
+		tp->ts_recent = to->to_tsval;
+		tp->ts_recent_age = port_now_ns(tp->t_ns);
+	} else {
+		tp->t_flags &= ~TF_REQ_TSTMP;
+	}
+	if ((tp->t_flags & TF_REQ_SACK) && (to->to_flags & TOF_SACKPERM))
+		tp->t_flags |= TF_SACK_PERMIT;
+	tcp_mss_update(tp, (to->to_flags & TOF_MSS) != 0, to->to_mss);
+}
+
+/* The window scale we offer: the smallest shift that lets the largest buffer a socket may
+ * have be advertised (RFC 7323 2.3). */
+static uint8_t tcp_pick_wscale(struct netstack *ns)
+{
+	uint32_t max = tcp_instance(ns)->ti_conf.maxsockbuf;
+	uint8_t s = 0;
+	while (s < TCP_MAX_WINSHIFT && (TCP_MAXWIN << s) < max)
+		s++;
+	return s;
+}
+
+/* FreeBSD and Linux round the receive buffer up to a whole number of segments once the MSS
+ * is known, so the window is never a fraction of a segment. */
+static void tcp_round_rcvbuf(struct tcpcb *tp)
+{
+	struct socket *so = tp_socket(tp);
+	uint32_t mss = tp->t_maxseg;
+	if (!so || mss == 0)
+		return;
+	uint32_t hi = so->so_rcv.sb_hiwat;
+	uint32_t r = (hi + mss - 1) / mss * mss;
+	if (r > hi && r <= tcp_instance(tp->t_ns)->ti_conf.maxsockbuf)
+		soreserve(so, so->so_snd.sb_hiwat, r);
+}
+
+/* Both handshakes end here: the connection is established. */
+static void tcp_established(struct tcpcb *tp)
+{
+	struct socket *so = tp_socket(tp);
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+
+	tcp_set_state(tp, TCPS_ESTABLISHED);
+	TCPSTAT_INC(ti, connects);
+	tcp_timer_stop(tp, TT_KEEP);
+	if (so && (so->so_options & SO_F_KEEPALIVE))
+		tcp_timer_arm(tp, TT_KEEP, tp->t_keepidle);
+	tcp_round_rcvbuf(tp);
+	if (so)
+		soisconnected(so);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * LISTEN (RFC 9293 3.10.7.2) */
+
+static void tcp_input_listen(struct tcpcb *ltp, struct tcp_seg *s)
+{
+	struct netstack *ns = ltp->t_ns;
+	struct tcp_instance *ti = tcp_instance(ns);
+	struct socket *head = tp_socket(ltp);
+
+	if (s->flags & TH_RST)
+		goto drop;                       /* first: ignore RST */
+	if (s->flags & TH_ACK) {
+		/* second: any ACK is bad here; it may be the return of a SYN cookie. */
+		if (!(s->flags & (TH_SYN | TH_FIN)) && ti->ti_conf.syncookies && head &&
+		    head->so_q0len >= head->so_qlimit) {
+			uint16_t mss = tcp_cookie_check(ns, s->dst, s->th.th_dport, s->src,
+			    s->th.th_sport, s->seq - 1, s->th.th_ack - 1);
+			if (mss) {
+				struct socket *so = sonewconn(head, 0);
+				struct tcpcb *tp = so ? intotcpcb(sotoinpcb(so)) : NULL;
+				if (tp && in_pcbsetconn(tp->t_inpcb, s->dst, s->th.th_dport, s->src,
+				    s->th.th_sport) == 0) {
+					TCPSTAT_INC(ti, cookiesok);
+					tp->t_flags &= ~(TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK);
+					tp->t_flags |= TF_COOKIE;
+					tp->irs = s->seq - 1;
+					tp->rcv_nxt = tp->rcv_adv = s->seq;
+					tp->iss = s->th.th_ack - 1;
+					tp->snd_una = tp->snd_nxt = tp->snd_max = s->th.th_ack;
+					tp->snd_wnd = s->th.th_win;
+					tp->snd_wl1 = s->seq;
+					tp->snd_wl2 = s->th.th_ack;
+					tp->t_starttime = tp->t_rcvtime = port_now_ns(ns);
+					tcp_mss_update(tp, true, mss);
+					tcp_established(tp);
+					seg_free(s);
+					return;
+				}
+				if (so) {
+					so->so_proto->pr_abort(so);
+				}
+			}
+			TCPSTAT_INC(ti, cookiesbad);
+		}
+		tcp_reset_reply(ns, s);
+		goto drop;
+	}
+	if (!(s->flags & TH_SYN))
+		goto drop;                       /* fourth: anything else, drop */
+	if ((s->flags & TH_FIN) && ti->ti_conf.drop_synfin) {
+		TCPSTAT_INC(ti, synfindrop);
+		goto drop;
+	}
+	/* third: a SYN.  The new connection waits on the SYN queue (so_q0) until the ACK. */
+	struct socket *so = head ? sonewconn(head, 0) : NULL;
+	if (!so) {
+		if (head && ti->ti_conf.syncookies && head->so_q0len >= head->so_qlimit) {
+			/* RFC 4987 3.6: the SYN queue is full; answer statelessly. */
+			uint32_t mss = tcp_mss_for(ns, s->src);
+			if ((s->to.to_flags & TOF_MSS) && s->to.to_mss < mss)
+				mss = s->to.to_mss;
+			tcp_seq cookie = tcp_cookie_make(ns, s->dst, s->th.th_dport, s->src,
+			    s->th.th_sport, s->seq, (uint16_t)mss);
+			TCPSTAT_INC(ti, cookiessent);
+			tcp_respond_synack(ns, s->dst, s->th.th_dport, s->src, s->th.th_sport, cookie,
+			    s->seq + 1, (uint16_t)tcp_mss_for(ns, s->src));
+		} else {
+			TCPSTAT_INC(ti, listendrop);
+		}
+		goto drop;
+	}
+	struct inpcb *inp = sotoinpcb(so);
+	struct tcpcb *tp = intotcpcb(inp);
+	if (in_pcbsetconn(inp, s->dst, s->th.th_dport, s->src, s->th.th_sport) != 0) {
+		so->so_proto->pr_abort(so);
+		TCPSTAT_INC(ti, listendrop);
+		goto drop;
+	}
+	tp->t_flags |= ltp->t_flags & (TF_NODELAY | TF_NOOPT | TF_NOPUSH);
+	tp->t_keepidle = ltp->t_keepidle;
+	tp->t_keepintvl = ltp->t_keepintvl;
+	tp->t_keepinit = ltp->t_keepinit;
+	tp->t_keepcnt = ltp->t_keepcnt;
+	tp->t_cc.ops = ltp->t_cc.ops;
+	if (tp->t_flags & TF_NOOPT)
+		tp->t_flags &= ~(TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK);
+	tp->request_r_scale = tcp_pick_wscale(ns);
+	tp->t_advmss = tcp_mss_for(ns, s->src);
+	tp->irs = s->seq;
+	tp->rcv_nxt = s->seq + 1;
+	tp->rcv_adv = tp->rcv_nxt;
+	tp->iss = tcp_isn(ti->ti_isn_key, s->dst, s->th.th_dport, s->src, s->th.th_sport,
+	    port_now_ns(ns));
+	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->snd_up = tp->iss;
+	tp->snd_recover = tp->iss;
+	tcp_syn_options(tp, s);
+	tp->snd_wnd = s->th.th_win;          /* RFC 7323 2.2: the SYN's window is not scaled */
+	tp->max_sndwnd = tp->snd_wnd;
+	tp->snd_wl1 = s->seq;
+	tp->snd_wl2 = tp->iss;
+	tp->t_starttime = tp->t_rcvtime = port_now_ns(ns);
+	tcp_set_state(tp, TCPS_SYN_RECEIVED);
+	tcp_timer_arm(tp, TT_KEEP, tp->t_keepinit);
+	TCPSTAT_INC(ti, accepts);
+	/* Data or FIN on the SYN is not acknowledged: the peer sends it again once the
+	 * handshake completes (RFC 9293 3.10.7.2 allows queueing it; we keep no state for it). */
+	tp->t_flags |= TF_ACKNOW;
+	tcp_output(tp);
+drop:
+	seg_free(s);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * SYN-SENT (RFC 9293 3.10.7.3) */
+
+static void tcp_input_synsent(struct tcpcb *tp, struct tcp_seg *s);
+static void tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s);
+
+static void tcp_input_synsent(struct tcpcb *tp, struct tcp_seg *s)
+{
+	struct netstack *ns = tp->t_ns;
+	struct tcp_instance *ti = tcp_instance(ns);
+	bool ack_ok = false;
+
+	if (s->flags & TH_ACK) {
+		/* first: the ACK must acknowledge our SYN and nothing beyond it. */
+		if (SEQ_LEQ(s->th.th_ack, tp->iss) || SEQ_GT(s->th.th_ack, tp->snd_max)) {
+			TCPSTAT_INC(ti, badack);
+			tcp_reset_reply(ns, s);
+			goto drop;
+		}
+		ack_ok = SEQ_LT(tp->snd_una, s->th.th_ack) && SEQ_LEQ(s->th.th_ack, tp->snd_max);
+	}
+	if (s->flags & TH_RST) {
+		/* second: RFC 5961 3.2: a RST is acceptable only if it acknowledges our SYN. */
+		if (ack_ok) {
+			TCPSTAT_INC(ti, rstin);
+			tcp_drop(tp, ECONNREFUSED);
+			seg_free(s);
+			return;
+		}
+		goto drop;
+	}
+	if (!(s->flags & TH_SYN))
+		goto drop;                       /* fifth: neither SYN nor RST */
+	/* fourth: the peer's SYN. */
+	tp->irs = s->seq;
+	tp->rcv_nxt = s->seq + 1;
+	tp->rcv_adv = tp->rcv_nxt;
+	tcp_syn_options(tp, s);
+	tp->t_rcvtime = port_now_ns(ns);
+	if (ack_ok) {
+		tp->snd_una = s->th.th_ack;
+		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
+			tp->snd_nxt = tp->snd_una;
+		/* RTT sample from the handshake (the SYN was timed unless retransmitted). */
+		if (tp->t_rtttime && SEQ_GT(s->th.th_ack, tp->t_rtseq)) {
+			tcp_rtt_update(tp, port_now_ns(ns) - tp->t_rtttime);
+			tp->t_rtttime = 0;
+		}
+		tcp_timer_stop(tp, TT_REXMT);
+		tp->t_rxtshift = 0;
+		tp->snd_wnd = (uint32_t)s->th.th_win;   /* unscaled in a SYN */
+		tp->max_sndwnd = tp->snd_wnd;
+		tp->snd_wl1 = s->seq;
+		tp->snd_wl2 = s->th.th_ack;
+		tcp_established(tp);
+		tp->t_flags |= TF_ACKNOW;
+		/* Any data or FIN on the SYN-ACK continues at the sixth step, as a segment
+		 * starting at RCV.NXT. */
+		s->flags &= ~TH_SYN;
+		s->seq++;
+		if (tp->t_flags & TF_NEEDFIN) {
+			tp->t_flags &= ~TF_NEEDFIN;
+			tcp_usrclosed(tp);
+		}
+		tcp_input_sync(tp, s);
+		return;
+	}
+	/* Simultaneous open: SYN-RECEIVED, send SYN,ACK (RFC 9293 3.10.7.3 fourth). */
+	tcp_set_state(tp, TCPS_SYN_RECEIVED);
+	tp->snd_wnd = s->th.th_win;
+	tp->snd_wl1 = s->seq;
+	tp->snd_wl2 = tp->iss;
+	tcp_timer_stop(tp, TT_REXMT);
+	tp->t_rxtshift = 0;
+	tp->t_rtttime = 0;
+	tp->snd_nxt = tp->snd_una;           /* resend our SYN, now with the ACK */
+	tcp_output(tp);
+drop:
+	seg_free(s);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Synchronized states (RFC 9293 3.10.7.4).  Each step returns false when it consumed or
+ * dropped the segment (the caller stops). */
+
+/* The receive window for acceptability tests: what we could take (the buffer may exceed what
+ * the 16-bit field let us advertise), and never less than what we advertised. */
+static uint32_t tcp_rcv_wnd_test(const struct tcpcb *tp)
+{
+	struct socket *so = tp_socket(tp);
+	uint32_t win = so ? sbspace(&so->so_rcv) : 0;
+	if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt) && win < (uint32_t)(tp->rcv_adv - tp->rcv_nxt))
+		win = tp->rcv_adv - tp->rcv_nxt;
+	return win;
+}
+
+/* RFC 7323 5.3 R1-R3: PAWS. */
+static bool step_paws(struct tcpcb *tp, struct tcp_seg *s)
+{
+	if (!(s->to.to_flags & TOF_TS) || !(tp->t_flags & TF_RCVD_TSTMP) || (s->flags & TH_RST) ||
+	    tp->ts_recent == 0)
+		return true;
+	if (!TSTMP_LT(s->to.to_tsval, tp->ts_recent))
+		return true;
+	/* R3 (5.5): after 24 days idle, ts_recent is no longer valid. */
+	if (port_now_ns(tp->t_ns) - tp->ts_recent_age > 24ull * 24 * 3600 * TCP_NS_PER_S) {
+		tp->ts_recent = 0;
+		return true;
+	}
+	TCPSTAT_INC(tcp_instance(tp->t_ns), pawsdrop);
+	tcp_ack_now(tp);
+	seg_free(s);
+	return false;
+}
+
+/* RFC 9293 3.10.7.4 second, with RFC 5961 3.2 (and RFC 1337 for TIME-WAIT, handled by the
+ * caller). */
+static bool step_rst(struct tcpcb *tp, struct tcp_seg *s)
+{
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+	struct socket *so = tp_socket(tp);
+
+	if (!(s->flags & TH_RST))
+		return true;
+	uint32_t wnd = tcp_rcv_wnd_test(tp);
+	bool in_window = wnd == 0 ? s->seq == tp->rcv_nxt : SEQ_IN(s->seq, tp->rcv_nxt, tp->rcv_nxt + wnd);
+	if (!in_window) {
+		TCPSTAT_INC(ti, badrst);
+		seg_free(s);
+		return false;
+	}
+	if (s->seq != tp->rcv_nxt && !ti->ti_conf.insecure_rst) {
+		/* In the window but not exactly at RCV.NXT: maybe forged; ask the peer. */
+		tcp_challenge_ack(tp);
+		seg_free(s);
+		return false;
+	}
+	TCPSTAT_INC(ti, rstin);
+	/* A passive open in SYN-RECEIVED returns to LISTEN: the embryonic connection just goes.
+	 * An active one is refused; a synchronized one is reset; CLOSING and LAST-ACK simply
+	 * close. */
+	int err = 0;
+	if (tp->t_state == TCPS_SYN_RECEIVED)
+		err = so && so->so_head ? 0 : ECONNREFUSED;
+	else if (tp->t_state == TCPS_ESTABLISHED || tp->t_state == TCPS_FIN_WAIT_1 ||
+	    tp->t_state == TCPS_FIN_WAIT_2 || tp->t_state == TCPS_CLOSE_WAIT)
+		err = ECONNRESET;
+	if (so && err)
+		so_seterror(so, err);
+	seg_free(s);
+	tcp_close(tp);
+	return false;
+}
+
+/* RFC 9293 3.10.7.4 first: is the segment acceptable?  Then trim it to the window. */
+static bool step_seq(struct tcpcb *tp, struct tcp_seg *s)
+{
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+	uint32_t wnd = tp->t_state == TCPS_TIME_WAIT ? 0 : tcp_rcv_wnd_test(tp);
+	uint32_t seglen = s->len + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN);
+	tcp_seq rn = tp->rcv_nxt;
+	bool ok;
+
+	if (seglen == 0)
+		ok = wnd == 0 ? s->seq == rn : SEQ_IN(s->seq, rn, rn + wnd);
+	else
+		ok = wnd != 0 && (SEQ_IN(s->seq, rn, rn + wnd) || SEQ_IN(s->seq + seglen - 1, rn, rn + wnd));
+	if (!ok) {
+		if (wnd == 0 && s->seq == rn && (s->flags & TH_ACK) && !(s->flags & TH_SYN)) {
+			/* A probe of our zero window: drop its data, keep its ACK (RFC 9293 3.10.7.4
+			 * "special allowance ... for valid ACKs"). */
+			TCPSTAT_INC(ti, rcvwinprobe);
+			m_adj(s->m, (int)s->len);
+			s->len = 0;
+			s->flags &= ~(TH_FIN | TH_PUSH);
+			tp->t_flags |= TF_ACKNOW;
+			return true;
+		}
+		if (SEQ_LT(s->seq, rn)) {
+			/* Entirely old: a duplicate.  RFC 9293 says send an ACK and drop it; like
+			 * every BSD we still look at its ACK field (a peer's lost-ACK recovery often
+			 * arrives this way) but drop its data, SYN and FIN. */
+			TCPSTAT_INC(ti, rcvduppack);
+			TCPSTAT_ADD(ti, rcvdupbyte, s->len);
+			tcp_sack_note_dsack(tp, s->seq, s->len);
+			if (tp->t_state == TCPS_TIME_WAIT && (s->flags & TH_FIN)) {
+				/* A retransmitted FIN: restart the 2MSL wait (3.10.7.4 eighth). */
+				tcp_timer_arm(tp, TT_2MSL, 2 * ti->ti_conf.msl_ns);
+			}
+			m_adj(s->m, (int)s->len);
+			s->seq += s->len;
+			s->len = 0;
+			s->flags &= ~(TH_SYN | TH_FIN | TH_PUSH | TH_URG);
+			tp->t_flags |= TF_ACKNOW;
+			return true;
+		}
+		/* Beyond the window: send an ACK and drop it (RST was handled by step_rst). */
+		TCPSTAT_INC(ti, rcvpackafterwin);
+		seg_free(s);
+		tcp_ack_now(tp);
+		return false;
+	}
+	/* Trim the front: what we already have (and a duplicate SYN). */
+	if (SEQ_LT(s->seq, rn)) {
+		uint32_t todrop = rn - s->seq;
+		if (s->flags & TH_SYN) {
+			s->flags &= ~TH_SYN;
+			s->seq++;
+			todrop--;
+			if (s->th.th_urp > 1)
+				s->th.th_urp--;
+			else
+				s->flags &= ~TH_URG;
+		}
+		if (todrop > s->len)
+			todrop = s->len;
+		if (todrop) {
+			TCPSTAT_INC(ti, rcvpartduppack);
+			tcp_sack_note_dsack(tp, s->seq, todrop);
+			m_adj(s->m, (int)todrop);
+			s->seq += todrop;
+			s->len -= todrop;
+			if (s->th.th_urp > todrop)
+				s->th.th_urp = (uint16_t)(s->th.th_urp - todrop);
+			else
+				s->flags &= ~TH_URG;
+			tp->t_flags |= TF_ACKNOW;
+		}
+	}
+	/* Trim the tail: what lies beyond the window (its FIN too). */
+	if (s->len && SEQ_GT(s->seq + s->len, rn + wnd)) {
+		uint32_t todrop = (s->seq + s->len) - (rn + wnd);
+		TCPSTAT_INC(ti, rcvpackafterwin);
+		if (todrop > s->len)
+			todrop = s->len;
+		m_adj(s->m, -(int)todrop);
+		s->len -= todrop;
+		s->flags &= ~(TH_PUSH | TH_FIN);
+		tp->t_flags |= TF_ACKNOW;
+	}
+	return true;
+}
+
+/* RFC 9293 3.10.7.4 fourth, with RFC 5961 4.2. */
+static bool step_syn(struct tcpcb *tp, struct tcp_seg *s)
+{
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+	struct socket *so = tp_socket(tp);
+
+	if (!(s->flags & TH_SYN))
+		return true;
+	TCPSTAT_INC(ti, badsyn);
+	if (tp->t_state == TCPS_SYN_RECEIVED && so && so->so_head) {
+		/* RFC 9293 3.10.7.4: a passive open that sees a SYN again returns to LISTEN. */
+		seg_free(s);
+		tcp_close(tp);
+		return false;
+	}
+	if (!ti->ti_conf.insecure_syn) {
+		tcp_challenge_ack(tp);
+		seg_free(s);
+		return false;
+	}
+	/* RFC 793 behaviour: a SYN in the window is an error; reset the connection. */
+	seg_free(s);
+	tcp_drop(tp, ECONNRESET);
+	return false;
+}
+
+/* Congestion control and loss recovery on a duplicate ACK (RFC 5681 3.2, RFC 6582, RFC 6675). */
+static void tcp_dupack(struct tcpcb *tp, struct tcp_seg *s)
+{
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+	uint32_t mss = tp->t_maxseg;
+
+	TCPSTAT_INC(ti, rcvdupack);
+	if (tp->t_flags & TF_FASTRECOVERY) {
+		/* RFC 6582 3.2 step 4: inflate by one segment per duplicate (NewReno); with
+		 * SACK the pipe estimate does the same job. */
+		if (!(tp->t_flags & TF_SACK_PERMIT))
+			tp->t_cc.cwnd += mss;
+		tcp_output(tp);
+		return;
+	}
+	if (++tp->t_dupacks < 3 && !((tp->t_flags & TF_SACK_PERMIT) && tcp_sack_bytes(tp) >= 3 * mss))
+		return;
+	/* RFC 6582 3.2 step 1: only one recovery per window of data. */
+	if (SEQ_LEQ(s->th.th_ack, tp->snd_recover)) {
+		tp->t_dupacks = 0;
+		return;
+	}
+	TCPSTAT_INC(ti, fastrexmit);
+	TCPSTAT_INC(ti, recoveries);
+	uint32_t flight = tp->snd_max - tp->snd_una;
+	tp->t_cc.ops->signal(&tp->t_cc, CC_DUPACK, flight, port_now_ns(tp->t_ns));
+	tp->snd_recover = tp->snd_max;
+	tp->t_flags |= TF_FASTRECOVERY;
+	tcp_timer_stop(tp, TT_REXMT);
+	tp->t_rtttime = 0;
+	if (tp->t_flags & TF_SACK_PERMIT) {
+		/* RFC 6675 5: retransmit from the first hole; tcp_output walks the scoreboard. */
+		tp->sack_hint = tp->snd_una;
+		tcp_output(tp);
+		return;
+	}
+	/* RFC 5681 3.2 step 4 / RFC 6582: retransmit the first unacknowledged segment, then
+	 * cwnd = ssthresh + 3 segments. */
+	tcp_seq onxt = tp->snd_nxt;
+	uint32_t ocwnd = tp->t_cc.cwnd;
+	tp->snd_nxt = s->th.th_ack;
+	tp->t_cc.cwnd = mss;
+	tcp_output(tp);
+	tp->t_cc.cwnd = ocwnd + 3 * mss;
+	if (SEQ_GT(onxt, tp->snd_nxt))
+		tp->snd_nxt = onxt;
+}
+
+/* An ACK that advanced SND.UNA during recovery but not past the recovery point (RFC 6582
+ * 3.2 step 5). */
+static void tcp_partial_ack(struct tcpcb *tp, tcp_seq ack, uint32_t acked)
+{
+	uint32_t mss = tp->t_maxseg;
+
+	tcp_timer_stop(tp, TT_REXMT);
+	tp->t_rtttime = 0;
+	if (tp->t_flags & TF_SACK_PERMIT) {
+		tcp_output(tp);
+		return;
+	}
+	tcp_seq onxt = tp->snd_nxt;
+	uint32_t ocwnd = tp->t_cc.cwnd;
+	tp->snd_nxt = ack;
+	tp->t_cc.cwnd = mss;
+	tcp_output(tp);
+	/* Deflate by the amount acknowledged, add back one segment. */
+	tp->t_cc.cwnd = ocwnd > acked ? ocwnd - acked + mss : mss;
+	if (SEQ_GT(onxt, tp->snd_nxt))
+		tp->snd_nxt = onxt;
+}
+
+/* RFC 9293 3.10.7.4 fifth: the ACK field.  Returns false when the segment is finished. */
+static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput)
+{
+	struct netstack *ns = tp->t_ns;
+	struct tcp_instance *ti = tcp_instance(ns);
+	struct socket *so = tp_socket(tp);
+	tcp_seq ack = s->th.th_ack;
+
+	if (!(s->flags & TH_ACK)) {
+		seg_free(s);
+		if (tp->t_flags & TF_ACKNOW)
+			tcp_output(tp);
+		return false;
+	}
+	if (tp->t_state == TCPS_SYN_RECEIVED) {
+		if (!SEQ_LT(tp->snd_una, ack) || SEQ_GT(ack, tp->snd_max)) {
+			TCPSTAT_INC(ti, badack);
+			tcp_reset_reply(ns, s);
+			seg_free(s);
+			return false;
+		}
+		tp->snd_wnd = (uint32_t)s->th.th_win << tp->snd_scale;
+		tp->max_sndwnd = NET_MAX(tp->max_sndwnd, tp->snd_wnd);
+		tp->snd_wl1 = s->seq;
+		tp->snd_wl2 = ack;
+		tcp_established(tp);
+		if (tp->t_flags & TF_NEEDFIN) {
+			tp->t_flags &= ~TF_NEEDFIN;
+			tp = tcp_usrclosed(tp);
+			if (!tp) {
+				seg_free(s);
+				return false;
+			}
+		}
+	}
+	/* RFC 5961 5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.MAX]. */
+	if (SEQ_GT(ack, tp->snd_max)) {
+		TCPSTAT_INC(ti, rcvacktoomuch);
+		seg_free(s);
+		tcp_challenge_ack(tp);
+		return false;
+	}
+	if (SEQ_LT(ack, tp->snd_una - tp->max_sndwnd)) {
+		TCPSTAT_INC(ti, badack);
+		seg_free(s);
+		tcp_challenge_ack(tp);
+		return false;
+	}
+
+	if ((tp->t_flags & TF_SACK_PERMIT) && (s->to.to_flags & TOF_SACK))
+		tcp_sack_scoreboard_update(tp, &s->to);
+
+	if (SEQ_LEQ(ack, tp->snd_una)) {
+		/* A duplicate ACK in the RFC 5681 sense: nothing new acked, no data, no window
+		 * change, data outstanding. */
+		if (s->len == 0 && !(s->flags & (TH_SYN | TH_FIN)) && ack == tp->snd_una &&
+		    ((uint32_t)s->th.th_win << tp->snd_scale) == tp->snd_wnd &&
+		    tp->snd_max != tp->snd_una)
+			tcp_dupack(tp, s);
+		else if (ack == tp->snd_una)
+			tp->t_dupacks = 0;
+	} else {
+		uint32_t acked = ack - tp->snd_una;
+		uint64_t now = port_now_ns(ns);
+
+		TCPSTAT_INC(ti, rcvackpack);
+		TCPSTAT_ADD(ti, rcvackbyte, acked);
+		/* RTT: timestamps give a sample per ACK (RFC 7323 4.1); else the one timed
+		 * segment, unless retransmitted (Karn). */
+		if ((s->to.to_flags & TOF_TS) && (tp->t_flags & TF_RCVD_TSTMP) && s->to.to_tsecr) {
+			uint32_t rtt_ms = tcp_ts_now(tp) - s->to.to_tsecr;
+			if (rtt_ms < 60000)
+				tcp_rtt_update(tp, (uint64_t)(rtt_ms ? rtt_ms : 1) * TCP_NS_PER_MS);
+			tp->t_rtttime = 0;
+		} else if (tp->t_rtttime && SEQ_GT(ack, tp->t_rtseq)) {
+			tcp_rtt_update(tp, now - tp->t_rtttime);
+			tp->t_rtttime = 0;
+		}
+		/* RFC 6298 5.2/5.3: stop the timer when all is acked, else restart it. */
+		if (ack == tp->snd_max) {
+			tcp_timer_stop(tp, TT_REXMT);
+			*needoutput = true;
+		} else if (!tcp_timer_active(tp, TT_PERSIST)) {
+			tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
+		}
+		tp->t_rxtshift = 0;
+
+		if (tp->t_flags & TF_FASTRECOVERY) {
+			if (SEQ_GEQ(ack, tp->snd_recover)) {
+				/* RFC 6582 3.2 step 6: full acknowledgment ends recovery. */
+				tp->t_flags &= ~TF_FASTRECOVERY;
+				tp->t_cc.ops->recovered(&tp->t_cc, tp->snd_max - ack);
+				tp->t_dupacks = 0;
+			} else {
+				tcp_partial_ack(tp, ack, acked);
+			}
+		} else {
+			tp->t_dupacks = 0;
+			tp->t_cc.ops->ack(&tp->t_cc, acked, tp->t_srtt, now);
+		}
+
+		/* Release acknowledged data; the FIN counts one beyond the data. */
+		bool ourfinisacked = false;
+		if (so) {
+			uint32_t cc = so->so_snd.sb_cc;
+			if (acked > cc) {
+				sbdrop(&so->so_snd, cc);
+				ourfinisacked = (tp->t_flags & TF_SENTFIN) != 0;
+			} else {
+				sbdrop(&so->so_snd, acked);
+			}
+			sowwakeup(so);
+		} else {
+			ourfinisacked = (tp->t_flags & TF_SENTFIN) && ack == tp->snd_max;
+		}
+		tp->snd_una = ack;
+		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
+			tp->snd_nxt = tp->snd_una;
+		if (SEQ_LT(tp->sack_hint, tp->snd_una))
+			tp->sack_hint = tp->snd_una;
+		if (tp->t_sack.n)
+			tcp_sack_scoreboard_update(tp, &(struct tcp_opts){ 0 });
+
+		switch (tp->t_state) {
+		case TCPS_FIN_WAIT_1:
+			if (ourfinisacked) {
+				tcp_set_state(tp, TCPS_FIN_WAIT_2);
+				if (so && (so->so_state & SS_CANTRCVMORE))
+					soisdisconnected(so);
+				/* Do not wait forever for a peer that never closes, once the user
+				 * has gone (BSD's FIN-WAIT-2 timeout). */
+				if (!so || (so->so_state & SS_NOFDREF)) {
+					tp->t_flags |= TF_CLOSED_BY_USER;
+					tcp_timer_arm(tp, TT_2MSL, 2 * ti->ti_conf.msl_ns);
+				}
+			}
+			break;
+		case TCPS_CLOSING:
+			if (ourfinisacked) {
+				tcp_twstart(tp);
+				seg_free(s);
+				return false;
+			}
+			break;
+		case TCPS_LAST_ACK:
+			if (ourfinisacked) {
+				seg_free(s);
+				tcp_close(tp);
+				return false;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+
+	/* Window update (RFC 9293 3.10.7.4 fifth, SND.WL1/SND.WL2 rule). */
+	if (SEQ_LT(tp->snd_wl1, s->seq) || (tp->snd_wl1 == s->seq && SEQ_LEQ(tp->snd_wl2, ack))) {
+		uint32_t w = (uint32_t)s->th.th_win << tp->snd_scale;
+		if (w > tp->snd_wnd && s->len == 0 && tp->snd_wl2 == ack)
+			TCPSTAT_INC(ti, rcvwinupd);
+		if (w != tp->snd_wnd)
+			*needoutput = true;
+		tp->snd_wnd = w;
+		tp->snd_wl1 = s->seq;
+		tp->snd_wl2 = ack;
+		if (tp->snd_wnd > tp->max_sndwnd)
+			tp->max_sndwnd = tp->snd_wnd;
+		if (tp->snd_wnd > 0 && tcp_timer_active(tp, TT_PERSIST)) {
+			tcp_timer_stop(tp, TT_PERSIST);
+			tp->t_rxtshift = 0;
+			tp->snd_nxt = tp->snd_una;
+		}
+	}
+	return true;
+}
+
+/* RFC 9293 3.10.7.4 seventh (text) and eighth (FIN).  Returns false when tp is gone. */
+static bool step_data_fin(struct tcpcb *tp, struct tcp_seg *s)
+{
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+	struct socket *so = tp_socket(tp);
+	unsigned fin = s->flags & TH_FIN;
+
+	/* Urgent data is delivered inline (RFC 6093 6: applications should use it so); the
+	 * pointer is only checked, never used to index anything. */
+	if ((s->flags & TH_URG) && s->th.th_urp && tcps_have_rcvd_fin(tp->t_state) == false &&
+	    SEQ_GT(s->seq + s->th.th_urp, tp->rcv_up))
+		tp->rcv_up = s->seq + s->th.th_urp;
+
+	if ((s->len || fin) && !tcps_have_rcvd_fin(tp->t_state)) {
+		if (s->seq == tp->rcv_nxt && tp->t_segq == NULL) {
+			/* In order: straight to the socket. */
+			tp->rcv_nxt += s->len;
+			if (s->len) {
+				TCPSTAT_INC(ti, rcvpack);
+				TCPSTAT_ADD(ti, rcvbyte, s->len);
+				if (so && !(so->so_state & SS_CANTRCVMORE)) {
+					sbappendstream(&so->so_rcv, s->m);
+					s->m = NULL;
+					sorwakeup(so);
+				}
+				/* RFC 9293 3.8.6.3 / RFC 5681 4.2: ACK at least every second segment,
+				 * otherwise within the delayed-ACK time. */
+				if (tp->t_flags & TF_DELACK) {
+					tp->t_flags |= TF_ACKNOW;
+				} else {
+					tp->t_flags |= TF_DELACK;
+					tcp_timer_arm(tp, TT_DELACK, ti->ti_conf.delack_ns);
+				}
+			}
+			seg_free(s);
+		} else {
+			/* Out of order (or filling a hole): queue, ACK at once (RFC 5681 4.2)
+			 * with SACK blocks (RFC 2018 4). */
+			tcp_seq start = s->seq;
+			uint32_t len = s->len;
+			bool ooo = SEQ_GT(start, tp->rcv_nxt);
+			if (ooo)
+				tcp_sack_note_dsack(tp, start, len);
+			struct mbuf *m = s->m;
+			s->m = NULL;
+			fin = tcp_reass(tp, start, len, fin != 0, m);
+			if (ooo && (tp->t_flags & TF_SACK_PERMIT) && len && SEQ_GT(start + len, tp->rcv_nxt))
+				tcp_sack_rcv_update(tp, start, start + len);
+			tcp_sack_rcv_trim(tp);
+			tp->t_flags |= TF_ACKNOW;
+			if (fin)
+				tp->rcv_nxt++;     /* tcp_reass delivered through the FIN */
+			fin = fin ? TH_FIN : 0;
+			if (fin)
+				goto have_fin;
+			return true;
+		}
+	} else {
+		seg_free(s);
+		fin = 0;
+		if ((s->flags & TH_FIN) && tcps_have_rcvd_fin(tp->t_state))
+			tp->t_flags |= TF_ACKNOW;      /* a retransmitted FIN: ACK it again */
+	}
+	if (!fin)
+		return true;
+	tp->rcv_nxt++;
+have_fin:
+	/* Eighth: the FIN, now in order. */
+	if (so)
+		socantrcvmore(so);
+	tp->t_flags |= TF_ACKNOW;
+	switch (tp->t_state) {
+	case TCPS_SYN_RECEIVED:
+	case TCPS_ESTABLISHED:
+		tcp_set_state(tp, TCPS_CLOSE_WAIT);
+		break;
+	case TCPS_FIN_WAIT_1:
+		tcp_set_state(tp, TCPS_CLOSING);
+		break;
+	case TCPS_FIN_WAIT_2:
+		tcp_output(tp);
+		tcp_twstart(tp);
+		return false;
+	default:
+		break;
+	}
+	return true;
+}
+
+static void tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s)
+{
+	bool needoutput = false;
+
+	tp->t_rcvtime = port_now_ns(tp->t_ns);     /* keepalive idle time restarts */
+	if (!step_paws(tp, s) || !step_rst(tp, s) || !step_seq(tp, s) || !step_syn(tp, s))
+		return;
+	/* RFC 7323 4.3: remember the timestamp of a segment that covers Last.ACK.sent. */
+	if ((s->to.to_flags & TOF_TS) && (tp->t_flags & TF_RCVD_TSTMP) &&
+	    SEQ_LEQ(s->seq, tp->last_ack_sent) &&
+	    SEQ_LEQ(tp->last_ack_sent, s->seq + s->len + !!(s->flags & (TH_SYN | TH_FIN)))) {
+		tp->ts_recent = s->to.to_tsval;
+		tp->ts_recent_age = port_now_ns(tp->t_ns);
+	}
+	if (!step_ack(tp, s, &needoutput))
+		return;
+	if (!step_data_fin(tp, s))
+		return;
+	if (needoutput || (tp->t_flags & TF_ACKNOW))
+		tcp_output(tp);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * TIME-WAIT */
+
+static void tcp_input_timewait(struct tcpcb *tp, struct tcp_seg *s, struct netstack *ns);
+
+/* ---------------------------------------------------------------------------------------
+ * Entry */
+
+static bool tcp_input_parse(struct netstack *ns, struct mbuf **mp, int iphlen, struct tcp_seg *s)
+{
+	struct tcp_instance *ti = tcp_instance(ns);
+	struct mbuf *m = *mp;
+	struct ip_view iv;
+
+	TCPSTAT_INC(ti, rcvtotal);
+	uint32_t total = m->m_pkthdr.len;
+	if (total < (uint32_t)iphlen + TCP_HDR_LEN) {
+		TCPSTAT_INC(ti, rcvshort);
+		goto drop;
+	}
+	if ((m = m_pullup(m, (uint32_t)iphlen + TCP_HDR_LEN)) == NULL) {
+		TCPSTAT_INC(ti, rcvshort);
+		return false;
+	}
+	uint32_t off = (mtod(m, uint8_t *)[iphlen + TCPH_OFF] >> 4) * 4u;
+	if (off < TCP_HDR_LEN || off > total - (uint32_t)iphlen) {
+		TCPSTAT_INC(ti, rcvbadoff);
+		goto drop;
+	}
+	if ((m = m_pullup(m, (uint32_t)iphlen + off)) == NULL) {
+		TCPSTAT_INC(ti, rcvshort);
+		return false;
+	}
+	ip_view(&iv, mtod(m, uint8_t *), (size_t)iphlen);
+	s->src = ipv_src(iv);
+	s->dst = ipv_dst(iv);
+	uint32_t tlen = total - (uint32_t)iphlen;
+	if (!(m->m_pkthdr.csum_flags & CSUM_DATA_VALID)) {
+		uint32_t sum = in_pseudo(s->src, s->dst, IPPROTO_TCP, (uint16_t)tlen);
+		if (in_cksum_mbuf(m, (uint32_t)iphlen, tlen, sum) != 0) {
+			TCPSTAT_INC(ti, rcvbadsum);
+			goto drop;
+		}
+	}
+	/* RFC 1122 4.2.3.10: no segments to or from broadcast or multicast addresses. */
+	if (in_ismulticast(s->dst) || in_isbroadcast(ns, s->dst, NULL) ||
+	    in_ismulticast(s->src) || in_isbroadcast(ns, s->src, NULL) || s->src == 0) {
+		TCPSTAT_INC(ti, rcvbadaddr);
+		goto drop;
+	}
+	const uint8_t *th = mtod(m, uint8_t *) + iphlen;
+	tcp_hdr_parse(th, off, &s->th);
+	memset(&s->to, 0, sizeof s->to);
+	tcp_opts_parse(th + TCP_HDR_LEN, off - TCP_HDR_LEN, (s->th.th_flags & TH_SYN) != 0, &s->to);
+	if (s->to.to_bad)
+		TCPSTAT_INC(ti, rcvbadopt);
+	s->flags = s->th.th_flags;
+	s->seq = s->th.th_seq;
+	s->len = tlen - off;
+	m_adj(m, iphlen + (int)off);
+	s->m = m;
+	*mp = NULL;
+	return true;
+drop:
+	m_freem(m);
+	*mp = NULL;
+	return false;
+}
+
+void tcp_input(struct netstack *ns, struct mbuf *m, int iphlen)
+{
+	struct tcp_instance *ti = tcp_instance(ns);
+	struct tcp_seg s;
+
+	if (!ti) {
+		m_freem(m);
+		return;
+	}
+	if (!tcp_input_parse(ns, &m, iphlen, &s))
+		return;
+	struct inpcb *inp = in_pcblookup(&ti->ti_pcbinfo, s.src, s.th.th_sport, s.dst,
+	    s.th.th_dport, INPLOOKUP_WILDCARD);
+	struct tcpcb *tp = inp ? intotcpcb(inp) : NULL;
+	if (!tp || tp->t_state == TCPS_CLOSED) {
+		TCPSTAT_INC(ti, noport);
+		tcp_reset_reply(ns, &s);
+		seg_free(&s);
+		return;
+	}
+	switch (tp->t_state) {
+	case TCPS_LISTEN:
+		tcp_input_listen(tp, &s);
+		return;
+	case TCPS_SYN_SENT:
+		tcp_input_synsent(tp, &s);
+		return;
+	case TCPS_TIME_WAIT:
+		tcp_input_timewait(tp, &s, ns);
+		return;
+	default:
+		if (!tp_socket(tp) && s.len) {
+			/* Data for a connection whose user is gone (RFC 9293 3.10.7.4: nobody will
+			 * read it): reset it, as BSD and Linux do. */
+			TCPSTAT_INC(ti, rcvafterclose);
+			seg_free(&s);
+			tcp_drop(tp, ECONNRESET);
+			return;
+		}
+		tcp_input_sync(tp, &s);
+		return;
+	}
+}
+
+static void tcp_input_timewait(struct tcpcb *tp, struct tcp_seg *s, struct netstack *ns)
+{
+	struct tcp_instance *ti = tcp_instance(ns);
+
+	if (s->flags & TH_RST) {
+		/* RFC 1337: RSTs must not cut TIME-WAIT short. */
+		TCPSTAT_INC(ti, twrst);
+		seg_free(s);
+		return;
+	}
+	if ((s->flags & TH_SYN) && !(s->flags & TH_ACK) && (tp->t_flags & TF_RCVD_TSTMP) &&
+	    (s->to.to_flags & TOF_TS) && TSTMP_LT(tp->ts_recent, s->to.to_tsval) &&
+	    !tp_socket(tp)) {
+		/* RFC 6191: a new SYN whose timestamp is newer than anything of the old
+		 * incarnation cannot be confused with it; end TIME-WAIT and let a listener take
+		 * it. */
+		TCPSTAT_INC(ti, twreuse);
+		uint32_t src = s->src, dst = s->dst;
+		uint16_t sport = s->th.th_sport, dport = s->th.th_dport;
+		tcp_close(tp);
+		struct inpcb *inp = in_pcblookup(&ti->ti_pcbinfo, src, sport, dst, dport,
+		    INPLOOKUP_WILDCARD);
+		struct tcpcb *ltp = inp ? intotcpcb(inp) : NULL;
+		if (ltp && ltp->t_state == TCPS_LISTEN) {
+			tcp_input_listen(ltp, s);
+			return;
+		}
+		tcp_reset_reply(ns, s);
+		seg_free(s);
+		return;
+	}
+	if (s->flags & TH_SYN) {
+		/* The SYN checks use the real window (RFC 5961 4 / RFC 793). */
+		uint32_t wnd = tcp_rcv_wnd_test(tp);
+		if (wnd == 0)
+			wnd = tp_socket(tp) ? sbspace(&tp_socket(tp)->so_rcv) : 0;
+		if (wnd && SEQ_IN(s->seq, tp->rcv_nxt, tp->rcv_nxt + wnd)) {
+			step_syn(tp, s);
+			return;
+		}
+	}
+	tcp_input_sync(tp, s);
+}

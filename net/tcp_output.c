@@ -1,0 +1,465 @@
+/* TCP output: deciding what to send (data, SYN, FIN, ACKs, window updates, probes) and
+ * building segments.
+ *
+ * Payload is shared by reference: a segment's data is an m_copym of the send buffer, so a
+ * retransmission copies nothing and the bytes stay in so_snd until acknowledged.  Headers are
+ * written into an mbuf placed so IP and the link layer prepend in its headroom.
+ *
+ * The decision follows RFC 9293 3.8.6 and RFC 1122 4.2.3.4: send a full segment, or what the
+ * Nagle rule allows (everything acknowledged, or TCP_NODELAY), or at least half the largest
+ * window the peer offered (sender-side silly-window avoidance); send a window update when it
+ * grows by two segments or half the buffer (receiver side); otherwise wait for an ACK or a
+ * timer.
+ */
+#include "tcp_var.h"
+#include "netstack.h"
+#include "socketvar.h"
+#include "in_cksum.h"
+#include "ip.h"
+#include <stos/errno.h>
+
+/* Flags a segment carries in each state (RFC 9293 3.10). */
+static const uint8_t tcp_outflags[TCPS_NSTATES] = {
+	[TCPS_CLOSED] = TH_RST | TH_ACK,
+	[TCPS_LISTEN] = 0,
+	[TCPS_SYN_SENT] = TH_SYN,
+	[TCPS_SYN_RECEIVED] = TH_SYN | TH_ACK,
+	[TCPS_ESTABLISHED] = TH_ACK,
+	[TCPS_CLOSE_WAIT] = TH_ACK,
+	[TCPS_FIN_WAIT_1] = TH_FIN | TH_ACK,
+	[TCPS_CLOSING] = TH_FIN | TH_ACK,
+	[TCPS_LAST_ACK] = TH_FIN | TH_ACK,
+	[TCPS_FIN_WAIT_2] = TH_ACK,
+	[TCPS_TIME_WAIT] = TH_ACK,
+};
+
+uint32_t tcp_rcv_window(const struct tcpcb *tp)
+{
+	struct socket *so = tp_socket(tp);
+	uint32_t win = so ? sbspace(&so->so_rcv) : 0;
+	uint32_t max = TCP_MAXWIN << tp->rcv_scale;
+
+	if (win > max)
+		win = max;
+	return win;
+}
+
+/* Builds and sends one segment.  payload (may be NULL) is consumed.  Addresses host order.
+ * Returns ip_output's result. */
+static int tcp_emit(struct netstack *ns, struct inpcb *inp, uint32_t laddr, uint16_t lport,
+    uint32_t faddr, uint16_t fport, tcp_seq seq, tcp_seq ack, unsigned flags, uint16_t win,
+    const uint8_t *opts, size_t optlen, struct mbuf *payload, uint32_t len, uint16_t urp)
+{
+	struct tcp_instance *ti = tcp_instance(ns);
+	uint32_t hlen = TCP_HDR_LEN + (uint32_t)optlen;
+	struct mbuf *m = m_gethdr(MT_HEADER);
+
+	if (!m) {
+		m_freem(payload);
+		TCPSTAT_INC(ti, sndfail);
+		return -ENOBUFS;
+	}
+	m_align(m, hlen);
+	m->m_len = hlen;
+	m->m_pkthdr.len = hlen + len;
+	uint8_t *th = mtod(m, uint8_t *);
+	be16_put(th + TCPH_SPORT, lport);
+	be16_put(th + TCPH_DPORT, fport);
+	be32_put(th + TCPH_SEQ, seq);
+	be32_put(th + TCPH_ACK, ack);
+	th[TCPH_OFF] = (uint8_t)((hlen / 4) << 4);
+	th[TCPH_FLAGS] = (uint8_t)flags;
+	be16_put(th + TCPH_WIN, win);
+	be16_put(th + TCPH_SUM, 0);
+	be16_put(th + TCPH_URP, urp);
+	if (optlen)
+		memcpy(th + TCP_HDR_LEN, opts, optlen);
+	if (payload)
+		m_cat(m, payload);
+	uint32_t sum = in_pseudo(laddr, faddr, IPPROTO_TCP, (uint16_t)(hlen + len));
+	be16_put(th + TCPH_SUM, in_cksum_mbuf(m, 0, hlen + len, sum));
+
+	struct ip_out ipo = {
+		.src = laddr, .dst = faddr, .proto = IPPROTO_TCP,
+		.tos = inp ? (uint8_t)inp->inp_ip_tos : 0,
+		.ttl = inp ? (uint8_t)in_pcb_ttl(inp) : 0,
+	};
+	unsigned ipflags = IP_DF;   /* RFC 1191 path MTU discovery */
+	if (inp && inp->inp_pmtudisc == IP_PMTUDISC_DONT)
+		ipflags = 0;
+	TCPSTAT_INC(ti, sndtotal);
+	int err = ip_output(ns, m, &ipo, inp ? &inp->inp_route : NULL, ipflags);
+	if (err)
+		TCPSTAT_INC(ti, sndfail);
+	return err;
+}
+
+void tcp_respond(struct netstack *ns, struct tcpcb *tp, uint32_t laddr, uint16_t lport,
+    uint32_t faddr, uint16_t fport, tcp_seq seq, tcp_seq ack, unsigned flags)
+{
+	struct tcp_instance *ti = tcp_instance(ns);
+	uint8_t opts[TCP_MAXOLEN];
+	size_t optlen = 0;
+	uint16_t win = 0;
+
+	if (tp && !(flags & TH_RST)) {
+		uint32_t w = tcp_rcv_window(tp);
+		win = (uint16_t)(w >> tp->rcv_scale > TCP_MAXWIN ? TCP_MAXWIN : w >> tp->rcv_scale);
+		if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP)) {
+			struct tcp_opts to = { .to_flags = TOF_TS, .to_tsval = tcp_ts_now(tp),
+			    .to_tsecr = tp->ts_recent };
+			optlen = tcp_opts_build(opts, &to);
+		}
+	}
+	if (flags & TH_RST)
+		TCPSTAT_INC(ti, sndrst);
+	else
+		TCPSTAT_INC(ti, sndacks);
+	TCPSTAT_INC(ti, sndctrl);
+	tcp_emit(ns, tp ? tp->t_inpcb : NULL, laddr, lport, faddr, fport, seq,
+	    (flags & TH_ACK) ? ack : 0, flags, win, opts, optlen, NULL, 0, 0);
+}
+
+void tcp_respond_synack(struct netstack *ns, uint32_t laddr, uint16_t lport, uint32_t faddr,
+    uint16_t fport, tcp_seq seq, tcp_seq ack, uint16_t mss)
+{
+	uint8_t opts[TCP_MAXOLEN];
+	struct tcp_opts to = { .to_flags = TOF_MSS, .to_mss = mss };
+	size_t optlen = tcp_opts_build(opts, &to);
+
+	TCPSTAT_INC(tcp_instance(ns), sndctrl);
+	tcp_emit(ns, NULL, laddr, lport, faddr, fport, seq, ack, TH_SYN | TH_ACK, TCP_MAXWIN, opts,
+	    optlen, NULL, 0, 0);
+}
+
+/* Options for a segment with `flags` on tp; returns their length. */
+static size_t tcp_output_options(struct tcpcb *tp, unsigned flags, uint8_t *buf)
+{
+	struct tcp_opts to = { 0 };
+
+	if (tp->t_flags & TF_NOOPT)
+		return 0;
+	if (flags & TH_SYN) {
+		to.to_flags |= TOF_MSS;
+		to.to_mss = (uint16_t)tp->t_advmss;
+		/* RFC 7323 2.2 / RFC 2018 2: on a SYN-ACK only what the peer offered. */
+		bool synack = (flags & TH_ACK) != 0;
+		if ((tp->t_flags & TF_REQ_SCALE) && (!synack || (tp->t_flags & TF_RCVD_SCALE))) {
+			to.to_flags |= TOF_SCALE;
+			to.to_wscale = tp->request_r_scale;
+		}
+		if ((tp->t_flags & TF_REQ_SACK) && (!synack || (tp->t_flags & TF_SACK_PERMIT)))
+			to.to_flags |= TOF_SACKPERM;
+		if ((tp->t_flags & TF_REQ_TSTMP) && (!synack || (tp->t_flags & TF_RCVD_TSTMP))) {
+			to.to_flags |= TOF_TS;
+			to.to_tsval = tcp_ts_now(tp);
+			to.to_tsecr = tp->ts_recent;
+		}
+	} else {
+		if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP)) {
+			to.to_flags |= TOF_TS;
+			to.to_tsval = tcp_ts_now(tp);
+			to.to_tsecr = tp->ts_recent;
+		}
+		if ((tp->t_flags & TF_SACK_PERMIT) && (tp->rcv_numsacks > 0 || tp->rcv_have_dsack)) {
+			/* RFC 2883 4: a D-SACK block goes first, once; then RFC 2018 4's blocks,
+			 * most recent first, as many as fit (tcp_opts_build cuts the rest). */
+			unsigned n = 0;
+			to.to_flags |= TOF_SACK;
+			if (tp->rcv_have_dsack) {
+				to.to_sacks[n++] = tp->rcv_dsack;
+				tp->rcv_have_dsack = false;
+			}
+			for (unsigned i = 0; i < tp->rcv_numsacks && n < TCP_MAX_SACK; i++)
+				to.to_sacks[n++] = tp->rcv_sacks[i];
+			to.to_nsacks = (uint8_t)n;
+		}
+	}
+	return tcp_opts_build(buf, &to);
+}
+
+/* The data payload [off, off+len) of the send buffer as a chain sharing its clusters. */
+static struct mbuf *tcp_payload(struct socket *so, uint32_t off, uint32_t len)
+{
+	if (len == 0)
+		return NULL;
+	return m_copym(so->so_snd.sb_mb, off, len);
+}
+
+int tcp_output(struct tcpcb *tp)
+{
+	struct netstack *ns = tp->t_ns;
+	struct tcp_instance *ti = tcp_instance(ns);
+	struct inpcb *inp = tp->t_inpcb;
+	struct socket *so = inp->inp_socket;
+	uint8_t opts[TCP_MAXOLEN];
+	int err = 0;
+
+	if (tp->t_state == TCPS_LISTEN || tp->t_state == TCPS_CLOSED)
+		return 0;
+	for (int rounds = 0; rounds < 1024; rounds++) {
+		bool sendalot = false;
+		bool idle = tp->snd_max == tp->snd_una;
+		uint32_t sb_cc = so ? so->so_snd.sb_cc : 0;
+		uint32_t off = tp->snd_nxt - tp->snd_una;
+		uint32_t sendwin = NET_MIN(tp->snd_wnd, tp->t_cc.cwnd);
+		unsigned flags = tcp_outflags[tp->t_state];
+
+		/* RFC 5681 4.1: after an idle period longer than the RTO, restart from the
+		 * initial window. */
+		if (idle && tp->t_rcvtime && port_now_ns(ns) - tp->t_rcvtime > tcp_rexmt_timeout(tp) &&
+		    tp->t_state == TCPS_ESTABLISHED && tp->t_cc.cwnd > tcp_cc_initial_window(tp->t_maxseg))
+			tp->t_cc.cwnd = tcp_cc_initial_window(tp->t_maxseg);
+
+		/* In loss recovery with SACK, retransmit the first hole first (RFC 6675 5). */
+		bool sack_rxmit = false;
+		tcp_seq rxmit_seq = 0;
+		uint32_t rxmit_len = 0;
+		if ((tp->t_flags & (TF_FASTRECOVERY | TF_SACK_PERMIT)) == (TF_FASTRECOVERY | TF_SACK_PERMIT)) {
+			uint32_t pipe = tp->snd_max - tp->snd_una - tcp_sack_bytes(tp);
+			if (pipe < tp->t_cc.cwnd &&
+			    tcp_sack_next_hole(tp, SEQ_MAX(tp->sack_hint, tp->snd_una), &rxmit_seq, &rxmit_len)) {
+				sack_rxmit = true;
+				if (rxmit_len > tp->t_maxseg)
+					rxmit_len = tp->t_maxseg;
+			}
+		}
+
+		if (tp->t_flags & TF_FORCEDATA) {
+			/* Persist: probe a zero window with one byte (RFC 9293 3.8.6.1). */
+			if (sendwin == 0) {
+				if (off < sb_cc)
+					flags &= ~TH_FIN;
+				sendwin = 1;
+			} else {
+				tcp_timer_stop(tp, TT_PERSIST);
+				tp->t_rxtshift = 0;
+			}
+		}
+
+		int64_t slen;
+		if (sack_rxmit) {
+			off = rxmit_seq - tp->snd_una;
+			slen = rxmit_len;
+		} else {
+			slen = (int64_t)NET_MIN(sb_cc, sendwin) - (int64_t)off;
+		}
+		if ((flags & TH_SYN) && tp->snd_nxt != tp->snd_una) {
+			/* SYN already sent and not yet acknowledged: only a retransmission
+			 * (snd_nxt back at snd_una) sends it again. */
+			flags &= ~TH_SYN;
+			if (tp->t_state == TCPS_SYN_SENT)
+				return 0;
+		}
+		if ((flags & TH_SYN) || tp->t_state == TCPS_SYN_SENT)
+			slen = 0;     /* no data on SYN, nor before the handshake completes */
+		if (slen < 0) {
+			/* FIN sent (or the window shrank): nothing new. */
+			slen = 0;
+			if (sendwin == 0) {
+				tcp_timer_stop(tp, TT_REXMT);
+				tp->t_rxtshift = 0;
+				tp->snd_nxt = tp->snd_una;
+				if (!tcp_timer_active(tp, TT_PERSIST))
+					tcp_setpersist(tp);
+			}
+		}
+		uint32_t len = (uint32_t)slen;
+		if (len > tp->t_maxseg) {
+			len = tp->t_maxseg;
+			sendalot = true;
+		}
+		if (!sack_rxmit && SEQ_LT(tp->snd_nxt + len, tp->snd_una + sb_cc))
+			flags &= ~TH_FIN;
+		if (sack_rxmit)
+			flags &= ~TH_FIN;
+
+		uint32_t win = tcp_rcv_window(tp);
+		bool send = false;
+
+		if (len) {
+			if (len == tp->t_maxseg)
+				send = true;
+			else if ((idle || (tp->t_flags & TF_NODELAY)) && len + off >= sb_cc &&
+			    !(tp->t_flags & TF_NOPUSH))
+				send = true;    /* Nagle (RFC 1122 4.2.3.4) allows it */
+			else if (tp->t_flags & TF_FORCEDATA)
+				send = true;
+			else if (tp->max_sndwnd > 0 && len >= tp->max_sndwnd / 2)
+				send = true;    /* RFC 9293 3.8.6.2.1 sender SWS avoidance */
+			else if (SEQ_LT(tp->snd_nxt, tp->snd_max) || sack_rxmit)
+				send = true;    /* retransmission */
+		}
+		if (!send && win > 0 && tcps_have_rcvd_syn(tp->t_state) &&
+		    !tcps_have_rcvd_fin(tp->t_state)) {
+			/* RFC 9293 3.8.6.2.2 receiver SWS avoidance: advertise growth only by at
+			 * least min(buffer/2, MSS)... two segments or half the buffer, as BSD. */
+			uint32_t cur = tp->rcv_adv - tp->rcv_nxt;
+			if (SEQ_LT(tp->rcv_adv, tp->rcv_nxt))
+				cur = 0;
+			uint32_t adv = win > cur ? win - cur : 0;
+			if (adv >= 2 * tp->t_maxseg || (so && 2 * adv >= so->so_rcv.sb_hiwat) ||
+			    ((tp->t_flags & TF_RXWIN0SENT) && adv >= tp->t_maxseg)) {
+				send = true;
+				TCPSTAT_INC(ti, sndwinup);
+			}
+		}
+		if (tp->t_flags & TF_ACKNOW)
+			send = true;
+		if (flags & (TH_SYN | TH_RST))
+			send = true;
+		if (SEQ_GT(tp->snd_up, tp->snd_una))
+			send = true;
+		if ((flags & TH_FIN) && (!(tp->t_flags & TF_SENTFIN) || tp->snd_nxt == tp->snd_una))
+			send = true;
+		if (!send) {
+			/* Data waiting but nothing to send now and no timer to wake us: the window is
+			 * closed, so probe it (RFC 9293 3.8.6.1). */
+			if (sb_cc > off && !tcp_timer_active(tp, TT_REXMT) &&
+			    !tcp_timer_active(tp, TT_PERSIST)) {
+				tp->t_rxtshift = 0;
+				tcp_setpersist(tp);
+			}
+			return 0;
+		}
+
+		size_t optlen = tcp_output_options(tp, flags, opts);
+		if (len + optlen > tp->t_maxseg && !(flags & TH_SYN)) {
+			/* Options take room from the payload (RFC 6691). */
+			uint32_t room = tp->t_maxseg > optlen ? tp->t_maxseg - (uint32_t)optlen : 1;
+			if (len > room) {
+				len = room;
+				sendalot = true;
+				flags &= ~TH_FIN;
+			}
+		}
+		if (len && off + len == sb_cc)
+			flags |= TH_PUSH;
+
+		/* Sequence number: a retransmitted FIN reuses its number; a pure ACK or window
+		 * update carries snd_max so it does not look like a retransmission. */
+		tcp_seq seq;
+		if (sack_rxmit)
+			seq = rxmit_seq;
+		else {
+			if ((flags & TH_FIN) && (tp->t_flags & TF_SENTFIN) && tp->snd_nxt == tp->snd_max)
+				tp->snd_nxt--;
+			if (len || (flags & (TH_SYN | TH_FIN)) || tcp_timer_active(tp, TT_PERSIST))
+				seq = tp->snd_nxt;
+			else
+				seq = tp->snd_max;
+		}
+
+		/* Window to advertise: never shrink what we advertised (RFC 9293 3.8.6.2.2), and
+		 * advertise zero rather than a silly sliver. */
+		if (so && win < so->so_rcv.sb_hiwat / 4 && win < tp->t_maxseg)
+			win = 0;
+		if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt) && win < (uint32_t)(tp->rcv_adv - tp->rcv_nxt))
+			win = tp->rcv_adv - tp->rcv_nxt;
+		uint16_t thwin;
+		if (flags & TH_SYN)
+			thwin = (uint16_t)NET_MIN(win, TCP_MAXWIN);  /* RFC 7323 2.2: SYN unscaled */
+		else
+			thwin = (uint16_t)NET_MIN(win >> tp->rcv_scale, TCP_MAXWIN);
+		if (thwin == 0)
+			tp->t_flags |= TF_RXWIN0SENT;
+		else
+			tp->t_flags &= ~TF_RXWIN0SENT;
+
+		uint16_t urp = 0;
+		if (SEQ_GT(tp->snd_up, seq)) {
+			uint32_t u = tp->snd_up - seq;
+			urp = (uint16_t)(u > 0xffff ? 0xffff : u);
+			flags |= TH_URG;
+		} else {
+			tp->snd_up = tp->snd_una;   /* drag it along, so it never wraps */
+		}
+
+		struct mbuf *payload = NULL;
+		if (len) {
+			payload = tcp_payload(so, off, len);
+			if (!payload) {
+				TCPSTAT_INC(ti, sndfail);
+				err = -ENOBUFS;
+				break;
+			}
+			if (sack_rxmit || SEQ_LT(seq, tp->snd_max)) {
+				TCPSTAT_INC(ti, sndrexmitpack);
+				TCPSTAT_ADD(ti, sndrexmitbyte, len);
+				tp->t_rexmits_total++;
+			} else {
+				TCPSTAT_INC(ti, sndpack);
+				TCPSTAT_ADD(ti, sndbyte, len);
+			}
+			if (tp->t_flags & TF_FORCEDATA)
+				TCPSTAT_INC(ti, sndprobe);
+		} else if (flags & (TH_SYN | TH_FIN | TH_RST)) {
+			TCPSTAT_INC(ti, sndctrl);
+		} else {
+			TCPSTAT_INC(ti, sndacks);
+		}
+
+		/* Advance the send state before output, so a timer or an ACK processed during it
+		 * sees a consistent picture. */
+		if (sack_rxmit) {
+			tp->sack_hint = seq + len;
+			TCPSTAT_INC(ti, sackrexmit);
+		} else if (!(tp->t_flags & TF_FORCEDATA) || tp->snd_wnd > 0 || !tcp_timer_active(tp, TT_PERSIST)) {
+			tcp_seq start = tp->snd_nxt;
+			if (flags & TH_SYN)
+				tp->snd_nxt++;
+			if (flags & TH_FIN) {
+				tp->snd_nxt++;
+				tp->t_flags |= TF_SENTFIN;
+			}
+			tp->snd_nxt += len;
+			if (SEQ_GT(tp->snd_nxt, tp->snd_max)) {
+				tp->snd_max = tp->snd_nxt;
+				/* Time this segment if nothing is being timed (Karn: only new data). */
+				if (tp->t_rtttime == 0) {
+					tp->t_rtttime = port_now_ns(ns);
+					tp->t_rtseq = start;
+					TCPSTAT_INC(ti, segstimed);
+				}
+			}
+			if (!tcp_timer_active(tp, TT_REXMT) && tp->snd_nxt != tp->snd_una) {
+				if (tcp_timer_active(tp, TT_PERSIST)) {
+					tcp_timer_stop(tp, TT_PERSIST);
+					tp->t_rxtshift = 0;
+				}
+				tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
+			}
+		} else {
+			/* A window probe: its byte counts as sent, but snd_nxt does not move past
+			 * what the window allows. */
+			if (SEQ_GT(tp->snd_nxt + len, tp->snd_max))
+				tp->snd_max = tp->snd_nxt + len;
+		}
+
+		if (win > 0 && SEQ_GT(tp->rcv_nxt + win, tp->rcv_adv))
+			tp->rcv_adv = tp->rcv_nxt + win;
+		tp->last_ack_sent = tp->rcv_nxt;
+		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
+		tp->t_unacked_segs = 0;
+		tcp_timer_stop(tp, TT_DELACK);
+
+		err = tcp_emit(ns, inp, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
+		    inp->inp_fport, seq, (flags & TH_ACK) ? tp->rcv_nxt : 0, flags, thwin, opts,
+		    optlen, payload, len, urp);
+		if (err == -EMSGSIZE) {
+			/* The route's MTU dropped below our segment: shrink and resend. */
+			uint32_t mss = tcp_mss_for(ns, inp->inp_faddr);
+			if (mss < tp->t_maxseg) {
+				tp->t_maxseg = mss;
+				tp->t_cc.mss = mss;
+				tp->snd_nxt = tp->snd_una;
+				continue;
+			}
+		}
+		if (err)
+			break;
+		if (!sendalot && !sack_rxmit)
+			break;
+	}
+	return err == -ENOBUFS || err == -EHOSTUNREACH || err == -ENETUNREACH ? 0 : err;
+}

@@ -1,0 +1,147 @@
+/* The out-of-order queue (RFC 9293 3.10.7.4 "seventh, process the segment text").
+ *
+ * Segments that arrive beyond RCV.NXT wait here, sorted by sequence number and trimmed so
+ * that no two overlap; when RCV.NXT reaches the head, the contiguous run is appended to the
+ * receive buffer.  Memory and work are bounded (no SegmentSmack): at most reass_maxseg
+ * entries per connection and never more bytes than the receive buffer could take; a segment
+ * that does not fit is dropped (the sender retransmits it).  Each arrival walks the list once.
+ */
+#include "tcp_var.h"
+#include "netstack.h"
+#include "socketvar.h"
+
+void tcp_reass_flush(struct tcpcb *tp)
+{
+	struct tseg_qent *q = tp->t_segq;
+	while (q) {
+		struct tseg_qent *n = q->tq_next;
+		m_freem(q->tq_m);
+		port_free(q);
+		q = n;
+	}
+	tp->t_segq = NULL;
+	tp->t_segqlen = 0;
+	tp->t_segqbytes = 0;
+}
+
+/* Appends the contiguous head of the queue to the receive buffer; returns TH_FIN when the
+ * FIN became in order. */
+static unsigned tcp_reass_deliver(struct tcpcb *tp)
+{
+	struct socket *so = tp_socket(tp);
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+	unsigned fin = 0;
+
+	while (tp->t_segq && SEQ_LEQ(tp->t_segq->tq_seq, tp->rcv_nxt)) {
+		struct tseg_qent *q = tp->t_segq;
+		tp->t_segq = q->tq_next;
+		tp->t_segqlen--;
+		tp->t_segqbytes -= q->tq_len;
+		uint32_t dup = tp->rcv_nxt - q->tq_seq;
+		if (dup >= q->tq_len && !(q->tq_fin && dup == q->tq_len)) {
+			/* Entirely old (already covered by in-order data). */
+			m_freem(q->tq_m);
+			port_free(q);
+			continue;
+		}
+		if (dup)
+			m_adj(q->tq_m, (int)dup);
+		uint32_t len = q->tq_len - dup;
+		tp->rcv_nxt += len;
+		TCPSTAT_INC(ti, rcvpack);
+		TCPSTAT_ADD(ti, rcvbyte, len);
+		if (so && !(so->so_state & SS_CANTRCVMORE) && len)
+			sbappendstream(&so->so_rcv, q->tq_m);
+		else
+			m_freem(q->tq_m);
+		if (q->tq_fin)
+			fin = TH_FIN;
+		port_free(q);
+		if (fin)
+			break;
+	}
+	tcp_sack_rcv_trim(tp);
+	if (so)
+		sorwakeup(so);
+	return fin;
+}
+
+unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct mbuf *m)
+{
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+	struct socket *so = tp_socket(tp);
+
+	if (!m && !fin)
+		return tcp_reass_deliver(tp);
+	if (tp->t_segqlen >= ti->ti_conf.reass_maxseg ||
+	    (so && tp->t_segqbytes + len > so->so_rcv.sb_hiwat)) {
+		TCPSTAT_INC(ti, rcvreassfull);
+		m_freem(m);
+		return 0;
+	}
+	/* Find the first entry that ends after seq; trim the new segment against its
+	 * predecessor and drop or trim the entries it covers. */
+	struct tseg_qent **pp = &tp->t_segq, *prev = NULL;
+	while (*pp && SEQ_LEQ((*pp)->tq_seq + (*pp)->tq_len, seq) && !((*pp)->tq_fin &&
+	    (*pp)->tq_seq + (*pp)->tq_len == seq)) {
+		prev = *pp;
+		pp = &(*pp)->tq_next;
+	}
+	(void)prev;
+	if (*pp && SEQ_LEQ((*pp)->tq_seq, seq)) {
+		/* The entry starts at or before us: we overlap its tail or lie inside it. */
+		struct tseg_qent *q = *pp;
+		uint32_t covered = q->tq_seq + q->tq_len - seq;
+		if (covered >= len && (!fin || q->tq_fin)) {
+			TCPSTAT_INC(ti, rcvduppack);
+			TCPSTAT_ADD(ti, rcvdupbyte, len);
+			m_freem(m);
+			return 0;
+		}
+		if (covered > len)
+			covered = len;
+		m_adj(m, (int)covered);
+		seq += covered;
+		len -= covered;
+		pp = &q->tq_next;
+	}
+	/* Entries entirely covered by the new segment go; one partly covered is trimmed. */
+	while (*pp && SEQ_LT((*pp)->tq_seq, seq + len)) {
+		struct tseg_qent *q = *pp;
+		uint32_t over = seq + len - q->tq_seq;
+		if (over >= q->tq_len && !(q->tq_fin && !fin)) {
+			*pp = q->tq_next;
+			tp->t_segqlen--;
+			tp->t_segqbytes -= q->tq_len;
+			m_freem(q->tq_m);
+			port_free(q);
+			continue;
+		}
+		if (over > q->tq_len)
+			over = q->tq_len;
+		m_adj(q->tq_m, (int)over);
+		q->tq_seq += over;
+		q->tq_len -= over;
+		tp->t_segqbytes -= over;
+		break;
+	}
+	struct tseg_qent *n = port_alloc(sizeof *n);
+	if (!n) {
+		TCPSTAT_INC(ti, rcvreassfull);
+		m_freem(m);
+		return 0;
+	}
+	n->tq_seq = seq;
+	n->tq_len = len;
+	n->tq_fin = fin;
+	n->tq_m = m;
+	n->tq_next = *pp;
+	*pp = n;
+	tp->t_segqlen++;
+	tp->t_segqbytes += len;
+	TCPSTAT_INC(ti, rcvoopack);
+	TCPSTAT_ADD(ti, rcvoobyte, len);
+	if (SEQ_LEQ(seq, tp->rcv_nxt))
+		return tcp_reass_deliver(tp);
+	return 0;
+}

@@ -1,0 +1,172 @@
+/* Selective acknowledgments (RFC 2018, RFC 2883, RFC 6675).
+ *
+ * Receiver side: the blocks we report, most recently changed first (RFC 2018 4: the first
+ * block holds the segment that triggered the ACK), merged when they touch, trimmed as RCV.NXT
+ * advances; plus a one-shot D-SACK block (RFC 2883 4) for duplicate data.
+ * Sender side: the scoreboard of ranges the peer holds above SND.UNA, which loss recovery
+ * walks to find holes to retransmit (RFC 6675 NextSeg).
+ */
+#include "tcp_var.h"
+#include "netstack.h"
+
+static bool blocks_touch(tcp_seq s1, tcp_seq e1, tcp_seq s2, tcp_seq e2)
+{
+	return SEQ_LEQ(s1, e2) && SEQ_LEQ(s2, e1);
+}
+
+void tcp_sack_rcv_update(struct tcpcb *tp, tcp_seq start, tcp_seq end)
+{
+	struct tcp_sack_block nb = { start, end };
+	struct tcp_sack_block keep[TCP_MAX_SACK];
+	unsigned nk = 0;
+
+	/* Absorb every block the new one touches; keep the others in their order. */
+	for (unsigned i = 0; i < tp->rcv_numsacks; i++) {
+		struct tcp_sack_block b = tp->rcv_sacks[i];
+		if (blocks_touch(nb.start, nb.end, b.start, b.end)) {
+			nb.start = SEQ_MIN(nb.start, b.start);
+			nb.end = SEQ_MAX(nb.end, b.end);
+		} else if (nk < TCP_MAX_SACK - 1) {
+			keep[nk++] = b;
+		}
+	}
+	tp->rcv_sacks[0] = nb;
+	for (unsigned i = 0; i < nk; i++)
+		tp->rcv_sacks[i + 1] = keep[i];
+	tp->rcv_numsacks = (uint8_t)(nk + 1);
+}
+
+void tcp_sack_rcv_trim(struct tcpcb *tp)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < tp->rcv_numsacks; i++) {
+		struct tcp_sack_block b = tp->rcv_sacks[i];
+		if (SEQ_LEQ(b.end, tp->rcv_nxt))
+			continue;
+		if (SEQ_LT(b.start, tp->rcv_nxt))
+			b.start = tp->rcv_nxt;
+		tp->rcv_sacks[n++] = b;
+	}
+	tp->rcv_numsacks = (uint8_t)n;
+}
+
+void tcp_sack_note_dsack(struct tcpcb *tp, tcp_seq seq, uint32_t len)
+{
+	tcp_seq end = seq + len;
+
+	if (!(tp->t_flags & TF_SACK_PERMIT) || len == 0)
+		return;
+	if (SEQ_LT(seq, tp->rcv_nxt)) {
+		tp->rcv_dsack.start = seq;
+		tp->rcv_dsack.end = SEQ_MIN(end, tp->rcv_nxt);
+		tp->rcv_have_dsack = true;
+		return;
+	}
+	for (struct tseg_qent *q = tp->t_segq; q; q = q->tq_next) {
+		tcp_seq qs = q->tq_seq, qe = q->tq_seq + q->tq_len;
+		if (SEQ_LT(seq, qe) && SEQ_LT(qs, end)) {
+			tp->rcv_dsack.start = SEQ_MAX(seq, qs);
+			tp->rcv_dsack.end = SEQ_MIN(end, qe);
+			tp->rcv_have_dsack = true;
+			return;
+		}
+	}
+}
+
+/* ---- sender ---- */
+
+void tcp_sack_scoreboard_clear(struct tcpcb *tp)
+{
+	tp->t_sack.n = 0;
+}
+
+static void scoreboard_insert(struct sack_scoreboard *sb, tcp_seq s, tcp_seq e)
+{
+	struct tcp_sack_block out[TCP_SACK_HOLES + 1];
+	unsigned n = 0;
+	bool placed = false;
+
+	for (unsigned i = 0; i < sb->n; i++) {
+		struct tcp_sack_block b = sb->blk[i];
+		if (blocks_touch(s, e, b.start, b.end)) {
+			s = SEQ_MIN(s, b.start);
+			e = SEQ_MAX(e, b.end);
+			continue;
+		}
+		if (!placed && SEQ_LT(e, b.start)) {
+			out[n++] = (struct tcp_sack_block){ s, e };
+			placed = true;
+		}
+		out[n++] = b;
+	}
+	if (!placed)
+		out[n++] = (struct tcp_sack_block){ s, e };
+	/* Bounded memory: when full, forget the highest ranges (they are only hints). */
+	if (n > TCP_SACK_HOLES)
+		n = TCP_SACK_HOLES;
+	for (unsigned i = 0; i < n; i++)
+		sb->blk[i] = out[i];
+	sb->n = n;
+}
+
+void tcp_sack_scoreboard_update(struct tcpcb *tp, const struct tcp_opts *to)
+{
+	struct sack_scoreboard *sb = &tp->t_sack;
+
+	for (unsigned i = 0; i < to->to_nsacks; i++) {
+		tcp_seq s = to->to_sacks[i].start, e = to->to_sacks[i].end;
+		/* RFC 2018 / RFC 6675: ignore blocks that are empty, below SND.UNA (D-SACK) or
+		 * beyond what we sent. */
+		if (!SEQ_LT(s, e) || SEQ_LEQ(e, tp->snd_una) || SEQ_GT(e, tp->snd_max))
+			continue;
+		if (SEQ_LT(s, tp->snd_una))
+			s = tp->snd_una;
+		TCPSTAT_INC(tcp_instance(tp->t_ns), sackblocks);
+		scoreboard_insert(sb, s, e);
+	}
+	/* Drop what SND.UNA now covers. */
+	unsigned n = 0;
+	for (unsigned i = 0; i < sb->n; i++) {
+		struct tcp_sack_block b = sb->blk[i];
+		if (SEQ_LEQ(b.end, tp->snd_una))
+			continue;
+		if (SEQ_LT(b.start, tp->snd_una))
+			b.start = tp->snd_una;
+		sb->blk[n++] = b;
+	}
+	sb->n = n;
+}
+
+bool tcp_sack_is_sacked(const struct tcpcb *tp, tcp_seq seq)
+{
+	for (unsigned i = 0; i < tp->t_sack.n; i++)
+		if (SEQ_IN(seq, tp->t_sack.blk[i].start, tp->t_sack.blk[i].end))
+			return true;
+	return false;
+}
+
+uint32_t tcp_sack_bytes(const struct tcpcb *tp)
+{
+	uint32_t n = 0;
+	for (unsigned i = 0; i < tp->t_sack.n; i++)
+		n += tp->t_sack.blk[i].end - tp->t_sack.blk[i].start;
+	return n;
+}
+
+bool tcp_sack_next_hole(const struct tcpcb *tp, tcp_seq from, tcp_seq *seq, uint32_t *len)
+{
+	const struct sack_scoreboard *sb = &tp->t_sack;
+	tcp_seq cur = from;
+
+	for (unsigned i = 0; i < sb->n; i++) {
+		const struct tcp_sack_block *b = &sb->blk[i];
+		if (SEQ_LT(cur, b->start)) {
+			*seq = cur;
+			*len = b->start - cur;
+			return true;
+		}
+		if (SEQ_LT(cur, b->end))
+			cur = b->end;
+	}
+	return false;   /* nothing un-SACKed below the highest SACKed byte */
+}

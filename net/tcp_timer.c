@@ -1,0 +1,226 @@
+/* TCP timers on the instance's callout wheel: retransmission (RFC 6298), persist (RFC 9293
+ * 3.8.6.1, RFC 6429), keepalive (RFC 1122 4.2.3.6) and connection-establishment limit,
+ * delayed ACK (RFC 1122 4.2.3.2, RFC 9293 3.8.6.3), and 2MSL (TIME-WAIT). */
+#include "tcp_var.h"
+#include "netstack.h"
+#include "socketvar.h"
+#include <stos/errno.h>
+
+static void tcp_timer_rexmt(void *arg);
+static void tcp_timer_persist(void *arg);
+static void tcp_timer_keep(void *arg);
+static void tcp_timer_2msl(void *arg);
+static void tcp_timer_delack(void *arg);
+
+static const callout_fn tcp_timer_fns[TT_NTIMERS] = {
+	[TT_REXMT] = tcp_timer_rexmt, [TT_PERSIST] = tcp_timer_persist, [TT_KEEP] = tcp_timer_keep,
+	[TT_2MSL] = tcp_timer_2msl, [TT_DELACK] = tcp_timer_delack,
+};
+
+void tcp_timers_init(struct tcpcb *tp)
+{
+	for (int i = 0; i < TT_NTIMERS; i++)
+		callout_init(&tp->t_timer[i]);
+}
+
+void tcp_timer_arm(struct tcpcb *tp, int which, uint64_t delay_ns)
+{
+	callout_reset(tp->t_ns, &tp->t_timer[which], delay_ns, tcp_timer_fns[which], tp);
+}
+
+void tcp_timer_stop(struct tcpcb *tp, int which)
+{
+	callout_stop(tp->t_ns, &tp->t_timer[which]);
+}
+
+bool tcp_timer_active(const struct tcpcb *tp, int which)
+{
+	return callout_pending(&tp->t_timer[which]);
+}
+
+void tcp_timers_stop_all(struct tcpcb *tp)
+{
+	for (int i = 0; i < TT_NTIMERS; i++)
+		callout_stop(tp->t_ns, &tp->t_timer[i]);
+}
+
+static uint64_t clamp_rto(const struct tcpcb *tp, uint64_t rto)
+{
+	const struct tcp_conf *c = &tcp_instance(tp->t_ns)->ti_conf;
+	if (rto < c->rexmit_min_ns)
+		rto = c->rexmit_min_ns;
+	if (rto > c->rexmit_max_ns)
+		rto = c->rexmit_max_ns;
+	return rto;
+}
+
+void tcp_rtt_update(struct tcpcb *tp, uint64_t r)
+{
+	/* RFC 6298 2.2 and 2.3, alpha = 1/8, beta = 1/4, K = 4, G = the 1 ms clock. */
+	if (tp->t_srtt == 0) {
+		tp->t_srtt = r;
+		tp->t_rttvar = r / 2;
+	} else {
+		uint64_t delta = tp->t_srtt > r ? tp->t_srtt - r : r - tp->t_srtt;
+		tp->t_rttvar = (3 * tp->t_rttvar + delta) / 4;
+		tp->t_srtt = (7 * tp->t_srtt + r) / 8;
+	}
+	uint64_t var4 = 4 * tp->t_rttvar;
+	if (var4 < TCP_NS_PER_MS)
+		var4 = TCP_NS_PER_MS;
+	/* 2.4: whenever RTO is computed, below 1 s it is rounded up... we keep the 200 ms floor
+	 * that deployed stacks use (the issue's requirement), which RFC 6298 permits as a
+	 * "conservative" lower bound choice. */
+	tp->t_rto = clamp_rto(tp, tp->t_srtt + var4);
+	tp->t_rxtshift = 0;
+	TCPSTAT_INC(tcp_instance(tp->t_ns), rttupdated);
+}
+
+uint64_t tcp_rexmt_timeout(const struct tcpcb *tp)
+{
+	/* RFC 6298 5.5: back off by doubling, up to the maximum. */
+	uint64_t rto = tp->t_rto;
+	for (int i = 0; i < tp->t_rxtshift && rto < tcp_instance(tp->t_ns)->ti_conf.rexmit_max_ns; i++)
+		rto *= 2;
+	return clamp_rto(tp, rto);
+}
+
+void tcp_setpersist(struct tcpcb *tp)
+{
+	/* Probe intervals follow the retransmission backoff, bounded to 5..60 s as BSD. */
+	uint64_t t = tcp_rexmt_timeout(tp);
+	if (t < 5 * TCP_NS_PER_S)
+		t = 5 * TCP_NS_PER_S;
+	if (t > 60 * TCP_NS_PER_S)
+		t = 60 * TCP_NS_PER_S;
+	tcp_timer_arm(tp, TT_PERSIST, t);
+	if (tp->t_rxtshift < 12)
+		tp->t_rxtshift++;
+}
+
+static void tcp_timer_rexmt(void *arg)
+{
+	struct tcpcb *tp = arg;
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+	const struct tcp_conf *c = &ti->ti_conf;
+	uint32_t limit = tp->t_state == TCPS_SYN_SENT || tp->t_state == TCPS_SYN_RECEIVED ?
+	    c->syn_rexmit_limit : c->rexmit_limit;
+
+	TCPSTAT_INC(ti, rexmttimeo);
+	if ((uint32_t)++tp->t_rxtshift > limit) {
+		/* RFC 9293 3.8.3 R2 / RFC 1122 4.2.3.5: give up. */
+		TCPSTAT_INC(ti, timeoutdrop);
+		tcp_drop(tp, ETIMEDOUT);
+		return;
+	}
+	/* Karn's algorithm (RFC 6298 5): the timed segment is being retransmitted, so its
+	 * sample would be ambiguous; stop timing.  After several backoffs the RTT estimate is
+	 * suspect (RFC 6298 5.7 suggests clearing it): fold srtt into the variance. */
+	tp->t_rtttime = 0;
+	if (tp->t_rxtshift > 3 && tp->t_srtt) {
+		tp->t_rttvar += tp->t_srtt / 4;
+		tp->t_srtt = 0;
+	}
+	/* The connection is not yet established: drop our options after a few tries, in
+	 * case a middlebox eats them (off by default, as FreeBSD's rexmit_drop_options). */
+	uint32_t flight = tp->snd_max - tp->snd_una;
+	if (tcps_have_rcvd_syn(tp->t_state) && tp->t_state != TCPS_SYN_RECEIVED) {
+		/* RFC 5681 3.1 / RFC 6582: an RTO ends any recovery and collapses cwnd. */
+		tp->t_cc.ops->signal(&tp->t_cc, CC_RTO, flight, port_now_ns(tp->t_ns));
+		tp->t_flags &= ~TF_FASTRECOVERY;
+		tp->snd_recover = tp->snd_max;
+	}
+	tp->t_dupacks = 0;
+	tcp_sack_scoreboard_clear(tp);
+	tp->snd_nxt = tp->snd_una;
+	tp->sack_hint = tp->snd_una;
+	if (tp->t_flags & TF_SENTFIN)
+		tp->t_flags &= ~TF_SENTFIN;
+	tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
+	tcp_output(tp);
+}
+
+static void tcp_timer_persist(void *arg)
+{
+	struct tcpcb *tp = arg;
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+
+	TCPSTAT_INC(ti, persisttimeo);
+	/* RFC 6429 / RFC 1122 4.2.2.17: keep probing a zero window as long as the peer keeps
+	 * answering; give up only when it has been silent for the whole retransmission
+	 * budget. */
+	uint64_t now = port_now_ns(tp->t_ns);
+	if (tp->t_rxtshift >= (int)ti->ti_conf.rexmit_limit && tp->t_rcvtime &&
+	    now - tp->t_rcvtime >= ti->ti_conf.rexmit_max_ns * 2) {
+		TCPSTAT_INC(ti, timeoutdrop);
+		tcp_drop(tp, ETIMEDOUT);
+		return;
+	}
+	tcp_setpersist(tp);
+	tp->t_flags |= TF_FORCEDATA;
+	tcp_output(tp);
+	tp->t_flags &= ~TF_FORCEDATA;
+}
+
+static void tcp_timer_keep(void *arg)
+{
+	struct tcpcb *tp = arg;
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+	struct socket *so = tp_socket(tp);
+	struct inpcb *inp = tp->t_inpcb;
+
+	TCPSTAT_INC(ti, keeptimeo);
+	if (!tcps_have_rcvd_syn(tp->t_state) || tp->t_state == TCPS_SYN_RECEIVED) {
+		/* The connection-establishment limit (TCP_KEEPINIT) ran out. */
+		TCPSTAT_INC(ti, initdrops);
+		tcp_drop(tp, ETIMEDOUT);
+		return;
+	}
+	if (so && (so->so_options & SO_F_KEEPALIVE) &&
+	    (tp->t_state == TCPS_ESTABLISHED || tp->t_state == TCPS_CLOSE_WAIT)) {
+		uint64_t now = port_now_ns(tp->t_ns);
+		uint64_t idle = now - tp->t_rcvtime;
+		if (idle >= tp->t_keepidle + (uint64_t)tp->t_keepcnt * tp->t_keepintvl) {
+			TCPSTAT_INC(ti, keepdrops);
+			tcp_drop(tp, ETIMEDOUT);
+			return;
+		}
+		if (idle >= tp->t_keepidle) {
+			/* RFC 1122 4.2.3.6: a probe is a segment with SEG.SEQ = SND.NXT - 1, no
+			 * data, which the peer must answer with an ACK. */
+			TCPSTAT_INC(ti, keepprobe);
+			tcp_respond(tp->t_ns, tp, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
+			    inp->inp_fport, tp->snd_una - 1, tp->rcv_nxt, TH_ACK);
+			tcp_timer_arm(tp, TT_KEEP, tp->t_keepintvl);
+			return;
+		}
+		tcp_timer_arm(tp, TT_KEEP, tp->t_keepidle - idle);
+		return;
+	}
+	tcp_timer_arm(tp, TT_KEEP, tp->t_keepidle);
+}
+
+static void tcp_timer_2msl(void *arg)
+{
+	struct tcpcb *tp = arg;
+
+	if (tp->t_state == TCPS_TIME_WAIT) {
+		tcp_close(tp);
+		return;
+	}
+	/* FIN-WAIT-2 with the socket closed: the peer has had long enough to send its FIN
+	 * (as BSD, so an orphaned connection cannot live forever). */
+	if (tp->t_state == TCPS_FIN_WAIT_2 && (tp->t_flags & TF_CLOSED_BY_USER)) {
+		tcp_close(tp);
+		return;
+	}
+}
+
+static void tcp_timer_delack(void *arg)
+{
+	struct tcpcb *tp = arg;
+
+	TCPSTAT_INC(tcp_instance(tp->t_ns), delack);
+	tp->t_flags |= TF_ACKNOW;
+	tcp_output(tp);
+}

@@ -1,0 +1,471 @@
+/* TCP user requests: the protosw entry points the socket layer calls (net lock held), the
+ * user-side state changes of RFC 9293 3.10.1-3.10.6 (OPEN, SEND, RECEIVE, CLOSE, ABORT), and
+ * the IPPROTO_TCP socket options. */
+#include "tcp_var.h"
+#include "tcp_isn.h"
+#include "netstack.h"
+#include "socketvar.h"
+#include "protosw.h"
+#include <stos/errno.h>
+#include <stos/in.h>
+
+static struct tcpcb *sototcpcb(struct socket *so)
+{
+	struct inpcb *inp = sotoinpcb(so);
+	return inp ? intotcpcb(inp) : NULL;
+}
+
+static int tcp_attach(struct socket *so, int proto)
+{
+	struct tcp_instance *ti = tcp_instance(so->so_ns);
+	int err;
+
+	(void)proto;
+	if (so->so_rcv.sb_hiwat == 0 || so->so_snd.sb_hiwat == 0) {
+		err = soreserve(so, ti->ti_conf.sendspace, ti->ti_conf.recvspace);
+		if (err)
+			return err;
+	}
+	err = in_pcballoc(so, &ti->ti_pcbinfo);
+	if (err)
+		return err;
+	if (!tcp_newtcpcb(sotoinpcb(so))) {
+		in_pcbfree(sotoinpcb(so));
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+static void tcp_detach(struct socket *so)
+{
+	struct tcpcb *tp = sototcpcb(so);
+
+	if (!tp) {
+		if (sotoinpcb(so))
+			in_pcbfree(sotoinpcb(so));
+		return;
+	}
+	switch (tp->t_state) {
+	case TCPS_CLOSED:
+	case TCPS_LISTEN:
+	case TCPS_SYN_SENT:
+		/* The socket layer frees the socket itself after pr_detach: unlink it first so
+		 * tcp_close does not. */
+		tp->t_inpcb->inp_socket = NULL;
+		so->so_pcb = NULL;
+		tcp_close(tp);
+		return;
+	case TCPS_TIME_WAIT:
+		/* The pcb waits out 2MSL alone. */
+		tp->t_inpcb->inp_socket = NULL;
+		tp->t_inpcb->inp_flags |= INP_TIMEWAIT;
+		so->so_pcb = NULL;
+		return;
+	default:
+		/* The connection is closing gracefully: the socket (its send buffer holds the
+		 * data still to deliver) lives until tcp_close frees both. */
+		tp->t_flags |= TF_CLOSED_BY_USER;
+		if (tp->t_state == TCPS_FIN_WAIT_2 && !tcp_timer_active(tp, TT_2MSL))
+			tcp_timer_arm(tp, TT_2MSL, 2 * tcp_instance(tp->t_ns)->ti_conf.msl_ns);
+		return;
+	}
+}
+
+static int tcp_bind(struct socket *so, const struct sockaddr *nam, socklen_t len)
+{
+	struct inpcb *inp = sotoinpcb(so);
+	if (!inp)
+		return -EINVAL;
+	return in_pcbbind(inp, nam, len);
+}
+
+static int tcp_connect(struct socket *so, const struct sockaddr *nam, socklen_t len)
+{
+	struct tcpcb *tp = sototcpcb(so);
+	struct netstack *ns = so->so_ns;
+	struct tcp_instance *ti = tcp_instance(ns);
+	int err;
+
+	if (!tp)
+		return -EINVAL;
+	if (tp->t_state != TCPS_CLOSED)
+		return -EISCONN;
+	struct inpcb *inp = tp->t_inpcb;
+	err = in_pcbconnect(inp, nam, len);
+	if (err)
+		return err;
+	if (tp->t_flags & TF_NOOPT)
+		tp->t_flags &= ~(TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK);
+	uint8_t s = 0;
+	while (s < TCP_MAX_WINSHIFT && (TCP_MAXWIN << s) < ti->ti_conf.maxsockbuf)
+		s++;
+	tp->request_r_scale = s;
+	tp->t_advmss = tcp_mss_for(ns, inp->inp_faddr);
+	tp->t_maxseg = NET_MIN(tp->t_advmss, ti->ti_conf.mssdflt);
+	uint64_t now = port_now_ns(ns);
+	tp->iss = tcp_isn(ti->ti_isn_key, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
+	    inp->inp_fport, now);
+	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->snd_up = tp->iss;
+	tp->snd_recover = tp->iss;
+	tp->t_starttime = now;
+	tcp_set_state(tp, TCPS_SYN_SENT);
+	soisconnecting(so);
+	TCPSTAT_INC(ti, connattempt);
+	tcp_timer_arm(tp, TT_KEEP, tp->t_keepinit);
+	tcp_output(tp);
+	return 0;
+}
+
+static int tcp_listen(struct socket *so, int backlog)
+{
+	struct tcpcb *tp = sototcpcb(so);
+	int err;
+
+	(void)backlog;
+	if (!tp)
+		return -EINVAL;
+	if (tp->t_state != TCPS_CLOSED && tp->t_state != TCPS_LISTEN)
+		return -EINVAL;
+	if (tp->t_inpcb->inp_lport == 0) {
+		err = in_pcbbind(tp->t_inpcb, NULL, 0);
+		if (err)
+			return err;
+	}
+	tp->t_inpcb->inp_flags |= INP_LISTEN;
+	tcp_set_state(tp, TCPS_LISTEN);
+	return 0;
+}
+
+static int tcp_accept(struct socket *so, struct sockaddr_storage *nam, socklen_t *len)
+{
+	struct inpcb *inp = sotoinpcb(so);
+	if (!inp)
+		return -ENOTCONN;
+	if (nam && len)
+		in_pcb_peeraddr(inp, nam, len);
+	return 0;
+}
+
+static int tcp_send(struct socket *so, struct mbuf *m, const struct sockaddr *nam,
+    socklen_t namlen, struct mbuf *control, int flags)
+{
+	struct tcpcb *tp = sototcpcb(so);
+
+	(void)nam;
+	(void)namlen;
+	m_freem(control);
+	if (!tp || tcps_have_sent_fin(tp->t_state) || (tp->t_flags & TF_NEEDFIN)) {
+		m_freem(m);
+		return -EPIPE;
+	}
+	sbappendstream(&so->so_snd, m);
+	if (flags & MSG_OOB)
+		tp->snd_up = tp->snd_una + so->so_snd.sb_cc;   /* RFC 6093: points past the data */
+	if (tp->t_state != TCPS_SYN_SENT && tp->t_state != TCPS_SYN_RECEIVED)
+		tcp_output(tp);
+	return 0;
+}
+
+static void tcp_rcvd(struct socket *so, int flags)
+{
+	struct tcpcb *tp = sototcpcb(so);
+	(void)flags;
+	if (tp && tcps_have_rcvd_syn(tp->t_state))
+		tcp_output(tp);        /* maybe a window update */
+}
+
+static int tcp_rcvoob(struct socket *so, int flags)
+{
+	(void)so;
+	(void)flags;
+	return -EINVAL;            /* urgent data is delivered inline */
+}
+
+struct tcpcb *tcp_usrclosed(struct tcpcb *tp)
+{
+	struct socket *so = tp_socket(tp);
+
+	switch (tp->t_state) {
+	case TCPS_CLOSED:
+	case TCPS_LISTEN:
+	case TCPS_SYN_SENT:
+		return tcp_close(tp);
+	case TCPS_SYN_RECEIVED:
+		/* RFC 9293 3.10.4: send FIN once the handshake completes. */
+		tp->t_flags |= TF_NEEDFIN;
+		return tp;
+	case TCPS_ESTABLISHED:
+		tcp_set_state(tp, TCPS_FIN_WAIT_1);
+		break;
+	case TCPS_CLOSE_WAIT:
+		tcp_set_state(tp, TCPS_LAST_ACK);
+		break;
+	default:
+		break;
+	}
+	if (so && (tp->t_state == TCPS_FIN_WAIT_2 || tp->t_state == TCPS_TIME_WAIT))
+		soisdisconnected(so);
+	return tp;
+}
+
+static int tcp_shutdown(struct socket *so)
+{
+	struct tcpcb *tp = sototcpcb(so);
+	if (!tp)
+		return -ENOTCONN;
+	tp = tcp_usrclosed(tp);
+	if (tp)
+		tcp_output(tp);
+	return 0;
+}
+
+static int tcp_disconnect(struct socket *so)
+{
+	struct tcpcb *tp = sototcpcb(so);
+
+	if (!tp)
+		return 0;
+	if (tp->t_state == TCPS_LISTEN || tp->t_state == TCPS_CLOSED ||
+	    tp->t_state == TCPS_SYN_SENT) {
+		tcp_close(tp);
+		return 0;
+	}
+	if ((so->so_options & SO_F_LINGER) && so->so_linger == 0) {
+		/* SO_LINGER with zero time: abort with RST (RFC 9293 3.10.5 ABORT). */
+		tcp_drop(tp, ECONNRESET);
+		return 0;
+	}
+	soisdisconnecting(so);
+	sbflush(&so->so_rcv);
+	tp = tcp_usrclosed(tp);
+	if (tp)
+		tcp_output(tp);
+	return 0;
+}
+
+static void tcp_abort(struct socket *so)
+{
+	struct tcpcb *tp = sototcpcb(so);
+	if (tp) {
+		/* As in detach: the caller frees the socket. */
+		tp->t_inpcb->inp_socket = NULL;
+		so->so_pcb = NULL;
+		tcp_drop(tp, ECONNABORTED);
+	}
+	else if (sotoinpcb(so))
+		in_pcbfree(sotoinpcb(so));
+}
+
+static int tcp_sockaddr(struct socket *so, struct sockaddr_storage *nam, socklen_t *len)
+{
+	struct inpcb *inp = sotoinpcb(so);
+	if (!inp) {
+		in_sockaddr_make(nam, len, 0, 0);
+		return 0;
+	}
+	in_pcb_sockaddr(inp, nam, len);
+	return 0;
+}
+
+static int tcp_peeraddr(struct socket *so, struct sockaddr_storage *nam, socklen_t *len)
+{
+	struct inpcb *inp = sotoinpcb(so);
+	if (!inp)
+		return -ENOTCONN;
+	in_pcb_peeraddr(inp, nam, len);
+	return 0;
+}
+
+/* ---- options ---- */
+
+static int opt_getint(const void *val, socklen_t len, int *v)
+{
+	if (len < sizeof(int))
+		return -EINVAL;
+	memcpy(v, val, sizeof(int));
+	return 0;
+}
+
+static int opt_putint(void *val, socklen_t *len, int v)
+{
+	socklen_t n = *len < sizeof(int) ? *len : sizeof(int);
+	memcpy(val, &v, n);
+	*len = n;
+	return 0;
+}
+
+static void tcp_fill_info(const struct tcpcb *tp, struct tcp_info *i)
+{
+	memset(i, 0, sizeof *i);
+	i->tcpi_state = (uint8_t)tp->t_state;
+	i->tcpi_retransmits = (uint8_t)(tp->t_rxtshift > 255 ? 255 : tp->t_rxtshift);
+	i->tcpi_backoff = i->tcpi_retransmits;
+	if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP))
+		i->tcpi_options |= 1;   /* TCPI_OPT_TIMESTAMPS */
+	if (tp->t_flags & TF_SACK_PERMIT)
+		i->tcpi_options |= 2;   /* TCPI_OPT_SACK */
+	if ((tp->t_flags & (TF_REQ_SCALE | TF_RCVD_SCALE)) == (TF_REQ_SCALE | TF_RCVD_SCALE)) {
+		i->tcpi_options |= 4;   /* TCPI_OPT_WSCALE */
+		i->tcpi_snd_wscale = tp->snd_scale & 0xf;
+		i->tcpi_rcv_wscale = tp->rcv_scale & 0xf;
+	}
+	i->tcpi_rto = (uint32_t)(tcp_rexmt_timeout(tp) / 1000);
+	i->tcpi_ato = (uint32_t)(tcp_instance(tp->t_ns)->ti_conf.delack_ns / 1000);
+	i->tcpi_snd_mss = tp->t_maxseg;
+	i->tcpi_rcv_mss = tp->t_advmss;
+	i->tcpi_advmss = tp->t_advmss;
+	i->tcpi_unacked = tp->t_maxseg ? (tp->snd_max - tp->snd_una + tp->t_maxseg - 1) / tp->t_maxseg : 0;
+	i->tcpi_sacked = tp->t_maxseg ? tcp_sack_bytes(tp) / tp->t_maxseg : 0;
+	i->tcpi_rtt = (uint32_t)(tp->t_srtt / 1000);
+	i->tcpi_rttvar = (uint32_t)(tp->t_rttvar / 1000);
+	i->tcpi_snd_ssthresh = tp->t_cc.ssthresh == UINT32_MAX || !tp->t_maxseg ? 0x7fffffff :
+	    tp->t_cc.ssthresh / tp->t_maxseg;
+	i->tcpi_snd_cwnd = tp->t_maxseg ? tp->t_cc.cwnd / tp->t_maxseg : 0;
+	i->tcpi_rcv_space = tcp_rcv_window(tp);
+	i->tcpi_total_retrans = tp->t_rexmits_total;
+	i->tcpi_pmtu = tp->t_maxseg + 40;
+}
+
+static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *val,
+    socklen_t *len)
+{
+	struct tcpcb *tp = sototcpcb(so);
+	int v = 0, err;
+
+	if (level == SOL_IP)
+		return in_pcb_ctloutput(so, op, name, val, len);
+	if (!tp)
+		return -ECONNRESET;
+	if (level == SOL_SOCKET) {
+		/* Told after the socket layer stored a SOL_SOCKET option. */
+		if (op == PRCO_SETOPT && name == SO_KEEPALIVE && tp->t_state == TCPS_ESTABLISHED) {
+			if (so->so_options & SO_F_KEEPALIVE)
+				tcp_timer_arm(tp, TT_KEEP, tp->t_keepidle);
+			else
+				tcp_timer_stop(tp, TT_KEEP);
+		}
+		return -ENOPROTOOPT;
+	}
+	if (level != IPPROTO_TCP)
+		return -ENOPROTOOPT;
+	if (op == PRCO_SETOPT) {
+		if (name == TCP_CONGESTION) {
+			char buf[TCP_CC_NAME_MAX];
+			size_t n = *len < sizeof buf - 1 ? *len : sizeof buf - 1;
+			memcpy(buf, val, n);
+			buf[n] = 0;
+			const struct tcp_cc_ops *cc = tcp_cc_find(buf);
+			if (!cc)
+				return -ENOENT;
+			if (cc != tp->t_cc.ops) {
+				uint32_t cwnd = tp->t_cc.cwnd, ssthresh = tp->t_cc.ssthresh;
+				tp->t_cc.ops = cc;
+				cc->init(&tp->t_cc, tp->t_maxseg);
+				if (tcps_have_rcvd_syn(tp->t_state)) {
+					tp->t_cc.cwnd = cwnd;
+					tp->t_cc.ssthresh = ssthresh;
+				}
+			}
+			return 0;
+		}
+		if ((err = opt_getint(val, *len, &v)) != 0)
+			return err;
+		switch (name) {
+		case TCP_NODELAY:
+			if (v)
+				tp->t_flags |= TF_NODELAY;
+			else
+				tp->t_flags &= ~TF_NODELAY;
+			if (v && tcps_have_rcvd_syn(tp->t_state))
+				tcp_output(tp);
+			return 0;
+		case TCP_MAXSEG:
+			if (v < TCP_MIN_MSS || v > 65535 - 40)
+				return -EINVAL;
+			if ((uint32_t)v < tp->t_advmss)
+				tp->t_advmss = (uint32_t)v;
+			return 0;
+		case TCP_KEEPIDLE:
+		case TCP_KEEPINTVL:
+		case TCP_KEEPINIT:
+			if (v < 1 || v > 32767)
+				return -EINVAL;
+			if (name == TCP_KEEPIDLE) {
+				tp->t_keepidle = (uint64_t)v * TCP_NS_PER_S;
+				if (tp->t_state == TCPS_ESTABLISHED && (so->so_options & SO_F_KEEPALIVE))
+					tcp_timer_arm(tp, TT_KEEP, tp->t_keepidle);
+			} else if (name == TCP_KEEPINTVL) {
+				tp->t_keepintvl = (uint64_t)v * TCP_NS_PER_S;
+			} else {
+				tp->t_keepinit = (uint64_t)v * TCP_NS_PER_S;
+			}
+			return 0;
+		case TCP_KEEPCNT:
+			if (v < 1 || v > 127)
+				return -EINVAL;
+			tp->t_keepcnt = (uint32_t)v;
+			return 0;
+		default:
+			return -ENOPROTOOPT;
+		}
+	}
+	switch (name) {
+	case TCP_NODELAY:
+		return opt_putint(val, len, (tp->t_flags & TF_NODELAY) ? 1 : 0);
+	case TCP_MAXSEG:
+		return opt_putint(val, len, (int)(tcps_have_rcvd_syn(tp->t_state) ? tp->t_maxseg : tp->t_advmss));
+	case TCP_KEEPIDLE:
+		return opt_putint(val, len, (int)(tp->t_keepidle / TCP_NS_PER_S));
+	case TCP_KEEPINTVL:
+		return opt_putint(val, len, (int)(tp->t_keepintvl / TCP_NS_PER_S));
+	case TCP_KEEPINIT:
+		return opt_putint(val, len, (int)(tp->t_keepinit / TCP_NS_PER_S));
+	case TCP_KEEPCNT:
+		return opt_putint(val, len, (int)tp->t_keepcnt);
+	case TCP_INFO: {
+		struct tcp_info info;
+		tcp_fill_info(tp, &info);
+		socklen_t n = *len < sizeof info ? *len : (socklen_t)sizeof info;
+		memcpy(val, &info, n);
+		*len = n;
+		return 0;
+	}
+	case TCP_CONGESTION: {
+		const char *name_ = tp->t_cc.ops->name;
+		socklen_t n = (socklen_t)strlen(name_) + 1;
+		if (n > *len)
+			n = *len;
+		memcpy(val, name_, n);
+		*len = n;
+		return 0;
+	}
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+const struct protosw tcp_protosw = {
+	.pr_domain = AF_INET,
+	.pr_type = SOCK_STREAM,
+	.pr_protocol = IPPROTO_TCP,
+	.pr_flags = PR_CONNREQUIRED | PR_WANTRCVD | PR_DEFAULT | PR_LISTEN,
+	.pr_name = "tcp",
+	.pr_attach = tcp_attach,
+	.pr_detach = tcp_detach,
+	.pr_bind = tcp_bind,
+	.pr_connect = tcp_connect,
+	.pr_listen = tcp_listen,
+	.pr_accept = tcp_accept,
+	.pr_send = tcp_send,
+	.pr_rcvd = tcp_rcvd,
+	.pr_rcvoob = tcp_rcvoob,
+	.pr_shutdown = tcp_shutdown,
+	.pr_disconnect = tcp_disconnect,
+	.pr_abort = tcp_abort,
+	.pr_sockaddr = tcp_sockaddr,
+	.pr_peeraddr = tcp_peeraddr,
+	.pr_ctloutput = tcp_ctloutput,
+	.pr_poll = NULL,
+	.pr_input = tcp_input,
+	.pr_ctlinput = tcp_ctlinput,
+};

@@ -1,0 +1,415 @@
+/* TCP inside the stack: the connection block (struct tcpcb), per-instance state and
+ * tunables, statistics, and the entry points shared by the tcp_*.c files.
+ *
+ * Files: tcp_input.c (segment arrival, RFC 9293 3.10.7 as named steps), tcp_output.c
+ * (what to send and building segments), tcp_timer.c (retransmission, persist, keepalive,
+ * delayed ACK, 2MSL), tcp_usrreq.c (the protosw user requests and socket options),
+ * tcp_subr.c (instance init, connection create/close, RST/ACK replies, ICMP), tcp_reass.c
+ * (out-of-order queue), tcp_sack.c (SACK blocks we send, scoreboard of those we receive),
+ * tcp_syncookie.c, tcp_options.c (wire options), tcp_cc_*.c (congestion control).
+ *
+ * Locking: everything here is protected by the instance's net lock.
+ */
+#ifndef NET_TCP_VAR_H
+#define NET_TCP_VAR_H
+#include <stdint.h>
+#include <stdbool.h>
+#include "tcp.h"
+#include "tcp_seq.h"
+#include "tcp_cc.h"
+#include "callout.h"
+#include "in_pcb.h"
+#include "net_stats.h"
+#include "tcp_siphash.h"
+
+struct netstack;
+struct mbuf;
+struct socket;
+
+/* States (RFC 9293 3.3.2), numbered as Linux's TCP_INFO reports them (tcpi_state). */
+#define TCPS_ESTABLISHED  1
+#define TCPS_SYN_SENT     2
+#define TCPS_SYN_RECEIVED 3
+#define TCPS_FIN_WAIT_1   4
+#define TCPS_FIN_WAIT_2   5
+#define TCPS_TIME_WAIT    6
+#define TCPS_CLOSED       7
+#define TCPS_CLOSE_WAIT   8
+#define TCPS_LAST_ACK     9
+#define TCPS_LISTEN       10
+#define TCPS_CLOSING      11
+#define TCPS_NSTATES      12
+/* States in which we have received a SYN (the connection is synchronized or about to be). */
+static inline bool tcps_have_rcvd_syn(int s)
+{
+	return s != TCPS_CLOSED && s != TCPS_LISTEN && s != TCPS_SYN_SENT;
+}
+/* States after we sent FIN: no more data may be queued. */
+static inline bool tcps_have_sent_fin(int s)
+{
+	return s == TCPS_FIN_WAIT_1 || s == TCPS_FIN_WAIT_2 || s == TCPS_CLOSING ||
+	    s == TCPS_LAST_ACK || s == TCPS_TIME_WAIT;
+}
+/* States in which the peer has sent FIN: no more data will arrive. */
+static inline bool tcps_have_rcvd_fin(int s)
+{
+	return s == TCPS_CLOSE_WAIT || s == TCPS_CLOSING || s == TCPS_LAST_ACK ||
+	    s == TCPS_TIME_WAIT;
+}
+const char *tcp_state_name(int state);
+
+/* t_flags */
+#define TF_ACKNOW      0x00000001u   /* send an ACK at the next tcp_output */
+#define TF_DELACK      0x00000002u   /* an ACK is owed and the delayed-ACK timer runs */
+#define TF_NODELAY     0x00000004u   /* TCP_NODELAY: no Nagle */
+#define TF_NOOPT       0x00000008u   /* send no options */
+#define TF_SENTFIN     0x00000010u   /* FIN has been sent (snd_max covers it) */
+#define TF_REQ_SCALE   0x00000020u   /* we offer window scaling */
+#define TF_RCVD_SCALE  0x00000040u   /* the peer offered window scaling */
+#define TF_REQ_TSTMP   0x00000080u   /* we offer timestamps */
+#define TF_RCVD_TSTMP  0x00000100u   /* the peer offered timestamps */
+#define TF_SACK_PERMIT 0x00000200u   /* both sides allow SACK (RFC 2018) */
+#define TF_REQ_SACK    0x00000400u   /* we offer SACK */
+#define TF_NEEDFIN     0x00000800u   /* close() before the connection was established */
+#define TF_FASTRECOVERY 0x00001000u  /* in loss recovery (RFC 6582 / RFC 6675) */
+#define TF_WASFRECOVERY 0x00002000u
+#define TF_PERSIST     0x00004000u   /* the persist timer is probing a zero window */
+#define TF_COOKIE      0x00008000u   /* born from a SYN cookie */
+#define TF_RXWIN0SENT  0x00010000u   /* we advertised a zero window */
+#define TF_KEEPALIVE_SENT 0x00020000u
+#define TF_NOPUSH      0x00040000u
+#define TF_FORCEDATA   0x00080000u   /* persist probe: send one byte despite the window */
+#define TF_CLOSED_BY_USER 0x00100000u /* the socket is gone: pcb lives on alone */
+
+/* Timer indices (each a callout in the tcpcb). */
+#define TT_REXMT   0
+#define TT_PERSIST 1
+#define TT_KEEP    2
+#define TT_2MSL    3
+#define TT_DELACK  4
+#define TT_NTIMERS 5
+
+/* An out-of-order segment waiting in the reassembly queue (tcp_reass.c). */
+struct tseg_qent {
+	struct tseg_qent *tq_next;
+	tcp_seq tq_seq;
+	uint32_t tq_len;            /* payload bytes (FIN not counted) */
+	bool tq_fin;
+	struct mbuf *tq_m;          /* the payload only */
+};
+
+/* Sender's SACK scoreboard: ranges above snd_una the peer reported holding (RFC 6675). */
+#define TCP_SACK_HOLES 8
+struct sack_scoreboard {
+	unsigned n;
+	struct tcp_sack_block blk[TCP_SACK_HOLES];   /* sorted, disjoint, above snd_una */
+};
+
+struct tcpcb {
+	struct inpcb *t_inpcb;
+	struct netstack *t_ns;
+	int t_state;
+	unsigned t_flags;
+	struct callout t_timer[TT_NTIMERS];
+
+	/* Send sequence space (RFC 9293 3.3.1). */
+	tcp_seq iss;
+	tcp_seq snd_una;            /* oldest unacknowledged */
+	tcp_seq snd_nxt;            /* next to send */
+	tcp_seq snd_max;            /* highest sent + 1 (snd_nxt goes back on retransmission) */
+	tcp_seq snd_up;             /* urgent pointer */
+	tcp_seq snd_wl1, snd_wl2;   /* segment seq / ack of the last window update */
+	uint32_t snd_wnd;           /* peer's window, scaled to bytes */
+	uint32_t max_sndwnd;        /* largest window the peer offered (SWS, RFC 9293 3.8.6.2.1) */
+
+	/* Receive sequence space. */
+	tcp_seq irs;
+	tcp_seq rcv_nxt;
+	tcp_seq rcv_adv;            /* right edge of the window we advertised */
+	tcp_seq rcv_up;
+	uint32_t rcv_wnd;           /* window to advertise */
+	tcp_seq last_ack_sent;      /* RFC 7323 4.3 */
+
+	/* Options. */
+	uint8_t snd_scale;          /* shift to apply to the peer's window field */
+	uint8_t rcv_scale;          /* shift we apply to ours */
+	uint8_t request_r_scale;    /* the shift we offer */
+	uint32_t t_maxseg;          /* SMSS: payload bytes per segment we send */
+	uint32_t t_advmss;          /* MSS we advertise */
+	uint32_t ts_recent;         /* RFC 7323 4.3 */
+	uint64_t ts_recent_age;     /* when ts_recent was set (ns) */
+	uint32_t ts_offset;         /* random per-connection TSval offset (RFC 7323 7.1) */
+
+	/* Round-trip time (RFC 6298), ns. */
+	uint64_t t_srtt, t_rttvar, t_rto;
+	uint64_t t_rtttime;         /* when the timed segment was sent; 0 = none timed */
+	tcp_seq t_rtseq;            /* the timed segment */
+	int t_rxtshift;             /* retransmissions of the current segment (backoff) */
+	uint32_t t_rexmits_total;
+	uint64_t t_starttime;       /* connection start (SYN sent or received) */
+	uint64_t t_rcvtime;         /* last segment received (keepalive idle) */
+
+	/* Congestion control and loss recovery. */
+	struct tcp_cc t_cc;
+	tcp_seq snd_recover;        /* RFC 6582 "recover" */
+	uint32_t t_dupacks;
+	struct sack_scoreboard t_sack;
+	tcp_seq sack_hint;          /* RFC 6675 HighRxt: highest retransmitted in recovery */
+
+	/* Receiver SACK blocks to report (RFC 2018 4), most recent first. */
+	uint8_t rcv_numsacks;
+	struct tcp_sack_block rcv_sacks[TCP_MAX_SACK];
+	bool rcv_have_dsack;        /* RFC 2883: report this duplicate once, first */
+	struct tcp_sack_block rcv_dsack;
+
+	/* Reassembly queue (bounded, tcp_reass.c). */
+	struct tseg_qent *t_segq;
+	uint32_t t_segqlen;         /* entries */
+	uint32_t t_segqbytes;
+
+	/* Delayed ACK accounting: full-size segments received since the last ACK. */
+	uint32_t t_unacked_segs;
+
+	/* Keepalive and connection-establishment limits (ns). */
+	uint64_t t_keepidle, t_keepintvl, t_keepinit;
+	uint32_t t_keepcnt;
+	uint32_t t_keepprobes;      /* probes sent without answer */
+	uint32_t t_probes;          /* persist probes */
+
+	/* Errors noted but not yet fatal (RFC 5927 / RFC 1122 4.2.3.9 soft errors). */
+	int t_softerror;
+
+	/* Urgent data (RFC 9293 3.8.5, RFC 6093): the out-of-band byte if one arrived. */
+	int t_oobbyte;              /* -1 = none */
+	tcp_seq t_oobseq;
+};
+
+static inline struct tcpcb *intotcpcb(const struct inpcb *inp)
+{
+	return (struct tcpcb *)inp->inp_ppcb;
+}
+static inline struct socket *tp_socket(const struct tcpcb *tp)
+{
+	return tp->t_inpcb ? tp->t_inpcb->inp_socket : NULL;
+}
+
+/* Statistics group "tcp": one counter per event and per drop reason. */
+#define TCPSTAT_LIST(X) \
+	X(connattempt, "connections initiated") \
+	X(accepts, "connections accepted") \
+	X(connects, "connections established") \
+	X(drops, "connections dropped") \
+	X(conndrops, "embryonic connections dropped") \
+	X(closed, "connections closed") \
+	X(timeoutdrop, "connections dropped by retransmit timeout") \
+	X(keepdrops, "connections dropped by keepalive") \
+	X(initdrops, "connections not established within the keepinit time") \
+	X(rexmttimeo, "retransmit timeouts") \
+	X(persisttimeo, "persist timeouts") \
+	X(keeptimeo, "keepalive timeouts") \
+	X(keepprobe, "keepalive probes sent") \
+	X(delack, "delayed ACKs sent") \
+	X(segstimed, "segments timed for RTT") \
+	X(rttupdated, "RTT estimates updated") \
+	X(sndtotal, "segments sent") \
+	X(sndpack, "data segments sent") \
+	X(sndbyte, "data bytes sent") \
+	X(sndrexmitpack, "data segments retransmitted") \
+	X(sndrexmitbyte, "data bytes retransmitted") \
+	X(sndacks, "ACK-only segments sent") \
+	X(sndprobe, "window probes sent") \
+	X(sndwinup, "window updates sent") \
+	X(sndctrl, "control segments sent (SYN, FIN, RST)") \
+	X(sndrst, "RSTs sent") \
+	X(sndfail, "segments ip_output refused") \
+	X(rcvtotal, "segments received") \
+	X(rcvpack, "in-order data segments received") \
+	X(rcvbyte, "in-order data bytes received") \
+	X(rcvbadsum, "segments with a bad checksum") \
+	X(rcvbadoff, "segments with a bad data offset") \
+	X(rcvshort, "segments shorter than a TCP header") \
+	X(rcvbadopt, "segments with malformed options") \
+	X(rcvbadaddr, "segments to or from a broadcast/multicast address") \
+	X(rcvduppack, "completely duplicate segments") \
+	X(rcvdupbyte, "completely duplicate bytes") \
+	X(rcvpartduppack, "partly duplicate segments") \
+	X(rcvoopack, "out-of-order segments queued") \
+	X(rcvoobyte, "out-of-order bytes queued") \
+	X(rcvreassfull, "out-of-order segments dropped: queue full") \
+	X(rcvpackafterwin, "segments beyond the window") \
+	X(rcvafterclose, "segments after the socket was closed") \
+	X(rcvwinprobe, "window probes received") \
+	X(rcvdupack, "duplicate ACKs") \
+	X(rcvacktoomuch, "ACKs for unsent data") \
+	X(rcvackpack, "ACKs advancing SND.UNA") \
+	X(rcvackbyte, "bytes acknowledged") \
+	X(rcvwinupd, "window updates received") \
+	X(pawsdrop, "segments dropped by PAWS") \
+	X(noport, "segments for no connection (RST sent or dropped)") \
+	X(listendrop, "SYNs dropped: listen queues full") \
+	X(badsyn, "bad SYNs (in a synchronized state or with bad flags)") \
+	X(synfindrop, "SYN+FIN segments dropped") \
+	X(badrst, "RSTs ignored (out of window)") \
+	X(challengeack, "challenge ACKs sent (RFC 5961)") \
+	X(challengeack_limited, "challenge ACKs suppressed by the rate limit") \
+	X(badack, "segments with an unacceptable ACK") \
+	X(rstin, "connections reset by the peer") \
+	X(predack, "header prediction: pure ACKs") \
+	X(preddat, "header prediction: in-order data") \
+	X(fastrexmit, "fast retransmits") \
+	X(recoveries, "loss recoveries entered") \
+	X(sackrexmit, "segments retransmitted from the SACK scoreboard") \
+	X(sackblocks, "SACK blocks received") \
+	X(cookiessent, "SYN cookies sent") \
+	X(cookiesok, "connections made from valid SYN cookies") \
+	X(cookiesbad, "ACKs with an invalid SYN cookie") \
+	X(twreuse, "TIME-WAIT connections reused by a new SYN") \
+	X(twrst, "RSTs in TIME-WAIT ignored (RFC 1337)") \
+	X(icmpsoft, "ICMP errors noted as soft") \
+	X(icmphard, "connections aborted by ICMP") \
+	X(icmpbadseq, "ICMP errors for sequence numbers not in flight") \
+	X(pmtuupdate, "path MTU decreases from ICMP") \
+	X(mssclamp, "peer MSS values clamped")
+
+struct tcpstat { TCPSTAT_LIST(NET_STAT_FIELD) };
+#define TCPSTAT_INC(ti, f) ((ti)->ti_stat.f++)
+#define TCPSTAT_ADD(ti, f, n) ((ti)->ti_stat.f += (n))
+
+/* Tunables (the sysctl knobs of the hosted tools and of the conformance runner). */
+struct tcp_conf {
+	bool rfc1323;               /* offer window scaling and timestamps */
+	bool sack;                  /* offer/accept SACK */
+	bool insecure_rst;          /* accept any in-window RST (RFC 5961 off) */
+	bool insecure_syn;          /* RFC 793 behaviour for SYN in a synchronized state */
+	bool drop_synfin;           /* drop SYN+FIN segments */
+	bool syncookies;            /* answer with SYN cookies when the SYN queue is full */
+	uint32_t recvspace;         /* default receive buffer */
+	uint32_t sendspace;         /* default send buffer */
+	uint32_t maxsockbuf;        /* largest buffer a socket may get: sizes our window scale */
+	uint32_t mssdflt;           /* RFC 9293 3.7.1: 536 when the peer gives no MSS */
+	uint64_t rexmit_initial_ns; /* RFC 6298 2.1: 1 s */
+	uint64_t rexmit_min_ns;     /* lower bound for RTO: 200 ms */
+	uint64_t rexmit_max_ns;     /* upper bound: 60 s (RFC 6298 2.5) */
+	uint32_t rexmit_limit;      /* retransmissions before ETIMEDOUT */
+	uint32_t syn_rexmit_limit;  /* SYN retransmissions */
+	uint64_t keepidle_ns, keepintvl_ns, keepinit_ns;
+	uint32_t keepcnt;
+	uint64_t msl_ns;            /* TIME-WAIT = 2 * msl */
+	uint64_t delack_ns;         /* at most 40 ms */
+	uint32_t challenge_ack_limit; /* per second, instance-wide (RFC 5961 7) */
+	uint32_t reass_maxseg;      /* out-of-order segments queued per connection */
+	char cc_default[TCP_CC_NAME_MAX];
+};
+
+struct tcp_instance {
+	struct netstack *ti_ns;
+	struct inpcbinfo ti_pcbinfo;
+	struct tcpstat ti_stat;
+	struct tcp_conf ti_conf;
+	uint8_t ti_isn_key[SIPHASH_KEY_LEN];      /* RFC 6528 secret */
+	uint8_t ti_cookie_key[SIPHASH_KEY_LEN];   /* SYN cookie secret */
+	uint64_t ti_chack_second;                 /* RFC 5961 7 rate limit window */
+	uint32_t ti_chack_count;
+	uint32_t ti_ntcpcb;                       /* live connection blocks */
+};
+
+/* Instance init/teardown (called from so_instance_init / its destroy hook). */
+int tcp_init(struct netstack *ns);
+void tcp_fini(struct netstack *ns);
+struct tcp_instance *tcp_instance(struct netstack *ns);
+
+/* IP input and ICMP (the protosw's pr_input / pr_ctlinput). */
+void tcp_input(struct netstack *ns, struct mbuf *m, int iphlen);
+void tcp_ctlinput(struct netstack *ns, int icmp_type, int icmp_code, uint32_t info,
+    const uint8_t *quoted, size_t qlen);
+
+/* tcp_subr.c */
+struct tcpcb *tcp_newtcpcb(struct inpcb *inp);
+/* Ends the connection: stops timers, frees queues, the tcpcb and the inpcb, detaches the
+ * socket (which the socket layer frees once its descriptor is gone).  Returns NULL. */
+struct tcpcb *tcp_close(struct tcpcb *tp);
+/* Drops the connection with error `err` (positive errno), sending RST if synchronized. */
+struct tcpcb *tcp_drop(struct tcpcb *tp, int err);
+/* Sends a control segment not tied to the send queue (RST for a closed port, challenge and
+ * TIME-WAIT ACKs): flags TH_RST and/or TH_ACK with the given seq/ack.  tp may be NULL (then
+ * the addresses come from the arguments).  Counts sndctrl/sndrst. */
+void tcp_respond(struct netstack *ns, struct tcpcb *tp, uint32_t laddr, uint16_t lport,
+    uint32_t faddr, uint16_t fport, tcp_seq seq, tcp_seq ack, unsigned flags);
+/* The TSval for now on this connection (RFC 7323: 1 ms clock plus a random offset). */
+uint32_t tcp_ts_now(const struct tcpcb *tp);
+/* The MSS toward faddr from the route MTU (RFC 9293 3.7.1, RFC 6691). */
+uint32_t tcp_mss_for(struct netstack *ns, uint32_t faddr);
+/* Applies the peer's MSS option (or its absence) to t_maxseg and resets congestion state. */
+void tcp_mss_update(struct tcpcb *tp, bool have, uint16_t peer_mss);
+/* Moves to TIME-WAIT: 2MSL timer, socket released if the user has closed. */
+void tcp_twstart(struct tcpcb *tp);
+/* The state-changing helper: records the state; wakes the socket where the change matters. */
+void tcp_set_state(struct tcpcb *tp, int state);
+/* RFC 5961 7: may a challenge ACK go out now (instance-wide rate limit)? */
+bool tcp_challenge_ack_allowed(struct netstack *ns);
+/* Connections in `state` (0 = all) whose local port is lport (0 = any). */
+unsigned tcp_count_state(struct netstack *ns, int state, uint16_t lport);
+/* Drops every connection in `state` (tcpdrop); returns how many. */
+unsigned tcp_drop_state(struct netstack *ns, int state);
+
+/* tcp_output.c */
+/* A SYN-ACK carrying only an MSS option, sent without a connection block (SYN cookies). */
+void tcp_respond_synack(struct netstack *ns, uint32_t laddr, uint16_t lport, uint32_t faddr,
+    uint16_t fport, tcp_seq seq, tcp_seq ack, uint16_t mss);
+int tcp_output(struct tcpcb *tp);
+/* The receive window to advertise now (bytes, before scaling). */
+uint32_t tcp_rcv_window(const struct tcpcb *tp);
+
+/* tcp_timer.c */
+void tcp_timer_arm(struct tcpcb *tp, int which, uint64_t delay_ns);
+void tcp_timer_stop(struct tcpcb *tp, int which);
+bool tcp_timer_active(const struct tcpcb *tp, int which);
+void tcp_timers_init(struct tcpcb *tp);
+void tcp_timers_stop_all(struct tcpcb *tp);
+/* RFC 6298 RTT sample (ns) and the current RTO with backoff. */
+void tcp_rtt_update(struct tcpcb *tp, uint64_t rtt_ns);
+uint64_t tcp_rexmt_timeout(const struct tcpcb *tp);
+void tcp_setpersist(struct tcpcb *tp);
+
+/* tcp_reass.c: queues an out-of-order segment (m = payload only); or with m NULL and tp
+ * in order, delivers what became contiguous.  Returns the TH_FIN flag if a FIN was
+ * delivered in order.  Consumes m. */
+unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct mbuf *m);
+void tcp_reass_flush(struct tcpcb *tp);
+
+/* tcp_sack.c */
+/* Receiver: records the block [start, end) just received out of order (RFC 2018 4). */
+void tcp_sack_rcv_update(struct tcpcb *tp, tcp_seq start, tcp_seq end);
+/* Receiver (RFC 2883 D-SACK): notes the first duplicated part of the segment [seq, seq+len)
+ * (below rcv_nxt or already queued), to be reported once in the next ACK.  Call before the
+ * segment is queued. */
+void tcp_sack_note_dsack(struct tcpcb *tp, tcp_seq seq, uint32_t len);
+/* Receiver: removes blocks at or below rcv_nxt. */
+void tcp_sack_rcv_trim(struct tcpcb *tp);
+/* Sender: merges the peer's blocks into the scoreboard; drops what snd_una covers. */
+void tcp_sack_scoreboard_update(struct tcpcb *tp, const struct tcp_opts *to);
+void tcp_sack_scoreboard_clear(struct tcpcb *tp);
+/* Sender: is [seq, seq+1) reported received? */
+bool tcp_sack_is_sacked(const struct tcpcb *tp, tcp_seq seq);
+/* Sender: bytes SACKed above snd_una. */
+uint32_t tcp_sack_bytes(const struct tcpcb *tp);
+/* Sender (RFC 6675 NextSeg rule 1): the first un-SACKed sequence at or above `from` and
+ * below the highest SACKed byte; *len bytes of it are not SACKed.  False when none. */
+bool tcp_sack_next_hole(const struct tcpcb *tp, tcp_seq from, tcp_seq *seq, uint32_t *len);
+
+/* tcp_syncookie.c */
+tcp_seq tcp_cookie_make(struct netstack *ns, uint32_t laddr, uint16_t lport, uint32_t faddr,
+    uint16_t fport, tcp_seq irs, uint16_t mss);
+/* Checks the cookie echoed in ack - 1; returns the MSS it encodes, or 0 if invalid. */
+uint16_t tcp_cookie_check(struct netstack *ns, uint32_t laddr, uint16_t lport, uint32_t faddr,
+    uint16_t fport, tcp_seq irs, tcp_seq cookie);
+
+/* tcp_usrreq.c */
+extern const struct protosw tcp_protosw;
+/* The user's side is done with the connection (close or shutdown): RFC 9293 3.10.4. */
+struct tcpcb *tcp_usrclosed(struct tcpcb *tp);
+
+#define TCP_NS_PER_MS 1000000ull
+#define TCP_NS_PER_S  1000000000ull
+
+#endif
