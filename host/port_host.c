@@ -262,7 +262,7 @@ void port_random(void *buf, size_t n)
 }
 
 /* ---- logging ---- */
-static int log_level = -1;
+static int log_level = -100;   /* -100: not set yet, read STOS_NETLOG */
 static uint64_t log_counts[4];
 static void (*log_fn)(int, const char *, void *);
 static void *log_arg;
@@ -286,7 +286,7 @@ void port_log(int level, const char *fmt, ...)
 	if (level > 3)
 		level = 3;
 	__atomic_add_fetch(&log_counts[level], 1, __ATOMIC_RELAXED);
-	if (log_level < 0) {
+	if (log_level == -100) {
 		const char *e = getenv("STOS_NETLOG");
 		log_level = e ? atoi(e) : PORT_LOG_WARN;
 	}

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "net/mbuf.h"
+#include "net/netlib.h"
 #include "net/netstack.h"
 
 /* Snapshot of the pools and of port_alloc memory; tu_leakcheck_end asserts both are back. */
