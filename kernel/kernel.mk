@@ -30,3 +30,23 @@ $(K_ELF32): $(K_ELF)
 	objcopy -O elf32-i386 $< $@
 
 -include $(K_OBJS:.o=.d)
+
+
+# System-test programs (tests/system/prog/*.c), linked with U's libc, and the test initrd:
+# U's initrd plus /ktest/<prog>.  The QEMU suites (tests/suites/4*-kernel-*) boot with it.
+K_TPROG_SRCS := $(wildcard tests/system/prog/*.c)
+K_TPROGS     := $(patsubst tests/system/prog/%.c,$(K_OUT)/ktest/%,$(K_TPROG_SRCS))
+K_TEST_INITRD := $(K_OUT)/test-initrd.cpio
+ALL_TARGETS  += $(K_TEST_INITRD)
+
+$(K_OUT)/ktest/%: tests/system/prog/%.c $(U_CRT0) $(U_LIBC)
+	@mkdir -p $(dir $@)
+	$(U_CC) $(U_CFLAGS) $(U_LDFLAGS) -o $@ $(U_CRT0) $< $(U_LIBC)
+
+$(K_TEST_INITRD): $(U_INITRD) $(K_TPROGS)
+	@rm -rf $(K_OUT)/initrd-root
+	@mkdir -p $(K_OUT)/initrd-root/ktest
+	@cd $(K_OUT)/initrd-root && cpio -i -d --quiet < $(abspath $(U_INITRD))
+	@cp $(K_TPROGS) $(K_OUT)/initrd-root/ktest/
+	cd $(K_OUT)/initrd-root && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet > ../test-initrd.cpio.tmp
+	@mv $(K_OUT)/test-initrd.cpio.tmp $@

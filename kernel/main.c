@@ -1,6 +1,7 @@
 /* kmain: bring the machine up in order, then start init (pid 1).
  *
- * Kernel command line (QEMU -append): init=PATH runs PATH as pid 1 instead of /bin/init;
+ * Kernel command line (QEMU -append): init=PATH runs PATH as pid 1 instead of /bin/init
+ * (or /bin/sh when the initrd has no /bin/init);
  * words after "--" become its arguments; kpanic=pf makes the kernel fault on purpose once
  * booted (the boot test checks that a panic is readable). */
 #include "klib.h"
@@ -24,6 +25,7 @@
 #include "dev/pci.h"
 #include "dev/clock.h"
 #include "dev/random.h"
+#include <stos/errno.h>
 #include <stos/fcntl.h>
 
 void user_trampoline(void *tf);
@@ -34,6 +36,7 @@ static char *init_argv[INIT_MAX_ARGS + 1];
 static int init_argc;
 static char *init_path = "/bin/init";
 static int panic_test;
+static int init_given;
 
 static void parse_cmdline(void)
 {
@@ -57,6 +60,7 @@ static void parse_cmdline(void)
 			after_dashes = 1;
 		} else if (strncmp(w, "init=", 5) == 0) {
 			init_path = w + 5;
+			init_given = 1;
 			init_argv[0] = init_path;
 		} else if (strcmp(w, "kpanic=pf") == 0) {
 			panic_test = 1;
@@ -107,6 +111,11 @@ static void init_main(void *arg)
 	struct trapframe *tf = curthread()->tf;
 	int envc = 3;
 	long r = exec_load(p, init_path, init_argv, init_argc, init_envp, envc, tf);
+	if (r == -ENOENT && !init_given) {
+		/* No /bin/init in this initrd: a shell on the console is the next best thing. */
+		init_path = init_argv[0] = "/bin/sh";
+		r = exec_load(p, init_path, init_argv, init_argc, init_envp, envc, tf);
+	}
 	if (r < 0)
 		panic("cannot run %s as init (error %ld)", init_path, -r);
 	kprintf("init: running %s as pid %d\n", init_path, p->pid);

@@ -28,6 +28,9 @@ struct proc {
 	struct inode *cwd;          /* current directory (F) */
 	int pending_signals;        /* bit (1 << sig) per pending signal */
 	uint32_t ignored_signals;   /* bit (1 << sig) per signal set to SIG_IGN */
+	uint64_t sig_handler[32];   /* user handler address; 0 = SIG_DFL, 1 = SIG_IGN */
+	uint64_t sig_flags[32];     /* sa_flags */
+	uint64_t sig_restorer[32];  /* sa_restorer: where the handler returns to */
 	int exit_status;            /* wait4 status word once a zombie */
 	char name[16];              /* last path component of the program, for ps */
 };
@@ -42,6 +45,11 @@ int kill_proc(int pid, int sig);
 int kill_pgrp(int pgrp, int sig);
 /* 1 if the calling process has a signal pending that it does not ignore. */
 int signal_pending(void);
+struct trapframe;
+/* On the way back to user mode: run the default action of a pending signal, or set tf up
+ * to enter its handler. */
+void signal_deliver(struct trapframe *tf);
+void signal_exec_reset(struct proc *p);     /* exec: handlers back to SIG_DFL */
 
 /* Ends the calling process with a wait4 status word; never returns. */
 _Noreturn void proc_exit(int status);

@@ -54,5 +54,4 @@ void thread_free(struct thread *t);          /* a zombie's stack and struct */
 struct thread *thread_alloc_user(const char *name, const struct trapframe *tf);
 int thread_count(void);
 void sched_preempt_point(void);   /* yield if the tick asked for it (ncli == 0) */
-void signal_deliver(void);        /* act on pending signals before returning to user */
 #endif

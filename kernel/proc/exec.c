@@ -146,7 +146,10 @@ long exec_load(struct proc *p, const char *path, char *const argv[], int argc,
 	void *img = NULL;
 	size_t len = 0;
 	int owned = 0;
-	int r = load_image(path, &img, &len, &owned);
+	int r = fs_access ? fs_access(path, 1 /* X_OK */) : 0;
+	if (r < 0)
+		return r;
+	r = load_image(path, &img, &len, &owned);
 	if (r < 0)
 		return r;
 	uint64_t lo, hi;
@@ -179,6 +182,7 @@ long exec_load(struct proc *p, const char *path, char *const argv[], int argc,
 	if (old)
 		vm_destroy(old);
 	set_name(p, path);
+	signal_exec_reset(p);
 	if (p->fdt && fdtable_close_on_exec)
 		fdtable_close_on_exec(p->fdt);
 	if (p->thread) {

@@ -110,6 +110,9 @@ long proc_fork(struct trapframe *tf)
 	p->pgid = parent->pgid;
 	p->sid = parent->sid;
 	p->ignored_signals = parent->ignored_signals;
+	memcpy(p->sig_handler, parent->sig_handler, sizeof p->sig_handler);
+	memcpy(p->sig_flags, parent->sig_flags, sizeof p->sig_flags);
+	memcpy(p->sig_restorer, parent->sig_restorer, sizeof p->sig_restorer);
 	memcpy(p->name, parent->name, sizeof p->name);
 	int pid = p->pid;
 	spin_lock(&proc_lock);

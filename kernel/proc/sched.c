@@ -143,8 +143,6 @@ void sched_tick(void)
 		need_resched = 1;
 }
 
-void signal_deliver(void);
-
 void sched_trap_exit(struct trapframe *tf)
 {
 	if (need_resched && mycpu()->ncli == 0) {
@@ -152,7 +150,7 @@ void sched_trap_exit(struct trapframe *tf)
 		yield();
 	}
 	if ((tf->cs & 3) == 3)
-		signal_deliver();
+		signal_deliver(tf);
 }
 
 void sched_preempt_point(void)

@@ -1,15 +1,21 @@
-/* Signals, minimal: a pending bit per signal, SIG_IGN honoured, everything else takes the
- * default action when the process next returns to user mode: terminate (the wait status
- * says which signal), or nothing for the signals whose default is to ignore (SIGCHLD,
- * SIGCONT, SIGURG, SIGWINCH) and the job-control stops (no job control yet).  Handlers set
- * with rt_sigaction are accepted and recorded as "not ignored" (they run as SIG_DFL).
- * SIGKILL and SIGSTOP cannot be ignored.  A pending signal also cuts short an interruptible
+/* Signals: a pending bit per signal, acted on when the process next returns to user mode:
+ * a user handler runs (on a frame rt_sigreturn undoes), SIG_IGN drops it, and the default
+ * action terminates (the wait status says which signal) or does nothing for the signals
+ * whose default is to ignore (SIGCHLD, SIGCONT, SIGURG, SIGWINCH) and the job-control stops
+ * (no job control yet).  No signal masks: rt_sigprocmask reports an empty mask.
+ * SIGKILL and SIGSTOP cannot be caught or ignored.  A pending signal also cuts short an interruptible
  * sleep (sleep_intr), so a blocked read or wait4 returns -EINTR and the process dies on the
  * way out. */
 #include "klib.h"
 #include "sync.h"
 #include "proc.h"
 #include "sched.h"
+#include "thread.h"
+#include "kalloc.h"
+#include "uaccess.h"
+#include "arch/cpu.h"
+#include "arch/fpu.h"
+#include "arch/memlayout.h"
 #include <stos/errno.h>
 #include <stos/signal.h>
 
@@ -97,18 +103,112 @@ int signal_pending(void)
 	return p && deliverable(p) != 0;
 }
 
-/* On the way back to user mode: act on pending signals. */
-void signal_deliver(void)
+/* The frame a handler runs on (our layout, not Linux's ucontext): the interrupted user
+ * registers and SSE state, restored by rt_sigreturn.  The handler is entered as if called
+ * from sa_restorer, with rsp % 16 == 8. */
+struct sigframe {
+	struct trapframe tf;
+	uint64_t sig;
+	uint64_t magic;
+	struct fpu_state fpu;
+};
+#define SIGFRAME_MAGIC 0x5354534947465231ULL   /* "STSIGFR1" */
+#define SA_RESETHAND 0x80000000UL
+#define SA_SIGINFO   0x00000004UL
+#define RED_ZONE 128
+
+static int enter_handler(struct proc *p, struct trapframe *tf, int sig)
+{
+	struct sigframe *f = kmalloc(sizeof *f);
+	if (!f)
+		return -1;
+	f->tf = *tf;
+	f->sig = (uint64_t)sig;
+	f->magic = SIGFRAME_MAGIC;
+	fpu_save(&f->fpu);
+	uint64_t frame = ALIGN_DOWN(tf->rsp - RED_ZONE - sizeof *f, 16);
+	uint64_t ret = p->sig_restorer[sig];
+	int r = copyout((void *)frame, f, sizeof *f);
+	if (r == 0)
+		r = copyout((void *)(frame - 8), &ret, sizeof ret);
+	kfree(f);
+	if (r < 0)
+		return -1;
+	tf->rsp = frame - 8;
+	tf->rip = p->sig_handler[sig];
+	tf->rdi = (uint64_t)sig;
+	tf->rsi = 0;        /* no siginfo_t / ucontext for SA_SIGINFO handlers */
+	tf->rdx = 0;
+	tf->rax = 0;
+	tf->rflags &= ~0x400UL;   /* DF clear on entry, as the ABI requires */
+	if (p->sig_flags[sig] & SA_RESETHAND)
+		p->sig_handler[sig] = 0;
+	return 0;
+}
+
+void signal_deliver(struct trapframe *tf)
 {
 	struct proc *p = curproc();
 	if (!p || !p->pending_signals)
 		return;
 	push_cli();
 	uint32_t d = deliverable(p);
-	p->pending_signals = 0;
+	int sig = d ? __builtin_ctz(d) : 0;
+	/* Drop pending signals nobody acts on (ignored, or ignored by default). */
+	p->pending_signals &= (int)d;
+	if (sig)
+		p->pending_signals &= ~(int)SIGMASK(sig);
 	pop_cli();
-	if (d)
-		proc_exit(__builtin_ctz(d));   /* wait status: killed by the lowest signal */
+	if (!sig)
+		return;
+	if (p->sig_handler[sig] > 1 && sig != SIGKILL && sig != SIGSTOP) {
+		if (enter_handler(p, tf, sig) == 0)
+			return;
+		kprintf("pid %d (%s): bad stack for signal %d handler\n", p->pid, p->name, sig);
+		sig = SIGSEGV;
+	}
+	proc_exit(sig);   /* wait status: killed by sig */
+}
+
+void signal_exec_reset(struct proc *p)
+{
+	for (int i = 0; i < NSIG; i++) {
+		if (p->sig_handler[i] > 1)
+			p->sig_handler[i] = 0;
+		p->sig_flags[i] = 0;
+		p->sig_restorer[i] = 0;
+	}
+}
+
+/* rt_sigreturn: back to where the signal interrupted, from the frame on the user stack.
+ * The frame is user data: segment selectors are forced to user ones, only the arithmetic
+ * and direction flags are taken from it, rip/rsp must be user addresses and MXCSR's
+ * reserved bits are cleared (fxrstor would fault on them). */
+long sys_rt_sigreturn(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	struct trapframe *tf = curthread()->tf;
+	struct sigframe *f = kmalloc(sizeof *f);
+	if (!f)
+		proc_exit(SIGSEGV);
+	if (copyin(f, (const void *)tf->rsp, sizeof *f) < 0 || f->magic != SIGFRAME_MAGIC ||
+	    f->tf.rip >= USER_TOP || f->tf.rsp >= USER_TOP) {
+		kfree(f);
+		kprintf("pid %d (%s): bad signal frame\n", curproc()->pid, curproc()->name);
+		proc_exit(SIGSEGV);
+	}
+	uint64_t flags = (tf->rflags & ~0xdd5UL) | (f->tf.rflags & 0xdd5UL) | 0x202;
+	*tf = f->tf;
+	tf->cs = SEL_UCODE;
+	tf->ss = SEL_UDATA;
+	tf->rflags = flags & ~0x100UL;   /* no single-step trap */
+	uint32_t mxcsr;
+	memcpy(&mxcsr, f->fpu.data + 24, 4);
+	mxcsr &= 0xffbf;
+	memcpy(f->fpu.data + 24, &mxcsr, 4);
+	fpu_restore(&f->fpu);
+	kfree(f);
+	return (long)tf->rax;    /* keep rax as it was when the signal arrived */
 }
 
 long sys_kill(long pid, long sig, long a2, long a3, long a4, long a5)
@@ -136,8 +236,6 @@ struct k_sigaction {
 	uint64_t mask;
 };
 
-#include "uaccess.h"
-
 long sys_rt_sigaction(long sig, long act, long oact, long sigsetsize, long a4, long a5)
 {
 	(void)a4, (void)a5;
@@ -150,13 +248,17 @@ long sys_rt_sigaction(long sig, long act, long oact, long sigsetsize, long a4, l
 	if (act && (UNIGNORABLE & SIGMASK(sig)))
 		return -EINVAL;
 	if (oact) {
-		struct k_sigaction o = { 0 };
-		o.handler = (p->ignored_signals & SIGMASK(sig)) ? 1 : 0;
+		struct k_sigaction o = { p->sig_handler[sig], p->sig_flags[sig], p->sig_restorer[sig], 0 };
 		if (copyout((void *)oact, &o, sizeof o) < 0)
 			return -EFAULT;
 	}
 	if (act) {
+		if (k.handler > 1 && k.handler >= USER_TOP)
+			return -EFAULT;
 		push_cli();
+		p->sig_handler[sig] = k.handler;
+		p->sig_flags[sig] = k.flags;
+		p->sig_restorer[sig] = k.restorer;
 		if (k.handler == 1) {   /* SIG_IGN: also drop one already pending */
 			p->ignored_signals |= SIGMASK(sig);
 			p->pending_signals &= ~(int)SIGMASK(sig);

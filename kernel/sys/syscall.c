@@ -29,7 +29,7 @@ FS_CALLS(WEAK_DECL)
 	X(getpgid) X(getpgrp) X(setsid) X(nanosleep) X(clock_nanosleep) X(clock_gettime) \
 	X(clock_getres) X(gettimeofday) X(time) X(brk) X(mmap) X(munmap) X(mprotect) X(uname) \
 	X(reboot) X(getrandom) X(arch_prctl) X(set_tid_address) X(sched_yield) X(pause) \
-	X(umask) X(rt_sigaction) X(rt_sigprocmask) X(stos_kstats)
+	X(umask) X(rt_sigaction) X(rt_sigprocmask) X(rt_sigreturn) X(stos_kstats)
 #define DECL(n) SYSCALL_DECL(n);
 K_CALLS(DECL)
 
@@ -78,5 +78,5 @@ void syscall_dispatch(struct trapframe *tf)
 	}
 	tf->rax = (uint64_t)r;
 	sched_preempt_point();
-	signal_deliver();
+	signal_deliver(tf);
 }

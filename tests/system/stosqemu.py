@@ -116,3 +116,23 @@ class Tap:
     def done(self):
         print(f"1..{self.n}")
         return 1 if self.failed else 0
+
+
+def kstats(text):
+    """Every 'kstats k=v ...' line printed by /ktest/kstat, as a list of dicts."""
+    out = []
+    for line in text.splitlines():
+        if line.startswith("kstats "):
+            out.append({k: int(v) for k, v in (f.split("=") for f in line.split()[1:])})
+    return out
+
+
+def balanced(before, after, keys=("pages_free", "kmalloc_objs", "kmalloc_bytes", "nprocs",
+                                  "nthreads")):
+    """Names of the counters that differ between two kstats dicts."""
+    return [k for k in keys if before.get(k) != after.get(k)]
+
+
+def shell_script(*lines):
+    """Commands for init=/bin/sh on the serial port, ending with poweroff."""
+    return ("\n".join(lines) + "\npoweroff\n").encode()
