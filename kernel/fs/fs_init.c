@@ -31,5 +31,7 @@ int fs_init(const void *initrd, size_t len)
 		fs_unlock();
 		r2 = dev_make_nodes();
 	}
+	if (r2 == 0)
+		r2 = procfs_init();
 	return r < 0 ? r : r2;
 }

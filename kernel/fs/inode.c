@@ -266,6 +266,7 @@ static void inode_free_tree(struct inode *ip)
 
 void fs_shutdown(void)
 {
+	procfs_shutdown();
 	fs_lock();
 	if (root)
 		inode_free_tree(root);

@@ -24,6 +24,7 @@ static struct inode *step(struct inode *dir, const char *name, size_t len, int *
 			*err = -ENOENT; /* the directory was removed */
 		return dir->i_parent;
 	}
+	procfs_sync(dir);
 	next = dir_lookup(dir, name, len);
 	if (!next)
 		*err = -ENOENT;

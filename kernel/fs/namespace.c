@@ -25,7 +25,11 @@ static int open_inode(struct inode *ip, int flags, struct file **out)
 		}
 		return r;
 	}
-	if (inode_isdir(ip)) {
+	if (ip->i_fops) {
+		if (acc != O_RDONLY || (flags & O_TRUNC))
+			return -EACCES;
+		ops = ip->i_fops;
+	} else if (inode_isdir(ip)) {
 		if (acc != O_RDONLY || (flags & O_TRUNC))
 			return -EISDIR;
 		ops = &ramfs_dir_ops;

@@ -46,6 +46,8 @@ struct inode {
 	size_t i_nentries;
 	/* device nodes */
 	const struct devsw *i_dev;
+	/* synthesized files (/proc): their own operations; i_rdev carries their argument */
+	const struct fileops *i_fops;
 };
 
 #define RAMFS_DEV 1          /* st_dev of every ramfs inode */
@@ -110,6 +112,12 @@ struct devsw {
 const struct devsw *dev_lookup(dev_t rdev);
 int dev_make_nodes(void);   /* /dev and its nodes; fs lock NOT held */
 #define DEV_MKDEV(ma, mi) ((dev_t)(((ma) << 8) | (mi)))
+
+/* /proc: one directory per process with a Linux-format "stat" file, kept in step with
+ * the process table whenever /proc is looked into (procfs_sync, fs lock held). */
+int procfs_init(void);             /* fs lock NOT held */
+void procfs_sync(struct inode *dp); /* no-op unless dp is /proc */
+void procfs_shutdown(void);
 
 /* cpio newc unpacking into the root (fs lock NOT held). */
 int cpio_unpack(const void *buf, size_t len);

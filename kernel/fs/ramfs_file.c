@@ -90,6 +90,7 @@ static long dir_getdents64(struct file *f, struct uio *u)
 {
 	long r;
 	fs_lock();
+	procfs_sync(f->f_inode);
 	r = dir_getdents(f->f_inode, &f->f_pos, u);
 	fs_unlock();
 	return r;

@@ -248,7 +248,7 @@ void tty_input_char(int ch)
 	int sig = 0, pgrp = 0;
 
 	if (!t->ready)
-		return;
+		tty_init(); /* input before fs_init: keep it (idempotent, uniprocessor) */
 	spin_lock(&t->lock);
 	if ((t->tio.c_lflag & ISIG) && (cc_is(t, VINTR, c) || cc_is(t, VQUIT, c))) {
 		sig = cc_is(t, VINTR, c) ? SIGINT : SIGQUIT;

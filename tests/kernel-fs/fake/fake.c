@@ -3,6 +3,8 @@
  * that calls a test hook, and user-memory checks that reject low and kernel-half
  * addresses.  They implement K's real headers, so the prototypes cannot drift. */
 #include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kalloc.h"
@@ -220,4 +222,40 @@ void fake_console_reset(void)
 {
 	fake_console_len = 0;
 	fake_console[0] = 0;
+}
+
+/* The process table: fake_proc plus whatever the test links in front of it. */
+struct spinlock proc_lock = { 0, "proc" };
+struct proc *fake_procs = &fake_proc;
+
+struct proc *proc_first(void) { return fake_procs; }
+int proc_count(void)
+{
+	int n = 0;
+	for (struct proc *p = fake_procs; p; p = p->next)
+		n++;
+	return n;
+}
+struct proc *proc_find(int pid)
+{
+	assert(proc_lock.locked);
+	for (struct proc *p = fake_procs; p; p = p->next)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	return vsnprintf(buf, size, fmt, ap);
+}
+
+int ksnprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+	va_start(ap, fmt);
+	r = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return r;
 }

@@ -27,6 +27,7 @@ void fake_clock_set(uint64_t ns);
 void fake_uaccess_bad_range(const void *lo, size_t len);
 
 extern struct proc fake_proc;
+extern struct proc *fake_procs;   /* the process list proc_first() returns */
 extern int fake_last_kill_pid, fake_last_kill_sig;       /* kill_proc */
 extern int fake_last_kill_pgrp, fake_last_pgrp_sig, fake_kills; /* kill_pgrp */
 extern char fake_console[65536];
