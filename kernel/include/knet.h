@@ -1,0 +1,45 @@
+/* The kernel's network glue (kernel/net/): the port layer for net/, the netisr kernel thread,
+ * interface bring-up from the command line, and the driver poll hooks.
+ *
+ * Boot: kmain calls knet_set_cmdline(cmdline) while the command line is still whole, and
+ * knet_start() once the scheduler, PCI, interrupts, the clock and the random source are up.
+ * knet_start creates the "netisr" kernel thread, which builds the stack instance, attaches
+ * the e1000 NICs, applies ip=... and then loops: driver work, the input queues, the timers.
+ *
+ * Drivers: knet_add_driver registers a poll function the netisr runs when kicked (an
+ * interrupt handler calls knet_kick) and once per tick.  The poll does the receive and
+ * transmit work the interrupt deferred and returns true when it stopped at its budget with
+ * more to do.
+ *
+ * Command line: ip=A.B.C.D/P[,gw=A.B.C.D] configures eth0 (the first NIC); ip=none or no ip=
+ * leaves it unconfigured (a user dhcpc handles ip=dhcp); forwarding=1 turns IPv4 forwarding on;
+ * e1000=off leaves the NICs alone. */
+#ifndef KERNEL_KNET_H
+#define KERNEL_KNET_H
+#include <stdbool.h>
+#include <stdint.h>
+
+struct netstack;
+
+void knet_set_cmdline(const char *cmdline);
+void knet_start(void);
+/* The kernel's stack instance (NULL until the netisr thread built it). */
+struct netstack *knet_stack(void);
+
+struct knet_driver {
+	struct knet_driver *next;
+	bool (*poll)(void *arg);    /* thread context, no lock held */
+	void (*tick)(void *arg);    /* about once a second: statistics, link state */
+	void *arg;
+};
+void knet_add_driver(struct knet_driver *d);
+/* Wakes the netisr thread; safe from interrupt handlers (kernel/net/netisr_wake.c). */
+void knet_kick(void);
+/* The netisr thread's sleep: until a kick or deadline (absolute clock_ns, 0 = none). */
+void knet_wait(uint64_t deadline);
+
+/* kernel/dev/e1000.c: probes PCI and attaches every 8254x found as eth0, eth1, ...; returns
+ * how many were attached. */
+int e1000_attach_all(struct netstack *ns);
+
+#endif
