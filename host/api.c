@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -23,7 +24,7 @@ struct fdent {
 
 static pthread_mutex_t fd_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct fdent *fdtab;
-static unsigned fdcap, fdopen, fdhint;
+static unsigned fdcap, fdnopen, fdhint;
 
 static int host_copy(void *dst, const void *src, size_t n)
 {
@@ -41,7 +42,7 @@ static int fd_alloc(struct netstack *ns, struct socket *so)
 {
 	unsigned i;
 	pthread_mutex_lock(&fd_mu);
-	if (fdopen == fdcap) {
+	if (fdnopen == fdcap) {
 		unsigned ncap = fdcap ? fdcap * 2 : 64;
 		struct fdent *n;
 		if (ncap > STOS_FD_MAX) {
@@ -64,7 +65,7 @@ static int fd_alloc(struct netstack *ns, struct socket *so)
 		if (!fdtab[k].so) {
 			fdtab[k].so = so;
 			fdtab[k].ns = ns;
-			fdopen++;
+			fdnopen++;
 			fdhint = k + 1;
 			pthread_mutex_unlock(&fd_mu);
 			return (int)k + STOS_FD_BASE;
@@ -97,7 +98,7 @@ unsigned stos_open_count(void)
 {
 	unsigned n;
 	pthread_mutex_lock(&fd_mu);
-	n = fdopen;
+	n = fdnopen;
 	pthread_mutex_unlock(&fd_mu);
 	return n;
 }
@@ -123,6 +124,22 @@ unsigned long long stos_stat(struct netstack *ns, const char *group, const char 
 	v = net_stat_get(ns, group, name);
 	NET_UNLOCK(ns);
 	return v;
+}
+
+int stos_if_addr(struct netstack *ns, const char *ifname, const char *cidr)
+{
+	unsigned a, b, c, d, p;
+	char extra;
+	struct ifnet *ifp;
+	int err;
+	if (sscanf(cidr, "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &p, &extra) != 5 || a > 255 ||
+	    b > 255 || c > 255 || d > 255 || p > 32)
+		return fail(-EINVAL);
+	NET_LOCK(ns);
+	ifp = ifnet_byname(ns, ifname);
+	err = ifp ? if_addr_add(ifp, (a << 24) | (b << 16) | (c << 8) | d, p) : -ENODEV;
+	NET_UNLOCK(ns);
+	return err ? fail(err) : 0;
 }
 
 #define GETSO(fd, so) do { so = fd_get(fd); if (!so) return fail(-EBADF); } while (0)
@@ -343,11 +360,30 @@ void stos_forget(int fd)
 	if (fd >= STOS_FD_BASE && k < fdcap && fdtab[k].so) {
 		fdtab[k].so = NULL;
 		fdtab[k].ns = NULL;
-		fdopen--;
+		fdnopen--;
 		if (k < fdhint)
 			fdhint = k;
 	}
 	pthread_mutex_unlock(&fd_mu);
+}
+
+unsigned stos_close_all(struct netstack *ns)
+{
+	unsigned n = 0;
+	for (;;) {
+		int fd = -1;
+		pthread_mutex_lock(&fd_mu);
+		for (unsigned k = 0; k < fdcap; k++)
+			if (fdtab[k].so && fdtab[k].ns == ns) {
+				fd = (int)k + STOS_FD_BASE;
+				break;
+			}
+		pthread_mutex_unlock(&fd_mu);
+		if (fd < 0)
+			return n;
+		stos_close(fd);
+		n++;
+	}
 }
 
 int stos_close(int fd)
@@ -359,7 +395,7 @@ int stos_close(int fd)
 		so = fdtab[k].so;
 		fdtab[k].so = NULL;
 		fdtab[k].ns = NULL;
-		fdopen--;
+		fdnopen--;
 		if (k < fdhint)
 			fdhint = k;
 	}

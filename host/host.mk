@@ -10,7 +10,7 @@
 #   H_S_PROGS / H_T_PROGS: other programs (stosnet...) as make targets they define themselves
 
 # --- S sources ---
-H_S_SRCS :=
+H_S_SRCS := host/api.c host/tap.c host/tap_dev.c
 H_S_TESTS :=
 H_S_PROGS :=
 # --- end S sources ---

@@ -39,6 +39,9 @@ struct pollfd;
 int stos_stack_init(struct netstack *ns);
 unsigned stos_run(struct netstack *ns);
 unsigned long long stos_stat(struct netstack *ns, const char *group, const char *name);
+/* Adds an IPv4 address "A.B.C.D/P" to interface ifname of ns.  0, or -1 with errno
+ * (ENODEV: no such interface, EINVAL: bad text, as if_addr_add otherwise). */
+int stos_if_addr(struct netstack *ns, const char *ifname, const char *cidr);
 
 #define STOS_FD_BASE 3
 #define STOS_FD_MAX  (1 << 20)
@@ -76,6 +79,9 @@ struct netstack *stos_ns(int fd);
 /* Drops a descriptor without touching its socket: for a socket whose instance was
  * destroyed under it (netstack destruction aborts and frees leftover sockets). */
 void stos_forget(int fd);
+/* Closes every descriptor open on ns; returns how many there were (tests: a failed test
+ * must not leave sockets behind for the next). */
+unsigned stos_close_all(struct netstack *ns);
 /* Open descriptors (tests assert none leaked). */
 unsigned stos_open_count(void);
 

@@ -1,0 +1,261 @@
+/* stosnet: the STOS network stack as a Linux process on a TAP device.
+ *
+ *   stosnet --tap IFNAME --addr A.B.C.D/P [--gw A.B.C.D] [--mac XX:XX:XX:XX:XX:XX]
+ *           [--pcap FILE]
+ *
+ * It answers ARP and ping like any host and runs UDP echo (port 7) and discard (port 9).
+ * The TAP link's thread runs the stack (netisr and timers); this thread runs the services
+ * through the C socket API.  SIGINT/SIGTERM stop it cleanly (the pcap file is complete).
+ * Exit status: 0 after a signal, 1 on a runtime error, 2 on a usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net/netstack.h"
+#include "net/route.h"
+#include "host/port_host.h"
+#include "host/stos_api.h"
+#include "host/tap.h"
+#include "host/stosnet.h"
+#include <poll.h>
+
+#define SVC_MAX 65536
+
+static struct svc { int fd; short events; svc_fn fn; void *arg; } svcs[SVC_MAX];
+static unsigned nsvcs;
+static volatile sig_atomic_t stopping;
+
+int svc_watch(int fd, short events, svc_fn fn, void *arg)
+{
+	for (unsigned i = 0; i < nsvcs; i++)
+		if (svcs[i].fd == fd) {
+			svcs[i].events = events;
+			svcs[i].fn = fn;
+			svcs[i].arg = arg;
+			return 0;
+		}
+	if (nsvcs >= SVC_MAX)
+		return -1;
+	svcs[nsvcs++] = (struct svc){ fd, events, fn, arg };
+	return 0;
+}
+
+void svc_unwatch(int fd)
+{
+	for (unsigned i = 0; i < nsvcs; i++)
+		if (svcs[i].fd == fd) {
+			svcs[i] = svcs[--nsvcs];
+			return;
+		}
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: stosnet --tap IFNAME --addr A.B.C.D/P [--gw A.B.C.D] "
+	    "[--mac XX:XX:XX:XX:XX:XX] [--pcap FILE]\n"
+	    "Runs the STOS network stack on an existing TAP device: ARP, ping,\n"
+	    "UDP echo (port 7) and discard (port 9).\n");
+}
+
+static int parse_ip(const char *s, uint32_t *out)
+{
+	unsigned a, b, c, d;
+	char extra;
+	if (sscanf(s, "%u.%u.%u.%u%c", &a, &b, &c, &d, &extra) != 4 || a > 255 || b > 255 ||
+	    c > 255 || d > 255)
+		return -1;
+	*out = (a << 24) | (b << 16) | (c << 8) | d;
+	return 0;
+}
+
+static int parse_cidr(const char *s, uint32_t *addr, unsigned *plen)
+{
+	char buf[32];
+	const char *slash = strchr(s, '/');
+	char *end;
+	long p;
+	if (!slash || (size_t)(slash - s) >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = 0;
+	if (parse_ip(buf, addr) < 0)
+		return -1;
+	errno = 0;
+	p = strtol(slash + 1, &end, 10);
+	if (errno || *end || end == slash + 1 || p < 1 || p > 32)
+		return -1;
+	*plen = (unsigned)p;
+	return 0;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char extra;
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+	    &extra) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		if (v[i] > 255)
+			return -1;
+		mac[i] = (uint8_t)v[i];
+	}
+	if (mac[0] & 1)
+		return -1;   /* a multicast address cannot be a station's */
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tap", required_argument, NULL, 't' },
+		{ "addr", required_argument, NULL, 'a' },
+		{ "gw", required_argument, NULL, 'g' },
+		{ "mac", required_argument, NULL, 'm' },
+		{ "pcap", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *tapname = NULL, *pcap = NULL;
+	uint32_t addr = 0, gw = 0;
+	unsigned plen = 0;
+	uint8_t mac[6];
+	int have_addr = 0, have_gw = 0, have_mac = 0, c, rc = 0;
+	char err[512];
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': tapname = optarg; break;
+		case 'a':
+			if (parse_cidr(optarg, &addr, &plen) < 0) {
+				fprintf(stderr, "stosnet: bad --addr '%s' (want A.B.C.D/P, P 1..32)\n",
+				    optarg);
+				return 2;
+			}
+			have_addr = 1;
+			break;
+		case 'g':
+			if (parse_ip(optarg, &gw) < 0) {
+				fprintf(stderr, "stosnet: bad --gw '%s' (want A.B.C.D)\n", optarg);
+				return 2;
+			}
+			have_gw = 1;
+			break;
+		case 'm':
+			if (parse_mac(optarg, mac) < 0) {
+				fprintf(stderr, "stosnet: bad --mac '%s' (want a unicast "
+				    "XX:XX:XX:XX:XX:XX)\n", optarg);
+				return 2;
+			}
+			have_mac = 1;
+			break;
+		case 'p': pcap = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			if (optopt)
+				fprintf(stderr, "stosnet: option needs a value or is unknown: %s\n",
+				    argv[optind - 1]);
+			else
+				fprintf(stderr, "stosnet: unknown option %s\n", argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "stosnet: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!tapname || !have_addr) {
+		fprintf(stderr, "stosnet: --tap and --addr are required\n");
+		usage(stderr);
+		return 2;
+	}
+	if (!have_mac) {
+		/* locally administered, derived from the address: stable across runs */
+		mac[0] = 0x02; mac[1] = 0x53;
+		mac[2] = (uint8_t)(addr >> 24); mac[3] = (uint8_t)(addr >> 16);
+		mac[4] = (uint8_t)(addr >> 8); mac[5] = (uint8_t)addr;
+	}
+
+	struct netstack *ns = host_netstack_create("stosnet", false, 0);
+	if (!ns || stos_stack_init(ns) < 0) {
+		fprintf(stderr, "stosnet: cannot create the stack instance\n");
+		return 1;
+	}
+	struct tap_link *t = tap_open(ns, tapname, "eth0", mac, pcap, err, sizeof(err));
+	if (!t) {
+		fprintf(stderr, "stosnet: %s\n", err);
+		host_netstack_destroy(ns);
+		return 1;
+	}
+	NET_LOCK(ns);
+	int e = if_addr_add(tap_ifnet(t), addr, plen);
+	if (!e && have_gw)
+		e = rt_add(ns, 0, 0, gw, NULL, 0, RTF_STATIC);
+	NET_UNLOCK(ns);
+	if (e) {
+		fprintf(stderr, "stosnet: cannot configure %s: %s\n",
+		    have_gw ? "the address or the gateway (is it on the subnet?)" : "the address",
+		    strerror(-e));
+		rc = 1;
+		goto out;
+	}
+	if (svc_udp_init(ns) < 0) {
+		rc = 1;
+		goto out;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (tap_start(t) < 0) {
+		fprintf(stderr, "stosnet: cannot start the netisr thread\n");
+		rc = 1;
+		goto out;
+	}
+	printf("stosnet: up on %s, %u.%u.%u.%u/%u, mac %02x:%02x:%02x:%02x:%02x:%02x\n", tapname,
+	    addr >> 24, (addr >> 16) & 255, (addr >> 8) & 255, addr & 255, plen, mac[0], mac[1],
+	    mac[2], mac[3], mac[4], mac[5]);
+	fflush(stdout);
+
+	struct pollfd *pf = calloc(SVC_MAX, sizeof(*pf));
+	while (!stopping && pf) {
+		unsigned n = nsvcs;
+		for (unsigned i = 0; i < n; i++)
+			pf[i] = (struct pollfd){ svcs[i].fd, svcs[i].events, 0 };
+		/* 200 ms of real time at most, so a signal is noticed promptly */
+		int k = stos_poll(pf, n, 200);
+		if (k < 0 && errno != EINTR)
+			break;
+		for (unsigned i = 0; k > 0 && i < n; i++) {
+			if (!pf[i].revents)
+				continue;
+			for (unsigned j = 0; j < nsvcs; j++)
+				if (svcs[j].fd == pf[i].fd) {
+					svcs[j].fn(pf[i].fd, pf[i].revents, svcs[j].arg);
+					break;
+				}
+		}
+	}
+	free(pf);
+out:
+	tap_close(t);
+	stos_close_all(ns);
+	host_netstack_destroy(ns);
+	return rc;
+}

@@ -1,0 +1,19 @@
+/* stosnet's service registry: each network service (UDP echo and discard here; TCP services
+ * in their own file) registers the descriptors it wants polled and a handler.  The main loop
+ * polls them all with stos_poll while the TAP link's netisr thread runs the stack. */
+#ifndef HOST_STOSNET_H
+#define HOST_STOSNET_H
+#include <stdint.h>
+
+struct netstack;
+
+typedef void (*svc_fn)(int fd, short revents, void *arg);
+/* Adds or updates fd's entry (events: POLLIN/POLLOUT).  0 or -1 when the table is full. */
+int svc_watch(int fd, short events, svc_fn fn, void *arg);
+/* Removes fd (call before closing it). */
+void svc_unwatch(int fd);
+
+/* UDP echo (RFC 862) on port 7 and discard (RFC 863) on port 9.  0 or -1 (message printed). */
+int svc_udp_init(struct netstack *ns);
+
+#endif
