@@ -97,6 +97,17 @@ struct termios {
 #define IFF_ALLMULTI    0x200
 #define IFF_MULTICAST   0x1000
 
+/* Linux's device-map member; it sets the size of the ifreq union (24 bytes), so struct
+ * ifreq is 40 bytes as on Linux and SIOCGIFCONF arrays have Linux's stride. */
+struct ifmap {
+	unsigned long mem_start;
+	unsigned long mem_end;
+	unsigned short base_addr;
+	unsigned char irq;
+	unsigned char dma;
+	unsigned char port;
+};
+
 struct ifreq {
 	char ifr_name[IFNAMSIZ];
 	union {
@@ -109,6 +120,7 @@ struct ifreq {
 		int ifru_mtu;
 		char ifru_newname[IFNAMSIZ];
 		void *ifru_data;
+		struct ifmap ifru_map;
 	} ifr_ifru;
 };
 #define ifr_addr      ifr_ifru.ifru_addr

@@ -11,7 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <netpacket/packet.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
+#include <stddef.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 #include "tap.h"
@@ -574,9 +581,28 @@ static void test_time(void)
 	      "gmtime leap day");
 }
 
+/* The ABI structures must have Linux's sizes and offsets (checked against glibc's). */
+static void test_abi_layout(void)
+{
+	CHECK(sizeof(struct ifreq) == 40, "sizeof(struct ifreq) == 40");
+	CHECK(sizeof(struct ifconf) == 16, "sizeof(struct ifconf) == 16");
+	CHECK(sizeof(struct stat) == 144 && offsetof(struct stat, st_mtim) == 88, "struct stat layout");
+	CHECK(sizeof(struct sockaddr_in) == 16 && sizeof(struct sockaddr_storage) == 128,
+	      "sockaddr_in and sockaddr_storage sizes");
+	CHECK(sizeof(struct msghdr) == 56 && sizeof(struct cmsghdr) == 16, "msghdr and cmsghdr sizes");
+	CHECK(sizeof(struct rtentry) == 120 && offsetof(struct rtentry, rt_dev) == 88, "struct rtentry layout");
+	CHECK(sizeof(struct arpreq) == 68 && offsetof(struct arpreq, arp_dev) == 52, "struct arpreq layout");
+	CHECK(sizeof(struct termios) == 36, "kernel termios size");
+	CHECK(sizeof(struct pollfd) == 8 && sizeof(struct sockaddr_ll) == 20, "pollfd and sockaddr_ll sizes");
+	CHECK(sizeof(struct utsname) == 390, "struct utsname size");
+	CHECK(offsetof(struct linux_dirent64, d_name) == 19, "linux_dirent64 name offset");
+	CHECK(sizeof(struct sigaction) == 32, "kernel sigaction size");
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "/tmp";
+	test_abi_layout();
 	test_printf();
 	test_string();
 	test_strtol();
