@@ -16,7 +16,7 @@ import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LOGS = os.path.join(TOP, "build", "test-logs")
-KERNEL = os.path.join(TOP, "build", "kernel", "stos.elf32")
+KERNEL = os.environ.get("STOS_KERNEL") or os.path.join(TOP, "build", "kernel", "stos.elf32")
 INITRD = os.path.join(TOP, "build", "user", "initrd.cpio")
 TEST_INITRD = os.path.join(TOP, "build", "kernel", "test-initrd.cpio")
 SUITE = os.path.basename(sys.argv[0])
