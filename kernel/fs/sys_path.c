@@ -124,6 +124,8 @@ FS_SYSCALL(getdents64)
 		return -EBADF;
 	if (!f->f_ops->getdents) {
 		r = -ENOTDIR;
+	} else if (!user_range_ok((uint64_t)a1, (size_t)a2)) {
+		r = -EFAULT; /* Linux getdents64: access_ok on the whole buffer first */
 	} else {
 		size_t n = (size_t)a2 > (size_t)FS_MAX_RW ? (size_t)FS_MAX_RW : (size_t)a2;
 		uio_init1(&u, &iov, (void *)a1, n, UIO_USER);

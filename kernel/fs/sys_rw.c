@@ -26,8 +26,14 @@ static long rw1(long fd, long ubuf, long count, int write)
 	long r;
 	if (!f)
 		return -EBADF;
+	/* Linux vfs_read/vfs_write: the whole range must be user space (access_ok) before
+	 * the count is clamped to MAX_RW_COUNT. */
+	if (!user_range_ok((uint64_t)ubuf, (size_t)count)) {
+		file_put(f);
+		return (write ? file_writable(f) : file_readable(f)) ? -EFAULT : -EBADF;
+	}
 	if ((size_t)count > (size_t)FS_MAX_RW)
-		count = FS_MAX_RW; /* Linux clamps; a negative count is huge and clamps too */
+		count = FS_MAX_RW;
 	uio_init1(&u, &iov, (void *)ubuf, (size_t)count, UIO_USER);
 	r = do_rw(f, &u, write);
 	file_put(f);
@@ -37,9 +43,9 @@ static long rw1(long fd, long ubuf, long count, int write)
 FS_SYSCALL(read) { return rw1(a0, a1, a2, 0); }
 FS_SYSCALL(write) { return rw1(a0, a1, a2, 1); }
 
-/* Bring in and check an iovec array (Linux rw_copy_check_uvector): at most FS_IOV_MAX
- * entries, no length negative as a ssize_t, no overflowing total; the total is then
- * clamped to FS_MAX_RW by shortening the tail. */
+/* Bring in and check an iovec array as Linux's rw_copy_check_uvector does: at most
+ * FS_IOV_MAX entries; per segment, a length negative as a ssize_t is EINVAL and a range
+ * outside user space EFAULT; the total is clamped to FS_MAX_RW by shortening the tail. */
 static long iov_in(long uiov, long cnt, struct iovec *small, size_t nsmall, struct iovec **out,
 		   size_t *total)
 {
@@ -59,10 +65,12 @@ static long iov_in(long uiov, long cnt, struct iovec *small, size_t nsmall, stru
 	}
 	for (long i = 0; i < cnt; i++) {
 		size_t len = iov[i].iov_len;
-		if ((long)len < 0 || len > (size_t)__LONG_MAX__ - sum) {
+		long bad = (long)len < 0 ? -EINVAL
+			   : !user_range_ok((uint64_t)(uintptr_t)iov[i].iov_base, len) ? -EFAULT : 0;
+		if (bad) {
 			if (iov != small)
 				kfree(iov);
-			return -EINVAL;
+			return bad;
 		}
 		if (sum + len > (size_t)FS_MAX_RW)
 			iov[i].iov_len = len = (size_t)FS_MAX_RW - sum;
@@ -116,6 +124,8 @@ static long prw(long fd, long ubuf, long count, long off, int write)
 		r = -EISDIR;
 	} else if (f->f_ops != &ramfs_file_ops) {
 		r = -ESPIPE;
+	} else if (!user_range_ok((uint64_t)ubuf, (size_t)count)) {
+		r = -EFAULT;
 	} else {
 		if ((size_t)count > (size_t)FS_MAX_RW)
 			count = FS_MAX_RW;

@@ -145,7 +145,16 @@ static void test_readv_writev(void **state)
 	struct iovec neg[2] = { { x, 4 }, { y, (size_t)-1 } };
 	assert_int_equal(SYS3(readv, fd, neg, 2), -EINVAL);
 	struct iovec ovf[3] = { { x, 0x7fffffffffffffffUL }, { y, 0x7fffffffffffffffUL }, { y, 2 } };
-	assert_int_equal(SYS3(writev, fd, ovf, 3), -EINVAL);
+	assert_int_equal(SYS3(writev, fd, ovf, 3), -EFAULT); /* past user space */
+	/* Linux order: the whole range must be user space before anything moves */
+	assert_int_equal(SYS3(read, fd, x, -1L), -EFAULT);
+	assert_int_equal(SYS3(write, fd, x, 0x7fffffffffffffffL), -EFAULT);
+	assert_int_equal(SYS4(pread64, fd, x, -1L, 0), -EFAULT);
+	assert_int_equal(SYS3(getdents64, fd, x, -1L), -ENOTDIR);
+	int dfd = (int)SYS3(open, "/tmp", O_RDONLY, 0);
+	assert_int_equal(SYS3(getdents64, dfd, x, -1L), -EFAULT);
+	assert_int_equal(SYS3(getdents64, dfd, x, 1), -EINVAL);
+	SYS3(close, dfd, 0, 0);
 	/* a bad segment after a good one: the good part is written */
 	SYS3(lseek, fd, 0, SEEK_SET);
 	struct iovec part[2] = { { a, 6 }, { (void *)0x10, 5 } };

@@ -161,6 +161,11 @@ static int user_ok(const void *p, size_t n)
 	return 1;
 }
 
+int user_range_ok(uint64_t uaddr, size_t n)
+{
+	return uaddr < 0x800000000000ull && n <= 0x800000000000ull - uaddr;
+}
+
 int copyin(void *dst, const void *usrc, size_t n)
 {
 	if (!user_ok(usrc, n))
