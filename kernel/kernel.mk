@@ -31,6 +31,11 @@ $(K_ELF32): $(K_ELF)
 
 -include $(K_OBJS:.o=.d)
 
+# --- E (e1000 and kernel network glue): link the portable stack's kernel build after the
+# kernel objects (net/net.mk builds $(NET_KERN_LIB); kernel/net/port_kern.c is its port). ---
+$(K_ELF): $(NET_KERN_LIB)
+K_OBJS += $(NET_KERN_LIB)
+
 
 # System-test programs (tests/system/prog/*.c), linked with U's libc, and the test initrd:
 # U's initrd plus /ktest/<prog>.  The QEMU suites (tests/suites/4*-kernel-*) boot with it.
