@@ -302,6 +302,10 @@ static _Noreturn void exec_child(struct xcmd *x)
 	set_assignments(x);
 	if (apply_redirs(x, NULL) < 0)
 		_exit(1);
+	if (x->argc > 0 && strcmp(x->argv[0], "exec") == 0) {
+		x->argv++;
+		x->argc--;
+	}
 	if (x->argc == 0)
 		_exit(0);
 	bi = find_builtin(x->argv[0]);
@@ -339,6 +343,20 @@ static int run_pipeline(struct pipeline *p)
 	for (int i = 0; i < p->ncmds; i++)
 		expand_command(&p->cmds[i], &x[i]);
 
+	if (p->ncmds == 1 && x[0].argc > 0 && strcmp(x[0].argv[0], "exec") == 0) {
+		/* exec: redirections stay in effect for the shell; with a command, the shell
+		 * becomes it (XCU 2.14 exec). */
+		set_assignments(&x[0]);
+		if (apply_redirs(&x[0], NULL) < 0)
+			return 1;
+		if (x[0].argc == 1)
+			return 0;
+		x[0].argv++;
+		x[0].argc--;
+		x[0].nredirs = 0;
+		fflush(NULL);
+		exec_child(&x[0]);
+	}
 	if (p->ncmds == 1 && (x[0].argc == 0 || find_builtin(x[0].argv[0]))) {
 		/* Builtins and bare assignments run in the shell itself, so cd and exit work. */
 		int *save = sh_alloc((size_t)(x[0].nredirs + 1) * sizeof(int));

@@ -1,7 +1,9 @@
 /* Word expansion (POSIX XCU 2.6, subset): parameters ($NAME ${NAME} $? $$ $! $# $0-$9 $@
- * $*), quote removal (single quotes, double quotes, backslash), and field splitting of
- * unquoted expansion results on blanks.  No globbing, tilde or command substitution. */
+ * $*), quote removal (single quotes, double quotes, backslash), field splitting of unquoted
+ * expansion results on blanks, and pathname expansion (* ? [...]) of unquoted pattern
+ * characters, written or expanded.  No tilde or command substitution. */
 #include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,26 +14,119 @@ struct buf {
 	char *s;
 	size_t len, cap;
 	int have;          /* a quoted empty string still makes a field */
+	char *pat;         /* the same text as a pattern: inert special characters escaped */
+	size_t plen, pcap;
+	int wild;          /* an unquoted * ? or [ was written: expand pathnames */
 };
 
-static void put(struct buf *b, char c)
+static void grow(char **s, size_t *len, size_t *cap, char c)
 {
-	if (b->len + 1 >= b->cap) {
-		size_t nc = b->cap ? b->cap * 2 : 64;
+	if (*len + 1 >= *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
 		char *ns = sh_alloc(nc);
-		if (b->len)
-			memcpy(ns, b->s, b->len);
-		b->s = ns;
-		b->cap = nc;
+		if (*len)
+			memcpy(ns, *s, *len);
+		*s = ns;
+		*cap = nc;
 	}
-	b->s[b->len++] = c;
-	b->s[b->len] = 0;
+	(*s)[(*len)++] = c;
+	(*s)[*len] = 0;
 }
 
-static void field_end(struct buf *b, struct fields *f)
+/* A character that only stands for itself. */
+static void put(struct buf *b, char c)
 {
-	if (!b->have && b->len == 0)
-		return;
+	grow(&b->s, &b->len, &b->cap, c);
+	if (c == '*' || c == '?' || c == '[' || c == '\\')
+		grow(&b->pat, &b->plen, &b->pcap, '\\');
+	grow(&b->pat, &b->plen, &b->pcap, c);
+}
+
+/* An unquoted character of the word itself: * ? [ are pattern characters. */
+static void put_active(struct buf *b, char c)
+{
+	grow(&b->s, &b->len, &b->cap, c);
+	grow(&b->pat, &b->plen, &b->pcap, c);
+	if (c == '*' || c == '?' || c == '[')
+		b->wild = 1;
+}
+
+/* fnmatch subset (POSIX XCU 2.13): * ? [set] [!set] [a-z], backslash quotes. */
+static int pmatch(const char *p, const char *s)
+{
+	for (; *p; p++, s++) {
+		if (*p == '*') {
+			while (p[1] == '*')
+				p++;
+			for (const char *t = s;; t++) {
+				if (pmatch(p + 1, t))
+					return 1;
+				if (!*t)
+					return 0;
+			}
+		}
+		if (!*s)
+			return 0;
+		if (*p == '?')
+			continue;
+		if (*p == '[') {
+			const char *q = p + 1;
+			int neg = *q == '!' || *q == '^', hit = 0;
+			if (neg)
+				q++;
+			do {
+				if (q[0] && q[1] == '-' && q[2] && q[2] != ']') {
+					hit |= (unsigned char)*s >= (unsigned char)q[0] &&
+					       (unsigned char)*s <= (unsigned char)q[2];
+					q += 3;
+				} else {
+					hit |= *q == *s;
+					q++;
+				}
+			} while (*q && *q != ']');
+			if (!*q) {   /* no closing ']': a literal '[' */
+				if (*s != '[')
+					return 0;
+				continue;
+			}
+			if (hit == neg)
+				return 0;
+			p = q;
+			continue;
+		}
+		if (*p == '\\' && p[1])
+			p++;
+		if (*p != *s)
+			return 0;
+	}
+	return !*s;
+}
+
+static int has_wild(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\\' && i + 1 < n)
+			i++;
+		else if (p[i] == '*' || p[i] == '?' || p[i] == '[')
+			return 1;
+	}
+	return 0;
+}
+
+static void unescape(char *dst, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\\' && i + 1 < n)
+			i++;
+		*dst++ = p[i];
+	}
+	*dst = 0;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void add_field(struct fields *f, char *s)
+{
 	if (f->n + 1 >= f->cap) {
 		int nc = f->cap ? f->cap * 2 : 8;
 		char **nv = sh_alloc((size_t)nc * sizeof(char *));
@@ -40,11 +135,80 @@ static void field_end(struct buf *b, struct fields *f)
 		f->v = nv;
 		f->cap = nc;
 	}
-	f->v[f->n++] = b->len ? b->s : sh_strdup("", 0);
+	f->v[f->n++] = s;
 	f->v[f->n] = NULL;
-	b->s = NULL;
-	b->len = b->cap = 0;
-	b->have = 0;
+}
+
+/* Expand pattern `rest` below directory prefix `base` (a path ending in '/' or empty),
+ * one component at a time. */
+static void glob_walk(const char *base, const char *rest, struct fields *f)
+{
+	const char *slash = strchr(rest, '/');
+	size_t clen = slash ? (size_t)(slash - rest) : strlen(rest);
+	char comp[512], path[4096];
+	DIR *d;
+	struct dirent *e;
+
+	if (clen >= sizeof(comp))
+		return;
+	if (!has_wild(rest, clen)) {
+		char lit[512];
+		unescape(lit, rest, clen);
+		if (snprintf(path, sizeof(path), "%s%s%s", base, lit, slash ? "/" : "") >= (int)sizeof(path))
+			return;
+		if (!slash) {
+			if (access(path, F_OK) == 0)
+				add_field(f, sh_strdup(path, strlen(path)));
+			return;
+		}
+		glob_walk(path, slash + 1, f);
+		return;
+	}
+	memcpy(comp, rest, clen);
+	comp[clen] = 0;
+	d = opendir(*base ? base : ".");
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		/* A leading '.' must be matched explicitly (XCU 2.13.3). */
+		if (e->d_name[0] == '.' && comp[0] != '.')
+			continue;
+		if (!pmatch(comp, e->d_name))
+			continue;
+		if (snprintf(path, sizeof(path), "%s%s%s", base, e->d_name, slash ? "/" : "") >= (int)sizeof(path))
+			continue;
+		if (slash)
+			glob_walk(path, slash + 1, f);
+		else
+			add_field(f, sh_strdup(path, strlen(path)));
+	}
+	closedir(d);
+}
+
+static void glob_field(struct buf *b, struct fields *f)
+{
+	int first = f->n;
+	if (b->pat[0] == '/')
+		glob_walk("/", b->pat + 1, f);
+	else
+		glob_walk("", b->pat, f);
+	if (f->n == first)
+		add_field(f, b->s);   /* no match: the word stays as written */
+	else
+		qsort(f->v + first, (size_t)(f->n - first), sizeof(char *), cmp_str);
+}
+
+static void field_end(struct buf *b, struct fields *f, int glob)
+{
+	if (!b->have && b->len == 0)
+		return;
+	if (glob && b->wild)
+		glob_field(b, f);
+	else
+		add_field(f, b->len ? b->s : sh_strdup("", 0));
+	b->s = b->pat = NULL;
+	b->len = b->cap = b->plen = b->pcap = 0;
+	b->have = b->wild = 0;
 }
 
 /* The value of the parameter starting at *pp (just after '$'); advances *pp.  Returns NULL
@@ -115,10 +279,11 @@ static const char *param(const char **pp, char *tmp, size_t tmplen)
 
 static void expand(const char *raw, struct fields *f, int split)
 {
-	struct buf b = {NULL, 0, 0, 0};
+	struct buf b;
 	const char *p = raw;
 	char tmp[4096];
 
+	memset(&b, 0, sizeof(b));
 	while (*p) {
 		char c = *p++;
 		if (c == '\'') {
@@ -165,15 +330,15 @@ static void expand(const char *raw, struct fields *f, int split)
 			p = q;
 			for (; *v; v++) {
 				if (split && (*v == ' ' || *v == '\t' || *v == '\n'))
-					field_end(&b, f);
+					field_end(&b, f, split);
 				else
-					put(&b, *v);
+					put_active(&b, *v);   /* XCU 2.6.6: results are patterns too */
 			}
 		} else {
-			put(&b, c);
+			put_active(&b, c);
 		}
 	}
-	field_end(&b, f);
+	field_end(&b, f, split);
 }
 
 void expand_word(const char *raw, struct fields *f) { expand(raw, f, 1); }
