@@ -51,11 +51,22 @@ static int node_fstat(struct file *f, struct stat *st)
 	return 0;
 }
 
+/* Linux's null_lseek/zero_lseek: any seek succeeds and the position stays 0. */
+static long stay_at_zero(struct file *f, long off, int whence)
+{
+	(void)off;
+	(void)whence;
+	f->f_pos = 0;
+	return 0;
+}
+
 static const struct fileops null_ops = {
 	.read = null_read, .write = null_write, .poll = always_ready, .fstat = node_fstat,
+	.lseek = stay_at_zero,
 };
 static const struct fileops zero_ops = {
 	.read = zero_read, .write = null_write, .poll = always_ready, .fstat = node_fstat,
+	.lseek = stay_at_zero,
 };
 
 static int open_simple(const struct fileops *ops, int flags, struct file **out)

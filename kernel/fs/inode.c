@@ -140,6 +140,16 @@ static int inode_grow_pages(struct inode *ip, size_t idx)
 	return 0;
 }
 
+/* File data may not eat the memory the rest of the kernel needs: writes that would leave
+ * fewer than FS_RESERVE_PAGES free pages fail with ENOSPC, like a full disk. */
+#define FS_RESERVE_PAGES 2048
+int fs_memory_low(void)
+{
+	struct kalloc_stats ks;
+	kalloc_stats(&ks);
+	return ks.pages_free < FS_RESERVE_PAGES;
+}
+
 long inode_read(struct inode *ip, long off, struct uio *u)
 {
 	static const unsigned char zeroes[256];
@@ -185,6 +195,8 @@ long inode_write(struct inode *ip, long off, struct uio *u)
 		if (inode_grow_pages(ip, idx) < 0)
 			return done ? done : -ENOSPC;
 		if (!ip->i_pages[idx]) {
+			if (fs_memory_low())
+				return done ? done : -ENOSPC;
 			ip->i_pages[idx] = page_alloc();
 			if (!ip->i_pages[idx])
 				return done ? done : -ENOSPC;

@@ -58,6 +58,7 @@ void fs_unlock(void);
 int fs_locked(void);
 struct inode *fs_root(void);        /* the root inode (no reference taken) */
 long fs_now(void);                  /* seconds, for time stamps */
+int fs_memory_low(void);            /* too few free pages left for file data */
 
 /* Inodes (fs lock held).  inode_new returns an unnamed inode with one reference. */
 struct inode *inode_new(mode_t mode);

@@ -370,6 +370,20 @@ static void test_access_and_load(void **state)
 static void test_out_of_memory(void **state)
 {
 	(void)state;
+	/* file data stops at the memory reserve with ENOSPC, like a full disk */
+	long fd0 = xopen("/tmp/full", O_CREAT | O_RDWR);
+	assert_int_equal(SYS3(write, fd0, "x", 1), 1);
+	fake_pages_free = 100;
+	static char page[8192];
+	assert_int_equal(SYS3(write, fd0, page, 4095), 4095); /* fits the first page */
+	assert_int_equal(SYS3(write, fd0, page, 10), -ENOSPC);
+	assert_int_equal(SYS4(pwrite64, fd0, page, 8192, 100), 3996); /* up to the page end */
+	fake_pages_free = 1000000;
+	assert_int_equal(SYS3(write, fd0, page, 10), 10);
+	SYS3(close, fd0, 0, 0);
+	fd0 = xopen("/dev/null", O_RDWR);
+	assert_int_equal(SYS3(lseek, fd0, 100, SEEK_SET), 0);
+	SYS3(close, fd0, 0, 0);
 	/* Every allocation failing in turn: each call fails cleanly or succeeds, never leaks
 	 * (the teardown checks the counters). */
 	for (long n = 0; n < 12; n++) {

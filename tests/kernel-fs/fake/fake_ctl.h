@@ -12,6 +12,7 @@ struct proc;
 void fake_kalloc_fail_after(long n);
 long fake_kalloc_live(void);
 long fake_pages_live(void);
+extern long fake_pages_free;   /* what kalloc_stats reports as free pages */
 
 /* The hook runs in place of a sleep, with the sleep's lock released; its result is what
  * sleep_intr returns.  Without a hook a sleep returns -EINTR (no deadline) or advances the
