@@ -36,7 +36,6 @@ $(K_ELF32): $(K_ELF)
 $(K_ELF): $(NET_KERN_LIB)
 K_OBJS += $(NET_KERN_LIB)
 
-
 # System-test programs (tests/system/prog/*.c), linked with U's libc, and the test initrd:
 # U's initrd plus /ktest/<prog>.  The QEMU suites (tests/suites/4*-kernel-*) boot with it.
 K_TPROG_SRCS := $(wildcard tests/system/prog/*.c)
@@ -67,6 +66,6 @@ $(K_UNIT_OUT)/test_kalloc: tests/kernel-unit/test_kalloc.c tests/kernel-unit/hos
 		$(K_DIR)/mm/kmalloc.c $(K_DIR)/mm/pmm.c
 $(K_UNIT_OUT)/test_elf: tests/kernel-unit/test_elf.c tests/kernel-unit/host_stubs.c $(K_DIR)/proc/elf.c
 $(K_UNIT_OUT)/test_initrd: tests/kernel-unit/test_initrd.c tests/kernel-unit/host_stubs.c $(K_DIR)/initrd.c
-$(K_UNIT_TESTS): tests/kernel-unit/host_stubs.h
+$(K_UNIT_TESTS): tests/kernel-unit/host_stubs.h $(U_INITRD)
 	@mkdir -p $(dir $@)
 	$(CC) $(K_UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
