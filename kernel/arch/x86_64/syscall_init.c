@@ -1,6 +1,8 @@
 /* Enable the syscall instruction (AMD64 APM vol. 2 6.1.1, Intel SDM vol. 3A 5.8.8):
  * EFER.SCE, the entry point in LSTAR, the selectors in STAR, and SFMASK clearing IF, TF,
- * DF and AC on entry so the entry code starts with interrupts off and a sane direction. */
+ * DF, AC and NT on entry: interrupts off, a sane direction, and no nested-task flag (user
+ * mode can set NT with popf; a kernel iretq with NT set raises #GP in 64-bit mode, SDM
+ * vol. 2A IRET, and RFLAGS follows the kernel thread through a context switch). */
 #include "arch/cpu.h"
 #include "arch/x86.h"
 
@@ -13,5 +15,5 @@ void syscall_init(void)
 	 * SS = STAR[63:48] + 8, both with RPL 3. */
 	wrmsr(MSR_STAR, ((uint64_t)(SEL_UDATA - 8) << 48) | ((uint64_t)SEL_KCODE << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-	wrmsr(MSR_SFMASK, 0x40700);   /* AC | DF | IF | TF */
+	wrmsr(MSR_SFMASK, 0x44700);   /* AC | NT | DF | IF | TF */
 }

@@ -2,9 +2,14 @@
  *   sigcheck pgrp   print "pgrp pid=P pgid=G" (the shell's job placement)
  *   sigcheck segv   write through NULL: the kernel must kill only this process (SIGSEGV)
  *   sigcheck ud     execute an invalid instruction (SIGILL)
- *   sigcheck kaddr  read a kernel address (SIGSEGV, no kernel data leaks) */
+ *   sigcheck kaddr  read a kernel address (SIGSEGV, no kernel data leaks)
+ *   sigcheck nx     jump to code copied onto the stack (SIGSEGV when the CPU has NX)
+ *   sigcheck text   write into its own code (SIGSEGV: text is mapped read-only)
+ *   sigcheck flags  make system calls and sleep with the NT, AC and DF flags set (the kernel
+ *                   must not run, switch threads or iretq with them); prints "flags ok" */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -21,5 +26,26 @@ int main(int argc, char **argv)
 		__asm__ volatile("ud2");
 	if (strcmp(argv[1], "kaddr") == 0)
 		printf("read %lx\n", *(volatile unsigned long *)0xffffffff80100000UL);
+	if (strcmp(argv[1], "nx") == 0) {
+		unsigned char code[16] = { 0xb8, 42, 0, 0, 0, 0xc3 };   /* mov $42, %eax; ret */
+		int (*fn)(void) = (int (*)(void))(void *)code;
+		printf("stack code returned %d\n", fn());
+	}
+	if (strcmp(argv[1], "flags") == 0) {
+		for (int i = 0; i < 20; i++) {
+			struct timespec ts = { 0, 5 * 1000 * 1000 };
+			long r;
+			__asm__ volatile("pushfq\n\torq $0x44400, (%%rsp)\n\tpopfq\n\t"
+					 "syscall\n\t"
+					 "pushfq\n\tandq $~0x44400, (%%rsp)\n\tpopfq"
+					 : "=a"(r) : "a"(35L), "D"(&ts), "S"(0L) : "rcx", "r11", "memory", "cc");
+			if (r != 0)
+				return 4;
+		}
+		printf("flags ok\n");
+		return 0;
+	}
+	if (strcmp(argv[1], "text") == 0)
+		*(volatile unsigned char *)(void *)main = 0xcc;
 	return 3;
 }
