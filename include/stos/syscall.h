@@ -97,10 +97,12 @@
 #define SYS_mkdirat       258
 #define SYS_newfstatat    262
 #define SYS_unlinkat      263
+#define SYS_renameat      264
 #define SYS_pselect6      270
 #define SYS_ppoll         271
 #define SYS_accept4       288
 #define SYS_dup3          292
 #define SYS_pipe2         293
+#define SYS_renameat2     316
 #define SYS_getrandom     318
 #endif

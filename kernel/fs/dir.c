@@ -159,3 +159,53 @@ out:
 		return -EINVAL; /* buffer too small for even one record */
 	return (long)(start - u->uio_resid);
 }
+
+/* Move the entry (oldname in od) to (newname in nd), replacing nothing: the caller has
+ * removed any entry of that name.  The inode keeps its link count; a directory changes
+ * parent, and the two directories' link counts follow its "..". */
+int dir_move(struct inode *od, const char *oldname, size_t oldlen, struct inode *nd,
+	     const char *newname, size_t newlen)
+{
+	struct dirent_node *prev = NULL, *d, *n;
+	struct inode *ip;
+	if (newlen == 0 || newlen > FS_NAME_MAX)
+		return -ENAMETOOLONG;
+	for (d = od->i_dhead; d; prev = d, d = d->next)
+		if (d->namelen == oldlen && memcmp(d->name, oldname, oldlen) == 0)
+			break;
+	if (!d)
+		return -ENOENT;
+	n = kmalloc(sizeof(*n) + newlen + 1);
+	if (!n)
+		return -ENOMEM;
+	ip = d->ip;
+	/* unlink the old entry */
+	if (prev)
+		prev->next = d->next;
+	else
+		od->i_dhead = d->next;
+	if (od->i_dtail == d)
+		od->i_dtail = prev;
+	od->i_nentries--;
+	kfree(d);
+	/* link the new one */
+	n->next = NULL;
+	n->ip = ip;
+	n->seq = nd->i_dseq++;
+	n->namelen = newlen;
+	memcpy(n->name, newname, newlen);
+	n->name[newlen] = 0;
+	if (nd->i_dtail)
+		nd->i_dtail->next = n;
+	else
+		nd->i_dhead = n;
+	nd->i_dtail = n;
+	nd->i_nentries++;
+	if (inode_isdir(ip) && od != nd) {
+		od->i_nlink--;
+		nd->i_nlink++;
+		ip->i_parent = nd;
+	}
+	od->i_mtime = od->i_ctime = nd->i_mtime = nd->i_ctime = ip->i_ctime = fs_now();
+	return 0;
+}

@@ -230,6 +230,65 @@ out_unlocked:
 	return r;
 }
 
+/* rename(2) with Linux's errno choices (rename(2) ERRORS). */
+int fs_rename_at(struct inode *obase, const char *opath, struct inode *nbase,
+		 const char *npath)
+{
+	struct inode *od = NULL, *nd = NULL, *ip, *tgt;
+	const char *olast, *nlast;
+	size_t olen, nlen;
+	int oslash, nslash, r;
+
+	fs_lock();
+	r = namei_parent(obase, opath, &od, &olast, &olen, &oslash);
+	if (r == 0)
+		r = namei_parent(nbase, npath, &nd, &nlast, &nlen, &nslash);
+	if (r < 0)
+		goto out;
+	if (name_is_dot(olast, olen) || name_is_dotdot(olast, olen) ||
+	    name_is_dot(nlast, nlen) || name_is_dotdot(nlast, nlen)) {
+		r = -EBUSY;
+		goto out;
+	}
+	ip = dir_lookup(od, olast, olen);
+	if (!ip) {
+		r = -ENOENT;
+		goto out;
+	}
+	if ((oslash || nslash) && !inode_isdir(ip)) {
+		r = -ENOTDIR;
+		goto out;
+	}
+	tgt = dir_lookup(nd, nlast, nlen);
+	if (tgt == ip)
+		goto out; /* the same file: nothing to do */
+	if (inode_isdir(ip)) {
+		/* A directory cannot move below itself. */
+		for (struct inode *a = nd; a; a = a->i_parent == a ? NULL : a->i_parent)
+			if (a == ip) {
+				r = -EINVAL;
+				goto out;
+			}
+		if (tgt && !inode_isdir(tgt))
+			r = -ENOTDIR;
+		else if (tgt && tgt->i_nentries)
+			r = -ENOTEMPTY;
+	} else if (tgt && inode_isdir(tgt)) {
+		r = -EISDIR;
+	}
+	if (r == 0 && nd->i_nlink == 0)
+		r = -ENOENT;
+	if (r == 0 && tgt)
+		r = dir_unlink(nd, nlast, nlen);
+	if (r == 0)
+		r = dir_move(od, olast, olen, nd, nlast, nlen);
+out:
+	inode_put(od);
+	inode_put(nd);
+	fs_unlock();
+	return r;
+}
+
 int fs_stat_at(struct inode *base, const char *path, struct stat *st)
 {
 	struct inode *ip;

@@ -76,6 +76,8 @@ static inline int inode_isdir(const struct inode *ip) { return S_ISDIR(ip->i_mod
 struct inode *dir_lookup(struct inode *dp, const char *name, size_t len);
 int dir_link(struct inode *dp, const char *name, size_t len, struct inode *ip);
 int dir_unlink(struct inode *dp, const char *name, size_t len);
+int dir_move(struct inode *od, const char *oldname, size_t oldlen, struct inode *nd,
+	     const char *newname, size_t newlen);
 /* Find the name of child in dp: returns the entry or NULL. */
 struct dirent_node *dir_find_inode(struct inode *dp, struct inode *child);
 long dir_getdents(struct inode *dp, long *pos, struct uio *u);
@@ -101,6 +103,8 @@ int fs_stat_at(struct inode *base, const char *path, struct stat *st);
 int fs_access_at(struct inode *base, const char *path, int mode);
 int fs_mknod_at(struct inode *base, const char *path, mode_t mode, dev_t rdev);
 int fs_getcwd(struct inode *cwd, char *buf, size_t size);
+int fs_rename_at(struct inode *obase, const char *opath, struct inode *nbase,
+		 const char *npath);
 
 /* ramfs fileops, for regular files and directories. */
 extern const struct fileops ramfs_file_ops, ramfs_dir_ops;

@@ -367,6 +367,59 @@ static void test_access_and_load(void **state)
 	assert_int_equal(fs_load_file("/tmp/prog/", &b, &len), -ENOTDIR);
 }
 
+static void test_rename(void **state)
+{
+	(void)state;
+	struct stat a, b;
+	char buf[16];
+	int fd = (int)xopen("/tmp/a", O_CREAT | O_WRONLY);
+	xwrite(fd, "A");
+	SYS3(close, fd, 0, 0);
+	fd = (int)xopen("/tmp/b", O_CREAT | O_WRONLY);
+	xwrite(fd, "B");
+	SYS3(close, fd, 0, 0);
+	SYS3(stat, "/tmp/a", &a, 0);
+	/* replace an existing file */
+	assert_int_equal(SYS2(rename, "/tmp/a", "/tmp/b"), 0);
+	assert_int_equal(SYS3(stat, "/tmp/a", &b, 0), -ENOENT);
+	assert_int_equal(SYS3(stat, "/tmp/b", &b, 0), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	fd = (int)xopen("/tmp/b", O_RDONLY);
+	assert_int_equal(SYS3(read, fd, buf, 16), 1);
+	assert_int_equal(buf[0], 'A');
+	SYS3(close, fd, 0, 0);
+	assert_int_equal(SYS2(rename, "/tmp/b", "/tmp/b"), 0);
+	assert_int_equal(SYS2(rename, "/tmp/none", "/tmp/x"), -ENOENT);
+	assert_int_equal(SYS2(rename, "/tmp/b", "/tmp/no/x"), -ENOENT);
+	assert_int_equal(SYS2(rename, "/tmp/b/", "/tmp/c"), -ENOTDIR);
+	assert_int_equal(SYS2(rename, "/tmp/.", "/tmp/c"), -EBUSY);
+	/* directories: move across, keep link counts right, never below themselves */
+	SYS3(mkdir, "/tmp/d1", 0755, 0);
+	SYS3(mkdir, "/tmp/d1/sub", 0755, 0);
+	SYS3(mkdir, "/tmp/d2", 0755, 0);
+	assert_int_equal(SYS2(rename, "/tmp/d1", "/tmp/d1/sub/x"), -EINVAL);
+	assert_int_equal(SYS2(rename, "/tmp/d1/sub", "/tmp/d2/moved"), 0);
+	assert_int_equal(SYS3(stat, "/tmp/d1", &a, 0), 0);
+	assert_int_equal(a.st_nlink, 2);
+	assert_int_equal(SYS3(stat, "/tmp/d2", &a, 0), 0);
+	assert_int_equal(a.st_nlink, 3);
+	assert_int_equal(SYS3(chdir, "/tmp/d2/moved", 0, 0), 0);
+	assert_int_equal(SYS2(getcwd, buf, sizeof(buf)), 14);
+	assert_string_equal(buf, "/tmp/d2/moved");
+	assert_int_equal(SYS3(chdir, "/", 0, 0), 0);
+	assert_int_equal(SYS2(rename, "/tmp/b", "/tmp/d2"), -EISDIR);
+	assert_int_equal(SYS2(rename, "/tmp/d1", "/tmp/b"), -ENOTDIR);
+	assert_int_equal(SYS2(rename, "/tmp/d1", "/tmp/d2"), -ENOTEMPTY);
+	assert_int_equal(SYS2(rename, "/tmp/d2/moved", "/tmp/d1"), 0); /* onto an empty dir */
+	assert_int_equal(SYS3(stat, "/tmp/d2", &a, 0), 0);
+	assert_int_equal(a.st_nlink, 2);
+	assert_int_equal(SYS4(renameat, AT_FDCWD, "/tmp/b", AT_FDCWD, "/tmp/c"), 0);
+	assert_int_equal(sys_renameat2(AT_FDCWD, (long)"/tmp/c", AT_FDCWD, (long)"/tmp/e", 1, 0),
+			 -EINVAL);
+	assert_int_equal(SYS2(rename, 0x10, "/tmp/e"), -EFAULT);
+	assert_int_equal(SYS2(rename, "/tmp/c", 0x10), -EFAULT);
+}
+
 static void test_out_of_memory(void **state)
 {
 	(void)state;
@@ -415,6 +468,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_getdents64, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_getcwd_chdir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_access_and_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_memory, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("ramfs", tests, NULL, NULL);

@@ -43,4 +43,7 @@ FS_SYSCALL(poll);
 FS_SYSCALL(ppoll);
 FS_SYSCALL(select);
 FS_SYSCALL(pselect6);
+FS_SYSCALL(rename);
+FS_SYSCALL(renameat);
+FS_SYSCALL(renameat2);
 #endif
