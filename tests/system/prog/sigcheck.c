@@ -6,9 +6,14 @@
  *   sigcheck nx     jump to code copied onto the stack (SIGSEGV when the CPU has NX)
  *   sigcheck text   write into its own code (SIGSEGV: text is mapped read-only)
  *   sigcheck flags  make system calls and sleep with the NT, AC and DF flags set (the kernel
- *                   must not run, switch threads or iretq with them); prints "flags ok" */
+ *                   must not run, switch threads or iretq with them); prints "flags ok"
+ *   sigcheck forkbomb  fork until the kernel says no (memory runs out), then kill and reap
+ *                   every child; prints "forkbomb N children, then errno E" */
 #include <stdio.h>
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +48,28 @@ int main(int argc, char **argv)
 				return 4;
 		}
 		printf("flags ok\n");
+		return 0;
+	}
+	if (strcmp(argv[1], "forkbomb") == 0) {
+		static pid_t kids[20000];
+		int n = 0, err = 0;
+		for (; n < 20000; n++) {
+			pid_t pid = fork();
+			if (pid == 0) {
+				for (;;)
+					pause();
+			}
+			if (pid < 0) {
+				err = errno;
+				break;
+			}
+			kids[n] = pid;
+		}
+		for (int i = 0; i < n; i++)
+			kill(kids[i], SIGKILL);
+		for (int i = 0; i < n; i++)
+			waitpid(kids[i], NULL, 0);
+		printf("forkbomb %d children, then errno %d\n", n, err);
 		return 0;
 	}
 	if (strcmp(argv[1], "text") == 0)
