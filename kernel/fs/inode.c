@@ -1,6 +1,7 @@
 /* ramfs inodes: allocation, reference counting, stat, and the page-backed data of regular
  * files.  All under the fs mutex (see ramfs.h). */
 #include <stos/errno.h>
+#include "dev/clock.h"
 #include "ramfs.h"
 #include "fslib.h"
 
@@ -22,7 +23,8 @@ void fs_lock(void)
 void fs_unlock(void) { mutex_unlock(&fs_mutex); }
 int fs_locked(void) { return fs_mutex_ready && mutex_held(&fs_mutex); }
 
-long fs_now(void) { return (long)(clock_ns() / 1000000000ull); }
+/* Wall-clock seconds (the RTC at boot plus the monotonic clock), for time stamps. */
+long fs_now(void) { return (long)(clock_realtime_ns() / 1000000000ull); }
 
 struct inode *fs_root(void)
 {

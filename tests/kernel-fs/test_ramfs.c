@@ -118,6 +118,7 @@ static void test_create_unlink_mkdir_rmdir(void **state)
 	assert_int_equal(SYS3(fstat, fd, &st, 0), 0);
 	assert_int_equal(st.st_mode, S_IFREG | 0644);
 	assert_int_equal(st.st_nlink, 1);
+	assert_true(st.st_mtim.tv_sec >= 1700000000); /* wall-clock time stamps */
 	assert_int_equal(xwrite(fd, "hello"), 5);
 	/* unlinked while open: data stays until the last close */
 	assert_int_equal(SYS3(unlink, "/tmp/x", 0, 0), 0);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dev/clock.h"
 #include "kalloc.h"
 #include "klib.h"
 #include "proc.h"
@@ -125,6 +126,7 @@ bool spin_held(struct spinlock *l) { return l->locked; }
 void fake_set_sleep_hook(fake_sleep_hook_t hook) { sleep_hook = hook; }
 void fake_clock_set(uint64_t ns) { fake_now = ns; }
 uint64_t clock_ns(void) { return fake_now; }
+uint64_t clock_realtime_ns(void) { return 1700000000000000000ull + fake_now; }
 
 int sleep_intr(void *chan, struct spinlock *lk, uint64_t deadline_ns)
 {
