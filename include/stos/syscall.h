@@ -72,6 +72,7 @@
 #define SYS_unlink         87
 #define SYS_readlink       89
 #define SYS_chmod          90
+#define SYS_fchmod         91
 #define SYS_umask          95
 #define SYS_gettimeofday   96
 #define SYS_getuid        102
@@ -98,6 +99,7 @@
 #define SYS_newfstatat    262
 #define SYS_unlinkat      263
 #define SYS_renameat      264
+#define SYS_linkat        265
 #define SYS_pselect6      270
 #define SYS_ppoll         271
 #define SYS_accept4       288

@@ -289,6 +289,51 @@ out:
 	return r;
 }
 
+/* link(2): a second name for a regular file (directories: EPERM, as Linux). */
+int fs_link_at(struct inode *obase, const char *opath, struct inode *nbase, const char *npath)
+{
+	struct inode *ip = NULL, *nd = NULL;
+	const char *nlast;
+	size_t nlen;
+	int slash, r;
+
+	fs_lock();
+	r = namei(obase, opath, &ip);
+	if (r == 0 && inode_isdir(ip))
+		r = -EPERM;
+	if (r == 0)
+		r = namei_parent(nbase, npath, &nd, &nlast, &nlen, &slash);
+	if (r == 0) {
+		if (name_is_dot(nlast, nlen) || name_is_dotdot(nlast, nlen) ||
+		    dir_lookup(nd, nlast, nlen))
+			r = -EEXIST;
+		else if (slash)
+			r = -ENOENT;
+		else
+			r = dir_link(nd, nlast, nlen, ip);
+	}
+	inode_put(ip);
+	inode_put(nd);
+	fs_unlock();
+	return r;
+}
+
+/* What chmod, truncate and readlink need: the inode at a path, under the fs lock. */
+int fs_path_op(struct inode *base, const char *path, long arg,
+	       int (*op)(struct inode *ip, long arg))
+{
+	struct inode *ip;
+	int r;
+	fs_lock();
+	r = namei(base, path, &ip);
+	if (r == 0) {
+		r = op(ip, arg);
+		inode_put(ip);
+	}
+	fs_unlock();
+	return r;
+}
+
 int fs_stat_at(struct inode *base, const char *path, struct stat *st)
 {
 	struct inode *ip;

@@ -103,6 +103,10 @@ int fs_stat_at(struct inode *base, const char *path, struct stat *st);
 int fs_access_at(struct inode *base, const char *path, int mode);
 int fs_mknod_at(struct inode *base, const char *path, mode_t mode, dev_t rdev);
 int fs_getcwd(struct inode *cwd, char *buf, size_t size);
+int fs_link_at(struct inode *obase, const char *opath, struct inode *nbase,
+	       const char *npath);
+int fs_path_op(struct inode *base, const char *path, long arg,
+	       int (*op)(struct inode *ip, long arg));
 int fs_rename_at(struct inode *obase, const char *opath, struct inode *nbase,
 		 const char *npath);
 

@@ -421,6 +421,52 @@ static void test_rename(void **state)
 	assert_int_equal(SYS2(rename, "/tmp/c", 0x10), -EFAULT);
 }
 
+static void test_attrs_and_links(void **state)
+{
+	(void)state;
+	struct stat st;
+	char buf[16];
+	int fd = (int)xopen("/tmp/f", O_CREAT | O_RDWR);
+	xwrite(fd, "abcdef");
+	assert_int_equal(SYS2(chmod, "/tmp/f", 04755), 0);
+	SYS3(stat, "/tmp/f", &st, 0);
+	assert_int_equal(st.st_mode, S_IFREG | 04755);
+	assert_int_equal(SYS2(fchmod, fd, 0600), 0);
+	SYS3(fstat, fd, &st, 0);
+	assert_int_equal(st.st_mode, S_IFREG | 0600);
+	assert_int_equal(SYS2(chmod, "/tmp/none", 0600), -ENOENT);
+	assert_int_equal(SYS2(truncate, "/tmp/f", 2), 0);
+	SYS3(fstat, fd, &st, 0);
+	assert_int_equal(st.st_size, 2);
+	assert_int_equal(SYS2(truncate, "/tmp", 2), -EISDIR);
+	assert_int_equal(SYS2(truncate, "/dev/null", 0), -EINVAL);
+	assert_int_equal(SYS2(truncate, "/tmp/f", -1), -EINVAL);
+	assert_int_equal(SYS2(fsync, fd, 0), 0);
+	int p[2];
+	SYS2(pipe, p, 0);
+	assert_int_equal(SYS2(fsync, p[0], 0), -EINVAL);
+	assert_int_equal(SYS2(fsync, 99, 0), -EBADF);
+	assert_int_equal(SYS3(readlink, "/tmp/f", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(SYS3(readlink, "/tmp/none", buf, sizeof(buf)), -ENOENT);
+	/* hard links: one inode, two names; data lives while any name or open file does */
+	assert_int_equal(SYS2(link, "/tmp/f", "/tmp/g"), 0);
+	SYS3(stat, "/tmp/g", &st, 0);
+	assert_int_equal(st.st_nlink, 2);
+	assert_int_equal(SYS2(link, "/tmp/f", "/tmp/g"), -EEXIST);
+	assert_int_equal(SYS2(link, "/tmp", "/tmp/h"), -EPERM);
+	assert_int_equal(SYS2(link, "/tmp/none", "/tmp/h"), -ENOENT);
+	SYS3(close, fd, 0, 0);
+	assert_int_equal(SYS3(unlink, "/tmp/f", 0, 0), 0);
+	fd = (int)xopen("/tmp/g", O_RDONLY);
+	assert_int_equal(SYS3(read, fd, buf, sizeof(buf)), 2);
+	assert_memory_equal(buf, "ab", 2);
+	SYS3(fstat, fd, &st, 0);
+	assert_int_equal(st.st_nlink, 1);
+	SYS3(close, fd, 0, 0);
+	assert_int_equal(sys_linkat(AT_FDCWD, (long)"/tmp/g", AT_FDCWD, (long)"/tmp/i", 1, 0),
+			 -EINVAL);
+}
+
 static void test_out_of_memory(void **state)
 {
 	(void)state;
@@ -470,6 +516,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_getcwd_chdir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_access_and_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attrs_and_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_memory, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("ramfs", tests, NULL, NULL);

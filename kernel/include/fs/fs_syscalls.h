@@ -46,4 +46,11 @@ FS_SYSCALL(pselect6);
 FS_SYSCALL(rename);
 FS_SYSCALL(renameat);
 FS_SYSCALL(renameat2);
+FS_SYSCALL(chmod);
+FS_SYSCALL(fchmod);
+FS_SYSCALL(truncate);
+FS_SYSCALL(fsync);
+FS_SYSCALL(readlink);
+FS_SYSCALL(link);
+FS_SYSCALL(linkat);
 #endif
