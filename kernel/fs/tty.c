@@ -394,6 +394,19 @@ static int tty_poll(struct file *f, int events, struct pollwait *pw)
 	return mask & events;
 }
 
+/* K's process table iteration (kernel/proc/proc.c), proc_lock held. */
+struct proc *proc_first(void);
+
+static int pgrp_exists(int pgrp)
+{
+	int found = 0;
+	spin_lock(&proc_lock);
+	for (struct proc *p = proc_first(); p && !found; p = p->next)
+		found = p->pgid == pgrp && p->state != PROC_ZOMBIE;
+	spin_unlock(&proc_lock);
+	return found;
+}
+
 static long tty_ioctl(struct file *f, unsigned long req, uintptr_t uarg)
 {
 	struct tty *t = f->f_data;
@@ -434,6 +447,8 @@ static long tty_ioctl(struct file *f, unsigned long req, uintptr_t uarg)
 			return r;
 		if (v < 0)
 			return -EINVAL;
+		if (!pgrp_exists(v))
+			return -ESRCH; /* Linux tiocspgrp: the group must exist */
 		spin_lock(&t->lock);
 		t->fg_pgrp = v;
 		spin_unlock(&t->lock);

@@ -148,7 +148,12 @@ static void test_pgrp_winsz_ioctls(void **state)
 	assert_int_equal(SYS3(ioctl, con, TIOCGPGRP, &pg), 0);
 	assert_int_equal(pg, fake_proc.pgid); /* the first opener's group */
 	pg = 42;
+	assert_int_equal(SYS3(ioctl, con, TIOCSPGRP, &pg), -ESRCH); /* no such group */
+	static struct proc other = { .pid = 42, .pgid = 42, .state = PROC_RUNNING };
+	other.next = fake_procs;
+	fake_procs = &other;
 	assert_int_equal(SYS3(ioctl, con, TIOCSPGRP, &pg), 0);
+	fake_procs = other.next;
 	pg = 0;
 	SYS3(ioctl, con, TIOCGPGRP, &pg);
 	assert_int_equal(pg, 42);
