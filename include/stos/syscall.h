@@ -100,6 +100,7 @@
 #define SYS_unlinkat      263
 #define SYS_renameat      264
 #define SYS_linkat        265
+#define SYS_faccessat     269
 #define SYS_pselect6      270
 #define SYS_ppoll         271
 #define SYS_accept4       288

@@ -1,6 +1,7 @@
 /* ramfs files as struct file: the fileops of regular files and directories. */
 #include <stos/errno.h>
 #include <stos/fcntl.h>
+#include <stos/ioctl.h>
 #include <stos/poll.h>
 #include "ramfs.h"
 #include "fslib.h"
@@ -47,6 +48,20 @@ static long rf_lseek(struct file *f, long off, int whence)
 	}
 	fs_unlock();
 	return r;
+}
+
+/* FIONREAD: bytes between the offset and the end of the file (Linux file_ioctl). */
+static long rf_ioctl(struct file *f, unsigned long req, uintptr_t uarg)
+{
+	long left;
+	int n;
+	if (req != FIONREAD)
+		return -ENOTTY;
+	fs_lock();
+	left = f->f_inode->i_size - f->f_pos;
+	fs_unlock();
+	n = left < 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
+	return copyout((void *)uarg, &n, sizeof(n));
 }
 
 /* Regular files are always ready (POSIX: poll on regular files never blocks). */
@@ -99,6 +114,7 @@ static long dir_getdents64(struct file *f, struct uio *u)
 const struct fileops ramfs_file_ops = {
 	.read = rf_read,
 	.write = rf_write,
+	.ioctl = rf_ioctl,
 	.poll = rf_poll,
 	.fstat = rf_fstat,
 	.lseek = rf_lseek,

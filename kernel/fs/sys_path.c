@@ -176,6 +176,12 @@ FS_SYSCALL(unlink) { return path_op(AT_FDCWD, a0, 0, op_unlink); }
 FS_SYSCALL(rmdir) { return path_op(AT_FDCWD, a0, 1, op_unlink); }
 FS_SYSCALL(access) { return path_op(AT_FDCWD, a0, a1, op_access); }
 
+FS_SYSCALL(faccessat)
+{
+	/* Linux's faccessat syscall has no flags argument (faccessat2 does). */
+	return path_op(a0, a1, a2, op_access);
+}
+
 FS_SYSCALL(unlinkat)
 {
 	if (a2 & ~(long)AT_REMOVEDIR)

@@ -357,6 +357,16 @@ static void test_access_and_load(void **state)
 	assert_int_equal(SYS3(access, "/tmp/prog", R_OK | W_OK, 0), 0);
 	assert_int_equal(SYS3(access, "/tmp/prog", X_OK, 0), -EACCES);
 	assert_int_equal(SYS3(access, "/tmp/prog", 8, 0), -EINVAL);
+	assert_int_equal(SYS3(faccessat, AT_FDCWD, "/tmp/prog", X_OK), -EACCES);
+	int dfd = (int)xopen("/tmp", O_RDONLY);
+	assert_int_equal(SYS3(faccessat, dfd, "prog", R_OK), 0);
+	SYS3(close, dfd, 0, 0);
+	fd = (int)xopen("/tmp/prog", O_RDONLY);
+	int avail = -1;
+	assert_int_equal(SYS3(read, fd, &avail, 2), 2);
+	assert_int_equal(SYS3(ioctl, fd, 0x541B /* FIONREAD */, &avail), 0);
+	assert_int_equal(avail, 5);
+	SYS3(close, fd, 0, 0);
 	void *b;
 	size_t len;
 	assert_int_equal(fs_load_file("/tmp/prog", &b, &len), 0);

@@ -38,6 +38,7 @@ FS_SYSCALL(getcwd);
 FS_SYSCALL(fcntl);
 FS_SYSCALL(ioctl);
 FS_SYSCALL(access);
+FS_SYSCALL(faccessat);
 FS_SYSCALL(ftruncate);
 FS_SYSCALL(poll);
 FS_SYSCALL(ppoll);
