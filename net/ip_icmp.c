@@ -207,8 +207,9 @@ void icmp_input(struct netstack *ns, struct mbuf *m, int iphlen)
 	const uint8_t *ih = mtod(m, const uint8_t *) + hlen;
 	uint8_t type = ih[0], code = ih[1];
 	ipaddr_t src = ipv_src(v), dst = ipv_dst(v);
-	bool bcast = (m->m_flags & (M_BCAST | M_MCAST)) || in_ismulticast(dst) ||
-	    in_isbroadcast(ns, dst, NULL);
+	/* RFC 1122 3.2.2.6 is about the IP destination: a unicast echo request that arrived in
+	 * a link-layer broadcast is still answered. */
+	bool bcast = in_ismulticast(dst) || in_isbroadcast(ns, dst, NULL);
 
 	switch (type) {
 	case ICMP_ECHO:

@@ -252,7 +252,9 @@ int ip_output(struct netstack *ns, struct mbuf *m, const struct ip_out *p, struc
 			else if (in_selectsrc(ns, dst == INADDR_BROADCAST_H ? in_ifprimary(ifp) : dst,
 			    &src, NULL) != 0 || (dst == INADDR_BROADCAST_H && !src))
 				src = in_ifprimary(ifp);
-			if (src == 0 && !(flags & IP_RAWOUTPUT)) {
+			/* RFC 2131 4.1: a host with no address yet (a DHCP client) sends from
+			 * 0.0.0.0 to the limited broadcast. */
+			if (src == 0 && !(flags & IP_RAWOUTPUT) && dst != INADDR_BROADCAST_H) {
 				st->badsrc++;
 				rc = -EADDRNOTAVAIL;
 				goto bad;
