@@ -81,7 +81,9 @@ struct protosw {
 	/* Dissolves the association for close: graceful unless SO_LINGER with l_linger 0
 	 * (TCP: RST).  NULL: nothing to do. */
 	int (*pr_disconnect)(struct socket *so);
-	/* Tear down at once: for a socket still on a listen queue, or on close of a listener. */
+	/* Tear down at once: for a socket still on a listen queue, on close of a listener, or at
+	 * instance teardown.  Frees the pcb and clears so->so_pcb; must NOT free the socket (the
+	 * socket layer does, with sofree, right after). */
 	void (*pr_abort)(struct socket *so);
 	int (*pr_sockaddr)(struct socket *so, struct sockaddr_storage *nam, socklen_t *len);
 	int (*pr_peeraddr)(struct socket *so, struct sockaddr_storage *nam, socklen_t *len);

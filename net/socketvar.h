@@ -104,7 +104,9 @@ struct socket {
 	struct socket *so_q0, *so_q;    /* (listener) heads of the two queues */
 	struct socket *so_q0tail, *so_qtail;
 	int so_q0len, so_qlen;          /* (listener) lengths */
-	int so_qlimit;                  /* (listener) listen backlog, >= 1 */
+	int so_qlimit;                  /* (listener) listen() backlog, 0..SOMAXCONN: as on Linux
+	                                 * the accept queue is full when so_qlen > so_qlimit, the
+	                                 * SYN queue when so_q0len >= max(so_qlimit, 1) */
 
 	/* Readiness upcall: called (net lock held, must not sleep) whenever the socket may have
 	 * become readable, writable or errored; events = POLL* bits that may have changed. */
