@@ -9,9 +9,10 @@
  * ends the archive.
  *
  * The archive is input, not trusted: every field and length is checked against the buffer
- * before use.  A malformed archive stops the unpacking with -EINVAL (counted); directories
- * and regular files are created, other member types (symbolic links, device nodes) are
- * skipped.  Names may start with "/" or "./"; a ".." component is rejected. */
+ * before use, and the data checksum of "070702" members is verified.  A malformed archive
+ * stops the unpacking with -EINVAL (counted); directories and regular files are created,
+ * other member types (symbolic links, device nodes) are skipped.  Names may start with "/"
+ * or "./"; a ".." component is rejected. */
 #include <stos/errno.h>
 #include <stos/fcntl.h>
 #include "ramfs.h"
@@ -166,6 +167,14 @@ static int cpio_unpack_all(const unsigned char *buf, size_t len, char *path)
 		if (dataoff > len || filesz > len - dataoff)
 			return -EINVAL;
 		next = (dataoff + filesz + 3) & ~(size_t)3;
+		if (buf[off + 5] == '2') {
+			/* "070702": check is the 32-bit sum of the data bytes (cpio(5)). */
+			uint32_t sum = 0;
+			for (size_t i = 0; i < filesz; i++)
+				sum += buf[dataoff + i];
+			if (sum != fld[F_CHECK])
+				return -EINVAL;
+		}
 		if (namesz == 11 && memcmp(name, "TRAILER!!!", 11) == 0)
 			return 0;
 		plen = cpio_path(name, namesz - 1, path);

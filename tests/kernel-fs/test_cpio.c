@@ -129,6 +129,13 @@ static void test_malformed_headers(void **state)
 	n = cpio_build(ar, sizeof(ar), "abcdef", 0100644u, "x", NULL);
 	ar[112] = 0;
 	expect_bad(n, -EINVAL);
+	/* the "070702" variant: the check field must be the byte sum of the data */
+	n = cpio_build(ar, sizeof(ar), "crc", 0100644u, "ab", NULL);
+	ar[5] = '2';
+	expect_bad(n, -EINVAL); /* check 0 != 'a' + 'b' */
+	put8(12, 'a' + 'b');
+	assert_int_equal(fs_init(ar, n), 0);
+	fs_shutdown();
 	/* a later member replaces an earlier file */
 	n = cpio_build(ar, sizeof(ar), "f", 0100644u, "first", "f", 0100644u, "2nd", NULL);
 	assert_int_equal(fs_init(ar, n), 0);
