@@ -1,8 +1,10 @@
-/* Device nodes: /dev/console and /dev/tty (the console tty), /dev/null and /dev/zero.
- * Numbers follow Linux's devices.txt (1:3 null, 1:5 zero, 5:0 tty, 5:1 console). */
+/* Device nodes: /dev/console and /dev/tty (the console tty), /dev/null, /dev/zero,
+ * /dev/random and /dev/urandom (K's random_bytes; neither ever blocks).  Numbers follow
+ * Linux's devices.txt (1:3 null, 1:5 zero, 1:8 random, 1:9 urandom, 5:0 tty, 5:1 console). */
 #include <stos/errno.h>
 #include <stos/fcntl.h>
 #include <stos/poll.h>
+#include "dev/random.h"
 #include "fs/tty.h"
 #include "ramfs.h"
 #include "fslib.h"
@@ -29,6 +31,23 @@ static long zero_read(struct file *f, struct uio *u)
 	(void)f;
 	while (u->uio_resid > 0) {
 		long r = uio_copyout(zeroes, FS_MIN(sizeof(zeroes), u->uio_resid), u);
+		if (r <= 0)
+			return done ? done : r;
+		done += r;
+	}
+	return done;
+}
+
+static long random_read(struct file *f, struct uio *u)
+{
+	unsigned char buf[256];
+	long done = 0;
+	(void)f;
+	while (u->uio_resid > 0) {
+		size_t n = FS_MIN(sizeof(buf), u->uio_resid);
+		long r;
+		random_bytes(buf, n);
+		r = uio_copyout(buf, n, u);
 		if (r <= 0)
 			return done ? done : r;
 		done += r;
@@ -69,6 +88,10 @@ static const struct fileops zero_ops = {
 	.lseek = stay_at_zero,
 };
 
+static const struct fileops random_ops = {
+	.read = random_read, .write = null_write, .poll = always_ready, .fstat = node_fstat,
+};
+
 static int open_simple(const struct fileops *ops, int flags, struct file **out)
 {
 	struct file *f = file_alloc(ops, NULL, (unsigned int)flags);
@@ -90,6 +113,12 @@ static int zero_open(struct inode *ip, int flags, struct file **out)
 	return open_simple(&zero_ops, flags, out);
 }
 
+static int random_open(struct inode *ip, int flags, struct file **out)
+{
+	(void)ip;
+	return open_simple(&random_ops, flags, out);
+}
+
 static int console_open(struct inode *ip, int flags, struct file **out)
 {
 	(void)ip;
@@ -99,6 +128,8 @@ static int console_open(struct inode *ip, int flags, struct file **out)
 static const struct devsw devices[] = {
 	{ DEV_MKDEV(1, 3), null_open },
 	{ DEV_MKDEV(1, 5), zero_open },
+	{ DEV_MKDEV(1, 8), random_open },
+	{ DEV_MKDEV(1, 9), random_open },
 	{ DEV_MKDEV(5, 0), console_open },
 	{ DEV_MKDEV(5, 1), console_open },
 };
@@ -106,6 +137,8 @@ static const struct devsw devices[] = {
 static const struct { const char *path; dev_t rdev; mode_t mode; } nodes[] = {
 	{ "/dev/null", DEV_MKDEV(1, 3), S_IFCHR | 0666 },
 	{ "/dev/zero", DEV_MKDEV(1, 5), S_IFCHR | 0666 },
+	{ "/dev/random", DEV_MKDEV(1, 8), S_IFCHR | 0666 },
+	{ "/dev/urandom", DEV_MKDEV(1, 9), S_IFCHR | 0666 },
 	{ "/dev/tty", DEV_MKDEV(5, 0), S_IFCHR | 0666 },
 	{ "/dev/console", DEV_MKDEV(5, 1), S_IFCHR | 0620 },
 };

@@ -219,6 +219,13 @@ static void test_dev_nodes(void **state)
 	assert_int_equal(SYS3(fstat, n, &st, 0), 0);
 	assert_int_equal(st.st_rdev, (1 << 8) | 3);
 	assert_int_equal(SYS3(open, "/dev/null", O_RDONLY | O_DIRECTORY, 0), -ENOTDIR);
+	int r = (int)SYS3(open, "/dev/urandom", O_RDONLY, 0);
+	static unsigned char rb[1000];
+	assert_int_equal(SYS3(read, r, rb, sizeof(rb)), sizeof(rb));
+	assert_int_equal((unsigned char)(rb[1] - rb[0]), 1); /* from random_bytes (the fake) */
+	assert_int_equal(SYS3(read, r, 0x10, 10), -EFAULT);
+	assert_int_equal(SYS3(stat, "/dev/random", &st, 0), 0);
+	assert_int_equal(st.st_rdev, (1 << 8) | 8);
 }
 
 int main(void)
