@@ -9,6 +9,7 @@
 #include "socket_private.h"
 #include "udp_var.h"
 #include "raw_ip_var.h"
+#include "tcp_var.h"
 #include "icmp_var.h"
 #include <stos/errno.h>
 #include <stos/socket.h>
@@ -16,6 +17,7 @@
 static const struct so_proto_init so_proto_inits[] = {
 	{ "udp", udp_init, udp_fini },
 	{ "raw", raw_ip_init, raw_ip_fini },
+	{ "tcp", tcp_init, tcp_fini },
 };
 
 int protosw_register(struct netstack *ns, const struct protosw *pr)

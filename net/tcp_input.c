@@ -5,10 +5,11 @@
  *   tcp_input_listen     3.10.7.2  LISTEN: a SYN makes an embryonic connection (or a cookie)
  *   tcp_input_synsent    3.10.7.3  SYN-SENT: our SYN answered
  *   tcp_input_timewait   TIME-WAIT (RFC 1337: RSTs ignored; RFC 6191 reuse)
- *   tcp_input_sync       3.10.7.4  every other state, in the RFC's order:
- *     step_paws, step_rst (RFC 5961 3), step_seq (acceptability and trimming),
- *     step_syn (RFC 5961 4), step_ack (RFC 5961 5, RFC 6298, RFC 5681/6582/6675),
- *     step_data (in order, or the out-of-order queue; delayed ACKs), step_fin
+ *   tcp_input_sync       3.10.7.4  every other state:
+ *     step_paws (RFC 7323 5.3), step_rst (RFC 5961 3), step_syn (RFC 5961 4, which applies
+ *     before the sequence check), step_seq (acceptability and trimming), step_ack (RFC 5961
+ *     5, RFC 6298, RFC 5681/6582/6675), step_data_fin (in order, or the out-of-order queue;
+ *     delayed ACKs; then the FIN)
  *
  * Ownership: tcp_input consumes m on every path.  After validation the segment travels as a
  * struct tcp_seg whose m holds only the payload.
@@ -44,16 +45,17 @@ static void seg_free(struct tcp_seg *s)
 
 /* RFC 9293 3.10.7.1: the RST answering a segment for no connection (or an unacceptable one
  * in LISTEN/SYN-SENT).  Never answers a RST. */
-static void tcp_reset_reply(struct netstack *ns, const struct tcp_seg *s)
+static void tcp_reset_reply(struct netstack *ns, const struct tcp_seg *s, struct tcpcb *tp)
 {
 	if (s->th.th_flags & TH_RST)
 		return;
+	/* tp (may be NULL) only lends its socket's IP options (TTL, TOS). */
 	if (s->th.th_flags & TH_ACK) {
-		tcp_respond(ns, NULL, s->dst, s->th.th_dport, s->src, s->th.th_sport, s->th.th_ack, 0,
+		tcp_respond(ns, tp, s->dst, s->th.th_dport, s->src, s->th.th_sport, s->th.th_ack, 0,
 		    TH_RST);
 	} else {
 		uint32_t seglen = s->len + !!(s->th.th_flags & TH_SYN) + !!(s->th.th_flags & TH_FIN);
-		tcp_respond(ns, NULL, s->dst, s->th.th_dport, s->src, s->th.th_sport, 0,
+		tcp_respond(ns, tp, s->dst, s->th.th_dport, s->src, s->th.th_sport, 0,
 		    s->th.th_seq + seglen, TH_RST | TH_ACK);
 	}
 }
@@ -71,7 +73,10 @@ static void tcp_challenge_ack(struct tcpcb *tp)
 	if (!tcp_challenge_ack_allowed(tp->t_ns))
 		return;
 	TCPSTAT_INC(tcp_instance(tp->t_ns), challengeack);
-	tcp_ack_now(tp);
+	/* A bare ACK of where we are (not tcp_output, which could resend a FIN). */
+	struct inpcb *inp = tp->t_inpcb;
+	tcp_respond(tp->t_ns, tp, inp->inp_laddr, inp->inp_lport, inp->inp_faddr, inp->inp_fport,
+	    tp->snd_nxt, tp->rcv_nxt, TH_ACK);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -187,7 +192,7 @@ static void tcp_input_listen(struct tcpcb *ltp, struct tcp_seg *s)
 			}
 			TCPSTAT_INC(ti, cookiesbad);
 		}
-		tcp_reset_reply(ns, s);
+		tcp_reset_reply(ns, s, NULL);
 		goto drop;
 	}
 	if (!(s->flags & TH_SYN))
@@ -222,6 +227,8 @@ static void tcp_input_listen(struct tcpcb *ltp, struct tcp_seg *s)
 		goto drop;
 	}
 	tp->t_flags |= ltp->t_flags & (TF_NODELAY | TF_NOOPT | TF_NOPUSH);
+	inp->inp_ip_ttl = ltp->t_inpcb->inp_ip_ttl;     /* IP_TTL / IP_TOS set on the listener */
+	inp->inp_ip_tos = ltp->t_inpcb->inp_ip_tos;
 	tp->t_keepidle = ltp->t_keepidle;
 	tp->t_keepintvl = ltp->t_keepintvl;
 	tp->t_keepinit = ltp->t_keepinit;
@@ -271,7 +278,7 @@ static void tcp_input_synsent(struct tcpcb *tp, struct tcp_seg *s)
 		/* first: the ACK must acknowledge our SYN and nothing beyond it. */
 		if (SEQ_LEQ(s->th.th_ack, tp->iss) || SEQ_GT(s->th.th_ack, tp->snd_max)) {
 			TCPSTAT_INC(ti, badack);
-			tcp_reset_reply(ns, s);
+			tcp_reset_reply(ns, s, tp);
 			goto drop;
 		}
 		ack_ok = SEQ_LT(tp->snd_una, s->th.th_ack) && SEQ_LEQ(s->th.th_ack, tp->snd_max);
@@ -293,6 +300,7 @@ static void tcp_input_synsent(struct tcpcb *tp, struct tcp_seg *s)
 	tp->rcv_nxt = s->seq + 1;
 	tp->rcv_adv = tp->rcv_nxt;
 	tcp_syn_options(tp, s);
+	tcp_round_rcvbuf(tp);
 	tp->t_rcvtime = port_now_ns(ns);
 	if (ack_ok) {
 		tp->snd_una = s->th.th_ack;
@@ -322,8 +330,14 @@ static void tcp_input_synsent(struct tcpcb *tp, struct tcp_seg *s)
 		tcp_input_sync(tp, s);
 		return;
 	}
-	/* Simultaneous open: SYN-RECEIVED, send SYN,ACK (RFC 9293 3.10.7.3 fourth). */
+	/* Simultaneous open: SYN-RECEIVED, send SYN,ACK (RFC 9293 3.10.7.3 fourth).  Data
+	 * on the SYN is queued until the handshake completes; a FIN on it is not kept. */
 	tcp_set_state(tp, TCPS_SYN_RECEIVED);
+	if (s->len) {
+		struct mbuf *m = s->m;
+		s->m = NULL;
+		tcp_reass(tp, s->seq + 1, s->len, false, m);
+	}
 	tp->snd_wnd = s->th.th_win;
 	tp->snd_wl1 = s->seq;
 	tp->snd_wl2 = tp->iss;
@@ -345,10 +359,12 @@ drop:
 static uint32_t tcp_rcv_wnd_test(const struct tcpcb *tp)
 {
 	struct socket *so = tp_socket(tp);
+	uint32_t adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+	/* An embryonic passive connection has only the window its SYN-ACK offered. */
+	if (tp->t_state == TCPS_SYN_RECEIVED && so && so->so_head)
+		return adv;
 	uint32_t win = so ? sbspace(&so->so_rcv) : 0;
-	if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt) && win < (uint32_t)(tp->rcv_adv - tp->rcv_nxt))
-		win = tp->rcv_adv - tp->rcv_nxt;
-	return win;
+	return win > adv ? win : adv;
 }
 
 /* RFC 7323 5.3 R1-R3: PAWS. */
@@ -399,9 +415,9 @@ static bool step_rst(struct tcpcb *tp, struct tcp_seg *s)
 	int err = 0;
 	if (tp->t_state == TCPS_SYN_RECEIVED)
 		err = so && so->so_head ? 0 : ECONNREFUSED;
-	else if (tp->t_state == TCPS_ESTABLISHED || tp->t_state == TCPS_FIN_WAIT_1 ||
-	    tp->t_state == TCPS_FIN_WAIT_2 || tp->t_state == TCPS_CLOSE_WAIT)
-		err = ECONNRESET;
+	else
+		err = ECONNRESET;       /* RFC 9293 reports it in the synchronized states; we also
+		                           tell a user still holding a CLOSING/LAST-ACK socket */
 	if (so && err)
 		so_seterror(so, err);
 	seg_free(s);
@@ -498,8 +514,11 @@ static bool step_seq(struct tcpcb *tp, struct tcp_seg *s)
 	return true;
 }
 
-/* RFC 9293 3.10.7.4 fourth, with RFC 5961 4.2. */
-static bool step_syn(struct tcpcb *tp, struct tcp_seg *s)
+/* RFC 5961 4.2 (before the sequence check, since it applies "irrespective of the sequence
+ * number"): a SYN in a synchronized state gets a challenge ACK.  With the insecure_syn knob,
+ * RFC 793's rule instead: a SYN in the window resets the connection.  wnd is the receive
+ * window to test against. */
+static bool step_syn(struct tcpcb *tp, struct tcp_seg *s, uint32_t wnd)
 {
 	struct tcp_instance *ti = tcp_instance(tp->t_ns);
 	struct socket *so = tp_socket(tp);
@@ -513,14 +532,13 @@ static bool step_syn(struct tcpcb *tp, struct tcp_seg *s)
 		tcp_close(tp);
 		return false;
 	}
-	if (!ti->ti_conf.insecure_syn) {
-		tcp_challenge_ack(tp);
-		seg_free(s);
+	bool in_window = wnd && SEQ_IN(s->seq, tp->rcv_nxt, tp->rcv_nxt + wnd);
+	seg_free(s);
+	if (ti->ti_conf.insecure_syn && in_window) {
+		tcp_drop(tp, ECONNRESET);
 		return false;
 	}
-	/* RFC 793 behaviour: a SYN in the window is an error; reset the connection. */
-	seg_free(s);
-	tcp_drop(tp, ECONNRESET);
+	tcp_challenge_ack(tp);
 	return false;
 }
 
@@ -612,7 +630,7 @@ static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput)
 	if (tp->t_state == TCPS_SYN_RECEIVED) {
 		if (!SEQ_LT(tp->snd_una, ack) || SEQ_GT(ack, tp->snd_max)) {
 			TCPSTAT_INC(ti, badack);
-			tcp_reset_reply(ns, s);
+			tcp_reset_reply(ns, s, tp);
 			seg_free(s);
 			return false;
 		}
@@ -621,6 +639,8 @@ static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput)
 		tp->snd_wl1 = s->seq;
 		tp->snd_wl2 = ack;
 		tcp_established(tp);
+		if (tp->t_segq)
+			tcp_reass(tp, 0, 0, false, NULL);   /* what came with the SYN */
 		if (tp->t_flags & TF_NEEDFIN) {
 			tp->t_flags &= ~TF_NEEDFIN;
 			tp = tcp_usrclosed(tp);
@@ -813,7 +833,9 @@ static bool step_data_fin(struct tcpcb *tp, struct tcp_seg *s)
 			tcp_seq start = s->seq;
 			uint32_t len = s->len;
 			bool ooo = SEQ_GT(start, tp->rcv_nxt);
-			if (ooo)
+			/* RFC 2883: report the first duplicate part; one below RCV.NXT (noted while
+			 * trimming) comes first. */
+			if (!tp->rcv_have_dsack)
 				tcp_sack_note_dsack(tp, start, len);
 			struct mbuf *m = s->m;
 			s->m = NULL;
@@ -866,7 +888,8 @@ static void tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s)
 	bool needoutput = false;
 
 	tp->t_rcvtime = port_now_ns(tp->t_ns);     /* keepalive idle time restarts */
-	if (!step_paws(tp, s) || !step_rst(tp, s) || !step_seq(tp, s) || !step_syn(tp, s))
+	if (!step_paws(tp, s) || !step_rst(tp, s) || !step_syn(tp, s, tcp_rcv_wnd_test(tp)) ||
+	    !step_seq(tp, s))
 		return;
 	/* RFC 7323 4.3: remember the timestamp of a segment that covers Last.ACK.sent. */
 	if ((s->to.to_flags & TOF_TS) && (tp->t_flags & TF_RCVD_TSTMP) &&
@@ -968,7 +991,14 @@ void tcp_input(struct netstack *ns, struct mbuf *m, int iphlen)
 	struct tcpcb *tp = inp ? intotcpcb(inp) : NULL;
 	if (!tp || tp->t_state == TCPS_CLOSED) {
 		TCPSTAT_INC(ti, noport);
-		tcp_reset_reply(ns, &s);
+		tcp_reset_reply(ns, &s, tp);      /* a bound socket lends its TTL/TOS */
+		seg_free(&s);
+		return;
+	}
+	if ((s.flags & (TH_SYN | TH_FIN)) == (TH_SYN | TH_FIN) && ti->ti_conf.drop_synfin &&
+	    tp->t_state != TCPS_TIME_WAIT) {
+		/* The drop_synfin knob: SYN+FIN is never legitimate, only a scanner's probe. */
+		TCPSTAT_INC(ti, synfindrop);
 		seg_free(&s);
 		return;
 	}
@@ -1023,19 +1053,21 @@ static void tcp_input_timewait(struct tcpcb *tp, struct tcp_seg *s, struct netst
 			tcp_input_listen(ltp, s);
 			return;
 		}
-		tcp_reset_reply(ns, s);
+		tcp_reset_reply(ns, s, NULL);
+		seg_free(s);
+		return;
+	}
+	if (!(s->flags & (TH_SYN | TH_ACK))) {
+		/* Nothing without ACK can matter in TIME-WAIT; drop it without the ACK RFC 9293
+		 * suggests for unacceptable segments (as BSD), so a flood gets no answers. */
 		seg_free(s);
 		return;
 	}
 	if (s->flags & TH_SYN) {
-		/* The SYN checks use the real window (RFC 5961 4 / RFC 793). */
-		uint32_t wnd = tcp_rcv_wnd_test(tp);
-		if (wnd == 0)
-			wnd = tp_socket(tp) ? sbspace(&tp_socket(tp)->so_rcv) : 0;
-		if (wnd && SEQ_IN(s->seq, tp->rcv_nxt, tp->rcv_nxt + wnd)) {
-			step_syn(tp, s);
-			return;
-		}
+		/* The SYN checks use the window last advertised (RFC 5961 4 / RFC 793). */
+		uint32_t wnd = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+		step_syn(tp, s, wnd);
+		return;
 	}
 	tcp_input_sync(tp, s);
 }

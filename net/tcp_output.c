@@ -271,6 +271,7 @@ int tcp_output(struct tcpcb *tp)
 		}
 		if (!sack_rxmit && SEQ_LT(tp->snd_nxt + len, tp->snd_una + sb_cc))
 			flags &= ~TH_FIN;
+
 		if (sack_rxmit)
 			flags &= ~TH_FIN;
 
@@ -342,6 +343,7 @@ int tcp_output(struct tcpcb *tp)
 		if (sack_rxmit)
 			seq = rxmit_seq;
 		else {
+			/* An ACK sent while our FIN is outstanding repeats the FIN (as BSD). */
 			if ((flags & TH_FIN) && (tp->t_flags & TF_SENTFIN) && tp->snd_nxt == tp->snd_max)
 				tp->snd_nxt--;
 			if (len || (flags & (TH_SYN | TH_FIN)) || tcp_timer_active(tp, TT_PERSIST))

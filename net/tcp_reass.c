@@ -72,7 +72,7 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 	struct socket *so = tp_socket(tp);
 
 	if (!m && !fin)
-		return tcp_reass_deliver(tp);
+		return tp->t_segq ? tcp_reass_deliver(tp) : 0;
 	if (tp->t_segqlen >= ti->ti_conf.reass_maxseg ||
 	    (so && tp->t_segqbytes + len > so->so_rcv.sb_hiwat)) {
 		TCPSTAT_INC(ti, rcvreassfull);
@@ -141,7 +141,9 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 	tp->t_segqbytes += len;
 	TCPSTAT_INC(ti, rcvoopack);
 	TCPSTAT_ADD(ti, rcvoobyte, len);
-	if (SEQ_LEQ(seq, tp->rcv_nxt))
+	/* In SYN-RECEIVED, data that came with the SYN waits for the handshake to finish
+	 * (RFC 9293 3.10.7.3: queue it for processing once ESTABLISHED). */
+	if (SEQ_LEQ(seq, tp->rcv_nxt) && tp->t_state != TCPS_SYN_RECEIVED)
 		return tcp_reass_deliver(tp);
 	return 0;
 }

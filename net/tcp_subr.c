@@ -192,7 +192,7 @@ struct tcpcb *tcp_drop(struct tcpcb *tp, int err)
 		/* RFC 9293 3.10.7.4 / 3.6: an aborted synchronized connection sends RST. */
 		struct inpcb *inp = tp->t_inpcb;
 		tcp_respond(tp->t_ns, tp, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
-		    inp->inp_fport, tp->snd_max, 0, TH_RST);
+		    inp->inp_fport, tp->snd_max, tp->rcv_nxt, TH_RST | TH_ACK);
 		TCPSTAT_INC(ti, drops);
 	} else {
 		TCPSTAT_INC(ti, conndrops);

@@ -250,7 +250,12 @@ static void tcp_abort(struct socket *so)
 		/* As in detach: the caller frees the socket. */
 		tp->t_inpcb->inp_socket = NULL;
 		so->so_pcb = NULL;
-		tcp_drop(tp, ECONNABORTED);
+		/* An embryonic connection (its listener is closing) just goes, as on BSD and
+		 * Linux; an established one is reset. */
+		if (tp->t_state == TCPS_SYN_RECEIVED)
+			tcp_close(tp);
+		else
+			tcp_drop(tp, ECONNABORTED);
 	}
 	else if (sotoinpcb(so))
 		in_pcbfree(sotoinpcb(so));

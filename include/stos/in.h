@@ -67,6 +67,9 @@ struct icmp_filter {
 #define TCP_QUICKACK     12
 #define TCP_CONGESTION   13
 #define TCP_CA_NAME_MAX  16
+/* STOS extension (FreeBSD's name and number; Linux has no equivalent): seconds a connection
+ * may take to establish before it fails with ETIMEDOUT. */
+#define TCP_KEEPINIT     128
 
 /* TCP_INFO: the leading fields of Linux's struct tcp_info, same layout. */
 struct tcp_info {
