@@ -273,6 +273,7 @@ struct raw_match {
 	ipaddr_t src, dst;
 	uint8_t proto;
 	int icmp_type;              /* -1 when not ICMP or too short */
+	const struct ifnet *rcvif;
 	int count;
 };
 
@@ -285,6 +286,9 @@ static bool raw_one(struct inpcb *inp, void *arg)
 	struct mbuf *c;
 
 	if (!so || (inp->inp_ip_p && inp->inp_ip_p != r->proto))
+		return true;
+	/* SO_BINDTODEVICE */
+	if (so->so_bound_ifindex && r->rcvif && (unsigned)so->so_bound_ifindex != r->rcvif->if_index)
 		return true;
 	if (inp->inp_laddr != INADDR_ANY && inp->inp_laddr != r->dst)
 		return true;
@@ -331,6 +335,7 @@ int raw_ip_deliver(struct netstack *ns, const struct mbuf *m, int iphlen)
 	r.dst = ipv_dst(ip);
 	r.proto = ipv_proto(ip);
 	r.icmp_type = -1;
+	r.rcvif = (m->m_flags & M_PKTHDR) ? m->m_pkthdr.rcvif : NULL;
 	if (r.proto == IPPROTO_ICMP) {
 		uint8_t t;
 		if (m_copydata(m, (uint32_t)iphlen, 1, &t) == 0)

@@ -25,6 +25,7 @@ struct udp_bcast {
 	uint16_t sport;
 	const struct mbuf *m;       /* the datagram, payload only */
 	struct inpcb *last;         /* the previous match, gets a copy when the next is found */
+	const struct ifnet *rcvif;
 	unsigned delivered;
 };
 
@@ -48,11 +49,21 @@ static void udp_deliver(struct udp_instance *ui, struct inpcb *inp, struct mbuf 
 	sorwakeup(so);
 }
 
+/* SO_BINDTODEVICE: a socket bound to an interface hears only what arrives on it. */
+static bool udp_ifmatch(const struct inpcb *inp, const struct ifnet *rcvif)
+{
+	const struct socket *so = inp->inp_socket;
+	return !so || !so->so_bound_ifindex || !rcvif ||
+	    (unsigned)so->so_bound_ifindex == rcvif->if_index;
+}
+
 static bool udp_bcast_one(struct inpcb *inp, void *arg)
 {
 	struct udp_bcast *b = arg;
 	if (inp->inp_faddr != INADDR_ANY &&
 	    (inp->inp_faddr != b->src || inp->inp_fport != b->sport))
+		return true;
+	if (!udp_ifmatch(inp, b->rcvif))
 		return true;
 	if (b->last) {
 		struct mbuf *c = m_copym(b->m, 0, M_COPYALL);
@@ -125,7 +136,8 @@ void udp_input(struct netstack *ns, struct mbuf *m, int iphlen)
 	bcast = (m->m_flags & (M_BCAST | M_MCAST)) || dst == INADDR_BROADCAST ||
 	    in_ismulticast(dst) || in_isbroadcast(ns, dst, m->m_pkthdr.rcvif);
 	if (bcast) {
-		struct udp_bcast b = { .ui = ui, .src = src, .sport = sport };
+		struct udp_bcast b = { .ui = ui, .src = src, .sport = sport,
+		    .rcvif = m->m_pkthdr.rcvif };
 		struct mbuf *data;
 		/* Only sockets bound to the wildcard or to this broadcast address match. */
 		data = m;
@@ -142,7 +154,7 @@ void udp_input(struct netstack *ns, struct mbuf *m, int iphlen)
 	}
 
 	inp = in_pcblookup(&ui->ui_pcbinfo, src, sport, dst, dport, INPLOOKUP_WILDCARD);
-	if (!inp || !inp->inp_socket) {
+	if (!inp || !inp->inp_socket || !udp_ifmatch(inp, m->m_pkthdr.rcvif)) {
 		ui->ui_stat.noport++;
 		/* The datagram is intact from the IP header on: icmp_error quotes it. */
 		icmp_error(ns, m, ICMP_UNREACH, ICMP_UNREACH_PORT, 0);

@@ -67,9 +67,12 @@ static int udp_connect(struct socket *so, const struct sockaddr *nam, socklen_t 
 	if (udp_isbcast(so->so_ns, faddr) && !(so->so_options & SO_F_BROADCAST))
 		return -EACCES;
 	if (so->so_state & SS_ISCONNECTED) {
-		/* Reconnecting: keep the local port, let the address follow the new route. */
+		/* Reconnecting: keep the local port (even one the stack chose, which a later
+		 * AF_UNSPEC disconnect still gives back), let the address follow the new route. */
+		unsigned anon = inp->inp_flags & INP_ANONPORT;
 		inp->inp_flags &= ~INP_ANONPORT;
 		in_pcbdisconnect(inp);
+		inp->inp_flags |= anon;
 		so->so_state &= ~SS_ISCONNECTED;
 	}
 	err = in_pcbconnect_addr(inp, faddr, fport);

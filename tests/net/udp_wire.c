@@ -357,6 +357,55 @@ static void test_raw_hdrincl(void **st)
 	stos_close(r);
 }
 
+static void test_bindtodevice(void **st)
+{
+	struct tu_fx *fx = *st;
+	int s = udp_bound(fx->a, 0, 4200, 0);
+	uint8_t d[100];
+	char buf[16];
+	assert_int_equal(stos_setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3), 0);
+	char name[16];
+	socklen_t nl = sizeof(name);
+	assert_int_equal(stos_getsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, name, &nl), 0);
+	assert_string_equal(name, "lo");
+	assert_int_equal(stos_setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, "nope0", 6), -1);
+	assert_int_equal(errno, ENODEV);
+	/* bound to lo: a datagram arriving on eth0 finds no socket (port unreachable) */
+	size_t n = mk_udp(d, TU_IP_P, TU_IP_A, 1, 4200, "eth", 3, -1, -1);
+	tu_fx_send(fx, d, n);
+	world_run(fx->w, 1 * MSEC);
+	assert_int_equal(stos_recv(s, buf, sizeof(buf), 0), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(tu_peer_count(&fx->peer, 0x0800, 1, 3), 1);
+	/* unbound from the device: heard again */
+	assert_int_equal(stos_setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, "", 1), 0);
+	tu_fx_send(fx, d, n);
+	assert_int_equal(stos_recv(s, buf, sizeof(buf), 0), 3);
+	stos_close(s);
+}
+
+static void test_reconnect_keeps_port(void **st)
+{
+	struct tu_fx *fx = *st;
+	int s = stos_socket(fx->a, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in to = sin_h(TU_IP_P, 1000), me;
+	socklen_t ml = sizeof(me);
+	assert_int_equal(stos_connect(s, SA(to), sizeof(to)), 0);
+	assert_int_equal(stos_getsockname(s, SA(me), &ml), 0);
+	uint16_t p1 = me.sin_port;
+	to = sin_h(TU_IP_P, 2000);
+	assert_int_equal(stos_connect(s, SA(to), sizeof(to)), 0);
+	assert_int_equal(stos_getsockname(s, SA(me), &ml), 0);
+	assert_int_equal(me.sin_port, p1);
+	/* AF_UNSPEC gives a stack-chosen port back (Linux) */
+	struct sockaddr un = { .sa_family = AF_UNSPEC };
+	assert_int_equal(stos_connect(s, &un, sizeof(un)), 0);
+	assert_int_equal(stos_getsockname(s, SA(me), &ml), 0);
+	assert_int_equal(me.sin_port, 0);
+	assert_int_equal(me.sin_addr.s_addr, 0);
+	stos_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +416,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_icmp_refused_from_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_icmp_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_hdrincl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bindtodevice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reconnect_keeps_port, setup, teardown),
 	};
 	return TU_RUN(tests);
 }
