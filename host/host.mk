@@ -11,7 +11,7 @@
 
 # --- S sources ---
 H_S_SRCS := host/api.c host/tap.c host/tap_dev.c
-H_S_TESTS := tests/net/socket_udp.c tests/net/udp_wire.c
+H_S_TESTS := tests/net/socket_udp.c tests/net/udp_wire.c tests/net/socket_stream.c
 H_S_PROGS := $(BUILD)/host/stosnet $(BUILD)/host/asan/fuzz_replay
 # stosnet: the stack on a TAP device (host/stosnet*.c).  Prerequisites name the libraries by
 # path because this block is read before the variables below are set.
