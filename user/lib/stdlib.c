@@ -152,12 +152,43 @@ char *getenv(const char *name)
 	return e ? *e + len + 1 : NULL;
 }
 
+/* Entries setenv allocated, so replacing or removing one frees it (a shell assigning a
+ * variable in a loop must not leak).  Entries from the initial stack or putenv are not ours. */
+static char **env_mine;
+static size_t env_nmine, env_capmine;
+
+static void env_release(char *entry)
+{
+	for (size_t i = 0; i < env_nmine; i++)
+		if (env_mine[i] == entry) {
+			env_mine[i] = env_mine[--env_nmine];
+			free(entry);
+			return;
+		}
+}
+
+static int env_remember(char *entry)
+{
+	if (env_nmine == env_capmine) {
+		size_t nc = env_capmine ? env_capmine * 2 : 16;
+		char **nm = realloc(env_mine, nc * sizeof(char *));
+		if (!nm)
+			return -1;
+		env_mine = nm;
+		env_capmine = nc;
+	}
+	env_mine[env_nmine++] = entry;
+	return 0;
+}
+
 static int env_add(char *entry, size_t namelen)
 {
 	char **e = env_find(entry, namelen), **ne;
 	size_t n = 0;
 	if (e) {
+		char *old = *e;
 		*e = entry;
+		env_release(old);
 		return 0;
 	}
 	while (environ && environ[n])
@@ -192,7 +223,15 @@ int setenv(const char *name, const char *value, int overwrite)
 	memcpy(entry, name, nl);
 	entry[nl] = '=';
 	memcpy(entry + nl + 1, value, vl + 1);
-	return env_add(entry, nl);
+	if (env_remember(entry) < 0) {
+		free(entry);
+		return -1;
+	}
+	if (env_add(entry, nl) < 0) {
+		env_release(entry);
+		return -1;
+	}
+	return 0;
 }
 
 int putenv(char *string)
@@ -213,9 +252,12 @@ int unsetenv(const char *name)
 		errno = EINVAL;
 		return -1;
 	}
-	while ((e = env_find(name, len)) != NULL)
+	while ((e = env_find(name, len)) != NULL) {
+		char *old = *e;
 		do
 			e[0] = e[1];
 		while (*e++);
+		env_release(old);
+	}
 	return 0;
 }

@@ -50,3 +50,23 @@ void sh_arena_reset(void)
 		blocks = next;
 	}
 }
+
+/* Mark and release: memory allocated after a mark is given back at release, so a loop that
+ * runs for hours reuses the same space each iteration.  Allocations made before the mark
+ * (the parsed command) stay valid. */
+struct arena_mark sh_arena_mark(void)
+{
+	struct arena_mark m = {blocks, blocks ? blocks->used : 0};
+	return m;
+}
+
+void sh_arena_release(struct arena_mark m)
+{
+	while (blocks && blocks != m.block) {
+		struct block *next = blocks->next;
+		free(blocks);
+		blocks = next;
+	}
+	if (blocks)
+		blocks->used = m.used;
+}

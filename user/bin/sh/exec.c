@@ -251,12 +251,48 @@ static int bi_colon(char **argv, int argc)
 	return 0;
 }
 
+/* break/continue (XCU 2.14): the count of loops still to leave or to restart; run_list
+ * stops running commands while either is set, and the loops consume them. */
+static int loop_depth, breaking, continuing;
+
+static int loop_count(char **argv, int argc, const char *name)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 1;
+	if (n < 1) {
+		fprintf(stderr, "sh: %s: bad count\n", name);
+		return -1;
+	}
+	if (loop_depth == 0)
+		return 0;   /* outside a loop: nothing to do (as in other shells) */
+	return n > loop_depth ? loop_depth : n;
+}
+
+static int bi_break(char **argv, int argc)
+{
+	int n = loop_count(argv, argc, "break");
+	if (n < 0)
+		return 1;
+	breaking = n;
+	return 0;
+}
+
+static int bi_continue(char **argv, int argc)
+{
+	int n = loop_count(argv, argc, "continue");
+	if (n < 0)
+		return 1;
+	continuing = n;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(char **argv, int argc);
 } builtins[] = {
 	{"cd", bi_cd}, {"exit", bi_exit}, {"export", bi_export}, {"unset", bi_unset},
 	{"pwd", bi_pwd}, {"wait", bi_wait}, {"shift", bi_shift}, {":", bi_colon},
+	{"true", bi_colon}, {"break", bi_break}, {"continue", bi_continue},
+	{"test", builtin_test}, {"[", builtin_test}, {"read", builtin_read},
 };
 
 static int (*find_builtin(const char *name))(char **, int)
@@ -334,50 +370,212 @@ static _Noreturn void exec_child(struct xcmd *x)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-static int run_pipeline(struct pipeline *p)
+static int run_node(struct node *nd);
+
+/* Expansion-only view of a compound command's redirections. */
+static void expand_redirs(const struct command *c, struct xcmd *x)
 {
-	struct xcmd *x = sh_alloc((size_t)p->ncmds * sizeof(*x));
-	pid_t *pids = sh_alloc((size_t)p->ncmds * sizeof(pid_t));
-	int in_fd = -1, st = 0;
+	memset(x, 0, sizeof(*x));
+	x->redirs = c->redirs;
+	x->nredirs = c->nredirs;
+	x->targets = sh_alloc((size_t)(c->nredirs + 1) * sizeof(char *));
+	for (int i = 0; i < c->nredirs; i++)
+		x->targets[i] = expand_single(c->redirs[i].target);
+}
 
-	for (int i = 0; i < p->ncmds; i++)
-		expand_command(&p->cmds[i], &x[i]);
+static int run_loop(struct node *nd)
+{
+	int st = 0;
+	loop_depth++;
+	for (;;) {
+		struct arena_mark m = sh_arena_mark();
+		int c = run_list(nd->cond);
+		if (breaking || continuing) {
+			/* break/continue inside the condition act on this loop too. */
+		} else if ((nd->type == N_WHILE) != (c == 0)) {
+			break;
+		} else {
+			st = run_list(nd->body);
+		}
+		sh_arena_release(m);
+		if (breaking) {
+			breaking--;
+			break;
+		}
+		if (continuing) {
+			if (--continuing > 0)
+				break;   /* an outer loop is to continue */
+		}
+	}
+	loop_depth--;
+	return st;
+}
 
-	if (p->ncmds == 1 && x[0].argc > 0 && strcmp(x[0].argv[0], "exec") == 0) {
+static int run_for(struct node *nd)
+{
+	struct fields f = {NULL, 0, 0};
+	int st = 0;
+	if (nd->words) {
+		for (int i = 0; i < nd->nwords; i++)
+			expand_word(nd->words[i], &f);
+	} else {
+		for (int i = 0; i < sh_nargs; i++) {
+			if (f.n + 1 >= f.cap) {
+				int nc = f.cap ? f.cap * 2 : 8;
+				char **nv = sh_alloc((size_t)nc * sizeof(char *));
+				if (f.n)
+					memcpy(nv, f.v, (size_t)f.n * sizeof(char *));
+				f.v = nv;
+				f.cap = nc;
+			}
+			f.v[f.n++] = sh_args[i];
+		}
+	}
+	loop_depth++;
+	for (int i = 0; i < f.n; i++) {
+		struct arena_mark m = sh_arena_mark();
+		setenv(nd->var, f.v[i], 1);
+		st = run_list(nd->body);
+		sh_arena_release(m);
+		if (breaking) {
+			breaking--;
+			break;
+		}
+		if (continuing && --continuing > 0)
+			break;
+	}
+	loop_depth--;
+	return st;
+}
+
+/* A compound command in this process, with its redirections around it. */
+static int run_compound(struct node *nd)
+{
+	struct xcmd x;
+	int *save, st = 0;
+	expand_redirs(&nd->simple, &x);
+	save = sh_alloc((size_t)(x.nredirs + 1) * sizeof(int));
+	if (apply_redirs(&x, save) < 0) {
+		undo_redirs(&x, save, x.nredirs);
+		return 1;
+	}
+	switch (nd->type) {
+	case N_IF:
+		if (run_list(nd->cond) == 0)
+			st = run_list(nd->body);
+		else if (nd->alt)
+			st = run_list(nd->alt);
+		else
+			st = 0;
+		break;
+	case N_WHILE:
+	case N_UNTIL:
+		st = run_loop(nd);
+		break;
+	case N_FOR:
+		st = run_for(nd);
+		break;
+	case N_GROUP:
+		st = run_list(nd->body);
+		break;
+	case N_SUBSHELL: {
+		pid_t pid;
+		fflush(NULL);
+		pid = fork();
+		if (pid == 0) {
+			loop_depth = 0;
+			st = run_list(nd->body);
+			fflush(NULL);
+			_exit(st);
+		}
+		if (pid < 0) {
+			fprintf(stderr, "sh: fork: %s\n", strerror(errno));
+			st = 1;
+		} else {
+			int s;
+			while (waitpid(pid, &s, 0) < 0 && errno == EINTR)
+				;
+			st = wait_status(s);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	fflush(NULL);
+	undo_redirs(&x, save, x.nredirs);
+	return st;
+}
+
+/* One simple command in the shell: builtins and assignments run here, anything else in a
+ * child we wait for. */
+static int run_simple(struct command *c)
+{
+	struct xcmd x;
+	pid_t pid;
+	int s;
+	expand_command(c, &x);
+	if (x.argc > 0 && strcmp(x.argv[0], "exec") == 0) {
 		/* exec: redirections stay in effect for the shell; with a command, the shell
 		 * becomes it (XCU 2.14 exec). */
-		set_assignments(&x[0]);
-		if (apply_redirs(&x[0], NULL) < 0)
+		set_assignments(&x);
+		if (apply_redirs(&x, NULL) < 0)
 			return 1;
-		if (x[0].argc == 1)
+		if (x.argc == 1)
 			return 0;
-		x[0].argv++;
-		x[0].argc--;
-		x[0].nredirs = 0;
+		x.argv++;
+		x.argc--;
+		x.nredirs = 0;
 		fflush(NULL);
-		exec_child(&x[0]);
+		exec_child(&x);
 	}
-	if (p->ncmds == 1 && (x[0].argc == 0 || find_builtin(x[0].argv[0]))) {
-		/* Builtins and bare assignments run in the shell itself, so cd and exit work. */
-		int *save = sh_alloc((size_t)(x[0].nredirs + 1) * sizeof(int));
-		set_assignments(&x[0]);
-		if (apply_redirs(&x[0], save) < 0) {
+	if (x.argc == 0 || find_builtin(x.argv[0])) {
+		int *save = sh_alloc((size_t)(x.nredirs + 1) * sizeof(int)), st = 0;
+		set_assignments(&x);
+		if (apply_redirs(&x, save) == 0 && x.argc > 0)
+			st = find_builtin(x.argv[0])(x.argv, x.argc);
+		else if (x.argc > 0)
 			st = 1;
-		} else if (x[0].argc > 0) {
-			st = find_builtin(x[0].argv[0])(x[0].argv, x[0].argc);
-		}
 		fflush(NULL);
-		undo_redirs(&x[0], save, x[0].nredirs);
+		undo_redirs(&x, save, x.nredirs);
+		return st;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+		exec_child(&x);
+	if (pid < 0) {
+		fprintf(stderr, "sh: fork: %s\n", strerror(errno));
+		return 1;
+	}
+	while (waitpid(pid, &s, 0) < 0 && errno == EINTR)
+		;
+	return wait_status(s);
+}
+
+static int run_node(struct node *nd)
+{
+	return nd->type == N_SIMPLE ? run_simple(&nd->simple) : run_compound(nd);
+}
+
+static int run_pipeline(struct pipeline *p)
+{
+	pid_t *pids;
+	int in_fd = -1, st = 0;
+
+	if (p->ncmds == 1) {
+		st = run_node(&p->cmds[0]);
 		return p->negate ? !st : st;
 	}
-
+	pids = sh_alloc((size_t)p->ncmds * sizeof(pid_t));
 	fflush(NULL);
 	for (int i = 0; i < p->ncmds; i++) {
 		int fds[2] = {-1, -1};
 		if (i + 1 < p->ncmds && pipe2(fds, O_CLOEXEC) < 0) {
 			fprintf(stderr, "sh: pipe: %s\n", strerror(errno));
 			st = 1;
-			pids[i] = -1;
+			for (int k = i; k < p->ncmds; k++)
+				pids[k] = -1;
 			break;
 		}
 		pids[i] = fork();
@@ -391,7 +589,20 @@ static int run_pipeline(struct pipeline *p)
 				close(fds[1]);
 				close(fds[0]);
 			}
-			exec_child(&x[i]);
+			/* Every element of a pipeline runs in its own process (XCU 2.9.2). */
+			loop_depth = 0;
+			if (p->cmds[i].type == N_SIMPLE) {
+				struct xcmd x;
+				expand_command(&p->cmds[i].simple, &x);
+				exec_child(&x);
+			}
+			if (!in_background) {
+				signal(SIGINT, SIG_DFL);
+				signal(SIGQUIT, SIG_DFL);
+			}
+			st = run_node(&p->cmds[i]);
+			fflush(NULL);
+			_exit(st);
 		}
 		if (pids[i] < 0)
 			fprintf(stderr, "sh: fork: %s\n", strerror(errno));
@@ -417,11 +628,11 @@ static int run_pipeline(struct pipeline *p)
 	return p->negate ? !st : st;
 }
 
-static int run_list(struct andor *a)
+static int run_andor_fg(struct andor *a)
 {
 	int st = run_pipeline(&a->pipes[0]);
 	sh_status = st;
-	for (int i = 1; i < a->npipes; i++) {
+	for (int i = 1; i < a->npipes && !breaking && !continuing; i++) {
 		if ((a->ops[i - 1] == T_AND && st == 0) || (a->ops[i - 1] == T_OR && st != 0)) {
 			st = run_pipeline(&a->pipes[i]);
 			sh_status = st;
@@ -430,11 +641,11 @@ static int run_list(struct andor *a)
 	return st;
 }
 
-int run_andor(struct andor *a)
+static int run_andor(struct andor *a)
 {
 	pid_t pid;
 	if (!a->background)
-		return run_list(a);
+		return run_andor_fg(a);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -447,6 +658,7 @@ int run_andor(struct andor *a)
 		int fd = open("/dev/null", O_RDONLY);
 		in_background = 1;
 		sh_interactive = 0;
+		loop_depth = 0;
 		signal(SIGINT, SIG_IGN);
 		signal(SIGQUIT, SIG_IGN);
 		if (fd >= 0 && fd != 0) {
@@ -454,12 +666,24 @@ int run_andor(struct andor *a)
 			close(fd);
 		}
 		fflush(NULL);
-		_exit(run_list(a));
+		_exit(run_andor_fg(a));
 	}
 	sh_last_bg = pid;
 	if (sh_interactive)
 		fprintf(stderr, "[%d]\n", pid);
 	return 0;
+}
+
+int run_list(struct list *l)
+{
+	int st = 0;
+	for (int i = 0; i < l->n && !breaking && !continuing; i++) {
+		struct arena_mark m = sh_arena_mark();
+		st = run_andor(&l->items[i]);
+		sh_status = st;
+		sh_arena_release(m);
+	}
+	return st;
 }
 
 void reap_background(int report)

@@ -1,11 +1,14 @@
 /* Tokenizer (after POSIX XCU 2.3 "Token Recognition", simplified): operators ; & | && ||
- * < > >> >& <& !, words with their quoting kept for expansion later, IO numbers ("2>"),
+ * < > >> >& <& ( ), words with their quoting kept for expansion later, IO numbers ("2>"),
  * and # comments at the start of a word. */
 #include <ctype.h>
 #include <string.h>
 #include "sh.h"
 
-static int is_op_char(int c) { return c == ';' || c == '&' || c == '|' || c == '<' || c == '>'; }
+static int is_op_char(int c)
+{
+	return c == ';' || c == '&' || c == '|' || c == '<' || c == '>' || c == '(' || c == ')';
+}
 
 /* Scan one raw word from s; returns its length, or -1 if a quote is left open or the line
  * ends with a backslash. */
@@ -101,8 +104,11 @@ redirect:
 				return -2;   /* ";;" belongs to case, which we do not have */
 			tok.type = T_SEMI;
 			s++;
-		} else if (*s == '!' && (s[1] == 0 || isspace((unsigned char)s[1]))) {
-			tok.type = T_BANG;
+		} else if (*s == '(') {
+			tok.type = T_LPAREN;
+			s++;
+		} else if (*s == ')') {
+			tok.type = T_RPAREN;
 			s++;
 		} else {
 			int len = scan_word(s);

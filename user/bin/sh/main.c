@@ -65,25 +65,6 @@ static int read_line(struct input *in, char **line, size_t *len, size_t *cap)
 	return any;
 }
 
-static void run_text(const char *text)
-{
-	struct token *toks;
-	struct andor *lists;
-	int nt = lex_line(text, &toks), nl;
-	if (nt == -2) {
-		fprintf(stderr, "sh: syntax error near ';;'\n");
-		sh_status = 2;
-		return;
-	}
-	nl = parse_line(toks, nt, &lists);
-	if (nl < 0) {
-		sh_status = 2;
-		return;
-	}
-	for (int i = 0; i < nl; i++)
-		sh_status = run_andor(&lists[i]);
-}
-
 static int run_input(struct input *in)
 {
 	char *line = NULL;
@@ -103,10 +84,25 @@ static int run_input(struct input *in)
 			break;
 		}
 		nt = lex_line(line, &toks);
-		sh_arena_reset();
-		if (nt == -1)
+		if (nt == -1) {
+			sh_arena_reset();
 			continue;     /* open quote or continuation: read the next line too */
-		run_text(line);
+		}
+		if (nt == -2) {
+			fprintf(stderr, "sh: syntax error near ';;'\n");
+			sh_status = 2;
+		} else {
+			struct list *l;
+			int r = parse_line(toks, nt, &l);
+			if (r == PARSE_INCOMPLETE) {
+				sh_arena_reset();
+				continue;   /* an open if/while/for/{/(: read more */
+			}
+			if (r == PARSE_ERROR)
+				sh_status = 2;
+			else
+				sh_status = run_list(l);
+		}
 		sh_arena_reset();
 		len = 0;
 	}

@@ -1,7 +1,17 @@
-/* Parser: tokens to and-or lists of pipelines of simple commands (POSIX XCU 2.9.1-2.9.3,
- * without compound commands).  Arrays are sized by the token count, an upper bound. */
+/* Parser: tokens to a list of and-or lists of pipelines (POSIX XCU 2.9).  Commands are
+ * simple commands or the compound commands if/elif/else/fi, while/until ... do ... done,
+ * for NAME [in WORD...] do ... done, { list; } and ( list ), with redirections after them.
+ * Reserved words count only where a command may start.  Running out of tokens inside an
+ * open compound command is PARSE_INCOMPLETE, so the reader fetches another line. */
 #include <stdio.h>
+#include <string.h>
 #include "sh.h"
+
+struct parser {
+	struct token *t;
+	int n, pos;
+	int err;            /* PARSE_ERROR or PARSE_INCOMPLETE once something went wrong */
+};
 
 static const char *tok_name(const struct token *t)
 {
@@ -17,15 +27,58 @@ static const char *tok_name(const struct token *t)
 	case T_GTGT: return ">>";
 	case T_GTAMP: return ">&";
 	case T_LTAMP: return "<&";
-	case T_BANG: return "!";
-	default: return "end of line";
+	case T_LPAREN: return "(";
+	case T_RPAREN: return ")";
+	default: return "end of file";
 	}
 }
 
-static int syntax_error(const struct token *t)
+static struct token *cur(struct parser *p) { return &p->t[p->pos]; }
+
+static void fail(struct parser *p)
 {
-	fprintf(stderr, "sh: syntax error near '%s'\n", tok_name(t));
-	return -1;
+	if (p->err)
+		return;
+	if (cur(p)->type == T_END) {
+		p->err = PARSE_INCOMPLETE;
+		return;
+	}
+	fprintf(stderr, "sh: syntax error near '%s'\n", tok_name(cur(p)));
+	p->err = PARSE_ERROR;
+}
+
+static int is_word(struct parser *p, const char *w)
+{
+	return cur(p)->type == T_WORD && strcmp(cur(p)->text, w) == 0;
+}
+
+static int expect_word(struct parser *p, const char *w)
+{
+	if (!is_word(p, w)) {
+		fail(p);
+		return -1;
+	}
+	p->pos++;
+	return 0;
+}
+
+static int is_reserved_end(struct parser *p)
+{
+	static const char *const ends[] = {"then", "elif", "else", "fi", "do", "done", "}", NULL};
+	if (cur(p)->type == T_RPAREN)
+		return 1;
+	if (cur(p)->type != T_WORD)
+		return 0;
+	for (int i = 0; ends[i]; i++)
+		if (strcmp(cur(p)->text, ends[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void skip_separators(struct parser *p)
+{
+	while (cur(p)->type == T_SEMI)
+		p->pos++;
 }
 
 static int is_redir(enum tok_type t)
@@ -33,92 +86,250 @@ static int is_redir(enum tok_type t)
 	return t == T_LT || t == T_GT || t == T_GTGT || t == T_GTAMP || t == T_LTAMP;
 }
 
-static int parse_command(struct token *t, int ntoks, int *pos, struct command *c)
+static struct list *parse_list(struct parser *p, int top);
+
+static int valid_name(const char *s)
 {
-	int i = *pos;
-	c->words = sh_alloc((size_t)(ntoks + 1) * sizeof(char *));
-	c->redirs = sh_alloc((size_t)ntoks * sizeof(struct redir));
+	if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+		return 0;
+	for (s++; *s; s++)
+		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+			return 0;
+	return 1;
+}
+
+/* Redirections; store into c. */
+static int parse_redirs(struct parser *p, struct command *c)
+{
+	while (is_redir(cur(p)->type)) {
+		struct redir *r = &c->redirs[c->nredirs++];
+		enum tok_type op = cur(p)->type;
+		r->fd = cur(p)->io_fd;
+		p->pos++;
+		if (cur(p)->type != T_WORD) {
+			fail(p);
+			return -1;
+		}
+		switch (op) {
+		case T_LT: r->type = R_IN; break;
+		case T_GT: r->type = R_OUT; break;
+		case T_GTGT: r->type = R_APPEND; break;
+		case T_GTAMP: r->type = R_DUPOUT; break;
+		default: r->type = R_DUPIN; break;
+		}
+		if (r->fd < 0)
+			r->fd = r->type == R_IN || r->type == R_DUPIN ? 0 : 1;
+		r->target = cur(p)->text;
+		p->pos++;
+	}
+	return 0;
+}
+
+static int parse_simple(struct parser *p, struct command *c)
+{
 	for (;;) {
-		if (t[i].type == T_WORD) {
-			c->words[c->nwords++] = t[i++].text;
-		} else if (is_redir(t[i].type)) {
-			struct redir *r = &c->redirs[c->nredirs++];
-			enum tok_type op = t[i].type;
-			r->fd = t[i].io_fd;
-			if (t[i + 1].type != T_WORD)
-				return syntax_error(&t[i + 1]);
-			switch (op) {
-			case T_LT: r->type = R_IN; break;
-			case T_GT: r->type = R_OUT; break;
-			case T_GTGT: r->type = R_APPEND; break;
-			case T_GTAMP: r->type = R_DUPOUT; break;
-			default: r->type = R_DUPIN; break;
-			}
-			if (r->fd < 0)
-				r->fd = r->type == R_IN || r->type == R_DUPIN ? 0 : 1;
-			r->target = t[i + 1].text;
-			i += 2;
+		if (cur(p)->type == T_WORD) {
+			c->words[c->nwords++] = cur(p)->text;
+			p->pos++;
+		} else if (is_redir(cur(p)->type)) {
+			if (parse_redirs(p, c) < 0)
+				return -1;
 		} else {
 			break;
 		}
 	}
-	if (c->nwords == 0 && c->nredirs == 0)
-		return syntax_error(&t[i]);
+	if (c->nwords == 0 && c->nredirs == 0) {
+		fail(p);
+		return -1;
+	}
 	c->words[c->nwords] = NULL;
-	*pos = i;
 	return 0;
 }
 
-static int parse_pipeline(struct token *t, int ntoks, int *pos, struct pipeline *p)
+/* The body of a compound command: a list that must not be empty (XCU 2.9.4). */
+static struct list *parse_body(struct parser *p)
 {
-	p->cmds = sh_alloc((size_t)ntoks * sizeof(struct command));
-	if (t[*pos].type == T_BANG) {
-		p->negate = 1;
-		(*pos)++;
+	struct list *l = parse_list(p, 0);
+	if (!l)
+		return NULL;
+	if (l->n == 0) {
+		fail(p);
+		return NULL;
+	}
+	return l;
+}
+
+static int parse_if(struct parser *p, struct node *nd)
+{
+	/* "if" or "elif" has been consumed. */
+	nd->type = N_IF;
+	if (!(nd->cond = parse_body(p)) || expect_word(p, "then") < 0 || !(nd->body = parse_body(p)))
+		return -1;
+	if (is_word(p, "elif")) {
+		struct node *inner;
+		p->pos++;
+		nd->alt = sh_alloc(sizeof(struct list));
+		nd->alt->items = sh_alloc(sizeof(struct andor));
+		nd->alt->n = 1;
+		nd->alt->items[0].pipes = sh_alloc(sizeof(struct pipeline));
+		nd->alt->items[0].npipes = 1;
+		nd->alt->items[0].pipes[0].ncmds = 1;
+		inner = nd->alt->items[0].pipes[0].cmds = sh_alloc(sizeof(struct node));
+		inner->simple.words = sh_alloc(sizeof(char *));
+		inner->simple.redirs = sh_alloc((size_t)p->n * sizeof(struct redir));
+		return parse_if(p, inner);   /* the inner if consumes the final "fi" */
+	}
+	if (is_word(p, "else")) {
+		p->pos++;
+		if (!(nd->alt = parse_body(p)))
+			return -1;
+	}
+	return expect_word(p, "fi");
+}
+
+static int parse_command(struct parser *p, struct node *nd)
+{
+	struct command *c = &nd->simple;
+	c->words = sh_alloc((size_t)(p->n + 1) * sizeof(char *));
+	c->redirs = sh_alloc((size_t)p->n * sizeof(struct redir));
+	nd->type = N_SIMPLE;
+
+	if (is_word(p, "if")) {
+		p->pos++;
+		if (parse_if(p, nd) < 0)
+			return -1;
+	} else if (is_word(p, "while") || is_word(p, "until")) {
+		nd->type = is_word(p, "while") ? N_WHILE : N_UNTIL;
+		p->pos++;
+		if (!(nd->cond = parse_body(p)) || expect_word(p, "do") < 0 || !(nd->body = parse_body(p)) ||
+		    expect_word(p, "done") < 0)
+			return -1;
+	} else if (is_word(p, "for")) {
+		nd->type = N_FOR;
+		p->pos++;
+		if (cur(p)->type != T_WORD || !valid_name(cur(p)->text)) {
+			fail(p);
+			return -1;
+		}
+		nd->var = cur(p)->text;
+		p->pos++;
+		skip_separators(p);
+		if (is_word(p, "in")) {
+			p->pos++;
+			nd->words = sh_alloc((size_t)(p->n + 1) * sizeof(char *));
+			while (cur(p)->type == T_WORD)
+				nd->words[nd->nwords++] = cur(p)->text, p->pos++;
+			nd->words[nd->nwords] = NULL;
+			if (cur(p)->type != T_SEMI) {   /* ";" or a newline must end the word list */
+				fail(p);
+				return -1;
+			}
+		}
+		skip_separators(p);
+		if (expect_word(p, "do") < 0 || !(nd->body = parse_body(p)) || expect_word(p, "done") < 0)
+			return -1;
+	} else if (is_word(p, "{")) {
+		nd->type = N_GROUP;
+		p->pos++;
+		if (!(nd->body = parse_body(p)) || expect_word(p, "}") < 0)
+			return -1;
+	} else if (cur(p)->type == T_LPAREN) {
+		nd->type = N_SUBSHELL;
+		p->pos++;
+		if (!(nd->body = parse_body(p)))
+			return -1;
+		if (cur(p)->type != T_RPAREN) {
+			fail(p);
+			return -1;
+		}
+		p->pos++;
+	} else {
+		return parse_simple(p, c);
+	}
+	/* Redirections after a compound command apply to all of it. */
+	return parse_redirs(p, c);
+}
+
+static int parse_pipeline(struct parser *p, struct pipeline *pl)
+{
+	pl->cmds = sh_alloc((size_t)p->n * sizeof(struct node));
+	/* "!" is a reserved word only where a pipeline starts (XCU 2.9.2). */
+	if (is_word(p, "!")) {
+		pl->negate = 1;
+		p->pos++;
 	}
 	for (;;) {
-		if (parse_command(t, ntoks, pos, &p->cmds[p->ncmds]) < 0)
+		if (parse_command(p, &pl->cmds[pl->ncmds]) < 0)
 			return -1;
-		p->ncmds++;
-		if (t[*pos].type != T_PIPE)
+		pl->ncmds++;
+		if (cur(p)->type != T_PIPE)
 			return 0;
-		(*pos)++;
+		p->pos++;
+		skip_separators(p);   /* a newline may follow '|' */
 	}
 }
 
-int parse_line(struct token *t, int ntoks, struct andor **out)
+static int parse_andor(struct parser *p, struct andor *a)
 {
-	struct andor *lists = sh_alloc((size_t)ntoks * sizeof(struct andor));
-	int n = 0, pos = 0;
+	a->pipes = sh_alloc((size_t)p->n * sizeof(struct pipeline));
+	a->ops = sh_alloc((size_t)p->n * sizeof(int));
+	for (;;) {
+		if (parse_pipeline(p, &a->pipes[a->npipes]) < 0)
+			return -1;
+		a->npipes++;
+		if (cur(p)->type != T_AND && cur(p)->type != T_OR)
+			return 0;
+		a->ops[a->npipes - 1] = cur(p)->type;
+		p->pos++;
+		skip_separators(p);   /* a newline may follow && or || */
+	}
+}
 
+/* A list of and-or lists separated by ; & or newlines.  Inside a compound command it ends
+ * at the reserved word (or ')') that closes it; at the top it ends with the input. */
+static struct list *parse_list(struct parser *p, int top)
+{
+	struct list *l = sh_alloc(sizeof(*l));
+	l->items = sh_alloc((size_t)p->n * sizeof(struct andor));
 	for (;;) {
 		struct andor *a;
-		while (t[pos].type == T_SEMI)
-			pos++;
-		if (t[pos].type == T_END)
+		skip_separators(p);
+		if (cur(p)->type == T_END) {
+			if (!top) {
+				fail(p);
+				return NULL;
+			}
 			break;
-		a = &lists[n++];
-		a->pipes = sh_alloc((size_t)ntoks * sizeof(struct pipeline));
-		a->ops = sh_alloc((size_t)ntoks * sizeof(int));
-		for (;;) {
-			if (parse_pipeline(t, ntoks, &pos, &a->pipes[a->npipes]) < 0)
-				return -1;
-			a->npipes++;
-			if (t[pos].type != T_AND && t[pos].type != T_OR)
-				break;
-			a->ops[a->npipes - 1] = t[pos++].type;
-			while (t[pos].type == T_SEMI && t[pos - 1].type != T_SEMI)
-				pos++;   /* a newline may follow && or || */
 		}
-		if (t[pos].type == T_AMP) {
+		if (is_reserved_end(p)) {
+			if (top) {
+				fail(p);
+				return NULL;
+			}
+			break;
+		}
+		a = &l->items[l->n++];
+		if (parse_andor(p, a) < 0)
+			return NULL;
+		if (cur(p)->type == T_AMP) {
 			a->background = 1;
-			pos++;
-		} else if (t[pos].type == T_SEMI) {
-			pos++;
-		} else if (t[pos].type != T_END) {
-			return syntax_error(&t[pos]);
+			p->pos++;
+		} else if (cur(p)->type == T_SEMI) {
+			p->pos++;
+		} else if (cur(p)->type != T_END && !(is_reserved_end(p) && !top)) {
+			fail(p);
+			return NULL;
 		}
 	}
-	*out = lists;
-	return n;
+	return l;
+}
+
+int parse_line(struct token *toks, int ntoks, struct list **out)
+{
+	struct parser p = {toks, ntoks, 0, 0};
+	struct list *l = parse_list(&p, 1);
+	if (!l)
+		return p.err ? p.err : PARSE_ERROR;
+	*out = l;
+	return 0;
 }

@@ -1,9 +1,10 @@
 /* sh: a small POSIX-flavoured shell.
  *
- * Pipeline: a line of input is split into tokens (lex.c), parsed into lists of pipelines of
- * commands with their redirections (parse.c), and each command's words are expanded
- * ($VAR, $?, quotes, backslashes; expand.c) only when it runs (exec.c), so `X=1; echo $X`
- * sees the new value.  All memory for one line comes from an arena freed after it runs. */
+ * Pipeline: input is split into tokens (lex.c) and parsed into lists of pipelines of simple
+ * and compound commands (if, while, until, for, { }, ( ); parse.c); lines are read until
+ * every compound command is closed.  Each command's words are expanded ($VAR, $?, quotes,
+ * backslashes, globs; expand.c) only when it runs (exec.c), so `X=1; echo $X` sees the new
+ * value.  All memory for one complete command comes from an arena freed after it runs. */
 #ifndef SH_H
 #define SH_H
 #include <stddef.h>
@@ -12,9 +13,15 @@
 void *sh_alloc(size_t n);
 char *sh_strdup(const char *s, size_t n);
 void sh_arena_reset(void);
+struct arena_mark {
+	void *block;
+	size_t used;
+};
+struct arena_mark sh_arena_mark(void);
+void sh_arena_release(struct arena_mark m);
 
 enum tok_type { T_WORD, T_SEMI, T_AMP, T_PIPE, T_AND, T_OR, T_LT, T_GT, T_GTGT, T_GTAMP,
-		T_LTAMP, T_BANG, T_END };
+		T_LTAMP, T_LPAREN, T_RPAREN, T_END };
 
 struct token {
 	enum tok_type type;
@@ -41,8 +48,24 @@ struct command {
 	int nredirs;
 };
 
+enum node_type { N_SIMPLE, N_IF, N_WHILE, N_UNTIL, N_FOR, N_GROUP, N_SUBSHELL };
+
+struct list;
+
+/* One command of a pipeline: a simple command or a compound one (XCU 2.9.4). */
+struct node {
+	enum node_type type;
+	struct command simple;      /* N_SIMPLE; for compounds only its redirections are used */
+	struct list *cond;          /* if, while, until: the condition */
+	struct list *body;          /* then-part, loop body, group or subshell contents */
+	struct list *alt;           /* if: the else part (an elif is an if inside it), or NULL */
+	char *var;                  /* for: the variable */
+	char **words;               /* for: the raw words after "in" (NULL: "$@") */
+	int nwords;
+};
+
 struct pipeline {
-	struct command *cmds;
+	struct node *cmds;
 	int ncmds;
 	int negate;         /* leading '!' */
 };
@@ -55,8 +78,16 @@ struct andor {
 	int background;
 };
 
-/* Parse tokens into and-or lists; returns the count or -1 (message printed). */
-int parse_line(struct token *toks, int ntoks, struct andor **out);
+struct list {
+	struct andor *items;
+	int n;
+};
+
+#define PARSE_ERROR      (-1)
+#define PARSE_INCOMPLETE (-3)   /* a compound command is still open: read more input */
+
+/* Parse tokens into a list; returns 0, PARSE_ERROR (message printed) or PARSE_INCOMPLETE. */
+int parse_line(struct token *toks, int ntoks, struct list **out);
 
 /* Expansion of raw words into fields. */
 struct fields {
@@ -74,7 +105,9 @@ extern char *sh_arg0;          /* $0 */
 extern char **sh_args;         /* $1.. */
 extern int sh_nargs;
 
-int run_andor(struct andor *a);
+int run_list(struct list *l);
+int builtin_test(char **argv, int argc);
+int builtin_read(char **argv, int argc);
 void reap_background(int report);
 int is_assignment(const char *w);
 #endif
