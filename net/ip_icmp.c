@@ -176,6 +176,11 @@ static void icmp_ctl(struct netstack *ns, struct mbuf *m, unsigned hlen, uint8_t
 		return;
 	}
 	uint8_t proto = ipv_proto(qv);
+	/* RFC 1191: remember the smaller path MTU for every transport toward that host; a
+	 * router that did not say (RFC 1191 5: MTU field 0) teaches us nothing here. */
+	if (type == ICMP_UNREACH && code == ICMP_UNREACH_NEEDFRAG && info >= 68 &&
+	    in_islocal(ns, ipv_src(qv)))
+		rt_pmtu_update(ns, ipv_dst(qv), info);
 	if (ns->ns_ipproto[proto].pr_ctlinput) {
 		st->ctldelivered++;
 		ns->ns_ipproto[proto].pr_ctlinput(ns, type, code, info, q, qlen);

@@ -115,13 +115,48 @@ struct rt_entry *rt_lookup(struct netstack *ns, ipaddr_t dst)
 		unsigned p = 63u - (unsigned)__builtin_clzll(lens);   /* longest first */
 		lens &= ~(1ull << p);
 		ipaddr_t key = dst & in_plen2mask(p);
-		for (struct rt_entry *rt = t->rt_bucket[p][rt_hash(key)]; rt; rt = rt->rt_next)
-			if (rt->rt_dst == key && (rt->rt_ifp->if_flags & IFF_UP)) {
-				rt->rt_use++;
-				return rt;
+		for (struct rt_entry *rt = t->rt_bucket[p][rt_hash(key)]; rt; rt = rt->rt_next) {
+			if (rt->rt_dst != key || !(rt->rt_ifp->if_flags & IFF_UP))
+				continue;
+			if ((rt->rt_flags & RTF_PMTU) && rt->rt_expire <= net_now(ns)) {
+				/* A learnt path MTU has aged out (lazily, on lookup). */
+				rt_del(ns, key, p);
+				return rt_lookup(ns, dst);
 			}
+			rt->rt_use++;
+			return rt;
+		}
 	}
 	return NULL;
+}
+
+int rt_pmtu_update(struct netstack *ns, ipaddr_t dst, uint32_t mtu)
+{
+	struct rt_entry *rt = rt_lookup(ns, dst);
+	if (!rt || mtu < 68 || (rt->rt_flags & (RTF_LOCAL | RTF_REJECT)))
+		return -EINVAL;
+	uint32_t cur = rt->rt_mtu && rt->rt_mtu < rt->rt_ifp->if_mtu ? rt->rt_mtu : rt->rt_ifp->if_mtu;
+	if (mtu >= cur)
+		return 0;
+	if (rt->rt_plen == 32 && (rt->rt_flags & RTF_PMTU)) {
+		rt->rt_mtu = mtu;
+		rt->rt_expire = net_now(ns) + RT_PMTU_EXPIRE_NS;
+		ns->ns_rtgen++;
+		return 0;
+	}
+	if (rt->rt_plen == 32) {
+		/* A configured host route: lower its MTU in place (it never expires). */
+		rt->rt_mtu = mtu;
+		ns->ns_rtgen++;
+		return 0;
+	}
+	int rc = rt_add(ns, dst, 32, (rt->rt_flags & RTF_GATEWAY) ? rt->rt_gateway : 0, rt->rt_ifp,
+	    mtu, RTF_PMTU | RTF_HOST);
+	if (rc)
+		return rc;
+	struct rt_entry *h = rt_lookup_exact(ns, dst, 32);
+	h->rt_expire = net_now(ns) + RT_PMTU_EXPIRE_NS;
+	return 0;
 }
 
 struct rt_entry *rt_lookup_cached(struct netstack *ns, struct route *ro, ipaddr_t dst)

@@ -24,6 +24,7 @@ typedef uint32_t ipaddr_t;
 #define RTF_STATIC    0x0800u   /* added by configuration */
 #define RTF_CONNECTED 0x1000u   /* derived from an interface address */
 #define RTF_LOCAL     0x2000u   /* one of our addresses: delivered through loopback */
+#define RTF_PMTU      0x4000u   /* host route holding a learnt path MTU (RFC 1191), expires */
 
 struct rt_entry {
 	struct rt_entry *rt_next;    /* hash chain */
@@ -35,6 +36,7 @@ struct rt_entry {
 	uint32_t rt_mtu;            /* 0: the interface MTU */
 	uint32_t rt_flags;
 	uint64_t rt_use;            /* lookups that chose it */
+	uint64_t rt_expire;         /* RTF_PMTU: when to forget it (net_now clock); 0 = never */
 };
 
 /* A cached route (one per socket).  Valid while ro_gen == ns->ns_rtgen and ro_dst matches. */
@@ -62,5 +64,10 @@ void rt_flush_ifp(struct netstack *ns, struct ifnet *ifp);
 void rt_foreach(struct netstack *ns, void (*fn)(void *arg, const struct rt_entry *rt), void *arg);
 /* The MTU to use toward dst (route MTU, else interface MTU), or 0 when unroutable. */
 uint32_t rt_mtu(struct netstack *ns, ipaddr_t dst);
+/* RFC 1191 6.3: remembers a smaller path MTU toward dst (from ICMP fragmentation needed) as
+ * a host route cloned from the current route, forgotten after RT_PMTU_EXPIRE_NS.  Ignores
+ * values below 68 or not smaller than what is known.  Returns 0 or -errno. */
+#define RT_PMTU_EXPIRE_NS (600ull * 1000000000ull)   /* RFC 1191 6.3: 10 minutes */
+int rt_pmtu_update(struct netstack *ns, ipaddr_t dst, uint32_t mtu);
 
 #endif

@@ -258,6 +258,40 @@ static void test_ctlinput_delivery(void **state)
 	TU_LOCKED(fx->a, ip_proto_unregister(fx->a, 253));
 }
 
+static void test_path_mtu_learnt(void **state)
+{
+	struct tu_fx *fx = *state;
+	uint8_t b[300], q[64];
+	/* a router says datagrams from a to 10.9.9.9 need 1280 (a default route via the peer) */
+	TU_LOCKED(fx->a, rt_add(fx->a, 0, 0, TU_IP_P, NULL, 0, 0));
+	size_t ql = dgram(q, TU_IP_A, 0x0a090909, 17, 0, 8);
+	size_t il = tu_icmp(b + 20, 3, 4, 0, 1280, q, ql);
+	tu_ip(b, TU_IP_P, TU_IP_A, 1, 1, 0, 64, il, NULL, 0);
+	tu_fx_send(fx, b, 20 + il);
+	NET_LOCK(fx->a);
+	assert_int_equal(ip_path_mtu(fx->a, 0x0a090909), 1280);
+	assert_int_equal(ip_path_mtu(fx->a, 0x0a090908), 1500);   /* only that host */
+	struct rt_entry *rt = rt_lookup(fx->a, 0x0a090909);
+	assert_true(rt->rt_flags & RTF_PMTU);
+	assert_int_equal(rt->rt_gateway, TU_IP_P);
+	/* larger values and nonsense are ignored; smaller ones lower it */
+	assert_int_equal(rt_pmtu_update(fx->a, 0x0a090909, 1400), 0);
+	assert_int_equal(rt_pmtu_update(fx->a, 0x0a090909, 20), -22);
+	assert_int_equal(ip_path_mtu(fx->a, 0x0a090909), 1280);
+	assert_int_equal(rt_pmtu_update(fx->a, 0x0a090909, 1000), 0);
+	assert_int_equal(ip_path_mtu(fx->a, 0x0a090909), 1000);
+	NET_UNLOCK(fx->a);
+	/* an error about a datagram we did not send changes nothing */
+	ql = dgram(q, 0x0a000077, 0x0a090901, 17, 0, 8);
+	il = tu_icmp(b + 20, 3, 4, 0, 600, q, ql);
+	tu_ip(b, TU_IP_P, TU_IP_A, 1, 1, 0, 64, il, NULL, 0);
+	tu_fx_send(fx, b, 20 + il);
+	TU_LOCKED(fx->a, assert_int_equal(ip_path_mtu(fx->a, 0x0a090901), 1500));
+	/* it is forgotten after 10 minutes (RFC 1191 6.3) */
+	world_run(fx->w, RT_PMTU_EXPIRE_NS + 1 * SEC);
+	TU_LOCKED(fx->a, assert_int_equal(ip_path_mtu(fx->a, 0x0a090909), 1500));
+}
+
 static void test_raw_hook_sees_everything(void **state);
 
 static int raw_calls;
@@ -298,6 +332,7 @@ int main(void)
 		T(test_rate_limit),
 		T(test_malformed_icmp),
 		T(test_ctlinput_delivery),
+		T(test_path_mtu_learnt),
 		T(test_raw_hook_sees_everything),
 	};
 	return TU_RUN(tests);
