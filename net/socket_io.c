@@ -141,6 +141,12 @@ ssize_t so_send(struct socket *so, struct uio *uio, const struct sockaddr *nam,
 			continue;
 		}
 		if (atomic) {
+			/* No datagram of any of our protocols exceeds an IPv4 datagram; refuse before
+			 * copying, so a huge send cannot pin memory (protocols check precisely). */
+			if (uio->uio_resid > SO_MAXDGRAM) {
+				err = -EMSGSIZE;
+				break;
+			}
 			m = so_uio_chain(uio, uio->uio_resid, true, &err);
 			if (!m)
 				break;

@@ -15,6 +15,9 @@
 #define SO_MIN_RCVBUF   2304u
 #define SO_MIN_SNDBUF   4608u
 
+/* The largest record any PR_ATOMIC protocol accepts (an IPv4 datagram, a jumbo frame). */
+#define SO_MAXDGRAM     65535u
+
 /* ns->ns_sock */
 struct so_instance {
 	const struct protosw *si_protos[SO_MAXPROTOS];

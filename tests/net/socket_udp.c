@@ -291,6 +291,9 @@ static void test_udp_sendmsg_iov_and_large(void **st)
 	assert_int_equal(stos_sendto(b, big, 65507, 0, SA(to), sizeof(to)), 65507);
 	assert_int_equal(stos_sendto(b, big, 65508, 0, SA(to), sizeof(to)), -1);
 	assert_int_equal(errno, EMSGSIZE);
+	/* a gigantic send is refused before any copy (no memory pinned) */
+	assert_int_equal(stos_sendto(b, big, (size_t)1 << 40, 0, SA(to), sizeof(to)), -1);
+	assert_int_equal(errno, EMSGSIZE);
 	stos_run(f->ns);
 	assert_int_equal(stos_recv(a, got, sizeof(got), 0), 30010);
 	assert_memory_equal(got, big, 30010);
