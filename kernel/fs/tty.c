@@ -38,6 +38,7 @@ struct tty {
 	struct winsize ws;
 	int fg_pgrp;
 	unsigned long dropped;
+	uint64_t last_input_ns; /* arrival of the last byte, for the VTIME inter-byte timer */
 	int rchan;
 	struct pollhead ph;
 	int ready;
@@ -263,6 +264,7 @@ void tty_input_char(int ch)
 		pgrp = t->fg_pgrp;
 	} else if (t->raw_count < TTY_RAWQ) {
 		t->raw[(t->raw_head + t->raw_count++) % TTY_RAWQ] = c;
+		t->last_input_ns = clock_ns();
 	} else {
 		t->dropped++;
 	}
@@ -297,7 +299,7 @@ static long tty_read(struct file *f, struct uio *u)
 	struct tty *t = f->f_data;
 	unsigned char tmp[256];
 	long done = 0;
-	uint64_t deadline = 0;
+	uint64_t deadline = 0, gap = 0;
 	size_t need = 1;
 	int canon;
 
@@ -306,18 +308,26 @@ static long tty_read(struct file *f, struct uio *u)
 	spin_lock(&t->lock);
 	canon = (t->tio.c_lflag & ICANON) != 0;
 	if (!canon) {
-		/* POSIX 11.1.7: MIN and TIME.  MIN > 0 with TIME > 0 is treated as MIN 1
-		 * (no inter-byte timer). */
+		/* POSIX 11.1.7.1 MIN and TIME: MIN 0 makes TIME a read timer; MIN > 0 with
+		 * TIME > 0 makes TIME an inter-byte timer that starts with the first byte. */
 		cc_t vmin = t->tio.c_cc[VMIN], vtime = t->tio.c_cc[VTIME];
-		need = vmin == 0 ? 0 : (vtime ? 1 : FS_MIN((size_t)vmin, u->uio_resid));
+		need = vmin == 0 ? 0 : FS_MIN((size_t)vmin, u->uio_resid);
 		if (vmin == 0 && vtime)
 			deadline = clock_ns() + (uint64_t)vtime * 100000000ull;
+		if (vmin > 0 && vtime)
+			gap = (uint64_t)vtime * 100000000ull;
 	}
 	for (;;) {
 		int r;
 		tty_process(t);
 		if (t->rq_count > 0 && (canon || t->rq_count >= need))
 			break;
+		if (!canon && gap) {
+			/* no timer before the first byte; then at most TIME between bytes */
+			deadline = t->rq_count > 0 ? t->last_input_ns + gap : 0;
+			if (deadline && clock_ns() >= deadline)
+				break;
+		}
 		if (!canon && need == 0 && (!deadline || clock_ns() >= deadline)) {
 			spin_unlock(&t->lock);
 			return 0;

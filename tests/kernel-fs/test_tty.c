@@ -236,6 +236,17 @@ static void test_raw_mode(void **state)
 	feed("z");
 	assert_int_equal(rd(100), 3);
 	assert_string_equal(rbuf, "xyz");
+	/* MIN 5, TIME 2: no timer before the first byte, then 0.2 s between bytes */
+	t.c_cc[VMIN] = 5;
+	t.c_cc[VTIME] = 2;
+	SYS3(ioctl, con, TCSETS, &t);
+	assert_int_equal(rd(100), -EINTR); /* nothing yet: waits without a timer */
+	fake_clock_set(7000000000ull);
+	feed("ab");
+	assert_int_equal(rd(100), 2); /* the inter-byte timer expired */
+	assert_true(clock_ns() >= 7200000000ull);
+	feed("12345678");
+	assert_int_equal(rd(100), 8); /* MIN reached: everything there */
 	/* back to canonical with echo */
 	t.c_lflag |= ICANON | ECHO;
 	SYS3(ioctl, con, TCSETSW, &t);
