@@ -70,6 +70,8 @@ int fdtable_install(struct fdtable *t, struct file *f, int minfd, int fdflags)
 {
 	if (minfd < 0 || minfd >= FDTABLE_MAX)
 		return -EINVAL;
+	if (!t)
+		return -EMFILE; /* a process without a table (kernel thread, failed setup) */
 	spin_lock(&t->lock);
 	for (int i = minfd; i < FDTABLE_MAX; i++) {
 		if (!t->fd[i]) {
@@ -86,7 +88,7 @@ int fdtable_install(struct fdtable *t, struct file *f, int minfd, int fdflags)
 int fdtable_install_at(struct fdtable *t, int fd, struct file *f, int fdflags)
 {
 	struct file *old;
-	if (fd < 0 || fd >= FDTABLE_MAX)
+	if (!t || fd < 0 || fd >= FDTABLE_MAX)
 		return -EBADF;
 	spin_lock(&t->lock);
 	old = t->fd[fd];
@@ -154,6 +156,8 @@ int fdtable_setfd(struct fdtable *t, int fd, int fdflags)
 int fdtable_count(struct fdtable *t)
 {
 	int n = 0;
+	if (!t)
+		return 0;
 	spin_lock(&t->lock);
 	for (int i = 0; i < FDTABLE_MAX; i++)
 		n += t->fd[i] != NULL;

@@ -69,6 +69,24 @@ static void test_cloexec(void **state)
 	assert_int_equal(file_count(), 0);
 }
 
+static void test_no_table(void **state)
+{
+	(void)state;
+	struct file *f = file_alloc(&dummy_ops, NULL, 0);
+	assert_int_equal(fdtable_install(NULL, f, 0, 0), -EMFILE);
+	assert_int_equal(fdtable_install_at(NULL, 3, f, 0), -EBADF);
+	assert_null(fdtable_get(NULL, 0));
+	assert_int_equal(fdtable_close(NULL, 0), -EBADF);
+	assert_int_equal(fdtable_getfd(NULL, 0), -EBADF);
+	assert_int_equal(fdtable_setfd(NULL, 0, 1), -EBADF);
+	assert_int_equal(fdtable_count(NULL), 0);
+	fdtable_close_all(NULL);
+	fdtable_close_on_exec(NULL);
+	fdtable_free(NULL);
+	file_put(f);
+	assert_int_equal(file_count(), 0);
+}
+
 static void test_sys_dup_family(void **state)
 {
 	(void)state;
@@ -133,6 +151,7 @@ int main(void)
 		cmocka_unit_test(test_refcount_close_once),
 		cmocka_unit_test(test_lowest_free_and_emfile),
 		cmocka_unit_test(test_cloexec),
+		cmocka_unit_test(test_no_table),
 		cmocka_unit_test(test_sys_dup_family),
 		cmocka_unit_test(test_fcntl_flags),
 	};
