@@ -18,6 +18,13 @@ int main(int argc, char **argv)
 {
 	long n = 10;
 	int c, err = 0;
+	if (argc > 1 && argv[1][0] == '-' && argv[1][1] >= '0' && argv[1][1] <= '9') {
+		/* The historical form "head -5". */
+		n = strtol(argv[1] + 1, NULL, 10);
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	while ((c = getopt(argc, argv, "n:")) != -1) {
 		if (c != 'n') {
 			fprintf(stderr, "usage: head [-n lines] [file...]\n");

@@ -666,6 +666,14 @@ static int run_andor(struct andor *a)
 			close(fd);
 		}
 		fflush(NULL);
+		if (a->npipes == 1 && a->pipes[0].ncmds == 1 && !a->pipes[0].negate &&
+		    a->pipes[0].cmds[0].type == N_SIMPLE) {
+			/* A lone simple command becomes this process, so $! is its pid and
+			 * "kill $!" reaches it. */
+			struct xcmd x;
+			expand_command(&a->pipes[0].cmds[0].simple, &x);
+			exec_child(&x);
+		}
 		_exit(run_andor_fg(a));
 	}
 	sh_last_bg = pid;
