@@ -558,8 +558,10 @@ static void test_files(const char *dir)
 	{
 		char cwd[256], back[256];
 		CHECK(getcwd(back, sizeof(back)) != NULL, "getcwd");
-		CHECK(chdir(dir) == 0 && getcwd(cwd, sizeof(cwd)) && chdir(back) == 0, "chdir");
+		CHECK(chdir(dir) == 0 && getcwd(cwd, sizeof(cwd)), "chdir");
+		/* The scratch directory's path is longer than "/", so two bytes cannot hold it. */
 		CHECK(getcwd(cwd, 2) == NULL && errno == ERANGE, "getcwd short buffer -> ERANGE");
+		CHECK(chdir(back) == 0, "chdir back");
 	}
 }
 
