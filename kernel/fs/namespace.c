@@ -1,11 +1,11 @@
-/* Name-space operations: open (with O_CREAT/O_EXCL/O_TRUNC/O_DIRECTORY), mkdir, unlink,
- * rmdir, stat, access, mknod and getcwd, with Linux's errno choices.  Each takes the fs
- * lock for its whole duration, so it is atomic with respect to the others. */
+/* Name-space operations: open (with O_CREAT/O_EXCL/O_TRUNC/O_DIRECTORY), mkdir, mknod,
+ * unlink, rmdir, rename, link, stat, access and getcwd, with Linux's errno choices; and
+ * the kernel-facing fs_open, fs_access, fs_load_file and cwd references.  Each takes the
+ * fs lock for its whole duration, so it is atomic with respect to the others. */
 #include <stos/errno.h>
 #include <stos/fcntl.h>
 #include "ramfs.h"
 #include "fslib.h"
-
 
 static int open_inode(struct inode *ip, int flags, struct file **out)
 {
@@ -81,9 +81,9 @@ int fs_open_at(struct inode *base, const char *path, int flags, mode_t mode, str
 			r = -EEXIST;
 			goto out;
 		}
-		if (inode_isdir(ip)) {
+		if (inode_isdir(ip) || slash) {
 			ip = NULL;
-			r = -EISDIR;
+			r = -EISDIR; /* Linux: O_CREAT on "file/" is EISDIR too */
 			goto out;
 		}
 		inode_hold(ip);

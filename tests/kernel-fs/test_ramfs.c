@@ -165,6 +165,10 @@ static void test_create_unlink_mkdir_rmdir(void **state)
 	assert_int_equal(xopen("/tmp", O_WRONLY), -EISDIR);
 	assert_int_equal(xopen("/tmp", O_RDWR | O_CREAT), -EISDIR);
 	assert_int_equal(xopen("/tmp/y/", O_RDWR | O_CREAT), -EISDIR);
+	fd = (int)xopen("/tmp/y", O_RDWR | O_CREAT);
+	SYS3(close, fd, 0, 0);
+	assert_int_equal(xopen("/tmp/y/", O_RDWR | O_CREAT), -EISDIR);
+	assert_int_equal(xopen("/tmp/y/", O_RDWR), -ENOTDIR);
 	assert_int_equal(xopen("/tmp/z", O_RDWR | O_ACCMODE), -EINVAL);
 }
 
