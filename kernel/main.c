@@ -3,7 +3,8 @@
  * Kernel command line (QEMU -append): init=PATH runs PATH as pid 1 instead of /bin/init
  * (or /bin/sh when the initrd has no /bin/init);
  * words after "--" become its arguments; kpanic=pf makes the kernel fault on purpose once
- * booted (the boot test checks that a panic is readable). */
+ * booted and kpanic=stack overflows a kernel thread's stack (the boot test checks that both
+ * panics are readable). */
 #include "klib.h"
 #include "kalloc.h"
 #include "multiboot.h"
@@ -39,6 +40,25 @@ static int panic_test;
 static int init_given;
 
 static void parse_cmdline(void)
+/* kpanic=stack: unbounded recursion, to show that the guard page below every kernel stack
+ * turns an overflow into a readable panic. */
+static volatile int overflow_stop;
+
+static uint64_t overflow_depth(uint64_t n)
+{
+	volatile char pad[256];
+	pad[0] = (char)n;
+	if (overflow_stop)
+		return pad[0];
+	return overflow_depth(n + 1) + pad[0];
+}
+
+static void overflow_thread(void *arg)
+{
+	(void)arg;
+	kprintf("overflow: %lu\n", overflow_depth(0));
+}
+
 {
 	char *s = cmdline;
 	int after_dashes = 0;
@@ -65,6 +85,8 @@ static void parse_cmdline(void)
 		} else if (strcmp(w, "kpanic=pf") == 0) {
 			panic_test = 1;
 		}
+		} else if (strcmp(w, "kpanic=stack") == 0) {
+			panic_test = 2;
 	}
 	init_argv[init_argc] = NULL;
 }
@@ -172,4 +194,8 @@ void kmain(uint32_t magic, uint32_t mbinfo_phys)
 	start_init();
 	kprintf("STOS ready\n");
 	sched_start();
+	if (panic_test == 2) {
+		kprintf("kpanic=stack: overflowing a kernel thread's stack on purpose\n");
+		kthread_create("overflow", overflow_thread, NULL);
+	}
 }

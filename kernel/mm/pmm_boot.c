@@ -7,6 +7,7 @@
 #include "multiboot.h"
 #include "arch/memlayout.h"
 #include "mm/pmm.h"
+#include "mm/vm.h"
 
 extern char _kernel_end[];
 
@@ -94,6 +95,7 @@ void pmm_boot_init(uint32_t mbinfo_phys)
 			if (!overlaps_reserved(a, a + PAGE_SIZE))
 				pmm_release_range(a / PAGE_SIZE, 1);
 	}
+	vm_physmap_split(top);
 	kprintf("mem: %lu KiB usable RAM, %lu pages free\n",
 		pmm_total_pages() * 4, pmm_free_pages());
 }

@@ -230,3 +230,56 @@ int vm_user_fault(uint64_t addr, uint64_t error)
 	(void)error;
 	return 0;
 }
+
+/* Make one 4 KiB page of the PHYSMAP present or not (kernel stack guard pages).  The
+ * PHYSMAP is built of 2 MiB pages; the one holding va is split into a page table first.
+ * PHYSMAP tables are shared by every address space, so the change is global. */
+int vm_physmap_set_present(void *va, int present)
+{
+	uint64_t a = (uint64_t)va;
+	if (a < PHYSMAP || a >= PHYSMAP + PHYSMAP_SIZE || a % PAGE_SIZE)
+		return -EINVAL;
+	uint64_t *pdpt = table(kernel_pml4[(a >> 39) & 511]);
+	uint64_t *pd = table(pdpt[(a >> 30) & 511]);
+	uint64_t *pde = &pd[(a >> 21) & 511];
+	if (*pde & PTE_PS) {
+		uint64_t *pt = page_alloc();
+		if (!pt)
+			return -ENOMEM;
+		uint64_t base = *pde & PTE_ADDR & ~0x1fffffULL;
+		uint64_t flags = (*pde & (PTE_W | PTE_PWT | PTE_PCD)) | PTE_P;
+		for (int i = 0; i < 512; i++)
+			pt[i] = (base + (uint64_t)i * PAGE_SIZE) | flags;
+		*pde = V2P(pt) | PTE_P | PTE_W;
+		/* Flush the whole 2 MiB translation. */
+		write_cr3(read_cr3());
+	}
+	uint64_t *pte = &table(*pde)[(a >> 12) & 511];
+	if (present)
+		*pte |= PTE_P;
+	else
+		*pte &= ~PTE_P;
+	invlpg(a);
+	return 0;
+}
+
+/* Split the PHYSMAP over all RAM into 4 KiB pages at boot, so guard pages never need a
+ * page table later (and page counts in leak tests do not move when one is made). */
+void vm_physmap_split(uint64_t ram_top)
+{
+	for (uint64_t pa = 0; pa < ram_top && pa < PHYSMAP_SIZE; pa += 1UL << 21)
+		if (vm_physmap_set_present(P2V(pa), 1) < 0)
+			panic("vm: no memory to split the PHYSMAP");
+}
+
+int vm_is_physmap_guard(uint64_t a)
+{
+	if (a < PHYSMAP || a >= PHYSMAP + PHYSMAP_SIZE)
+		return 0;
+	uint64_t *pdpt = table(kernel_pml4[(a >> 39) & 511]);
+	uint64_t *pd = table(pdpt[(a >> 30) & 511]);
+	uint64_t pde = pd[(a >> 21) & 511];
+	if (pde & PTE_PS)
+		return 0;
+	return !(table(pde)[(a >> 12) & 511] & PTE_P);
+}

@@ -140,9 +140,12 @@ _Noreturn void proc_exit(int status)
 	if (p->cwd && fs_cwd_release)
 		fs_cwd_release(p->cwd);
 	p->cwd = NULL;
-	vm_activate(NULL);
-	vm_destroy(p->vm);
+	/* Detach before destroying: this thread may be preempted while the pages are freed,
+	 * and the switch back must not load the half-freed tables. */
+	struct vmspace *vm = p->vm;
 	p->vm = NULL;
+	vm_activate(NULL);
+	vm_destroy(vm);
 
 	spin_lock(&proc_lock);
 	int orphan_zombie = 0;

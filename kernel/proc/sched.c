@@ -174,11 +174,16 @@ struct thread *thread_alloc(const char *name, void (*fn)(void *), void *arg)
 	struct thread *t = kzalloc(sizeof *t);
 	if (!t)
 		return NULL;
-	t->kstack = pages_alloc(KSTACK_PAGES);
-	if (!t->kstack) {
+	/* The lowest page is a guard, unmapped: an overflow faults instead of silently
+	 * corrupting whatever lies below. */
+	char *mem = pages_alloc(KSTACK_PAGES + 1);
+	if (!mem || vm_physmap_set_present(mem, 0) < 0) {
+		if (mem)
+			pages_free(mem, KSTACK_PAGES + 1);
 		kfree(t);
 		return NULL;
 	}
+	t->kstack = mem + PAGE_SIZE;
 	t->kstack_top = (uint64_t)t->kstack + KSTACK_PAGES * PAGE_SIZE;
 	fpu_init_state(&t->fpu);
 	strlcpy(t->name, name, sizeof t->name);
@@ -226,7 +231,9 @@ void thread_free(struct thread *t)
 	}
 	nthreads--;
 	pop_cli();
-	pages_free(t->kstack, KSTACK_PAGES);
+	char *mem = (char *)t->kstack - PAGE_SIZE;
+	vm_physmap_set_present(mem, 1);
+	pages_free(mem, KSTACK_PAGES + 1);
 	kfree(t);
 }
 

@@ -16,6 +16,9 @@ struct tss {
 
 struct cpu cpu0;
 static struct tss tss;
+/* IST1: the double-fault handler's own stack, so a kernel stack overflow (which faults
+ * again while pushing the page-fault frame) still ends in a readable panic. */
+static uint8_t df_stack[8192] __attribute__((aligned(16)));
 static uint64_t gdt[7];
 
 struct gdt_desc {
@@ -41,6 +44,7 @@ void gdt_init(void)
 	gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
 		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[6] = base >> 32;
+	tss.ist[0] = (uint64_t)(df_stack + sizeof df_stack);
 	tss.iomap_base = sizeof tss;   /* no I/O bitmap: ring 3 gets #GP on port I/O */
 
 	struct gdt_desc d = { sizeof gdt - 1, (uint64_t)gdt };

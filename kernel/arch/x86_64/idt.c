@@ -22,7 +22,7 @@ void idt_init(void)
 		uint64_t a = vectors[i];
 		idt[i].off_lo = a & 0xffff;
 		idt[i].sel = SEL_KCODE;
-		idt[i].ist = 0;
+		idt[i].ist = i == 8 ? 1 : 0;   /* #DF on IST1 (gdt.c) */
 		/* present, interrupt gate; DPL 3 only for the breakpoint so int3 works from user */
 		idt[i].type = i == 3 ? 0xee : 0x8e;
 		idt[i].off_mid = (a >> 16) & 0xffff;

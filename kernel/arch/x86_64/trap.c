@@ -12,6 +12,7 @@
 #include "dev/lapic.h"
 #include "proc.h"
 #include "sched.h"
+#include "mm/vm.h"
 #include <stos/signal.h>
 
 static const char *const exc_names[32] = {
@@ -61,7 +62,13 @@ static void exception(struct trapframe *tf)
 		if (tf->vector == 14 && fixup(tf))
 			return;
 		char what[96];
-		if (tf->vector == 14)
+		if (tf->vector == 8 && vm_is_physmap_guard(read_cr2()))
+			ksnprintf(what, sizeof what, "%s: kernel stack overflow (guard page %p hit)",
+				  exc_names[8], (void *)read_cr2());
+		else if (tf->vector == 14 && vm_is_physmap_guard(read_cr2()))
+			ksnprintf(what, sizeof what, "%s: kernel stack overflow (guard page %p hit)",
+				  exc_names[14], (void *)read_cr2());
+		else if (tf->vector == 14)
 			ksnprintf(what, sizeof what, "%s at %p (%s, %s)", exc_names[14],
 				  (void *)read_cr2(), tf->error & 1 ? "protection" : "not present",
 				  tf->error & 2 ? "write" : "read");

@@ -48,5 +48,9 @@ int vm_write(struct vmspace *vm, uint64_t va, const void *src, size_t n);
 /* 1 if every page of [va, va+n) is mapped user-accessible (and writable when write). */
 int vm_range_mapped(struct vmspace *vm, uint64_t va, size_t n, int write);
 uint64_t vm_nx_bit(void);              /* PTE_NX when the CPU supports it, else 0 */
+/* Kernel stack guard pages: take one PHYSMAP page out of the map, or put it back. */
+int vm_physmap_set_present(void *va, int present);
+int vm_is_physmap_guard(uint64_t va);  /* 1 if va is in a page taken out that way */
+void vm_physmap_split(uint64_t ram_top);   /* boot, after the page allocator */
 
 #endif
