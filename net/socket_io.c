@@ -114,13 +114,15 @@ ssize_t so_send(struct socket *so, struct uio *uio, const struct sockaddr *nam,
 		size_t chunk;
 		struct mbuf *m;
 
-		if (so->so_state & SS_CANTSENDMORE) {
-			err = -EPIPE;
-			break;
-		}
+		/* Linux (sock_alloc_send_pskb, sk_stream_error): a pending error is reported
+		 * first (ECONNRESET after a reset), EPIPE after it. */
 		if (so->so_error) {
 			err = -so->so_error;
 			so->so_error = 0;
+			break;
+		}
+		if (so->so_state & SS_CANTSENDMORE) {
+			err = -EPIPE;
 			break;
 		}
 		if ((pr->pr_flags & PR_CONNREQUIRED) && !(so->so_state & SS_ISCONNECTED)) {

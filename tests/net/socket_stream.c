@@ -328,6 +328,33 @@ static void test_waitall_and_timeouts(void **st)
 	stos_close(l);
 }
 
+static void test_listener_close_resets(void **st)
+{
+	struct fx *f = *st;
+	NEED_STREAM(f);
+	int l = listener(f->ns, 8003, 4);
+	int c = stos_socket(f->ns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in to = lo(8003);
+	assert_int_equal(stos_connect(c, SA(to), sizeof(to)), -1);
+	assert_int_equal(errno, EINPROGRESS);
+	pump(f->ns, 5);
+	/* the connection waits in the accept queue; closing the listener resets it */
+	stos_close(l);
+	pump(f->ns, 5);
+	struct pollfd p = { .fd = c, .events = POLLIN | POLLOUT };
+	assert_int_equal(stos_poll(&p, 1, 0), 1);
+	assert_true(p.revents & POLLERR);
+	assert_true(p.revents & POLLHUP);
+	/* the pending error first, then EPIPE (Linux) */
+	assert_int_equal(stos_send(c, "x", 1, MSG_NOSIGNAL), -1);
+	assert_int_equal(errno, ECONNRESET);
+	assert_int_equal(stos_send(c, "x", 1, MSG_NOSIGNAL), -1);
+	assert_int_equal(errno, EPIPE);
+	char b;
+	assert_int_equal(stos_recv(c, &b, 1, 0), 0);
+	stos_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +362,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused_nonblocking, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_data_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_waitall_and_timeouts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listener_close_resets, setup, teardown),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
