@@ -141,7 +141,7 @@ int if_setflags(struct ifnet *ifp, uint32_t flags)
 		ns->ns_rtgen++;
 		if (ifp->if_flags & IFF_UP) {
 			for (unsigned i = 0; i < ifp->if_naddrs; i++)
-				arp_announce(ifp, ifp->if_addrs[i].ia_addr);
+				arp_announce_start(ifp, ifp->if_addrs[i].ia_addr);
 		} else {
 			arp_flush(ns, ifp);
 			mbufq_drain(&ifp->if_snd);
@@ -194,7 +194,7 @@ int if_addr_add(struct ifnet *ifp, ipaddr_t addr, unsigned plen)
 		}
 	}
 	if ((ifp->if_flags & IFF_UP) && ifp->if_type == IFT_ETHER)
-		arp_announce(ifp, addr);
+		arp_announce_start(ifp, addr);
 	return 0;
 undo:
 	ifp->if_naddrs--;

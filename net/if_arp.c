@@ -8,7 +8,8 @@
  *               queue (oldest dropped when full, RFC 1122 2.3.2.2 "at least one");
  *               requests repeat once per arp_retry_ns (RFC 1122 2.3.2.1: no flooding) up to
  *               arp_maxtries, then
- *   FAILED      held packets are dropped; arp_resolve answers EHOSTUNREACH until the entry
+ *   FAILED      held packets are dropped (each answered with ICMP host unreachable to its
+ *               sender); arp_resolve answers EHOSTUNREACH until the entry
  *               is deleted arp_failed_ns later (so a dead host is not re-ARPed per packet);
  *   REACHABLE   resolved; deleted after arp_reachable_ns without refresh (ageing, RFC 1122
  *               2.3.2.1), refreshed by any ARP packet from the host (RFC 826 merge);
@@ -20,6 +21,8 @@
 
 #define ARP_HASH 256u
 #define ARP_DEFEND_NS (10ull * 1000000000ull)   /* RFC 5227 DEFEND_INTERVAL */
+#define ARP_ANNOUNCE_INTERVAL_NS (2ull * 1000000000ull)  /* RFC 5227 ANNOUNCE_INTERVAL */
+#define ARP_MAX_PENDING_ANNOUNCE 16
 
 struct llentry {
 	struct llentry *la_next;        /* hash chain */
@@ -35,8 +38,16 @@ struct llentry {
 	struct arptab *la_tab;
 };
 
+struct arp_pending {
+	struct ifnet *ifp;          /* NULL: free slot */
+	ipaddr_t addr;
+	uint64_t due;
+};
+
 struct arptab {
 	struct netstack *at_ns;
+	struct arp_pending at_ann[ARP_MAX_PENDING_ANNOUNCE];  /* second announcements */
+	struct callout at_ann_timer;
 	struct llentry *at_hash[ARP_HASH];
 	struct llentry *at_lru_head, *at_lru_tail;
 	uint32_t at_count;
@@ -51,6 +62,7 @@ int arp_init(struct netstack *ns)
 	if (!t)
 		return -ENOMEM;
 	t->at_ns = ns;
+	callout_init(&t->at_ann_timer);
 	ns->ns_arp = t;
 	return 0;
 }
@@ -104,6 +116,7 @@ void arp_fini(struct netstack *ns)
 		return;
 	while (t->at_lru_head)
 		arp_free_entry(t, t->at_lru_head);
+	callout_stop(ns, &t->at_ann_timer);
 	port_free(t);
 	ns->ns_arp = NULL;
 }
@@ -195,6 +208,8 @@ static void arp_request(struct llentry *la)
 }
 
 static void arp_timer(void *arg);
+static void arp_ann_timer(void *arg);
+static bool ifp_has_addr(const struct ifnet *ifp, ipaddr_t a);
 
 static void arp_set_timer(struct llentry *la, uint64_t delay)
 {
@@ -219,7 +234,17 @@ static void arp_timer(void *arg)
 		}
 		ns->ns_arpstat.timeouts++;
 		ns->ns_arpstat.faileddrops += la->la_hold.mq_len;
-		mbufq_drain(&la->la_hold);
+		/* Tell the senders (RFC 1122 2.3.2.2 leaves it open; Linux does it): each held
+		 * datagram is answered with host unreachable, which reaches a local sender through
+		 * loopback ("Destination Host Unreachable" in ping) and the transport's
+		 * ctlinput.  The ICMP rate limit applies. */
+		struct mbuf *held = mbufq_flush(&la->la_hold);
+		while (held) {
+			struct mbuf *next = held->m_nextpkt;
+			held->m_nextpkt = NULL;
+			icmp_error(ns, held, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
+			held = next;
+		}
 		la->la_state = ARPS_FAILED;
 		arp_set_timer(la, ns->ns_conf.arp_failed_ns);
 		return;
@@ -397,6 +422,51 @@ drop:
 	m_freem(m);
 }
 
+static void arp_ann_arm(struct arptab *t)
+{
+	uint64_t next = UINT64_MAX;
+	for (unsigned i = 0; i < ARP_MAX_PENDING_ANNOUNCE; i++)
+		if (t->at_ann[i].ifp && t->at_ann[i].due < next)
+			next = t->at_ann[i].due;
+	if (next == UINT64_MAX)
+		callout_stop(t->at_ns, &t->at_ann_timer);
+	else
+		callout_reset_at(t->at_ns, &t->at_ann_timer, next, arp_ann_timer, t);
+}
+
+static void arp_ann_timer(void *arg)
+{
+	struct arptab *t = arg;
+	uint64_t now = net_now(t->at_ns);
+	for (unsigned i = 0; i < ARP_MAX_PENDING_ANNOUNCE; i++) {
+		struct arp_pending *p = &t->at_ann[i];
+		if (!p->ifp || p->due > now)
+			continue;
+		/* Only if the address is still configured (it may have been removed since). */
+		if (ifp_has_addr(p->ifp, p->addr))
+			arp_announce(p->ifp, p->addr);
+		p->ifp = NULL;
+	}
+	arp_ann_arm(t);
+}
+
+void arp_announce_start(struct ifnet *ifp, ipaddr_t a)
+{
+	struct arptab *t = ifp->if_ns->ns_arp;
+	arp_announce(ifp, a);
+	if (ifp->if_type != IFT_ETHER || !(ifp->if_flags & IFF_UP))
+		return;
+	/* RFC 5227 2.3: ANNOUNCE_NUM (2) announcements, ANNOUNCE_INTERVAL apart. */
+	for (unsigned i = 0; i < ARP_MAX_PENDING_ANNOUNCE; i++)
+		if (!t->at_ann[i].ifp) {
+			t->at_ann[i].ifp = ifp;
+			t->at_ann[i].addr = a;
+			t->at_ann[i].due = net_now(ifp->if_ns) + ARP_ANNOUNCE_INTERVAL_NS;
+			arp_ann_arm(t);
+			return;
+		}
+}
+
 void arp_announce(struct ifnet *ifp, ipaddr_t a)
 {
 	if (ifp->if_type != IFT_ETHER || (ifp->if_flags & IFF_NOARP) || !(ifp->if_flags & IFF_UP))
@@ -478,10 +548,15 @@ void arp_flush(struct netstack *ns, struct ifnet *ifp)
 	}
 }
 
-/* Interface detach: every entry of ifp, static ones included. */
+/* Interface detach: every entry of ifp, static ones included, and its pending
+ * announcements. */
 void arp_ifdetach(struct netstack *ns, struct ifnet *ifp)
 {
 	struct arptab *t = ns->ns_arp;
+	for (unsigned i = 0; i < ARP_MAX_PENDING_ANNOUNCE; i++)
+		if (t->at_ann[i].ifp == ifp)
+			t->at_ann[i].ifp = NULL;
+	arp_ann_arm(t);
 	for (struct llentry *la = t->at_lru_head, *next; la; la = next) {
 		next = la->la_lru_next;
 		if (la->la_ifp == ifp)

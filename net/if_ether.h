@@ -107,6 +107,9 @@ int arp_lookup(struct netstack *ns, ipaddr_t a, struct arp_info *out);
 void arp_foreach(struct netstack *ns, void (*fn)(void *arg, const struct arp_info *ai), void *arg);
 /* Sends a gratuitous ARP announcement for a (RFC 5227 2.3: sender and target IP both a). */
 void arp_announce(struct ifnet *ifp, ipaddr_t a);
+/* Announces a newly configured address: one announcement now and a second 2 s later
+ * (RFC 5227 2.3 ANNOUNCE_NUM/ANNOUNCE_INTERVAL). */
+void arp_announce_start(struct ifnet *ifp, ipaddr_t a);
 /* Flushes every dynamic entry of ifp (interface down / detach), freeing held packets; with
  * ifp NULL, of every interface. */
 void arp_flush(struct netstack *ns, struct ifnet *ifp);

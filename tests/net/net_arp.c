@@ -52,6 +52,17 @@ static void test_gratuitous_on_address_add(void **state)
 	assert_int_equal(be32_get(f + 28), 0x0a000002);        /* sender IP */
 	assert_int_equal(be32_get(f + 38), 0x0a000002);        /* target IP == sender IP */
 	assert_memory_equal(f + 22, TU_MAC_A, 6);
+	/* RFC 5227 2.3: a second announcement ANNOUNCE_INTERVAL (2 s) later, and no more */
+	world_run(fx->w, 1900 * MSEC);
+	assert_int_equal(tu_peer_count(&fx->peer, 0x0806, -1, -1), 1);
+	world_run(fx->w, 200 * MSEC);
+	assert_int_equal(tu_peer_count(&fx->peer, 0x0806, -1, -1), 3);   /* + eth0's first one */
+	world_run(fx->w, 10 * SEC);
+	assert_int_equal(tu_peer_count(&fx->peer, 0x0806, -1, -1), 3);
+	/* removed before its second announcement: none is sent */
+	TU_LOCKED(fx->a, if_addr_add(fx->ea, 0x0a000003, 24); if_addr_del(fx->ea, 0x0a000003));
+	world_run(fx->w, 3 * SEC);
+	assert_int_equal(tu_peer_count(&fx->peer, 0x0806, -1, -1), 4);
 }
 
 static void test_resolution_reply_and_merge(void **state)
@@ -110,6 +121,11 @@ static void test_hold_queue_overflow_retries_and_failure(void **state)
 	assert_int_equal(stat(fx->a, "txrequests"), ARP_DEF_MAXTRIES);
 	assert_int_equal(stat(fx->a, "timeouts"), 1);
 	assert_int_equal(stat(fx->a, "faileddrops"), 3);
+	/* each held datagram was answered with host unreachable, to us, through loopback */
+	NET_LOCK(fx->a);
+	assert_int_equal(net_stat_get(fx->a, "icmp", "outunreach"), 3);
+	assert_int_equal(net_stat_get(fx->a, "icmp", "inunreach"), 3);
+	NET_UNLOCK(fx->a);
 	TU_LOCKED(fx->a, arp_lookup(fx->a, 0x0a000032, &ai));
 	assert_int_equal(ai.ai_state, ARPS_FAILED);
 	assert_int_equal(send_dgram(fx->a, 0x0a000032), -113 /* EHOSTUNREACH */);
@@ -119,7 +135,7 @@ static void test_hold_queue_overflow_retries_and_failure(void **state)
 	assert_int_equal(send_dgram(fx->a, 0x0a000032), 0);
 	assert_int_equal(stat(fx->a, "txrequests"), ARP_DEF_MAXTRIES + 1);
 	world_run(fx->w, 1 * MSEC);
-	assert_int_equal(tu_peer_count(&fx->peer, 0x0806, -1, -1), ARP_DEF_MAXTRIES + 1);
+	assert_int_equal(tu_peer_count(&fx->peer, 0x0806, -1, -1), ARP_DEF_MAXTRIES + 1 + 1 /* eth0's second announcement */);
 }
 
 static void test_ageing(void **state)
@@ -164,9 +180,10 @@ static void test_conflict_detected_logged_defended(void **state)
 	send_arp(fx, 1, TU_MAC_P, TU_IP_A, NULL, TU_IP_A, ether_broadcast);
 	assert_int_equal(stat(fx->a, "conflicts"), 2);
 	assert_int_equal(stat(fx->a, "txannounce"), 2);
-	world_run(fx->w, 11 * SEC);
-	send_arp(fx, 1, TU_MAC_P, TU_IP_A, NULL, TU_IP_A, ether_broadcast);
+	world_run(fx->w, 11 * SEC);          /* (the second announcement of setup went out) */
 	assert_int_equal(stat(fx->a, "txannounce"), 3);
+	send_arp(fx, 1, TU_MAC_P, TU_IP_A, NULL, TU_IP_A, ether_broadcast);
+	assert_int_equal(stat(fx->a, "txannounce"), 4);
 	/* the conflicting sender was not learnt as the owner of our address */
 	struct arp_info ai;
 	TU_LOCKED(fx->a, assert_int_equal(arp_lookup(fx->a, TU_IP_A, &ai), -2));
