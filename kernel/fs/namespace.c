@@ -58,8 +58,6 @@ int fs_open_at(struct inode *base, const char *path, int flags, mode_t mode, str
 	size_t len;
 	int slash, r;
 
-	if ((flags & O_ACCMODE) == O_ACCMODE)
-		return -EINVAL;
 	fs_lock();
 	if (!(flags & O_CREAT)) {
 		r = namei(base, path, &ip);

@@ -58,13 +58,15 @@ struct file *file_alloc(const struct fileops *ops, void *data, unsigned int flag
 struct file *file_hold(struct file *f);
 void file_put(struct file *f);
 
+/* Access mode 3 (O_ACCMODE) opens a file for neither reading nor writing, as on Linux
+ * (ioctl-only descriptors). */
 static inline int file_readable(const struct file *f)
 {
-	return (f->f_flags & 3) != 1; /* O_RDONLY or O_RDWR */
+	return (f->f_flags & 3) == 0 || (f->f_flags & 3) == 2; /* O_RDONLY or O_RDWR */
 }
 static inline int file_writable(const struct file *f)
 {
-	return (f->f_flags & 3) == 1 || (f->f_flags & 3) == 2;
+	return (f->f_flags & 3) == 1 || (f->f_flags & 3) == 2; /* O_WRONLY or O_RDWR */
 }
 
 /* Live struct file count, for leak checks. */
