@@ -39,7 +39,6 @@ static char *init_path = "/bin/init";
 static int panic_test;
 static int init_given;
 
-static void parse_cmdline(void)
 /* kpanic=stack: unbounded recursion, to show that the guard page below every kernel stack
  * turns an overflow into a readable panic. */
 static volatile int overflow_stop;
@@ -59,6 +58,7 @@ static void overflow_thread(void *arg)
 	kprintf("overflow: %lu\n", overflow_depth(0));
 }
 
+static void parse_cmdline(void)
 {
 	char *s = cmdline;
 	int after_dashes = 0;
@@ -84,9 +84,9 @@ static void overflow_thread(void *arg)
 			init_argv[0] = init_path;
 		} else if (strcmp(w, "kpanic=pf") == 0) {
 			panic_test = 1;
-		}
 		} else if (strcmp(w, "kpanic=stack") == 0) {
 			panic_test = 2;
+		}
 	}
 	init_argv[init_argc] = NULL;
 }
@@ -187,15 +187,15 @@ void kmain(uint32_t magic, uint32_t mbinfo_phys)
 	clock_init();
 	random_init();
 	syscall_init();
-	if (panic_test) {
+	if (panic_test == 1) {
 		kprintf("kpanic=pf: faulting on purpose\n");
 		*(volatile uint64_t *)0xffff90000dead000ULL = 1;
 	}
-	start_init();
-	kprintf("STOS ready\n");
-	sched_start();
 	if (panic_test == 2) {
 		kprintf("kpanic=stack: overflowing a kernel thread's stack on purpose\n");
 		kthread_create("overflow", overflow_thread, NULL);
 	}
+	start_init();
+	kprintf("STOS ready\n");
+	sched_start();
 }
