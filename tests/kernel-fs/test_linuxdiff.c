@@ -10,6 +10,7 @@
 #include "fs/fs_syscalls.h"
 #include <stos/errno.h>
 #include <stos/fcntl.h>
+#include <stos/poll.h>
 #include <stos/stat.h>
 #include <stos/syscall.h>
 
@@ -219,7 +220,7 @@ static void test_same_results_as_linux(void **state)
 /* Descriptor-level operations on pipes and files.  Descriptor numbers differ between
  * the two systems, so operations name slots; a slot holds the fd each side got. */
 enum fop { F_PIPE2, F_OPEN, F_READ, F_WRITE, F_FCNTL, F_LSEEK, F_DUP, F_DUP3, F_CLOSE,
-	   F_FSTAT, F_FTRUNC, F_GETDENTS };
+	   F_FSTAT, F_FTRUNC, F_GETDENTS, F_POLL };
 struct fstep {
 	enum fop op;
 	int slot, slot2;
@@ -228,6 +229,20 @@ struct fstep {
 };
 
 static const struct fstep fsteps[] = {
+	{ F_PIPE2, 6, 7, 0, 0, 0 },
+	{ F_POLL, 6, 7, POLLIN | POLLOUT, POLLIN | POLLOUT, 0 },
+	{ F_WRITE, 7, 0, 3, 0, "abc" },
+	{ F_POLL, 6, 7, POLLIN | POLLOUT | POLLPRI, POLLIN | POLLOUT, 0 },
+	{ F_POLL, 6, 7, 0, 0, 0 },
+	{ F_CLOSE, 7, 0, 0, 0, 0 },
+	{ F_POLL, 6, 7, POLLIN, POLLOUT, 0 },
+	{ F_READ, 6, 0, 10, 0, 0 },
+	{ F_POLL, 6, 6, POLLIN, POLLRDNORM, 0 },
+	{ F_PIPE2, 7, 5, 0, 0, 0 },
+	{ F_CLOSE, 7, 0, 0, 0, 0 },
+	{ F_POLL, 5, 5, POLLOUT, POLLWRNORM, 0 },
+	{ F_CLOSE, 5, 0, 0, 0, 0 },
+	{ F_CLOSE, 6, 0, 0, 0, 0 },
 	{ F_PIPE2, 0, 1, O_NONBLOCK, 0, 0 },
 	{ F_READ, 0, 0, 10, 0, 0 },
 	{ F_WRITE, 1, 0, 5, 0, "hello" },
@@ -355,6 +370,15 @@ static long frun(const struct fstep *s, int sys, int *fds, char *out, size_t *ou
 		break;
 	case F_FTRUNC: r = K(ftruncate, fd, s->arg, 0, 0); break;
 	case F_GETDENTS: r = K(getdents64, fd, b, sizeof(b), 0); break;
+	case F_POLL: {
+		/* two entries, revents packed into the result; timeout 0 */
+		struct pollfd p[2] = { { fd, (short)s->arg, 0 }, { fds[s->slot2], (short)s->arg2, 0 } };
+		r = K(poll, p, 2, 0, 0);
+		if (r >= 0)
+			r = r << 32 | (long)(unsigned short)p[0].revents << 16 |
+			    (unsigned short)p[1].revents;
+		break;
+	}
 	}
 #undef K
 	return r;
