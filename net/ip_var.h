@@ -1,5 +1,5 @@
 /* IPv4 inside the stack: what transports use (ip_output, protocol registration, source
- * selection, IP IDs), what ip_input hands them (struct ipinfo), and the IP statistics.
+ * selection, path MTU, IP IDs), how ip_input hands them datagrams, and the IP statistics.
  *
  * Addresses are host-order ipaddr_t everywhere in net/ (sockaddr_in keeps network order and
  * is converted at the socket boundary).  All functions need the net lock.
@@ -25,22 +25,6 @@ static inline bool in_isloopback(ipaddr_t a) { return (a >> 24) == IN_LOOPBACKNE
 static inline bool in_ismulticast(ipaddr_t a) { return (a >> 28) == 0xe; }
 static inline bool in_isexperimental(ipaddr_t a) { return (a >> 28) == 0xf; }
 static inline ipaddr_t in_plen2mask(unsigned plen) { return plen ? ~0u << (32 - plen) : 0; }
-
-/* What ip_input learnt about a datagram, handed to transports with it (host order). */
-struct ipinfo {
-	ipaddr_t src, dst;
-	uint16_t len;               /* total length (= m_pkthdr.len) */
-	uint16_t id;
-	uint8_t hlen;               /* header length, options included */
-	uint8_t proto, tos, ttl;
-	uint16_t flags;             /* IPI_* */
-	struct ifnet *ifp;          /* receiving interface */
-};
-#define IPI_BCAST 0x1u          /* sent to a broadcast address (limited or subnet) or as a
-                                   link broadcast: never answer with an ICMP error */
-#define IPI_MCAST 0x2u
-#define IPI_LOOP  0x4u          /* came through loopback */
-#define IPI_REASS 0x8u          /* reassembled from fragments */
 
 /* How IP reaches transports (the signatures of protosw.h's pr_input / pr_ctlinput, so the
  * socket layer's protosw_register can register them here directly).
