@@ -26,6 +26,7 @@
 #include "dev/pci.h"
 #include "dev/clock.h"
 #include "dev/random.h"
+#include "knet.h"
 #include <stos/errno.h>
 #include <stos/fcntl.h>
 
@@ -176,6 +177,7 @@ void kmain(uint32_t magic, uint32_t mbinfo_phys)
 	fpu_init();
 	multiboot_info(mbinfo_phys);
 	pmm_boot_init(mbinfo_phys);
+	knet_set_cmdline(cmdline);   /* E: before parse_cmdline splits it */
 	parse_cmdline();
 	sched_init();
 	platform_init();
@@ -187,6 +189,7 @@ void kmain(uint32_t magic, uint32_t mbinfo_phys)
 	clock_init();
 	random_init();
 	syscall_init();
+	knet_start();                /* E: the stack, the NICs and the netisr thread */
 	if (panic_test == 1) {
 		kprintf("kpanic=pf: faulting on purpose\n");
 		*(volatile uint64_t *)0xffff90000dead000ULL = 1;

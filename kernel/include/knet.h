@@ -2,9 +2,10 @@
  * interface bring-up from the command line, and the driver poll hooks.
  *
  * Boot: kmain calls knet_set_cmdline(cmdline) while the command line is still whole, and
- * knet_start() once the scheduler, PCI, interrupts, the clock and the random source are up.
- * knet_start creates the "netisr" kernel thread, which builds the stack instance, attaches
- * the e1000 NICs, applies ip=... and then loops: driver work, the input queues, the timers.
+ * knet_start() once the scheduler, PCI, interrupts, the clock and the random source are up,
+ * before the first process.  knet_start builds the stack instance, attaches the e1000 NICs,
+ * applies ip=... and starts the "netisr" kernel thread, which loops: driver work, the input
+ * queues, the timers.
  *
  * Drivers: knet_add_driver registers a poll function the netisr runs when kicked (an
  * interrupt handler calls knet_kick) and once per tick.  The poll does the receive and
@@ -17,13 +18,14 @@
 #ifndef KERNEL_KNET_H
 #define KERNEL_KNET_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct netstack;
 
 void knet_set_cmdline(const char *cmdline);
 void knet_start(void);
-/* The kernel's stack instance (NULL until the netisr thread built it). */
+/* The kernel's stack instance (NULL before knet_start, or when it failed). */
 struct netstack *knet_stack(void);
 
 struct knet_driver {
@@ -37,6 +39,11 @@ void knet_add_driver(struct knet_driver *d);
 void knet_kick(void);
 /* The netisr thread's sleep: until a kick or deadline (absolute clock_ns, 0 = none). */
 void knet_wait(uint64_t deadline);
+
+/* The text of /proc/net/<name> for name = dev, route, arp, snmp (Linux formats), rendered
+ * into buf (NUL-terminated, truncated to cap).  Returns its length, or -ENOENT (unknown
+ * name, or no stack).  For the file layer's procfs (kernel/net/knet_proc.c). */
+long knet_proc_text(const char *name, char *buf, size_t cap);
 
 /* kernel/dev/e1000.c: probes PCI and attaches every 8254x found as eth0, eth1, ...; returns
  * how many were attached. */

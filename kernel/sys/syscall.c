@@ -33,11 +33,18 @@ FS_CALLS(WEAK_DECL)
 #define DECL(n) SYSCALL_DECL(n);
 K_CALLS(DECL)
 
+/* The socket calls, in kernel/net (helper E). */
+#define NET_CALLS(X) X(socket) X(socketpair) X(bind) X(listen) X(accept) X(accept4) \
+	X(connect) X(sendto) X(recvfrom) X(sendmsg) X(recvmsg) X(shutdown) X(setsockopt) \
+	X(getsockopt) X(getsockname) X(getpeername)
+NET_CALLS(WEAK_DECL)
+
 #define SYSCALL_MAX 1001
 #define ENTRY(n) [SYS_##n] = sys_##n,
 static const syscall_fn table[SYSCALL_MAX] = {
 	FS_CALLS(ENTRY)
 	K_CALLS(ENTRY)
+	NET_CALLS(ENTRY)
 };
 
 uint64_t syscall_unknown;    /* calls answered -ENOSYS */
