@@ -1,6 +1,6 @@
 /* Interface, address, route and ARP configuration through the Linux SIOC* ioctls on any
  * socket (what ifconfig, route and arp use): SIOCGIFCONF, SIOC[GS]IFFLAGS, SIOC[GS]IFADDR,
- * SIOC[GS]IFNETMASK, SIOCGIFBRDADDR, SIOC[GS]IFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFNAME,
+ * SIOC[GS]IFNETMASK, SIOC[GS]IFBRDADDR (set: only the derived one), SIOC[GS]IFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFNAME,
  * SIOCADDRT/SIOCDELRT, SIOC[SGD]ARP.  Layouts and values are Linux's (<stos/ioctl.h>).
  *
  * Linux semantics kept: SIOCSIFADDR replaces the interface's primary address and keeps its
@@ -131,6 +131,13 @@ static int ifreq_op(struct netstack *ns, unsigned long req, struct ifreq *r)
 		if ((rc = sin_get(&r->ifr_addr, &a)) != 0)
 			return rc;
 		return set_primary(ifp, a, ia ? ia->ia_plen : classful_plen(a));
+	case SIOCSIFBRDADDR:
+		/* The broadcast address is derived from the prefix; only that one is accepted. */
+		if ((rc = sin_get(&r->ifr_broadaddr, &a)) != 0)
+			return rc;
+		if (!ia)
+			return -EADDRNOTAVAIL;
+		return a == ia->ia_bcast ? 0 : -EINVAL;
 	case SIOCSIFNETMASK: {
 		if ((rc = sin_get(&r->ifr_netmask, &a)) != 0)
 			return rc;
@@ -237,6 +244,7 @@ long ksock_ioctl(struct ksock *ks, unsigned long req, uintptr_t uarg)
 		return rc;
 	case SIOCGIFNAME: case SIOCGIFFLAGS: case SIOCSIFFLAGS: case SIOCGIFADDR:
 	case SIOCSIFADDR: case SIOCGIFNETMASK: case SIOCSIFNETMASK: case SIOCGIFBRDADDR:
+	case SIOCSIFBRDADDR:
 	case SIOCGIFMTU: case SIOCSIFMTU: case SIOCGIFHWADDR: case SIOCGIFINDEX: {
 		struct ifreq r;
 		if (copyin(&r, (const void *)uarg, sizeof(r)))
