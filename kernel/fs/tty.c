@@ -37,6 +37,8 @@ struct tty {
 	struct termios tio;
 	struct winsize ws;
 	int fg_pgrp;
+	unsigned column;        /* output column, as Linux's n_tty tracks it (tab erase) */
+	unsigned canon_column;  /* the column where the line being edited started */
 	unsigned long dropped;
 	uint64_t last_input_ns; /* arrival of the last byte, for the VTIME inter-byte timer */
 	int rchan;
@@ -75,20 +77,33 @@ void tty_init(void)
 
 /* --- output ------------------------------------------------------------------------- */
 
-/* Write with output processing (OPOST|ONLCR: "\n" -> "\r\n").  Lock held. */
+/* Write with output processing (OPOST|ONLCR: "\n" -> "\r\n"), keeping the output column
+ * up to date as Linux's do_output_char does.  Lock held. */
 static void tty_out(struct tty *t, const char *s, size_t n)
 {
 	char buf[128];
 	size_t o = 0;
-	int onlcr = (t->tio.c_oflag & (OPOST | ONLCR)) == (OPOST | ONLCR);
+	int opost = (t->tio.c_oflag & OPOST) != 0;
+	int onlcr = opost && (t->tio.c_oflag & ONLCR);
 	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
 		if (o + 2 > sizeof(buf)) {
 			console_write(buf, o);
 			o = 0;
 		}
-		if (s[i] == '\n' && onlcr)
+		if (c == '\n' && onlcr)
 			buf[o++] = '\r';
-		buf[o++] = s[i];
+		buf[o++] = (char)c;
+		if (!opost)
+			continue;
+		if (c == '\r' || (c == '\n' && onlcr))
+			t->column = 0;
+		else if (c == '\t')
+			t->column = (t->column | 7) + 1;
+		else if (c == '\b')
+			t->column -= t->column > 0;
+		else if (c >= 32 && c != 127)
+			t->column++;
 	}
 	if (o)
 		console_write(buf, o);
@@ -153,22 +168,45 @@ static int cc_is(struct tty *t, int idx, unsigned char c)
 	return t->tio.c_cc[idx] != 0 && t->tio.c_cc[idx] == c; /* 0 is _POSIX_VDISABLE */
 }
 
-static void erase_one(struct tty *t)
+/* Remove the last character of the line; visual says to wipe it from the screen (ECHOE,
+ * or a kill with ECHOKE), otherwise the erase character is echoed. */
+static void erase_one(struct tty *t, int visual)
 {
+	tcflag_t lf = t->tio.c_lflag;
 	unsigned char c;
-	int width;
 	if (t->line_len == 0)
 		return;
 	c = t->line[--t->line_len];
-	if (!(t->tio.c_lflag & ECHO))
+	if (!(lf & ECHO))
 		return;
-	if (!(t->tio.c_lflag & ECHOE)) {
+	if (!visual) {
 		echo_char(t, t->tio.c_cc[VERASE]);
-		return;
+	} else if (c == '\t') {
+		/* Linux n_tty eraser: the tab spanned from the column reached by what precedes
+		 * it (since the line start or the previous tab) to the next multiple of 8; back
+		 * up over that many columns. */
+		unsigned cols = 0, bs;
+		int after_tab = 0;
+		for (size_t i = t->line_len; i-- > 0;) {
+			unsigned char p = t->line[i];
+			if (p == '\t') {
+				after_tab = 1;
+				break;
+			}
+			cols += is_ctl(p) ? ((lf & ECHOCTL) ? 2 : 0) : 1;
+		}
+		if (!after_tab)
+			cols += t->canon_column;
+		bs = 8 - (cols & 7);
+		if (bs > t->column)
+			bs = t->column;
+		while (bs--)
+			tty_out(t, "\b", 1);
+	} else {
+		int width = (is_ctl(c) && (lf & ECHOCTL)) ? 2 : 1;
+		while (width--)
+			tty_out(t, "\b \b", 3);
 	}
-	width = (is_ctl(c) && c != '\t' && (t->tio.c_lflag & ECHOCTL)) ? 2 : 1;
-	while (width--)
-		tty_out(t, "\b \b", 3);
 }
 
 static void ldisc_char(struct tty *t, unsigned char c)
@@ -190,21 +228,18 @@ static void ldisc_char(struct tty *t, unsigned char c)
 		return;
 	}
 	if (cc_is(t, VERASE, c) || c == '\b') {
-		erase_one(t);
+		erase_one(t, (lf & ECHOE) != 0);
 	} else if ((lf & IEXTEN) && cc_is(t, VWERASE, c)) {
 		while (t->line_len && t->line[t->line_len - 1] == ' ')
-			erase_one(t);
+			erase_one(t, (lf & ECHOE) != 0);
 		while (t->line_len && t->line[t->line_len - 1] != ' ')
-			erase_one(t);
+			erase_one(t, (lf & ECHOE) != 0);
 	} else if (cc_is(t, VKILL, c)) {
-		if ((lf & ECHO) && (lf & ECHOKE)) {
-			/* ECHOKE: wipe the line from the screen, character by character. */
-			while (t->line_len) {
-				unsigned char e = t->line[--t->line_len];
-				int width = (is_ctl(e) && e != '\t' && (lf & ECHOCTL)) ? 2 : 1;
-				while (width--)
-					tty_out(t, "\b \b", 3);
-			}
+		/* Linux n_tty: with ECHOK, ECHOKE and ECHOE the line is wiped character by
+		 * character; otherwise the kill character is echoed (and a newline, ECHOK). */
+		if ((lf & (ECHOK | ECHOKE | ECHOE)) == (ECHOK | ECHOKE | ECHOE)) {
+			while (t->line_len)
+				erase_one(t, 1);
 		} else if (lf & ECHO) {
 			echo_char(t, c);
 			if (lf & ECHOK)
@@ -219,6 +254,8 @@ static void ldisc_char(struct tty *t, unsigned char c)
 			echo_char(t, c);
 		push_line(t, 0);
 	} else if (t->line_len < TTY_LINE - 1) {
+		if (t->line_len == 0)
+			t->canon_column = t->column;
 		t->line[t->line_len++] = c;
 		if (lf & ECHO)
 			echo_char(t, c);
