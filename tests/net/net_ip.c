@@ -381,6 +381,29 @@ static void test_output_errors_and_ids(void **state)
 	uint16_t i1 = ip_newid(a, TU_IP_A, TU_IP_P, 17), i2 = ip_newid(a, TU_IP_A, TU_IP_P, 17);
 	assert_int_equal((uint16_t)(i1 + 1), i2);
 	NET_UNLOCK(a);
+	/* SO_DONTROUTE: on-link only */
+	TU_LOCKED(a, rt_add(a, 0, 0, TU_IP_P, NULL, 0, 0));
+	assert_int_equal(send_echo_ttl(a, 0x08080808, 0, 10, IP_ROUTETOIF), -101);
+	assert_int_equal(send_echo_ttl(a, TU_IP_P, 0, 10, IP_ROUTETOIF), 0);
+	/* a cached route follows the table */
+	NET_LOCK(a);
+	struct route ro = { 0 };
+	m = m_gethdr(MT_DATA);
+	m_reserve(m, M_MAXHDR);
+	m_append(m, 8, big);
+	o.optlen = 0;
+	o.opts = NULL;
+	o.dst = 0x08080808;
+	o.proto = 253;
+	assert_int_equal(ip_output(a, m, &o, &ro, 0), 0);
+	assert_non_null(ro.ro_rt);
+	assert_int_equal(ro.ro_rt->rt_plen, 0);
+	rt_del(a, 0, 0);
+	m = m_gethdr(MT_DATA);
+	m_reserve(m, M_MAXHDR);
+	m_append(m, 8, big);
+	assert_int_equal(ip_output(a, m, &o, &ro, 0), -101);
+	NET_UNLOCK(a);
 	/* raw output with IP_HDRINCL: the ID and checksum are filled in */
 	uint8_t d[64];
 	size_t l = echo_dgram(d, TU_IP_A, TU_IP_P, 4);
@@ -393,7 +416,7 @@ static void test_output_errors_and_ids(void **state)
 	assert_int_equal(ip_output(a, m, NULL, NULL, IP_RAWOUTPUT), 0);
 	NET_UNLOCK(a);
 	world_run(fx->w, 1 * MSEC);
-	f = tu_peer_find(&fx->peer, 0x0800, 1, 8, 2, &fl);
+	f = tu_peer_find(&fx->peer, 0x0800, 1, 8, 3, &fl);
 	assert_non_null(f);
 	assert_int_not_equal(be16_get(f + 18), 0);
 	assert_int_equal(in_cksum(f + 14, 20), 0);
