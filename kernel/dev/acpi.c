@@ -113,7 +113,7 @@ int acpi_parse(void)
 			if (p[3] < 16)
 				platform.isa_to_gsi[p[3]] = gsi;
 			if (gsi < MAX_GSI)
-				platform.gsi_flags[gsi] = flags;
+				platform.gsi_flags[gsi] = inti_resolve(flags, 0);   /* overrides are ISA */
 			break;
 		}
 		case 5:   /* 64-bit LAPIC address override */

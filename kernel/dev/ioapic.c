@@ -104,11 +104,13 @@ void platform_init(void)
 		platform.ncpus = 1;
 	kprintf("platform: interrupt routing from %s, lapic at %lx, %d cpu(s) (using 1)\n",
 		platform.source, platform.lapic_addr, platform.ncpus);
-	for (int i = 0; i < 16; i++)
-		if (platform.isa_to_gsi[i] != (uint32_t)i || (platform.gsi_flags[i] && i < 16))
-			kprintf("platform: ISA IRQ %d -> GSI %u%s%s\n", i, platform.isa_to_gsi[i],
-				(platform.gsi_flags[platform.isa_to_gsi[i] % MAX_GSI] & INTI_TRIGGER_MASK) ==
-				INTI_TRIGGER_LEVEL ? " level" : "",
-				(platform.gsi_flags[platform.isa_to_gsi[i] % MAX_GSI] & INTI_POLARITY_MASK) ==
-				INTI_POLARITY_LOW ? " active-low" : "");
+	for (int i = 0; i < 16; i++) {
+		uint32_t g = platform.isa_to_gsi[i];
+		uint16_t f = g < MAX_GSI ? platform.gsi_flags[g] : 0;
+		int level = (f & INTI_TRIGGER_MASK) == INTI_TRIGGER_LEVEL;
+		int low = (f & INTI_POLARITY_MASK) == INTI_POLARITY_LOW;
+		if (g != (uint32_t)i || level || low)
+			kprintf("platform: ISA IRQ %d -> GSI %u%s%s\n", i, g, level ? " level" : "",
+				low ? " active-low" : "");
+	}
 }

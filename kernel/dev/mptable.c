@@ -59,7 +59,7 @@ int mptable_parse(void)
 	if (memcmp(c->sig, "PCMP", 4) || c->length < sizeof *c || !sum_ok(c, c->length))
 		return -1;
 	platform.lapic_addr = c->lapic;
-	int isa_bus[32] = { 0 };
+	int isa_bus[32] = { 0 }, pci_bus[32] = { 0 }, pin_from_pci[MAX_GSI] = { 0 };
 	const uint8_t *p = (const uint8_t *)(c + 1), *end = (const uint8_t *)c + c->length;
 	for (int i = 0; i < c->count && p < end; i++) {
 		switch (p[0]) {
@@ -75,6 +75,8 @@ int mptable_parse(void)
 				return -1;
 			if (p[1] < 32 && memcmp(p + 2, "ISA", 3) == 0)
 				isa_bus[p[1]] = 1;
+			if (p[1] < 32 && memcmp(p + 2, "PCI", 3) == 0)
+				pci_bus[p[1]] = 1;
 			p += 8;
 			break;
 		case 2:   /* I/O APIC, 8 bytes; flags bit 0 = usable */
@@ -96,10 +98,15 @@ int mptable_parse(void)
 				uint16_t flags;
 				memcpy(&flags, p + 2, 2);
 				uint8_t bus = p[4], irq = p[5], pin = p[7];
+				int pci = bus < 32 && pci_bus[bus];
 				if (bus < 32 && isa_bus[bus] && irq < 16)
 					platform.isa_to_gsi[irq] = pin;
-				if (pin < MAX_GSI && flags)
-					platform.gsi_flags[pin] = flags;
+				/* A PCI line shared with an ISA entry is level-triggered: the PCI
+				 * entry wins. */
+				if (pin < MAX_GSI && (pci || !pin_from_pci[pin])) {
+					platform.gsi_flags[pin] = inti_resolve(flags, pci);
+					pin_from_pci[pin] |= pci;
+				}
 			}
 			p += 8;
 			break;

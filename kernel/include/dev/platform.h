@@ -34,6 +34,18 @@ struct platform_info {
 
 extern struct platform_info platform;
 
+/* INTI flags with "conforms to the bus" fields replaced by the bus's rule: ISA edge and
+ * active high, PCI level and active low (MPS 1.4 table 4-10, PCI 3.0 2.2.6). */
+static inline uint16_t inti_resolve(uint16_t flags, int pci)
+{
+	uint16_t pol = flags & INTI_POLARITY_MASK, trig = flags & INTI_TRIGGER_MASK;
+	if (pol == 0)
+		pol = pci ? INTI_POLARITY_LOW : INTI_POLARITY_HIGH;
+	if (trig == 0)
+		trig = pci ? INTI_TRIGGER_LEVEL : INTI_TRIGGER_EDGE;
+	return (uint16_t)(pol | trig);
+}
+
 int acpi_parse(void);                 /* 0 when a MADT was found */
 int mptable_parse(void);              /* 0 when an MP configuration table was found */
 void platform_init(void);             /* ACPI, else MP table, else QEMU pc defaults */
