@@ -278,6 +278,14 @@ ssize_t so_receive(struct socket *so, struct uio *uio, struct sockaddr_storage *
 	deadline = so_deadline(so, &so->so_rcv);
 	for (;;) {
 		bool have = atomic ? so->so_rcv.sb_mb != NULL : so->so_rcv.sb_cc > 0;
+		/* Linux __skb_try_recv_datagram: on a datagram socket a pending error (an ICMP
+		 * error on a connected UDP socket) comes before queued data; on a stream socket
+		 * the data comes first (below). */
+		if (atomic && so->so_error) {
+			err = -so->so_error;
+			so->so_error = 0;     /* sock_error() clears it, MSG_PEEK or not */
+			break;
+		}
 		if (atomic && have) {
 			copied = so_receive_dgram(so, uio, nam, namlen, flags, &outflags);
 			break;
@@ -320,8 +328,7 @@ ssize_t so_receive(struct socket *so, struct uio *uio, struct sockaddr_storage *
 			break;
 		if (so->so_error) {
 			err = -so->so_error;
-			if (!(flags & MSG_PEEK))
-				so->so_error = 0;
+			so->so_error = 0;
 			break;
 		}
 		if (so->so_state & SS_CANTRCVMORE)

@@ -418,6 +418,29 @@ static void test_udp_port_unreachable(void **st)
 	stos_close(u);
 }
 
+static void test_udp_error_before_data(void **st)
+{
+	struct fx *f = *st;
+	int srv = udp_bound(f->ns, "127.0.0.1", 7998);
+	int c = stos_socket(f->ns, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in to = sin_of("127.0.0.1", 7998), me;
+	socklen_t ml = sizeof(me);
+	char buf[8];
+	assert_int_equal(stos_connect(c, SA(to), sizeof(to)), 0);
+	assert_int_equal(stos_getsockname(c, SA(me), &ml), 0);
+	assert_int_equal(stos_sendto(srv, "data", 4, 0, SA(me), ml), 4);
+	stos_run(f->ns);
+	stos_close(srv);
+	assert_int_equal(stos_send(c, "x", 1, 0), 1);
+	stos_run(f->ns);
+	/* Linux: the error first (reading it clears it, even with MSG_PEEK), then the data */
+	assert_int_equal(stos_recv(c, buf, sizeof(buf), MSG_PEEK), -1);
+	assert_int_equal(errno, ECONNREFUSED);
+	assert_int_equal(stos_recv(c, buf, sizeof(buf), MSG_PEEK), 4);
+	assert_int_equal(stos_recv(c, buf, sizeof(buf), 0), 4);
+	stos_close(c);
+}
+
 static void test_sockopts(void **st)
 {
 	struct fx *f = *st;
@@ -736,6 +759,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_udp_send_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_connected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_port_unreachable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_error_before_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sockopts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_and_shutdown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rcvbuf_overflow, setup, teardown),
