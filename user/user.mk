@@ -23,8 +23,11 @@ U_CCOPT  := -fno-tree-loop-distribute-patterns
 endif
 U_CFLAGS := $(CSTD) $(CWARN) -ffreestanding -fno-builtin -nostdinc -isystem $(U_CCINC) \
 	-Iuser/include -Iinclude -fno-stack-protector -fno-pie -fno-omit-frame-pointer \
-	-O2 -g -MMD -MP $(U_CCOPT)
-U_LDFLAGS := -static -nostdlib -no-pie -Wl,--gc-sections -Wl,-z,noexecstack
+	-O2 -g -ffunction-sections -fdata-sections -MMD -MP $(U_CCOPT)
+# clang's driver ignores (and warns about) -no-pie with -static; gcc needs it.  -Werror and
+# --fatal-warnings make any driver or linker warning fail the link like a compiler warning.
+U_LDFLAGS := -Werror -static -nostdlib $(if $(U_IS_CLANG),,-no-pie) -Wl,--gc-sections \
+	-Wl,-z,noexecstack -Wl,--fatal-warnings
 
 U_LIB_SRCS := $(sort $(wildcard user/lib/*.c))
 U_LIB_OBJS := $(U_LIB_SRCS:user/lib/%.c=$(U_OUT)/lib/%.o)
@@ -51,11 +54,12 @@ user: $(U_BINS) $(U_TEST_BINS) $(U_INITRD)
 user-clang:
 	@$(MAKE) --no-print-directory U_CC=$(CLANG) U_OUT=$(BUILD)/user-clang user
 
-$(U_OUT)/lib/%.o: user/lib/%.c
+# Objects also depend on this file: a flag change here rebuilds them.
+$(U_OUT)/lib/%.o: user/lib/%.c user/user.mk
 	@mkdir -p $(dir $@)
 	$(U_CC) $(U_CFLAGS) -c -o $@ $<
 
-$(U_OUT)/lib/crt0.o: user/lib/crt0.S
+$(U_OUT)/lib/crt0.o: user/lib/crt0.S user/user.mk
 	@mkdir -p $(dir $@)
 	$(U_CC) $(U_CFLAGS) -c -o $@ $<
 
@@ -63,11 +67,11 @@ $(U_LIBC): $(U_LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(U_OUT)/obj/%.o: user/bin/%.c
+$(U_OUT)/obj/%.o: user/bin/%.c user/user.mk
 	@mkdir -p $(dir $@)
 	$(U_CC) $(U_CFLAGS) -c -o $@ $<
 
-$(U_OUT)/testobj/%.o: tests/user/%.c
+$(U_OUT)/testobj/%.o: tests/user/%.c user/user.mk
 	@mkdir -p $(dir $@)
 	$(U_CC) $(U_CFLAGS) -Itests/user -c -o $@ $<
 

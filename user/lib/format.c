@@ -86,72 +86,160 @@ static void fmt_int(struct out *o, uintmax_t v, int neg, int base, int upper, in
 	field(o, flags, width, prefix, zeros, buf + sizeof(buf) - n, n);
 }
 
-/* Decimal digits of a double: writes the integer part then `prec` fraction digits of
- * v >= 0 (already rounded) into buf; returns the length. */
-static int float_digits(double v, int prec, char *buf, int cap)
+/* Exact decimal digits of a finite double (no floating-point arithmetic, so every digit
+ * is right).  v = M * 2^E; for E >= 0 the digits are those of M << E, for E < 0 those of
+ * M * 5^-E with the decimal point -E places from the right.  Result: digits s[0..n) with
+ * no leading zeros ("0" for zero) and dp, the position of the point: v = 0.s * 10^dp. */
+#define BIG_LIMBS 90          /* 2^1024 or 2^53 * 5^1074 fit in 90 * 32 bits */
+#define MAX_DIGITS 800
+
+struct big {
+	uint32_t w[BIG_LIMBS];
+	int n;
+};
+
+static void big_mul_small(struct big *b, uint32_t m)
 {
-	char ib[40];
-	int n = 0, k = 0;
-	double ip = 0;
-	/* Integer part by repeated division; exact for values below 2^53. */
-	if (v >= 1e38) {
-		memcpy(buf, "huge", 4);
-		return 4;
+	uint64_t carry = 0;
+	for (int i = 0; i < b->n; i++) {
+		uint64_t x = (uint64_t)b->w[i] * m + carry;
+		b->w[i] = (uint32_t)x;
+		carry = x >> 32;
 	}
-	{
-		double t = v;
+	if (carry && b->n < BIG_LIMBS)
+		b->w[b->n++] = (uint32_t)carry;
+}
+
+static void big_shl(struct big *b, int bits)
+{
+	int limbs = bits / 32, r = bits % 32;
+	if (limbs) {
+		for (int i = b->n - 1; i >= 0; i--)
+			if (i + limbs < BIG_LIMBS)
+				b->w[i + limbs] = b->w[i];
+		for (int i = 0; i < limbs; i++)
+			b->w[i] = 0;
+		b->n = b->n + limbs > BIG_LIMBS ? BIG_LIMBS : b->n + limbs;
+	}
+	if (r) {
+		uint32_t carry = 0;
+		for (int i = 0; i < b->n; i++) {
+			uint32_t x = b->w[i];
+			b->w[i] = x << r | carry;
+			carry = x >> (32 - r);
+		}
+		if (carry && b->n < BIG_LIMBS)
+			b->w[b->n++] = carry;
+	}
+}
+
+/* Divide by 10^9 in place; returns the remainder. */
+static uint32_t big_div1e9(struct big *b)
+{
+	uint64_t rem = 0;
+	for (int i = b->n - 1; i >= 0; i--) {
+		uint64_t x = rem << 32 | b->w[i];
+		b->w[i] = (uint32_t)(x / 1000000000u);
+		rem = x % 1000000000u;
+	}
+	while (b->n > 0 && b->w[b->n - 1] == 0)
+		b->n--;
+	return (uint32_t)rem;
+}
+
+static int exact_digits(double v, char *s, int *dp)
+{
+	union {
+		double d;
 		uint64_t u;
-		if (t < 1.8e19) {
-			u = (uint64_t)t;
-			ip = (double)u;
-			do {
-				ib[k++] = (char)('0' + u % 10);
-				u /= 10;
-			} while (u);
-		} else {
-			double p = 1;
-			while (p * 10 <= t)
-				p *= 10;
-			for (; p >= 1; p /= 10) {
-				int d = (int)(t / p);
-				if (d > 9)
-					d = 9;
-				ib[k++] = (char)('0' + d);
-				t -= d * p;
-			}
-			/* ib is most significant first here; reverse so the loop below flips it back. */
-			for (int i = 0; i < k / 2; i++) {
-				char c = ib[i];
-				ib[i] = ib[k - 1 - i];
-				ib[k - 1 - i] = c;
-			}
-			ip = v - t;
+	} bits = {v};
+	uint64_t m = bits.u & ((1ULL << 52) - 1);
+	int e = (int)(bits.u >> 52 & 0x7ff), n = 0, frac = 0;
+	struct big b;
+
+	if (e == 0 && m == 0) {
+		s[0] = '0';
+		*dp = 1;
+		return 1;
+	}
+	if (e == 0)
+		e = 1 - 1075;          /* subnormal */
+	else
+		m |= 1ULL << 52, e -= 1075;
+	b.w[0] = (uint32_t)m;
+	b.w[1] = (uint32_t)(m >> 32);
+	b.n = b.w[1] ? 2 : 1;
+	if (e >= 0) {
+		big_shl(&b, e);
+	} else {
+		frac = -e;
+		for (int k = -e; k > 0; k -= 13) {
+			uint32_t f = 1;
+			for (int j = 0; j < (k < 13 ? k : 13); j++)
+				f *= 5;
+			big_mul_small(&b, f);
 		}
 	}
-	while (k > 0 && n < cap)
-		buf[n++] = ib[--k];
-	if (prec > 0 && n < cap)
-		buf[n++] = '.';
-	v -= ip;
-	while (prec-- > 0 && n < cap) {
-		int d;
-		v *= 10;
-		d = (int)v;
-		if (d > 9)
-			d = 9;
-		buf[n++] = (char)('0' + d);
-		v -= d;
+	/* Collect base-10^9 chunks, least significant first, then reverse into digits. */
+	{
+		char rev[MAX_DIGITS + 16];
+		int r = 0;
+		while (b.n > 0 && r < MAX_DIGITS) {
+			uint32_t chunk = big_div1e9(&b);
+			for (int k = 0; k < 9; k++, chunk /= 10)
+				rev[r++] = (char)('0' + chunk % 10);
+		}
+		while (r > 1 && rev[r - 1] == '0')
+			r--;
+		for (int k = 0; k < r; k++)
+			s[n++] = rev[r - 1 - k];
+	}
+	*dp = n - frac;
+	return n;
+}
+/* Keep the first `keep` digits of s[0..n), rounding half to even as glibc does in the
+ * default rounding mode; a carry out of the first digit bumps *dp.  Returns the new n. */
+static int round_digits(char *s, int n, int keep, int *dp)
+{
+	int up;
+	if (keep >= n)
+		return n;
+	if (keep < 0) {
+		s[0] = '0';
+		*dp += 0;
+		return 0;
+	}
+	if (s[keep] > '5')
+		up = 1;
+	else if (s[keep] < '5')
+		up = 0;
+	else {
+		up = 0;
+		for (int i = keep + 1; i < n; i++)
+			if (s[i] != '0')
+				up = 1;
+		if (!up)   /* an exact tie: round to the even neighbour */
+			up = keep > 0 && (s[keep - 1] - '0') % 2 == 1;
+	}
+	n = keep;
+	if (up) {
+		int i = n - 1;
+		while (i >= 0 && s[i] == '9')
+			s[i--] = '0';
+		if (i >= 0) {
+			s[i]++;
+		} else {
+			memmove(s + 1, s, (size_t)n);
+			s[0] = '1';
+			n++;
+			(*dp)++;
+		}
 	}
 	return n;
 }
 
-static double pow10i(int e)
-{
-	double r = 1;
-	while (e-- > 0)
-		r *= 10;
-	return r;
-}
+/* The digit at position i of 0.s * 10^dp, counting the first digit as 0; '0' outside. */
+static char digit_at(const char *s, int n, int i) { return i >= 0 && i < n ? s[i] : '0'; }
 
 /* "e+05": at least two exponent digits (C11 7.21.6.1 %e). */
 static int exp_suffix(char *buf, int e10, int upper)
@@ -166,97 +254,103 @@ static int exp_suffix(char *buf, int e10, int upper)
 	return n;
 }
 
+/* Render digits s[0..n) (value 0.s * 10^dp) in %f style with prec fraction digits. */
+static int render_f(char *out, const char *s, int n, int dp, int prec, int alt)
+{
+	int k = 0;
+	if (dp <= 0)
+		out[k++] = '0';
+	for (int i = 0; i < dp; i++)
+		out[k++] = digit_at(s, n, i);
+	if (prec > 0 || alt)
+		out[k++] = '.';
+	for (int i = 0; i < prec; i++)
+		out[k++] = digit_at(s, n, dp + i);
+	return k;
+}
+
+/* %e style: one digit, point, prec digits, exponent dp-1. */
+static int render_e(char *out, const char *s, int n, int dp, int prec, int alt, int upper)
+{
+	int k = 0;
+	out[k++] = s[0];
+	if (prec > 0 || alt)
+		out[k++] = '.';
+	for (int i = 1; i <= prec; i++)
+		out[k++] = digit_at(s, n, i);
+	k += exp_suffix(out + k, s[0] == '0' ? 0 : dp - 1, upper);
+	return k;
+}
+
 static void fmt_float(struct out *o, double v, char conv, int flags, int width, int prec)
 {
-	char body[400], prefix[2] = "";
-	int n, upper = conv == 'F' || conv == 'E' || conv == 'G';
-	int neg = v < 0 || (v == 0 && 1 / v < 0);
+	static char body[MAX_DIGITS + 420], s[MAX_DIGITS + 16];
+	char prefix[2] = "";
+	int n, dp, len, upper = conv == 'F' || conv == 'E' || conv == 'G', alt = (flags & F_ALT) != 0;
 	char c = (char)(conv | 32);
+	union {
+		double d;
+		uint64_t u;
+	} bits = {v};
 
-	if (neg)
+	if (bits.u >> 63)
 		v = -v, prefix[0] = '-';
 	else if (flags & F_PLUS)
 		prefix[0] = '+';
 	else if (flags & F_SPACE)
 		prefix[0] = ' ';
 	if (v != v || v > 1.7976931348623157e308) {
-		const char *s = v != v ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf");
-		field(o, flags & ~F_ZERO, width, prefix, 0, s, 3);
+		const char *t = v != v ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf");
+		field(o, flags & ~F_ZERO, width, prefix, 0, t, 3);
 		return;
 	}
 	if (prec < 0)
 		prec = 6;
-	if (prec > 300)
-		prec = 300;
-	if (c == 'g') {
-		int x = 0;
-		double t;
-		if (prec == 0)
-			prec = 1;
-		/* Exponent after rounding to prec significant digits (C11 7.21.6.1 %g). */
-		if (v != 0) {
-			t = v;
-			while (t >= 10)
-				t /= 10, x++;
-			while (t < 1)
-				t *= 10, x--;
-			if (t + 0.5 / pow10i(prec - 1) >= 10)
-				x++;
-		}
-		if (x < -4 || x >= prec) {
-			c = 'e';
-			prec = prec - 1;
-		} else {
-			c = 'f';
-			prec = prec - 1 - x;
-		}
-		if (!(flags & F_ALT)) {
-			/* Produce the digits, then strip trailing zeros (and a bare point). */
-			int e10 = 0;
-			if (c == 'e' && v != 0) {
-				while (v >= 10)
-					v /= 10, e10++;
-				while (v < 1)
-					v *= 10, e10--;
-			}
-			v += 0.5 / pow10i(prec);
-			if (c == 'e' && v >= 10)
-				v /= 10, e10++;
-			n = float_digits(v, prec, body, 360);
-			if (prec > 0) {
-				while (body[n - 1] == '0')
-					n--;
-				if (body[n - 1] == '.')
-					n--;
-			}
-			if (c == 'e')
-				n += exp_suffix(body + n, e10, upper);
-			field(o, flags, width, prefix, 0, body, n);
-			return;
-		}
-	}
-	if (c == 'e') {
-		int e10 = 0;
-		if (v != 0) {
-			while (v >= 10)
-				v /= 10, e10++;
-			while (v < 1)
-				v *= 10, e10--;
-		}
-		v += 0.5 / pow10i(prec);
-		if (v >= 10)
-			v /= 10, e10++;
-		n = float_digits(v, prec, body, 360);
-		if (prec == 0 && (flags & F_ALT))
-			body[n++] = '.';
-		n += exp_suffix(body + n, e10, upper);
+	if (prec > 400)
+		prec = 400;
+	n = exact_digits(v, s, &dp);
+	if (s[0] == '0')
+		dp = 1;   /* zero: one integer digit */
+	if (c == 'f') {
+		n = round_digits(s, n, dp + prec, &dp);
+		len = render_f(body, s, n, dp, prec, alt);
+	} else if (c == 'e') {
+		n = round_digits(s, n, prec + 1, &dp);
+		if (n == 0)
+			s[0] = '0', n = 1;
+		len = render_e(body, s, n, dp, prec, alt, upper);
 	} else {
-		v += 0.5 / pow10i(prec);
-		n = float_digits(v, prec, body, 360);
-		if (prec == 0 && (flags & F_ALT))
-			body[n++] = '.';
+		/* %g (C11 7.21.6.1): P significant digits; %e style if the exponent X after
+		 * rounding is < -4 or >= P, else %f with P-1-X fraction digits. */
+		int P = prec == 0 ? 1 : prec, X;
+		n = round_digits(s, n, P, &dp);
+		if (n == 0)
+			s[0] = '0', n = 1;
+		X = s[0] == '0' ? 0 : dp - 1;
+		if (X < -4 || X >= P)
+			len = render_e(body, s, n, dp, P - 1, alt, upper);
+		else
+			len = render_f(body, s, n, dp, P - 1 - X, alt);
+		if (!alt) {
+			/* Drop trailing zeros of the fraction, and a bare point. */
+			int epos = len, end;
+			for (int i = 0; i < len; i++)
+				if (body[i] == 'e' || body[i] == 'E') {
+					epos = i;
+					break;
+				}
+			end = epos;
+			if (memchr(body, '.', (size_t)epos)) {
+				while (end > 0 && body[end - 1] == '0')
+					end--;
+				if (end > 0 && body[end - 1] == '.')
+					end--;
+			}
+			memmove(body + end, body + epos, (size_t)(len - epos));
+			len -= epos - end;
+		}
 	}
-	field(o, flags, width, prefix, 0, body, n);
+	field(o, flags, width, prefix, 0, body, len);
 }
 
 int __vformat(fmt_sink sink, void *ctx, const char *fmt, va_list ap)
