@@ -1,6 +1,9 @@
 #!/usr/bin/python3
-"""Writes the seed corpus of tests/fuzz/fuzz_frames.c (see its header for the format) into
-tests/fuzz/corpus/.  Run it again after changing the format; the files are committed."""
+"""Writes the hand-made seeds of tests/fuzz/fuzz_frames.c (see its header for the format) into
+tests/fuzz/corpus/ under readable names.  The files with SHA-1 names next to them are inputs
+libFuzzer found (`make fuzz`, then `fuzz_frames -merge=1` into a fresh directory), kept
+because each adds coverage; suite 26-net-fuzz-replay replays all of them under the
+sanitizers.  Run this again after changing the format; the files are committed."""
 import os
 import struct
 
