@@ -328,6 +328,62 @@ static void test_waitall_and_timeouts(void **st)
 	stos_close(l);
 }
 
+struct sndarg {
+	int fd;
+	ssize_t rc;
+	int err;
+	volatile int done;
+};
+
+static void *blocking_send(void *p)
+{
+	struct sndarg *a = p;
+	static char chunk[8192];
+	a->rc = stos_send(a->fd, chunk, sizeof(chunk), MSG_NOSIGNAL);
+	a->err = errno;
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void test_sndtimeo_full_buffer(void **st)
+{
+	struct fx *f = *st;
+	NEED_STREAM(f);
+	int c, a, l;
+	static char chunk[4096];
+	pair(f->ns, 8004, &c, &a, &l);
+	/* the reader never reads: fill the window and the send buffer */
+	ssize_t n;
+	int rounds = 0;
+	do {
+		n = stos_send(c, chunk, sizeof(chunk), 0);
+		pump(f->ns, 2);
+	} while ((n > 0 || errno != EAGAIN) && ++rounds < 10000);
+	assert_int_equal(n, -1);
+	assert_int_equal(errno, EAGAIN);
+	struct pollfd p = { .fd = c, .events = POLLOUT };
+	assert_int_equal(stos_poll(&p, 1, 0), 0);
+	/* a blocking send with SO_SNDTIMEO gives up when the time is up, not before: with
+	 * EAGAIN, or (Linux) with the count of the bytes it could queue meanwhile */
+	stos_set_nonblock(c, 0);
+	struct timeval tv = { 1, 0 };
+	assert_int_equal(stos_setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+	struct sndarg sa = { .fd = c };
+	pthread_t th;
+	uint64_t t0 = host_now(f->ns);
+	assert_int_equal(pthread_create(&th, NULL, blocking_send, &sa), 0);
+	while (!__atomic_load_n(&sa.done, __ATOMIC_ACQUIRE)) {
+		pump(f->ns, 10);
+		usleep(100);
+	}
+	pthread_join(th, NULL);
+	assert_true(host_now(f->ns) - t0 >= 1000000000ull);
+	assert_true((sa.rc == -1 && sa.err == EAGAIN) || (sa.rc > 0 && sa.rc < 8192));
+	stos_close(a);
+	stos_close(c);
+	stos_close(l);
+}
+
 static void test_listener_close_resets(void **st)
 {
 	struct fx *f = *st;
@@ -363,6 +419,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_data_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_waitall_and_timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listener_close_resets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sndtimeo_full_buffer, setup, teardown),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
