@@ -111,6 +111,12 @@ void wakeup(void *chan)
 		if (t->state == T_SLEEPING && t->chan == chan) {
 			t->wake = WAKE_NORMAL;
 			sched_make_runnable(t);
+			/* Wake-up preemption: the woken thread (the netisr after a NIC interrupt,
+			 * a reader after a pipe write) runs at the next interrupt or syscall exit
+			 * instead of after the running thread's quantum (up to a tick), and the
+			 * idle thread does not sleep through it.  A new child from fork does not
+			 * preempt its parent (as on Linux: the parent runs first). */
+			need_resched = 1;
 		}
 	}
 	pop_cli();
@@ -122,6 +128,7 @@ void sched_signal_wake(struct thread *t)
 	if (t->state == T_SLEEPING && t->intr) {
 		t->wake = WAKE_SIGNAL;
 		sched_make_runnable(t);
+		need_resched = 1;
 	}
 }
 
