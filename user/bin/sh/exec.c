@@ -514,6 +514,7 @@ static int run_simple(struct command *c)
 	struct xcmd x;
 	pid_t pid;
 	int s;
+	sh_subst_ran = 0;
 	expand_command(c, &x);
 	if (x.argc > 0 && strcmp(x.argv[0], "exec") == 0) {
 		/* exec: redirections stay in effect for the shell; with a command, the shell
@@ -536,6 +537,8 @@ static int run_simple(struct command *c)
 			st = find_builtin(x.argv[0])(x.argv, x.argc);
 		else if (x.argc > 0)
 			st = 1;
+		else if (sh_subst_ran)
+			st = sh_status;   /* XCU 2.9.1: the status of the last command substitution */
 		fflush(NULL);
 		undo_redirs(&x, save, x.nredirs);
 		return st;

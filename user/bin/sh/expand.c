@@ -1,9 +1,13 @@
 /* Word expansion (POSIX XCU 2.6, subset): parameters ($NAME ${NAME} $? $$ $! $# $0-$9 $@
  * $*), quote removal (single quotes, double quotes, backslash), field splitting of unquoted
- * expansion results on blanks, and pathname expansion (* ? [...]) of unquoted pattern
- * characters, written or expanded.  No tilde or command substitution. */
+ * expansion results on blanks, pathname expansion (* ? [...]) of unquoted pattern
+ * characters, written or expanded, command substitution $(...) and `...`, arithmetic
+ * $((...)), and the ${name-word} family.  No tilde expansion. */
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +215,313 @@ static void field_end(struct buf *b, struct fields *f, int glob)
 	b->have = b->wild = 0;
 }
 
+static const char *param(const char **pp, char *tmp, size_t tmplen);
+
+int sh_subst_ran;
+
+/* ---- command substitution (XCU 2.6.3) ---- */
+
+/* Run text in a child shell and return its output without trailing newlines. */
+static const char *command_subst(const char *text, size_t len)
+{
+	char *cmd = sh_strdup(text, len), *out = NULL;
+	size_t n = 0, cap = 0;
+	int fds[2], st = 0;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		fprintf(stderr, "sh: pipe: %s\n", strerror(errno));
+		return "";
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		struct token *t;
+		struct list *l;
+		int nt;
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		nt = lex_line(cmd, &t);
+		if (nt < 0 || parse_line(t, nt, &l) != 0)
+			_exit(2);
+		st = run_list(l);
+		fflush(NULL);
+		_exit(st);
+	}
+	close(fds[1]);
+	for (;;) {
+		char buf[4096];
+		ssize_t k = read(fds[0], buf, sizeof(buf));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		if (n + (size_t)k + 1 > cap) {
+			size_t nc = (n + (size_t)k + 1) * 2;
+			char *no = sh_alloc(nc);
+			if (n)
+				memcpy(no, out, n);
+			out = no;
+			cap = nc;
+		}
+		memcpy(out + n, buf, (size_t)k);
+		n += (size_t)k;
+	}
+	close(fds[0]);
+	if (pid > 0) {
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		sh_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		sh_subst_ran = 1;
+	}
+	while (n > 0 && out[n - 1] == '\n')
+		n--;
+	if (!out)
+		return "";
+	out[n] = 0;
+	return out;
+}
+
+/* ---- arithmetic expansion (XCU 2.6.4): signed long, C precedence ---- */
+
+struct arith_state {
+	const char *p, *end;
+	int err;
+};
+
+static long a_or(struct arith_state *a);
+
+static void a_skip(struct arith_state *a)
+{
+	while (a->p < a->end && isspace((unsigned char)*a->p))
+		a->p++;
+}
+
+static int a_take(struct arith_state *a, const char *op)
+{
+	size_t l = strlen(op);
+	a_skip(a);
+	if ((size_t)(a->end - a->p) >= l && strncmp(a->p, op, l) == 0) {
+		/* "<" must not eat the first half of "<=", nor "&" of "&&". */
+		if (l == 1 && a->p + 1 < a->end && (a->p[1] == '=' || a->p[1] == op[0]) &&
+		    (op[0] == '<' || op[0] == '>' || op[0] == '&' || op[0] == '|' || op[0] == '!'))
+			return 0;
+		a->p += l;
+		return 1;
+	}
+	return 0;
+}
+
+static long a_primary(struct arith_state *a)
+{
+	a_skip(a);
+	if (a_take(a, "(")) {
+		long v = a_or(a);
+		if (!a_take(a, ")"))
+			a->err = 1;
+		return v;
+	}
+	if (a_take(a, "-"))
+		return -a_primary(a);
+	if (a_take(a, "+"))
+		return a_primary(a);
+	if (a_take(a, "!"))
+		return !a_primary(a);
+	if (a->p < a->end && isdigit((unsigned char)*a->p)) {
+		char *e;
+		long v = strtol(a->p, &e, 0);
+		a->p = e;
+		return v;
+	}
+	if (a->p < a->end && *a->p == '$')
+		a->p++;
+	if (a->p < a->end && (isalpha((unsigned char)*a->p) || *a->p == '_')) {
+		char name[128];
+		size_t n = 0;
+		const char *v;
+		while (a->p < a->end && (isalnum((unsigned char)*a->p) || *a->p == '_') && n < sizeof(name) - 1)
+			name[n++] = *a->p++;
+		name[n] = 0;
+		v = getenv(name);
+		return v && *v ? strtol(v, NULL, 0) : 0;
+	}
+	a->err = 1;
+	return 0;
+}
+
+static long a_mul(struct arith_state *a)
+{
+	long v = a_primary(a);
+	for (;;) {
+		if (a_take(a, "*"))
+			v *= a_primary(a);
+		else if (a_take(a, "/") || a_take(a, "%")) {
+			char op = a->p[-1];
+			long r = a_primary(a);
+			if (r == 0) {
+				a->err = 2;
+				return 0;
+			}
+			v = op == '/' ? v / r : v % r;
+		} else
+			return v;
+	}
+}
+
+static long a_add(struct arith_state *a)
+{
+	long v = a_mul(a);
+	for (;;) {
+		if (a_take(a, "+"))
+			v += a_mul(a);
+		else if (a_take(a, "-"))
+			v -= a_mul(a);
+		else
+			return v;
+	}
+}
+
+static long a_rel(struct arith_state *a)
+{
+	long v = a_add(a);
+	for (;;) {
+		if (a_take(a, "<="))
+			v = v <= a_add(a);
+		else if (a_take(a, ">="))
+			v = v >= a_add(a);
+		else if (a_take(a, "<"))
+			v = v < a_add(a);
+		else if (a_take(a, ">"))
+			v = v > a_add(a);
+		else
+			return v;
+	}
+}
+
+static long a_eq(struct arith_state *a)
+{
+	long v = a_rel(a);
+	for (;;) {
+		if (a_take(a, "=="))
+			v = v == a_rel(a);
+		else if (a_take(a, "!="))
+			v = v != a_rel(a);
+		else
+			return v;
+	}
+}
+
+static long a_and(struct arith_state *a)
+{
+	long v = a_eq(a);
+	while (a_take(a, "&&")) {
+		long r = a_eq(a);
+		v = v && r;
+	}
+	return v;
+}
+
+static long a_or(struct arith_state *a)
+{
+	long v = a_and(a);
+	while (a_take(a, "||")) {
+		long r = a_and(a);
+		v = v || r;
+	}
+	return v;
+}
+
+static const char *arith(const char *text, size_t len, char *tmp, size_t tmplen)
+{
+	struct arith_state a = {text, text + len, 0};
+	long v = a_or(&a);
+	a_skip(&a);
+	if (a.err || a.p != a.end) {
+		fprintf(stderr, "sh: arithmetic: %s: %.*s\n", a.err == 2 ? "division by zero" : "syntax error",
+			(int)len, text);
+		sh_status = 1;
+		v = 0;
+	}
+	snprintf(tmp, tmplen, "%ld", v);
+	return tmp;
+}
+
+/* ---- ${...} (XCU 2.6.2): ${name} ${#name} and the - = + ? forms, with or without ':' ---- */
+
+static const char *param_braced(const char **pp, char *tmp, size_t tmplen)
+{
+	const char *p = *pp, *inner = p + 1, *v = NULL;
+	int k = sh_subst_len(p - 1), length = 0, colon = 0, set;
+	char name[128], op = 0;
+	size_t n = 0, ilen;
+	char *word = NULL;
+
+	if (k < 0)
+		return NULL;
+	*pp = p - 1 + k;
+	ilen = (size_t)k - 3;     /* between the braces */
+	if (ilen > 1 && inner[0] == '#')
+		length = 1, inner++, ilen--;
+	if (ilen > 0 && strchr("?$!#@*0123456789", inner[0]) && (ilen == 1 || !isalnum((unsigned char)inner[0]) ||
+								   isdigit((unsigned char)inner[0]))) {
+		name[n++] = inner[0];
+		if (isdigit((unsigned char)inner[0]))
+			while (n < ilen && n < sizeof(name) - 1 && isdigit((unsigned char)inner[n]))
+				name[n] = inner[n], n++;
+	} else {
+		while (n < ilen && n < sizeof(name) - 1 && (isalnum((unsigned char)inner[n]) || inner[n] == '_'))
+			name[n] = inner[n], n++;
+	}
+	name[n] = 0;
+	if (n == 0)
+		return NULL;
+	if (n < ilen) {
+		if (inner[n] == ':' && n + 1 < ilen)
+			colon = 1, n++;
+		op = inner[n];
+		if (!strchr("-=+?", op) || length)
+			return NULL;
+		word = expand_single(sh_strdup(inner + n + 1, ilen - n - 1));
+	}
+	/* The value, through the plain $name path so specials work the same way. */
+	if (isalpha((unsigned char)name[0]) || name[0] == '_') {
+		v = getenv(name);
+	} else {
+		const char *q = name;
+		v = param(&q, tmp, tmplen);
+		if (isdigit((unsigned char)name[0]) && atoi(name) > sh_nargs)
+			v = NULL;
+	}
+	set = v && (!colon || *v);
+	if (length) {
+		snprintf(tmp, tmplen, "%zu", v ? strlen(v) : (size_t)0);
+		return tmp;
+	}
+	switch (op) {
+	case '-':
+		return set ? v : word;
+	case '=':
+		if (!set) {
+			if (isalpha((unsigned char)name[0]) || name[0] == '_')
+				setenv(name, word, 1);
+			return word;
+		}
+		return v;
+	case '+':
+		return set ? word : "";
+	case '?':
+		if (!set) {
+			fprintf(stderr, "sh: %s: %s\n", name, *word ? word : "parameter not set");
+			sh_status = 1;
+			return "";
+		}
+		return v;
+	default:
+		return v ? v : "";
+	}
+}
+
 /* The value of the parameter starting at *pp (just after '$'); advances *pp.  Returns NULL
  * when '$' is not followed by a parameter (it is then literal). */
 static const char *param(const char **pp, char *tmp, size_t tmplen)
@@ -249,20 +560,18 @@ static const char *param(const char **pp, char *tmp, size_t tmplen)
 		}
 		return tmp;
 	}
-	if (*p == '{') {
-		const char *end = strchr(p, '}');
-		if (!end || end == p + 1 || (size_t)(end - p - 1) >= sizeof(name))
+	if (*p == '(') {
+		int k = sh_subst_len(p - 1);
+		if (k < 0)
 			return NULL;
-		memcpy(name, p + 1, (size_t)(end - p - 1));
-		name[end - p - 1] = 0;
-		*pp = end + 1;
-		if (isdigit((unsigned char)name[0]) && !name[1]) {
-			const char *q = name;
-			return param(&q, tmp, tmplen);
-		}
-		v = getenv(name);
-		return v ? v : "";
+		*pp = p - 1 + k;
+		/* $((expr)) is arithmetic; anything else in $( ) is a command. */
+		if (p[1] == '(' && k >= 5 && p[k - 3] == ')')
+			return arith(p + 2, (size_t)k - 5, tmp, tmplen);
+		return command_subst(p + 1, (size_t)k - 3);
 	}
+	if (*p == '{')
+		return param_braced(pp, tmp, tmplen);
 	while ((isalnum((unsigned char)p[n]) || p[n] == '_') && n < sizeof(name) - 1) {
 		if (n == 0 && isdigit((unsigned char)p[n]))
 			break;
@@ -299,6 +608,17 @@ static void expand(const char *raw, struct fields *f, int split)
 					if (p[1] != '\n')
 						put(&b, p[1]);
 					p += 2;
+				} else if (*p == '`') {
+					int k = sh_subst_len(p);
+					const char *v;
+					if (k < 0) {
+						put(&b, *p++);
+						continue;
+					}
+					v = command_subst(p + 1, (size_t)k - 2);
+					while (*v)
+						put(&b, *v++);
+					p += k;
 				} else if (*p == '$') {
 					const char *q = p + 1, *v = param(&q, tmp, sizeof(tmp));
 					if (!v) {
@@ -321,8 +641,15 @@ static void expand(const char *raw, struct fields *f, int split)
 				b.have = 1;
 				put(&b, *p++);
 			}
-		} else if (c == '$') {
-			const char *q = p, *v = param(&q, tmp, sizeof(tmp));
+		} else if (c == '$' || c == '`') {
+			const char *q = p, *v;
+			if (c == '`') {
+				int k = sh_subst_len(p - 1);
+				v = k < 0 ? NULL : command_subst(p, (size_t)k - 2);
+				q = k < 0 ? p : p - 1 + k;
+			} else {
+				v = param(&q, tmp, sizeof(tmp));
+			}
 			if (!v) {
 				put(&b, c);
 				continue;

@@ -12,6 +12,55 @@ static int is_op_char(int c)
 
 /* Scan one raw word from s; returns its length, or -1 if a quote is left open or the line
  * ends with a backslash. */
+/* Length of the substitution starting at s ("$(...)", "$((...))", "${...}" or "`...`"),
+ * skipping quotes and nested substitutions inside; -1 if it is not closed. */
+int sh_subst_len(const char *s)
+{
+	int i, depth = 1;
+	char open, close;
+	if (s[0] == '`') {
+		for (i = 1; s[i] && s[i] != '`'; i++)
+			if (s[i] == '\\' && s[i + 1])
+				i++;
+		return s[i] ? i + 1 : -1;
+	}
+	open = s[1];
+	close = open == '(' ? ')' : '}';
+	for (i = 2; s[i]; i++) {
+		if (s[i] == '\\' && s[i + 1]) {
+			i++;
+		} else if (s[i] == '\'') {
+			const char *q = strchr(s + i + 1, '\'');
+			if (!q)
+				return -1;
+			i = (int)(q - s);
+		} else if (s[i] == '"') {
+			for (i++; s[i] && s[i] != '"'; i++)
+				if (s[i] == '\\' && s[i + 1])
+					i++;
+			if (!s[i])
+				return -1;
+		} else if (s[i] == '$' && (s[i + 1] == '(' || s[i + 1] == '{')) {
+			int k = sh_subst_len(s + i);
+			if (k < 0)
+				return -1;
+			i += k - 1;
+		} else if (s[i] == '`') {
+			int k = sh_subst_len(s + i);
+			if (k < 0)
+				return -1;
+			i += k - 1;
+		} else if (s[i] == open) {
+			depth++;
+		} else if (s[i] == close && --depth == 0) {
+			return i + 1;
+		}
+	}
+	return -1;
+}
+
+/* Scan one raw word from s; returns its length, or -1 if a quote or substitution is left
+ * open or the line ends with a backslash. */
 static int scan_word(const char *s)
 {
 	int i = 0;
@@ -28,13 +77,27 @@ static int scan_word(const char *s)
 		} else if (s[i] == '"') {
 			i++;
 			while (s[i] && s[i] != '"') {
-				if (s[i] == '\\' && s[i + 1])
-					i++;
+				if (s[i] == '\\' && s[i + 1]) {
+					i += 2;
+					continue;
+				}
+				if ((s[i] == '$' && (s[i + 1] == '(' || s[i + 1] == '{')) || s[i] == '`') {
+					int k = sh_subst_len(s + i);
+					if (k < 0)
+						return -1;
+					i += k;
+					continue;
+				}
 				i++;
 			}
 			if (!s[i])
 				return -1;
 			i++;
+		} else if ((s[i] == '$' && (s[i + 1] == '(' || s[i + 1] == '{')) || s[i] == '`') {
+			int k = sh_subst_len(s + i);
+			if (k < 0)
+				return -1;
+			i += k;
 		} else {
 			i++;
 		}

@@ -32,6 +32,7 @@ struct token {
 /* Tokenize a complete line.  Returns the token count, -1 when the line is incomplete (an
  * open quote or a trailing backslash: read more and retry), or -2 on a syntax error. */
 int lex_line(const char *line, struct token **out);
+int sh_subst_len(const char *s);
 
 enum redir_type { R_IN, R_OUT, R_APPEND, R_DUPOUT, R_DUPIN };
 
@@ -99,6 +100,7 @@ char *expand_single(const char *raw);   /* one field, no splitting (redirection 
 
 /* Shell state. */
 extern int sh_status;          /* $? */
+extern int sh_subst_ran;       /* a command substitution ran since this was cleared */
 extern int sh_last_bg;         /* $! */
 extern int sh_interactive;
 extern char *sh_arg0;          /* $0 */
