@@ -570,8 +570,7 @@ static void tcp_dupack(struct tcpcb *tp, struct tcp_seg *s)
 	tp->t_cc.ops->signal(&tp->t_cc, CC_DUPACK, flight, port_now_ns(tp->t_ns));
 	tp->snd_recover = tp->snd_max;
 	tp->t_flags |= TF_FASTRECOVERY;
-	tcp_timer_stop(tp, TT_REXMT);
-	tp->t_rtttime = 0;
+	tp->t_rtttime = 0;          /* Karn: what is timed may be retransmitted */
 	if (tp->t_flags & TF_SACK_PERMIT) {
 		/* RFC 6675 5: retransmit from the first hole; tcp_output walks the scoreboard. */
 		tp->sack_hint = tp->snd_una;
@@ -596,7 +595,8 @@ static void tcp_partial_ack(struct tcpcb *tp, tcp_seq ack, uint32_t acked)
 {
 	uint32_t mss = tp->t_maxseg;
 
-	tcp_timer_stop(tp, TT_REXMT);
+	/* RFC 6582 3.2 step 5: reset the retransmission timer on a partial ACK. */
+	tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
 	tp->t_rtttime = 0;
 	if (tp->t_flags & TF_SACK_PERMIT) {
 		tcp_output(tp);
@@ -664,15 +664,18 @@ static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput)
 		return false;
 	}
 
+	uint32_t sacked_before = tcp_sack_bytes(tp);
 	if ((tp->t_flags & TF_SACK_PERMIT) && (s->to.to_flags & TOF_SACK))
 		tcp_sack_scoreboard_update(tp, &s->to);
+	bool new_sack = tcp_sack_bytes(tp) > sacked_before;
 
 	if (SEQ_LEQ(ack, tp->snd_una)) {
 		/* A duplicate ACK in the RFC 5681 sense: nothing new acked, no data, no window
-		 * change, data outstanding. */
-		if (s->len == 0 && !(s->flags & (TH_SYN | TH_FIN)) && ack == tp->snd_una &&
-		    ((uint32_t)s->th.th_win << tp->snd_scale) == tp->snd_wnd &&
-		    tp->snd_max != tp->snd_una)
+		 * change, data outstanding; or, with SACK, any ACK at SND.UNA that reports newly
+		 * received data (RFC 6675 2, which also counts ACKs riding on data). */
+		if (ack == tp->snd_una && tp->snd_max != tp->snd_una &&
+		    (new_sack || (s->len == 0 && !(s->flags & (TH_SYN | TH_FIN)) &&
+		    ((uint32_t)s->th.th_win << tp->snd_scale) == tp->snd_wnd)))
 			tcp_dupack(tp, s);
 		else if (ack == tp->snd_una)
 			tp->t_dupacks = 0;

@@ -314,9 +314,13 @@ int tcp_output(struct tcpcb *tp)
 		if ((flags & TH_FIN) && (!(tp->t_flags & TF_SENTFIN) || tp->snd_nxt == tp->snd_una))
 			send = true;
 		if (!send) {
-			/* Data waiting but nothing to send now and no timer to wake us: the window is
-			 * closed, so probe it (RFC 9293 3.8.6.1). */
-			if (sb_cc > off && !tcp_timer_active(tp, TT_REXMT) &&
+			/* Data waiting but nothing may go now.  With data in flight, its ACKs (or
+			 * the retransmission timer) will wake us; with nothing in flight the peer's
+			 * window is closed and only probes will (RFC 9293 3.8.6.1). */
+			if (sb_cc > off && tp->snd_max != tp->snd_una) {
+				if (!tcp_timer_active(tp, TT_REXMT) && !tcp_timer_active(tp, TT_PERSIST))
+					tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
+			} else if (sb_cc > off && !tcp_timer_active(tp, TT_REXMT) &&
 			    !tcp_timer_active(tp, TT_PERSIST)) {
 				tp->t_rxtshift = 0;
 				tcp_setpersist(tp);
