@@ -39,6 +39,7 @@ void callout_reset_at(struct netstack *ns, struct callout *c, uint64_t when, cal
     void *arg)
 {
 	struct callout_wheel *w = &ns->ns_callouts;
+	NET_ASSERT_LOCKED(ns);
 	if (c->c_flags & CALLOUT_PENDING)
 		wheel_remove(w, c);
 	uint64_t t = tick_of(when);

@@ -101,6 +101,7 @@ int if_transmit(struct ifnet *ifp, struct mbuf *m)
 {
 	struct netstack *ns = ifp->if_ns;
 	uint32_t len = m->m_pkthdr.len;
+	NET_ASSERT_LOCKED(ns);
 	if (!(ifp->if_flags & IFF_UP)) {
 		ns->ns_etherstat.odown++;
 		ifp->if_c.oerrors++;
@@ -132,6 +133,7 @@ int if_setflags(struct ifnet *ifp, uint32_t flags)
 	struct netstack *ns = ifp->if_ns;
 	uint32_t changeable = IFF_UP | IFF_PROMISC;
 	uint32_t old = ifp->if_flags;
+	NET_ASSERT_LOCKED(ns);
 	ifp->if_flags = (old & ~changeable) | (flags & changeable);
 	if (ifp->if_flags & IFF_UP)
 		ifp->if_flags |= IFF_RUNNING;
@@ -164,6 +166,7 @@ int if_setmtu(struct ifnet *ifp, uint32_t mtu)
 int if_addr_add(struct ifnet *ifp, ipaddr_t addr, unsigned plen)
 {
 	struct netstack *ns = ifp->if_ns;
+	NET_ASSERT_LOCKED(ns);
 	if (plen > 32 || addr == 0 || in_ismulticast(addr) || in_isexperimental(addr) ||
 	    addr == INADDR_BROADCAST_H)
 		return -EINVAL;

@@ -44,6 +44,7 @@ void ether_input(struct ifnet *ifp, struct mbuf *m)
 	unsigned pkttype = PACKET_HOST;
 	uint32_t len = m->m_pkthdr.len;
 
+	NET_ASSERT_LOCKED(ns);
 	es->ipackets++;
 	ifp->if_c.ipackets++;
 	ifp->if_c.ibytes += len;

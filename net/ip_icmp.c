@@ -71,6 +71,7 @@ void icmp_error(struct netstack *ns, struct mbuf *m, uint8_t type, uint8_t code,
 	struct icmpstat *st = &ns->ns_icmpstat;
 	struct ip_view v;
 
+	NET_ASSERT_LOCKED(ns);
 	st->error++;
 	if (m->m_pkthdr.len < IP_HDR_MIN) {
 		st->oldshort++;

@@ -134,6 +134,8 @@ int ip_output(struct netstack *ns, struct mbuf *m, const struct ip_out *p, struc
 	unsigned hlen;
 	int rc;
 
+	NET_ASSERT_LOCKED(ns);
+
 	if (flags & (IP_RAWOUTPUT | IP_FORWARDING)) {
 		m = m_pullup(m, IP_HDR_MIN);
 		if (!m) {

@@ -51,6 +51,7 @@ int rt_add(struct netstack *ns, ipaddr_t dst, unsigned plen, ipaddr_t gw, struct
     uint32_t mtu, uint32_t flags)
 {
 	struct rtable *t = ns->ns_rt;
+	NET_ASSERT_LOCKED(ns);
 	if (plen > 32 || (mtu && (mtu < 68 || mtu > 65535)))
 		return -EINVAL;
 	dst &= in_plen2mask(plen);
