@@ -40,7 +40,7 @@ void knet_kick(void);
 /* The netisr thread's sleep: until a kick or deadline (absolute clock_ns, 0 = none). */
 void knet_wait(uint64_t deadline);
 
-/* The text of /proc/net/<name> for name = dev, route, arp, snmp (Linux formats), rendered
+/* The text of /proc/net/<name> for name = dev, route, arp, snmp, tcp, udp, raw (Linux formats), rendered
  * into buf (NUL-terminated, truncated to cap).  Returns its length, or -ENOENT (unknown
  * name, or no stack).  For the file layer's procfs (kernel/net/knet_proc.c). */
 long knet_proc_text(const char *name, char *buf, size_t cap);

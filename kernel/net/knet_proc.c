@@ -1,6 +1,10 @@
-/* The text of /proc/net/{dev,route,arp,snmp} in Linux's formats (proc(5)), which the
+/* The text of /proc/net/{dev,route,arp,snmp,tcp,udp,raw} in Linux's formats (proc(5)), which the
  * userland's netstat, route and arp read.  knet_proc_text(name, buf, cap) renders one file
  * from the stack as it is now (net lock taken); the file layer's procfs serves the text.
+ *
+ * tcp, udp and raw list the protocol control blocks in the format of Linux's
+ * /proc/net/{tcp,udp,raw}: "sl: local rem st tx_queue:rx_queue ...", addresses as %08X of
+ * the network-order value, ports in hex, TCP states numbered as Linux's (tcp_var.h).
  *
  * Formats: route prints addresses as %08X of the network-order 32-bit value (Linux prints
  * the raw in_addr as a little-endian integer); snmp comes in line pairs "group: names" and
@@ -12,6 +16,11 @@
 #include <stos/errno.h>
 #include "../../net/netstack.h"
 #include "../../net/netlib.h"
+#include "../../net/socketvar.h"
+#include "../../net/in_pcb.h"
+#include "../../net/udp_var.h"
+#include "../../net/raw_ip_var.h"
+#include "../../net/tcp_var.h"
 
 struct tbuf {
 	char *buf;
@@ -130,6 +139,48 @@ static void proc_snmp(struct netstack *ns, struct tbuf *t)
 	snmp_flush(&c);
 }
 
+struct pcb_ctx {
+	struct tbuf *t;
+	int kind;                   /* 0 tcp, 1 udp, 2 raw */
+	unsigned n;
+};
+
+static bool pcb_line(struct inpcb *inp, void *arg)
+{
+	struct pcb_ctx *c = arg;
+	struct socket *so = inp->inp_socket;
+	int st;
+	if (c->kind == 0) {
+		struct tcpcb *tp = intotcpcb(inp);
+		st = tp ? tp->t_state : TCPS_CLOSED;
+	} else {
+		st = inp->inp_faddr ? TCPS_ESTABLISHED : TCPS_CLOSED;
+	}
+	tput(c->t, "%4u: %08X:%04X %08X:%04X %02X %08X:%08X 00:00000000 00000000     0        0 %llu\n",
+	    c->n++, net_htonl(inp->inp_laddr), c->kind == 2 ? 0 : inp->inp_lport,
+	    net_htonl(inp->inp_faddr), c->kind == 2 ? 0 : inp->inp_fport, st,
+	    so ? so->so_snd.sb_cc : 0, so ? so->so_rcv.sb_cc : 0,
+	    so ? (unsigned long long)so->so_id : 0ull);
+	return true;
+}
+
+static void proc_pcbs(struct netstack *ns, struct tbuf *t, int kind)
+{
+	struct inpcbinfo *info = NULL;
+	if (kind == 0 && tcp_instance(ns))
+		info = &tcp_instance(ns)->ti_pcbinfo;
+	else if (kind == 1 && udp_instance(ns))
+		info = &udp_instance(ns)->ui_pcbinfo;
+	else if (kind == 2 && raw_instance(ns))
+		info = &raw_instance(ns)->ri_pcbinfo;
+	tput(t, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+	    "timeout inode\n");
+	if (!info)
+		return;
+	struct pcb_ctx c = { t, kind, 0 };
+	in_pcb_foreach(info, pcb_line, &c);
+}
+
 long knet_proc_text(const char *name, char *buf, size_t cap)
 {
 	struct netstack *ns = knet_stack();
@@ -149,6 +200,12 @@ long knet_proc_text(const char *name, char *buf, size_t cap)
 		proc_arp(ns, &t);
 	else if (strcmp(name, "snmp") == 0)
 		proc_snmp(ns, &t);
+	else if (strcmp(name, "tcp") == 0)
+		proc_pcbs(ns, &t, 0);
+	else if (strcmp(name, "udp") == 0)
+		proc_pcbs(ns, &t, 1);
+	else if (strcmp(name, "raw") == 0)
+		proc_pcbs(ns, &t, 2);
 	else
 		rc = -ENOENT;
 	NET_UNLOCK(ns);
