@@ -198,7 +198,7 @@ int copyout(void *udst, const void *src, size_t n)
 long copyinstr(char *dst, const char *usrc, size_t max)
 {
 	for (size_t i = 0; i < max; i++) {
-		if (!user_ok(usrc + i, 1))
+		if (!user_ok((const void *)((uintptr_t)usrc + i), 1))
 			return -FAKE_EFAULT;
 		dst[i] = usrc[i];
 		if (!dst[i])
