@@ -11,6 +11,7 @@
 /* How much of the offending datagram an error quotes: as much as fits in a 576-byte
  * datagram (RFC 1812 4.3.2.3; RFC 1122 asks for at least the header + 8 bytes). */
 #define ICMP_QUOTE_MAX (576 - IP_HDR_MIN - ICMP_HDR_LEN)
+#define ICMP_MIN_PMTU 552u
 
 void icmp_init(struct netstack *ns)
 {
@@ -178,10 +179,11 @@ static void icmp_ctl(struct netstack *ns, struct mbuf *m, unsigned hlen, uint8_t
 	}
 	uint8_t proto = ipv_proto(qv);
 	/* RFC 1191: remember the smaller path MTU for every transport toward that host; a
-	 * router that did not say (RFC 1191 5: MTU field 0) teaches us nothing here. */
+	 * router that did not say (RFC 1191 5: MTU field 0) teaches us nothing here.  Forged
+	 * tiny values (RFC 5927 3.3) are raised to 552, Linux's min_pmtu. */
 	if (type == ICMP_UNREACH && code == ICMP_UNREACH_NEEDFRAG && info >= 68 &&
 	    in_islocal(ns, ipv_src(qv)))
-		rt_pmtu_update(ns, ipv_dst(qv), info);
+		rt_pmtu_update(ns, ipv_dst(qv), info < ICMP_MIN_PMTU ? ICMP_MIN_PMTU : info);
 	if (ns->ns_ipproto[proto].pr_ctlinput) {
 		st->ctldelivered++;
 		ns->ns_ipproto[proto].pr_ctlinput(ns, type, code, info, q, qlen);

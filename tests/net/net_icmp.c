@@ -287,6 +287,12 @@ static void test_path_mtu_learnt(void **state)
 	tu_ip(b, TU_IP_P, TU_IP_A, 1, 1, 0, 64, il, NULL, 0);
 	tu_fx_send(fx, b, 20 + il);
 	TU_LOCKED(fx->a, assert_int_equal(ip_path_mtu(fx->a, 0x0a090901), 1500));
+	/* a (forged) tiny MTU is raised to 552 */
+	ql = dgram(q, TU_IP_A, 0x0a090902, 17, 0, 8);
+	il = tu_icmp(b + 20, 3, 4, 0, 100, q, ql);
+	tu_ip(b, TU_IP_P, TU_IP_A, 1, 1, 0, 64, il, NULL, 0);
+	tu_fx_send(fx, b, 20 + il);
+	TU_LOCKED(fx->a, assert_int_equal(ip_path_mtu(fx->a, 0x0a090902), 552));
 	/* it is forgotten after 10 minutes (RFC 1191 6.3) */
 	world_run(fx->w, RT_PMTU_EXPIRE_NS + 1 * SEC);
 	TU_LOCKED(fx->a, assert_int_equal(ip_path_mtu(fx->a, 0x0a090909), 1500));
