@@ -1,5 +1,5 @@
 /* The local APIC (Intel SDM vol. 3A chapter 11): software enable through the spurious vector
- * register, end-of-interrupt, and the timer in periodic mode.  The timer's frequency is
+ * register, end-of-interrupt, and the timer in one-shot mode.  The timer's frequency is
  * unknown, so it is measured against the PIT (8254 channel 2, gated through port 0x61, mode 0,
  * which raises OUT2 at terminal count), and the TSC is measured in the same window for
  * clock_ns. */
@@ -25,6 +25,7 @@
 #define PIT_HZ 1193182
 
 static volatile uint32_t *lapic;
+static uint64_t lapic_hz;
 uint64_t tsc_per_sec;
 
 static uint32_t rd(uint32_t reg) { return lapic[reg / 4]; }
@@ -53,6 +54,17 @@ void lapic_eoi(void)
 		wr(LAPIC_EOI, 0);
 }
 
+void lapic_timer_oneshot_ns(uint64_t ns)
+{
+	uint64_t count = (uint64_t)(((__uint128_t)ns * lapic_hz) / 1000000000ULL);
+	if (count == 0)
+		count = 1;
+	if (count > 0xffffffffULL)
+		count = 0xffffffffULL;
+	wr(LAPIC_LVT_TIMER, T_LAPIC_TIMER);
+	wr(LAPIC_TIMER_INIT, (uint32_t)count);
+}
+
 void lapic_timer_start(unsigned hz)
 {
 	const unsigned ms = 50;
@@ -73,12 +85,13 @@ void lapic_timer_start(unsigned hz)
 	uint64_t t1 = rdtsc();
 	uint32_t elapsed = 0xffffffff - rd(LAPIC_TIMER_CUR);
 	wr(LAPIC_TIMER_INIT, 0);
-	uint64_t lapic_hz = (uint64_t)elapsed * 1000 / ms;
+	lapic_hz = (uint64_t)elapsed * 1000 / ms;
 	tsc_per_sec = (t1 - t0) * 1000 / ms;
 	if (lapic_hz < hz)
 		lapic_hz = 1000000ULL * hz;      /* nonsense measurement: fall back to something */
-	wr(LAPIC_LVT_TIMER, LVT_PERIODIC | T_LAPIC_TIMER);
-	wr(LAPIC_TIMER_INIT, (uint32_t)(lapic_hz / hz));
-	kprintf("lapic: id %u, timer %lu kHz (bus/16), tick %u Hz; tsc %lu MHz\n", lapic_id(),
+	/* One-shot mode: the scheduler re-arms the timer for its next event, the end of the
+	 * quantum or the earliest sleep deadline, whichever comes first (sched_tick). */
+	lapic_timer_oneshot_ns(1000000000ULL / hz);
+	kprintf("lapic: id %u, timer %lu kHz (bus/16), tick %u Hz, one-shot; tsc %lu MHz\n", lapic_id(),
 		lapic_hz / 1000, hz, tsc_per_sec / 1000000);
 }

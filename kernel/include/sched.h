@@ -1,7 +1,8 @@
 /* Threads and the scheduler, internal view (the public part is thread.h).
  *
  * Uniprocessor, preemptive round robin: the LAPIC tick (HZ) marks the running thread for
- * preemption; it yields on its way out of the interrupt.  Invariant: every context switch
+ * preemption; it yields on its way out of the interrupt.  The timer runs one-shot, also
+ * firing at sleep deadlines between ticks.  Invariant: every context switch
  * happens with exactly one push_cli outstanding (cpu->ncli == 1), which the thread switched
  * to releases. */
 #ifndef KERNEL_SCHED_H
@@ -42,6 +43,7 @@ struct thread {
 void sched_init(void);
 void sched_start(void);                      /* become the idle thread; never returns */
 void sched_tick(void);                       /* from the timer interrupt */
+void sched_timer_deadline(uint64_t deadline); /* a sleep with this deadline begins */
 void sched_trap_exit(struct trapframe *tf);  /* preemption, signals, on the way out */
 void sched(void);                            /* switch away; ncli must be 1 */
 void sched_make_runnable(struct thread *t);  /* with interrupts off */

@@ -8,6 +8,7 @@
 #include "arch/cpu.h"
 #include "arch/x86.h"
 #include "dev/random.h"
+#include "dev/lapic.h"
 #include "mm/vm.h"
 
 void swtch(uint64_t *save_rsp, uint64_t new_rsp);
@@ -132,22 +133,56 @@ void sched_signal_wake(struct thread *t)
 	}
 }
 
+/* The timer is one-shot: armed for the earlier of the next quantum tick and the
+ * earliest sleep deadline, so sleeps end on time (not on the next 1/HZ boundary) while
+ * the quantum stays 1/HZ.  Interrupts off. */
+#define TICK_NS (1000000000ULL / HZ)
+#define TIMER_MIN_NS 20000ULL
+static uint64_t next_tick_ns;      /* when the next quantum tick is due */
+static uint64_t timer_armed_ns;    /* when the armed one-shot fires */
+
+static void timer_arm(uint64_t now)
+{
+	uint64_t next = next_tick_ns;
+	for (struct thread *t = all_threads; t; t = t->all_next)
+		if (t->state == T_SLEEPING && t->deadline && t->deadline < next)
+			next = t->deadline;
+	if (next < now + TIMER_MIN_NS)
+		next = now + TIMER_MIN_NS;
+	timer_armed_ns = next;
+	lapic_timer_oneshot_ns(next - now);
+}
+
+/* A thread is about to sleep until deadline: fire early enough for it. */
+void sched_timer_deadline(uint64_t deadline)
+{
+	if (deadline && deadline < timer_armed_ns)
+		timer_arm(clock_ns());
+}
+
 void sched_tick(void)
 {
-	ticks++;
-	random_stir(rdtsc());
-	struct thread *cur = curthread();
-	if (cur)
-		cur->ticks++;
 	uint64_t now = clock_ns();
+	struct thread *cur = curthread();
+	if (now >= next_tick_ns) {
+		ticks++;
+		random_stir(rdtsc());
+		if (cur)
+			cur->ticks++;
+		next_tick_ns += TICK_NS;
+		if (next_tick_ns <= now)
+			next_tick_ns = now + TICK_NS;
+		if (cur != idle_thread || rq_head)
+			need_resched = 1;
+	}
 	for (struct thread *t = all_threads; t; t = t->all_next) {
 		if (t->state == T_SLEEPING && t->deadline && now >= t->deadline) {
 			t->wake = WAKE_TIMEOUT;
 			sched_make_runnable(t);
+			need_resched = 1;
 		}
 	}
-	if (cur != idle_thread || rq_head)
-		need_resched = 1;
+	timer_arm(now);
 }
 
 void sched_trap_exit(struct trapframe *tf)

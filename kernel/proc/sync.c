@@ -112,6 +112,7 @@ static int do_sleep(void *chan, struct spinlock *lk, int intr, uint64_t deadline
 	t->deadline = deadline;
 	t->wake = WAKE_NORMAL;
 	t->state = T_SLEEPING;
+	sched_timer_deadline(deadline);
 	sched();
 	t->chan = NULL;
 	t->intr = 0;

@@ -7,6 +7,8 @@
  *   sigcheck text   write into its own code (SIGSEGV: text is mapped read-only)
  *   sigcheck flags  make system calls and sleep with the NT, AC and DF flags set (the kernel
  *                   must not run, switch threads or iretq with them); prints "flags ok"
+ *   sigcheck nsleep  50 sleeps of 2 ms; prints "nsleep N ms" (sleeps end on time, not on the
+ *                   next 10 ms tick)
  *   sigcheck forkbomb  fork until the kernel says no (memory runs out), then kill and reap
  *                   every child; prints "forkbomb N children, then errno E" */
 #include <stdio.h>
@@ -48,6 +50,15 @@ int main(int argc, char **argv)
 				return 4;
 		}
 		printf("flags ok\n");
+		return 0;
+	}
+	if (strcmp(argv[1], "nsleep") == 0) {
+		struct timespec a, b, d = { 0, 2 * 1000 * 1000 };
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		for (int i = 0; i < 50; i++)
+			nanosleep(&d, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		printf("nsleep %ld ms\n", (long)((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000));
 		return 0;
 	}
 	if (strcmp(argv[1], "forkbomb") == 0) {
