@@ -60,16 +60,12 @@ static void test_pcap_file_and_tshark(void **st)
 	(void)st;
 	struct tu_leakcheck lc;
 	tu_leakcheck_begin(&lc);
-	char path[] = "/tmp/stos-net-links-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
+	char path[64], path2[64];
+	snprintf(path, sizeof(path), "/tmp/stos-net-links-%d-wire.pcap", (int)getpid());
+	snprintf(path2, sizeof(path2), "/tmp/stos-net-links-%d-tap.pcap", (int)getpid());
 	struct pair p;
 	pair_up(&p, path);
 	/* a stack-level capture too, through the tap points */
-	char path2[] = "/tmp/stos-net-links-XXXXXX";
-	fd = mkstemp(path2);
-	close(fd);
 	struct pcap_writer *pw = pcap_open(path2);
 	assert_non_null(pw);
 	TU_LOCKED(p.a, pcap_attach(pw, p.a));
