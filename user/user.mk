@@ -30,7 +30,8 @@ U_LDFLAGS := -Werror -static -nostdlib $(if $(U_IS_CLANG),,-no-pie) -Wl,--gc-sec
 	-Wl,-z,noexecstack -Wl,--fatal-warnings
 
 U_LIB_SRCS := $(sort $(wildcard user/lib/*.c))
-U_LIB_OBJS := $(U_LIB_SRCS:user/lib/%.c=$(U_OUT)/lib/%.o)
+U_LIB_ASRCS := $(filter-out user/lib/crt0.S,$(sort $(wildcard user/lib/*.S)))
+U_LIB_OBJS := $(U_LIB_SRCS:user/lib/%.c=$(U_OUT)/lib/%.o) $(U_LIB_ASRCS:user/lib/%.S=$(U_OUT)/lib/%.o)
 U_CRT0     := $(U_OUT)/lib/crt0.o
 U_LIBC     := $(U_OUT)/lib/libc.a
 
@@ -59,7 +60,7 @@ $(U_OUT)/lib/%.o: user/lib/%.c user/user.mk
 	@mkdir -p $(dir $@)
 	$(U_CC) $(U_CFLAGS) -c -o $@ $<
 
-$(U_OUT)/lib/crt0.o: user/lib/crt0.S user/user.mk
+$(U_OUT)/lib/%.o: user/lib/%.S user/user.mk
 	@mkdir -p $(dir $@)
 	$(U_CC) $(U_CFLAGS) -c -o $@ $<
 

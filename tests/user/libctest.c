@@ -6,6 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
+#include <setjmp.h>
+#include <strings.h>
+#include <sys/wait.h>
 #include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -601,6 +605,67 @@ static void test_abi_layout(void)
 	CHECK(sizeof(struct sigaction) == 32, "kernel sigaction size");
 }
 
+static jmp_buf jb;
+static int depth_reached;
+static void jump_deep(int n);
+static void (*volatile jump_next)(int) = jump_deep;   /* an indirect call: a real stack */
+static void jump_deep(int n)
+{
+	depth_reached = n;
+	if (n == 5)
+		longjmp(jb, 42);
+	jump_next(n + 1);
+}
+
+/* Portability extras: setjmp, math, BSD string names, time formatting, system/popen. */
+static void test_extras(void)
+{
+	volatile int survived = 7;
+	int r = setjmp(jb);
+	if (r == 0)
+		jump_deep(0);
+	CHECK(r == 42 && depth_reached == 5 && survived == 7, "setjmp/longjmp across frames");
+	r = setjmp(jb);
+	if (r == 0)
+		longjmp(jb, 0);
+	CHECK(r == 1, "longjmp(env, 0) returns 1");
+	CHECK(sqrt(2.0) > 1.41421356 && sqrt(2.0) < 1.41421357 && sqrt(144.0) == 12.0, "sqrt");
+	CHECK(floor(-1.5) == -2.0 && ceil(-1.5) == -1.0 && round(2.5) == 3.0 && fabs(-3.0) == 3.0 &&
+		      fmod(7.5, 2.0) == 1.5 && trunc(-2.7) == -2.0,
+	      "floor ceil round fabs fmod trunc");
+	{
+		char b[8] = "abcdefg";
+		bzero(b, 3);
+		bcopy("XY", b + 3, 2);
+		CHECK(b[0] == 0 && b[2] == 0 && b[3] == 'X' && b[5] == 'f' && bcmp("ab", "ab", 2) == 0 &&
+			      index("hello", 'l') == rindex("hello", 'l') - 1 && ffs(8) == 4,
+		      "bzero bcopy bcmp index rindex ffs");
+	}
+	{
+		struct tm tm;
+		char buf[128];
+		time_t t = 1700000000;   /* 2023-11-14 22:13:20 UTC, a Tuesday */
+		gmtime_r(&t, &tm);
+		CHECK(strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %a %b %j %Z", &tm) > 0 &&
+			      strcmp(buf, "2023-11-14 22:13:20 Tue Nov 318 UTC") == 0,
+		      "strftime");
+		CHECK(strftime(buf, 5, "%Y-%m-%d", &tm) == 0, "strftime reports overflow");
+		CHECK(strcmp(asctime(&tm), "Tue Nov 14 22:13:20 2023\n") == 0 &&
+			      strcmp(ctime(&t), "Tue Nov 14 22:13:20 2023\n") == 0,
+		      "asctime/ctime");
+		tm.tm_mday += 20;   /* normalisation carries into December */
+		CHECK(timegm(&tm) == t + 20 * 86400 && tm.tm_mon == 11 && tm.tm_mday == 4, "timegm normalises");
+	}
+	{
+		int st = system("exit 3");
+		char line[32] = "";
+		FILE *f = popen("echo from-popen", "r");
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3, "system returns the wait status");
+		CHECK(f && fgets(line, sizeof(line), f) && strcmp(line, "from-popen\n") == 0 && pclose(f) == 0,
+		      "popen/pclose");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "/tmp";
@@ -616,5 +681,6 @@ int main(int argc, char **argv)
 	test_stdio(dir);
 	test_files(dir);
 	test_time();
+	test_extras();
 	return tap_done();
 }

@@ -72,6 +72,8 @@ int vsnprintf(char *restrict s, size_t n, const char *restrict fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 int sscanf(const char *restrict s, const char *restrict fmt, ...);
 
+FILE *popen(const char *command, const char *mode);
+int pclose(FILE *f);
 void perror(const char *s);
 int remove(const char *path);
 int rename(const char *oldpath, const char *newpath);

@@ -32,6 +32,7 @@ int putenv(char *string);
 void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 void *bsearch(const void *key, const void *base, size_t n, size_t size,
 	      int (*cmp)(const void *, const void *));
+int system(const char *command);
 int rand(void);
 void srand(unsigned int seed);
 #endif

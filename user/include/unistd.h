@@ -61,6 +61,7 @@ pid_t tcgetpgrp(int fd);
 int tcsetpgrp(int fd, pid_t pgrp);
 
 unsigned int sleep(unsigned int seconds);
+unsigned int alarm(unsigned int seconds);
 int usleep(unsigned long usec);
 int pause(void);
 void *sbrk(long increment);

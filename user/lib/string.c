@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ctype.h>
+#include <strings.h>
 
 /* memcpy and memset use the string instructions: fast on every CPU with ERMS, and no
  * compiler can turn them back into calls to themselves. */
@@ -267,4 +268,14 @@ char *strndup(const char *s, size_t n)
 	memcpy(p, s, len);
 	p[len] = 0;
 	return p;
+}
+
+void bzero(void *s, size_t n) { memset(s, 0, n); }
+void bcopy(const void *src, void *dst, size_t n) { memmove(dst, src, n); }
+int bcmp(const void *a, const void *b, size_t n) { return memcmp(a, b, n) != 0; }
+char *index(const char *s, int c) { return strchr(s, c); }
+char *rindex(const char *s, int c) { return strrchr(s, c); }
+int ffs(int i)
+{
+	return i ? __builtin_ctz((unsigned)i) + 1 : 0;
 }
