@@ -260,6 +260,42 @@ static void test_several_interfaces(void **st)
 	tu_leakcheck_end(&lc);
 }
 
+static void count_cb(void *arg, const char *g, const char *n, const char *d, uint64_t v)
+{
+	int *c = arg;
+	(void)g;
+	(void)v;
+	assert_non_null(n);
+	assert_true(strlen(d) > 0);
+	(*c)++;
+}
+
+static void test_stats_registry(void **st)
+{
+	(void)st;
+	struct tu_leakcheck lc;
+	tu_leakcheck_begin(&lc);
+	struct world *w = world_new(0);
+	struct netstack *ns = world_stack(w, "s");
+	NET_LOCK(ns);
+	int n = 0;
+	net_stats_foreach(ns, count_cb, &n);
+	assert_true(n > 100);                               /* ether, arp, ip, icmp groups */
+	assert_int_equal(net_stat_get(ns, "ip", "badsum"), 0);
+	assert_int_equal(net_stat_get(ns, "ip", "nosuch"), UINT64_MAX);
+	assert_int_equal(net_stat_get(ns, "nosuch", "badsum"), UINT64_MAX);
+	static const struct net_statdesc d[] = { { "x", "an x" } };
+	static uint64_t c[1] = { 7 };
+	int rc = 0;
+	while ((rc = net_stats_register(ns, "extra", d, 1, c)) == 0)
+		;
+	assert_int_equal(rc, -28 /* ENOSPC */);
+	assert_int_equal(net_stat_get(ns, "extra", "x"), 7);
+	NET_UNLOCK(ns);
+	world_free(w);
+	tu_leakcheck_end(&lc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +305,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_taps_and_promisc, tu_fx_setup, tu_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_interface_admin, tu_fx_setup, tu_fx_teardown),
 		cmocka_unit_test(test_several_interfaces),
+		cmocka_unit_test(test_stats_registry),
 	};
 	return TU_RUN(tests);
 }
