@@ -14,7 +14,7 @@ struct file *file_alloc(const struct fileops *ops, void *data, unsigned int flag
 		return NULL;
 	f->f_ops = ops;
 	f->f_data = data;
-	f->f_flags = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK);
+	f->f_flags = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_LARGEFILE);
 	f->f_refs = 1;
 	__atomic_add_fetch(&files_live, 1, __ATOMIC_RELAXED);
 	return f;

@@ -30,7 +30,9 @@ static long do_openat(long dirfd, long upath, long flags, long mode)
 		return err;
 	r = at_base(dirfd, path, &base, &hold);
 	if (r == 0) {
-		r = fs_open_at(base, path, (int)flags & ~O_CLOEXEC,
+		/* Linux x86-64 (force_o_largefile) marks every open() O_LARGEFILE, which
+		 * F_GETFL then shows. */
+		r = fs_open_at(base, path, ((int)flags & ~O_CLOEXEC) | O_LARGEFILE,
 			       (mode_t)mode & ~(mode_t)FS_UMASK, &f);
 		file_put(hold);
 	}

@@ -293,6 +293,10 @@ static const struct fstep fsteps[] = {
 	{ F_FSTAT, 3, 0, 0, 0, 0 },
 	{ F_FCNTL, 3, 0, F_GETFL, 0, 0 },
 	{ F_FCNTL, 3, 0, F_SETFL, O_APPEND, 0 },
+	{ F_FCNTL, 3, 0, F_GETFL, 0, 0 },
+	{ F_FCNTL, 3, 0, F_SETFL, O_NONBLOCK | O_RDONLY, 0 },
+	{ F_FCNTL, 3, 0, F_GETFL, 0, 0 },
+	{ F_FCNTL, 3, 0, F_SETFL, O_APPEND, 0 },
 	{ F_WRITE, 3, 0, 2, 0, "yy" },
 	{ F_FSTAT, 3, 0, 0, 0, 0 },
 	{ F_GETDENTS, 3, 0, 0, 0, 0 },
@@ -346,8 +350,6 @@ static long frun(const struct fstep *s, int sys, int *fds, char *out, size_t *ou
 	case F_WRITE: r = K(write, fd, s->s, s->arg, 0); break;
 	case F_FCNTL:
 		r = K(fcntl, fd, s->arg, s->arg2, 0);
-		if (s->arg == F_GETFL && r > 0)
-			r &= ~0100000L; /* O_LARGEFILE, which Linux adds to every open() */
 		break;
 	case F_LSEEK: r = K(lseek, fd, s->arg, s->arg2, 0); break;
 	case F_DUP:

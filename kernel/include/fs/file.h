@@ -45,7 +45,7 @@ struct file {
 	const struct fileops *f_ops;
 	void *f_data;          /* the object: pipe end, tty, socket, ... */
 	struct inode *f_inode; /* ramfs inode when the file came from the name space, else NULL */
-	unsigned int f_flags;  /* O_ACCMODE bits | O_APPEND | O_NONBLOCK (F_GETFL/F_SETFL) */
+	unsigned int f_flags;  /* O_ACCMODE | O_APPEND | O_NONBLOCK | O_LARGEFILE (F_GETFL) */
 	long f_pos;            /* offset or directory cookie; protected by the fs mutex */
 	int f_refs;            /* atomic */
 };
