@@ -196,6 +196,33 @@ static void test_ephemeral_ports_vary(void **st)
 		stos_close(fds[i]);
 }
 
+/* RFC 6056 3.3.4 (algorithm 4): successive connections to one destination walk from a
+ * keyed offset by a per-bucket counter (so consecutive choices are consecutive ports unless
+ * taken), while another destination starts from an unrelated offset. */
+static void test_connect_ports_rfc6056_alg4(void **st)
+{
+	struct fx *f = *st;
+	int fds[4];
+	uint16_t ports[4];
+	for (int i = 0; i < 3; i++) {
+		struct sockaddr_in to = sin_of("127.0.0.1", 5353);
+		fds[i] = stos_socket(f->ns, AF_INET, SOCK_DGRAM, 0);
+		assert_int_equal(stos_connect(fds[i], SA(to), sizeof(to)), 0);
+		ports[i] = local_port(fds[i]);
+		assert_true(ports[i] >= 32768 && ports[i] <= 60999);
+	}
+	for (int i = 1; i < 3; i++)
+		assert_int_equal(ports[i], ports[i - 1] == 60999 ? 32768 : ports[i - 1] + 1);
+	struct sockaddr_in other = sin_of("127.0.0.1", 5354);
+	fds[3] = stos_socket(f->ns, AF_INET, SOCK_DGRAM, 0);
+	assert_int_equal(stos_connect(fds[3], SA(other), sizeof(other)), 0);
+	ports[3] = local_port(fds[3]);
+	int d = (int)ports[3] - (int)ports[2];
+	assert_true(d > 3 || d < -3);
+	for (int i = 0; i < 4; i++)
+		stos_close(fds[i]);
+}
+
 static void test_udp_loopback_basic(void **st)
 {
 	struct fx *f = *st;
@@ -753,6 +780,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_socket_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bind_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ephemeral_ports_vary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_ports_rfc6056_alg4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_loopback_basic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_trunc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_sendmsg_iov_and_large, setup, teardown),
