@@ -52,6 +52,12 @@ static void tap_if_start(struct ifnet *ifp)
 {
 	struct tap_link *t = ifp->if_softc;
 	struct mbuf *m;
+	if (!t) {
+		/* the link was closed: the interface has no device any more */
+		while ((m = if_dequeue(ifp)) != NULL)
+			m_freem(m);
+		return;
+	}
 	while ((m = if_dequeue(ifp)) != NULL) {
 		uint32_t len = m->m_pkthdr.len;
 		if (len > sizeof(t->txbuf) || m_copydata(m, 0, len, t->txbuf) != 0) {
