@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
@@ -364,6 +365,21 @@ static void test_getopt(void)
 		char *argv4[] = {"prog", "arg", "-a", NULL};
 		optind = 1;
 		CHECK(getopt(3, argv4, "a") == -1 && optind == 1, "getopt stops at first operand");
+	}
+	{
+		static int flag;
+		static const struct option lo[] = {
+			{"verbose", no_argument, &flag, 7}, {"port", required_argument, NULL, 'p'},
+			{"count", required_argument, NULL, 'c'}, {"compress", no_argument, NULL, 'z'}, {0, 0, 0, 0}};
+		char *argv5[] = {"prog", "--verbose", "--port=80", "--count", "3", "-z", "--comp", "--co", "file", NULL};
+		int idx = -1, got[8], k = 0;
+		optind = 1;
+		while ((c = getopt_long(9, argv5, "zp:", lo, &idx)) != -1 && k < 8)
+			got[k++] = c == 'p' ? (strcmp(optarg, "80") == 0 ? 'P' : 'x') :
+				   c == 'c' ? (strcmp(optarg, "3") == 0 ? 'C' : 'x') : c;
+		CHECK(k == 6 && got[0] == 0 && flag == 7 && got[1] == 'P' && got[2] == 'C' && got[3] == 'z' &&
+			      got[4] == 'z' && got[5] == '?' && optind == 8,
+		      "getopt_long: flag, =value, separate value, short, unique and ambiguous prefixes");
 	}
 	opterr = 1;
 }
