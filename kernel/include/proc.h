@@ -32,6 +32,7 @@ struct proc {
 	uint64_t sig_flags[32];     /* sa_flags */
 	uint64_t sig_restorer[32];  /* sa_restorer: where the handler returns to */
 	int exit_status;            /* wait4 status word once a zombie */
+	uint64_t alarm_ns;          /* alarm(2): clock_ns() at which SIGALRM is due, 0 = none */
 	char name[16];              /* last path component of the program, for ps */
 };
 

@@ -157,6 +157,7 @@ _Noreturn void proc_exit(int status)
 	}
 	p->exit_status = status;
 	p->state = PROC_ZOMBIE;
+	p->alarm_ns = 0;
 	if (orphan_zombie)
 		wakeup(initproc);
 	wakeup(p->parent);

@@ -10,6 +10,7 @@
 #include "dev/random.h"
 #include "dev/lapic.h"
 #include "mm/vm.h"
+#include <stos/signal.h>
 
 void swtch(uint64_t *save_rsp, uint64_t new_rsp);
 void thread_trampoline(void);
@@ -144,9 +145,12 @@ static uint64_t timer_armed_ns;    /* when the armed one-shot fires */
 static void timer_arm(uint64_t now)
 {
 	uint64_t next = next_tick_ns;
-	for (struct thread *t = all_threads; t; t = t->all_next)
+	for (struct thread *t = all_threads; t; t = t->all_next) {
 		if (t->state == T_SLEEPING && t->deadline && t->deadline < next)
 			next = t->deadline;
+		if (t->proc && t->proc->alarm_ns && t->proc->alarm_ns < next)
+			next = t->proc->alarm_ns;
+	}
 	if (next < now + TIMER_MIN_NS)
 		next = now + TIMER_MIN_NS;
 	timer_armed_ns = next;
@@ -180,6 +184,10 @@ void sched_tick(void)
 			t->wake = WAKE_TIMEOUT;
 			sched_make_runnable(t);
 			need_resched = 1;
+		}
+		if (t->proc && t->proc->alarm_ns && now >= t->proc->alarm_ns) {
+			t->proc->alarm_ns = 0;
+			kill_proc(t->proc->pid, SIGALRM);
 		}
 	}
 	timer_arm(now);

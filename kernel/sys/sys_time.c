@@ -8,6 +8,7 @@
 #include "sched.h"
 #include "thread.h"
 #include "dev/clock.h"
+#include "proc.h"
 #include <stos/errno.h>
 #include <stos/time.h>
 
@@ -149,4 +150,20 @@ SYSCALL_DECL(clock_nanosleep)
 	}
 	long rr = sleep_until(deadline, (a1 & TIMER_ABSTIME) ? 0 : a3);
 	return rr;
+}
+
+/* alarm(2): SIGALRM after a seconds (0 cancels); returns the seconds that were left of
+ * the previous alarm, rounded up.  Not inherited by fork; kept across exec (POSIX). */
+SYSCALL_DECL(alarm)
+{
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	struct proc *p = curproc();
+	uint64_t secs = (uint64_t)(unsigned int)a0;
+	push_cli();
+	uint64_t now = clock_ns();
+	uint64_t left = p->alarm_ns > now ? p->alarm_ns - now : 0;
+	p->alarm_ns = secs ? now + secs * NS : 0;
+	sched_timer_deadline(p->alarm_ns);
+	pop_cli();
+	return (long)((left + NS - 1) / NS);
 }

@@ -27,7 +27,7 @@ FS_CALLS(WEAK_DECL)
 #define K_CALLS(X) X(fork) X(vfork) X(clone) X(execve) X(exit) X(exit_group) X(wait4) X(kill) \
 	X(getpid) X(getppid) X(gettid) X(getuid) X(geteuid) X(getgid) X(getegid) X(setpgid) \
 	X(getpgid) X(getpgrp) X(setsid) X(nanosleep) X(clock_nanosleep) X(clock_gettime) \
-	X(clock_getres) X(gettimeofday) X(time) X(brk) X(mmap) X(munmap) X(mprotect) X(uname) \
+	X(clock_getres) X(alarm) X(gettimeofday) X(time) X(brk) X(mmap) X(munmap) X(mprotect) X(uname) \
 	X(reboot) X(getrandom) X(arch_prctl) X(set_tid_address) X(sched_yield) X(pause) \
 	X(umask) X(rt_sigaction) X(rt_sigprocmask) X(rt_sigreturn) X(stos_kstats)
 #define DECL(n) SYSCALL_DECL(n);

@@ -9,6 +9,8 @@
  *                   must not run, switch threads or iretq with them); prints "flags ok"
  *   sigcheck nsleep  50 sleeps of 2 ms; prints "nsleep N ms" (sleeps end on time, not on the
  *                   next 10 ms tick)
+ *   sigcheck alarm  alarm(5) then alarm(1) (which must report 5 s left), then pause():
+ *                   SIGALRM ends the process after about a second
  *   sigcheck forkbomb  fork until the kernel says no (memory runs out), then kill and reap
  *                   every child; prints "forkbomb N children, then errno E" */
 #include <stdio.h>
@@ -51,6 +53,14 @@ int main(int argc, char **argv)
 		}
 		printf("flags ok\n");
 		return 0;
+	}
+	if (strcmp(argv[1], "alarm") == 0) {
+		alarm(5);
+		unsigned left = alarm(1);
+		printf("alarm left %u\n", left);
+		fflush(stdout);
+		for (;;)
+			pause();
 	}
 	if (strcmp(argv[1], "nsleep") == 0) {
 		struct timespec a, b, d = { 0, 2 * 1000 * 1000 };
