@@ -1,6 +1,7 @@
 /* copyin/copyout/copyinstr (uaccess.h).  Two layers of defence: the range must lie in the
  * user half and be mapped user-accessible (writable for copyout) in the current process's
- * page tables, checked before touching it; and the copy itself runs at an instruction in the
+ * page tables (stack pages not used yet are mapped first, as a fault there would), checked
+ * before touching it; and the copy itself runs at an instruction in the
  * exception table, so even a mapping that vanished would give -EFAULT, not a kernel fault. */
 #include "klib.h"
 #include "kalloc.h"
@@ -28,7 +29,8 @@ int copyin(void *dst, const void *usrc, size_t n)
 	struct vmspace *vm = curvm();
 	if (n == 0)
 		return 0;
-	if (!vm || !user_range_ok((uint64_t)usrc, n) || !vm_range_mapped(vm, (uint64_t)usrc, n, 0))
+	if (!vm || !user_range_ok((uint64_t)usrc, n) ||
+	    vm_stack_fault_in(vm, (uint64_t)usrc, n) < 0 || !vm_range_mapped(vm, (uint64_t)usrc, n, 0))
 		return -EFAULT;
 	return (int)copy_user_raw(dst, usrc, n);
 }
@@ -38,7 +40,8 @@ int copyout(void *udst, const void *src, size_t n)
 	struct vmspace *vm = curvm();
 	if (n == 0)
 		return 0;
-	if (!vm || !user_range_ok((uint64_t)udst, n) || !vm_range_mapped(vm, (uint64_t)udst, n, 1))
+	if (!vm || !user_range_ok((uint64_t)udst, n) ||
+	    vm_stack_fault_in(vm, (uint64_t)udst, n) < 0 || !vm_range_mapped(vm, (uint64_t)udst, n, 1))
 		return -EFAULT;
 	return (int)copy_user_raw(udst, src, n);
 }

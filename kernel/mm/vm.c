@@ -4,6 +4,8 @@
 #include "arch/memlayout.h"
 #include "arch/x86.h"
 #include "mm/vm.h"
+#include "mm/pmm.h"
+#include "proc.h"
 #include <stos/errno.h>
 
 extern uint64_t boot_pml4[];
@@ -222,13 +224,32 @@ int vm_write(struct vmspace *vm, uint64_t va, const void *src, size_t n)
 	return 0;
 }
 
-/* All user memory is mapped eagerly, so a user page fault is always a bad access: the
- * caller delivers SIGSEGV. */
+int vm_stack_fault_in(struct vmspace *vm, uint64_t va, size_t n)
+{
+	if (n == 0 || va >= USER_STACK_TOP || va + n <= USER_STACK_LOW || va + n < va)
+		return 0;
+	uint64_t lo = ALIGN_DOWN(MAX(va, USER_STACK_LOW), PAGE_SIZE);
+	uint64_t hi = ALIGN_UP(MIN(va + n, USER_STACK_TOP), PAGE_SIZE);
+	for (uint64_t a = lo; a < hi; a += PAGE_SIZE) {
+		uint64_t *pte = walk(vm, a, 0);
+		if (pte && (*pte & PTE_P))
+			continue;
+		if (pmm_free_pages() < 64)
+			return -ENOMEM;      /* leave the last pages to the kernel */
+		if (vm_map_anon(vm, a, a + PAGE_SIZE, PTE_W | nx_bit) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A user page fault: a not-present page in the stack reservation is stack growth; anything
+ * else is a bad access, for which the caller delivers SIGSEGV. */
 int vm_user_fault(uint64_t addr, uint64_t error)
 {
-	(void)addr;
-	(void)error;
-	return 0;
+	struct proc *p = curproc();
+	if ((error & 1) || !p || !p->vm || addr < USER_STACK_LOW || addr >= USER_STACK_TOP)
+		return 0;
+	return vm_stack_fault_in(p->vm, addr, 1) == 0;
 }
 
 /* Make one 4 KiB page of the PHYSMAP present or not (kernel stack guard pages).  The

@@ -153,7 +153,7 @@ long exec_load(struct proc *p, const char *path, char *const argv[], int argc,
 	if (r < 0)
 		return r;
 	uint64_t lo, hi;
-	r = elf_check(img, len, USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE, &lo, &hi);
+	r = elf_check(img, len, USER_STACK_LOW - PAGE_SIZE, &lo, &hi);
 	if (r < 0) {
 		r = -ENOEXEC;
 		goto out;

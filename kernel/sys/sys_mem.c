@@ -54,8 +54,7 @@ SYSCALL_DECL(mmap)
 		return -ENOMEM;
 	uint64_t fl = (prot & PROT_WRITE ? PTE_W : 0) | (prot & PROT_EXEC ? 0 : vm_nx_bit());
 	if (flags & MAP_FIXED) {
-		if (addr < PAGE_SIZE || addr >= USER_STACK_TOP - USER_STACK_SIZE ||
-		    len > USER_STACK_TOP - USER_STACK_SIZE - addr)
+		if (addr < PAGE_SIZE || addr >= USER_STACK_LOW || len > USER_STACK_LOW - addr)
 			return -EINVAL;
 		vm_unmap(vm, addr, addr + len);
 	} else {

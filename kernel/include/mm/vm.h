@@ -2,9 +2,10 @@
  *
  * The user half (PML4 slots 0-255) belongs to the process; slots 256-511 are copied from the
  * kernel's table when the space is created and shared by all, with no U bit anywhere, so
- * ring 3 can reach none of it.  User memory is mapped eagerly and never shared between
- * spaces (fork copies), so each user leaf page belongs to exactly one space and is freed
- * with it. */
+ * ring 3 can reach none of it.  User memory is never shared between spaces (fork copies),
+ * so each user leaf page belongs to exactly one space and is freed with it.  Program,
+ * brk and mmap memory is mapped eagerly; the stack gets USER_STACK_SIZE at exec and grows
+ * on demand (page faults, and copyin/copyout) down to USER_STACK_MAX, like Linux's 8 MiB. */
 #ifndef KERNEL_MM_VM_H
 #define KERNEL_MM_VM_H
 #include <stddef.h>
@@ -19,7 +20,9 @@
 #define PTE_NX  (1ULL << 63)
 #define PTE_ADDR 0x000ffffffffff000ULL
 
-#define USER_STACK_SIZE   (256UL * 1024)
+#define USER_STACK_SIZE   (64UL * 1024)           /* mapped at exec */
+#define USER_STACK_MAX    (8UL << 20)             /* reserved below USER_STACK_TOP, mapped on use */
+#define USER_STACK_LOW    (USER_STACK_TOP - USER_STACK_MAX)
 #define USER_MMAP_TOP     0x00007f0000000000UL
 #define USER_BRK_MAX      (512UL << 20)   /* brk may grow this far past the program */
 
@@ -48,6 +51,9 @@ int vm_write(struct vmspace *vm, uint64_t va, const void *src, size_t n);
 /* 1 if every page of [va, va+n) is mapped user-accessible (and writable when write). */
 int vm_range_mapped(struct vmspace *vm, uint64_t va, size_t n, int write);
 uint64_t vm_nx_bit(void);              /* PTE_NX when the CPU supports it, else 0 */
+/* Map the not-yet-used stack pages of [va, va+n) (the part inside the stack reservation);
+ * 0, or -ENOMEM.  Other addresses are left alone. */
+int vm_stack_fault_in(struct vmspace *vm, uint64_t va, size_t n);
 /* Kernel stack guard pages: take one PHYSMAP page out of the map, or put it back. */
 int vm_physmap_set_present(void *va, int present);
 int vm_is_physmap_guard(uint64_t va);  /* 1 if va is in a page taken out that way */

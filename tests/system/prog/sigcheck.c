@@ -11,15 +11,29 @@
  *                   next 10 ms tick)
  *   sigcheck alarm  alarm(5) then alarm(1) (which must report 5 s left), then pause():
  *                   SIGALRM ends the process after about a second
+ *   sigcheck bigstack  use 6 MiB of stack (it grows on demand up to 8 MiB, as on Linux),
+ *                   also passing a not-yet-touched stack buffer to read(); prints "bigstack ok"
+ *   sigcheck deeprec   recurse without end: SIGSEGV when the stack reservation runs out
  *   sigcheck forkbomb  fork until the kernel says no (memory runs out), then kill and reap
  *                   every child; prints "forkbomb N children, then errno E" */
 #include <stdio.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+static long depth_sum(long n, long stop)
+{
+	volatile char pad[1024];
+	pad[0] = (char)n;
+	pad[1023] = 1;
+	if (n == stop)
+		return pad[0];
+	return depth_sum(n + 1, stop) + pad[1023];
+}
 
 int main(int argc, char **argv)
 {
@@ -62,6 +76,17 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	}
+	if (strcmp(argv[1], "bigstack") == 0) {
+		long r = depth_sum(0, 6 * 1024);   /* about 6 MiB of frames */
+		char buf[200 * 1024];              /* below them all: untouched until read() */
+		int fd = open("/bin/sh", O_RDONLY);
+		long n = read(fd, buf + sizeof buf - 4096, 4096);
+		close(fd);
+		printf("bigstack %s\n", r > 0 && n == 4096 && buf[sizeof buf - 4096 + 1] == 'E' ? "ok" : "bad");
+		return 0;
+	}
+	if (strcmp(argv[1], "deeprec") == 0)
+		return (int)depth_sum(0, -1);
 	if (strcmp(argv[1], "nsleep") == 0) {
 		struct timespec a, b, d = { 0, 2 * 1000 * 1000 };
 		clock_gettime(CLOCK_MONOTONIC, &a);
