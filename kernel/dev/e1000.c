@@ -179,15 +179,19 @@ static bool e1000_kpoll(void *arg)
 	struct e1000_kdev *d = arg;
 	uint32_t causes = e1000_intr_take(&d->sc);
 	unsigned n = e1000_rxeof(&d->sc, E1000_RX_BUDGET);
-	NET_LOCK(d->ns);
-	if (e1000_txeof(&d->sc) || d->tx_held)
-		e1000_start(d->ifp);
-	if ((causes & E1000_ICR_LSC) && e1000_link_update(&d->sc))
-		e1000_link_report(d);
-	NET_UNLOCK(d->ns);
+	/* Transmit reclaim needs the net lock; skip it when nothing is outstanding (a later
+	 * TXDW interrupt brings the thread back for frames queued meanwhile). */
+	if (d->sc.tx_clean != d->sc.tx_next || d->tx_held || (causes & E1000_ICR_LSC)) {
+		NET_LOCK(d->ns);
+		if (e1000_txeof(&d->sc) || d->tx_held)
+			e1000_start(d->ifp);
+		if ((causes & E1000_ICR_LSC) && e1000_link_update(&d->sc))
+			e1000_link_report(d);
+		NET_UNLOCK(d->ns);
+	}
 	if (n >= E1000_RX_BUDGET)
 		return true;            /* stay masked: the thread comes straight back */
-	e1000_intr_enable(&d->sc);
+	e1000_intr_unmask(&d->sc);
 	return false;
 }
 

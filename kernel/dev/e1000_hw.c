@@ -174,6 +174,7 @@ uint32_t e1000_intr(struct e1000_softc *sc)
 	}
 	sc->st.intr++;
 	e1000_wr(sc, E1000_IMC, 0xffffffffu);
+	__atomic_store_n(&sc->intr_masked, 1, __ATOMIC_RELEASE);
 	__atomic_or_fetch(&sc->intr_causes, icr, __ATOMIC_RELEASE);
 	return icr;
 }
@@ -195,6 +196,14 @@ uint32_t e1000_intr_take(struct e1000_softc *sc)
 void e1000_intr_enable(struct e1000_softc *sc)
 {
 	e1000_wr(sc, E1000_IMS, sc->ims);
+}
+
+void e1000_intr_unmask(struct e1000_softc *sc)
+{
+	/* An interrupt between the exchange and the write masks again and sets the flag
+	 * again, so the next call unmasks once more: no unmask is ever lost. */
+	if (__atomic_exchange_n(&sc->intr_masked, 0, __ATOMIC_ACQ_REL))
+		e1000_intr_enable(sc);
 }
 
 void e1000_stats_update(struct e1000_softc *sc)

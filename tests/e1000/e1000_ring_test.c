@@ -553,6 +553,12 @@ static void test_intr_link(void)
 	ok((icr & E1000_ICR_LSC) && (c & E1000_ICR_LSC) && e1000_link_update(&sc) && !sc.link_up,
 	    "link down reported through LSC");
 	ok(e1000_intr_take(&sc) == 0, "causes are taken once");
+	e1000_intr_unmask(&sc);
+	ok(fk.regs[E1000_IMS / 4] == E1000_IMS_ENABLE, "unmask after the handler masked");
+	fk.regs[E1000_IMS / 4] = 0;
+	e1000_intr_unmask(&sc);
+	ok(fk.regs[E1000_IMS / 4] == 0, "no second unmask write without a new interrupt");
+	fk.regs[E1000_IMS / 4] = E1000_IMS_ENABLE;
 	fake_set_link(&fk, true);
 	ok(e1000_link_update(&sc) && sc.link_up && !e1000_link_update(&sc), "link up again, once");
 	e1000_hw_stop(&sc);

@@ -185,6 +185,7 @@ struct e1000_softc {
 	/* interrupts */
 	uint32_t ims;               /* causes enabled */
 	uint32_t intr_causes;       /* ICR bits seen since the work last ran (atomic OR) */
+	uint32_t intr_masked;       /* e1000_intr masked the device; e1000_intr_unmask undoes */
 
 	struct e1000_drvstats st;
 	struct e1000_hwstats hw;
@@ -214,6 +215,9 @@ void e1000_hw_stop(struct e1000_softc *sc);
 int e1000_read_eeprom(struct e1000_softc *sc, unsigned word, uint16_t *out);
 uint32_t e1000_intr(struct e1000_softc *sc);
 void e1000_intr_enable(struct e1000_softc *sc);
+/* Unmasks only if e1000_intr masked the device since the last call (saves an MMIO write
+ * when the work ran for another reason). */
+void e1000_intr_unmask(struct e1000_softc *sc);
 /* Takes and clears the causes e1000_intr collected. */
 uint32_t e1000_intr_take(struct e1000_softc *sc);
 /* Reads STATUS; true when link_up changed. */
