@@ -116,6 +116,8 @@ static void test_socket_errors(void **st)
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(stos_socket(f->ns, AF_INET, SOCK_RAW, 0), -1);
 	assert_int_equal(errno, EPROTONOSUPPORT);
+	assert_int_equal(stos_socket(f->ns, AF_INET, SOCK_RAW, 256), -1);
+	assert_int_equal(errno, EINVAL);
 	assert_int_equal(stos_bind(12345, NULL, 0), -1);
 	assert_int_equal(errno, EBADF);
 	assert_int_equal(stos_close(12345), -1);
