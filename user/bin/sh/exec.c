@@ -478,6 +478,20 @@ static int run_compound(struct node *nd)
 	case N_GROUP:
 		st = run_list(nd->body);
 		break;
+	case N_CASE: {
+		char *word = expand_single(nd->words[0]);
+		st = 0;
+		for (int i = 0; i < nd->nitems; i++) {
+			int hit = 0;
+			for (int k = 0; k < nd->items[i].npats && !hit; k++)
+				hit = sh_pmatch(expand_pattern(nd->items[i].pats[k]), word);
+			if (hit) {
+				st = run_list(nd->items[i].body);
+				break;
+			}
+		}
+		break;
+	}
 	case N_SUBSHELL: {
 		pid_t pid;
 		fflush(NULL);

@@ -447,7 +447,8 @@ static const char *arith(const char *text, size_t len, char *tmp, size_t tmplen)
 	return tmp;
 }
 
-/* ---- ${...} (XCU 2.6.2): ${name} ${#name} and the - = + ? forms, with or without ':' ---- */
+/* ---- ${...} (XCU 2.6.2): ${name} ${#name}, the - = + ? forms with or without ':', and the
+ * # ## % %% prefix/suffix removals ---- */
 
 static const char *param_braced(const char **pp, char *tmp, size_t tmplen)
 {
@@ -476,6 +477,36 @@ static const char *param_braced(const char **pp, char *tmp, size_t tmplen)
 	name[n] = 0;
 	if (n == 0)
 		return NULL;
+	if (n < ilen && (inner[n] == '#' || inner[n] == '%') && !length) {
+		/* ${v#p} ${v##p} ${v%p} ${v%%p}: remove the shortest/longest matching prefix or
+		 * suffix (XCU 2.6.2). */
+		int suffix = inner[n] == '%', longest = n + 1 < ilen && inner[n + 1] == inner[n];
+		size_t start = n + 1 + (size_t)longest, vl;
+		char *pat = expand_pattern(sh_strdup(inner + start, ilen - start)), *copy;
+		v = isalpha((unsigned char)name[0]) || name[0] == '_' ? getenv(name) : NULL;
+		if (!v)
+			return "";
+		vl = strlen(v);
+		copy = sh_strdup(v, vl);
+		for (size_t k = 0; k <= vl; k++) {
+			size_t i = longest ? vl - k : k;   /* candidate length of the removed part */
+			if (suffix) {
+				if (sh_pmatch(pat, copy + vl - i)) {
+					copy[vl - i] = 0;
+					return copy;
+				}
+			} else {
+				char save = copy[i];
+				int m;
+				copy[i] = 0;
+				m = sh_pmatch(pat, copy);
+				copy[i] = save;
+				if (m)
+					return copy + i;
+			}
+		}
+		return copy;
+	}
 	if (n < ilen) {
 		if (inner[n] == ':' && n + 1 < ilen)
 			colon = 1, n++;
@@ -586,7 +617,7 @@ static const char *param(const char **pp, char *tmp, size_t tmplen)
 	return v ? v : "";
 }
 
-static void expand(const char *raw, struct fields *f, int split)
+static void expand(const char *raw, struct fields *f, int split, char **pattern)
 {
 	struct buf b;
 	const char *p = raw;
@@ -665,14 +696,28 @@ static void expand(const char *raw, struct fields *f, int split)
 			put_active(&b, c);
 		}
 	}
+	if (pattern) {
+		*pattern = b.pat ? b.pat : sh_strdup("", 0);
+		return;
+	}
 	field_end(&b, f, split);
 }
 
-void expand_word(const char *raw, struct fields *f) { expand(raw, f, 1); }
+void expand_word(const char *raw, struct fields *f) { expand(raw, f, 1, NULL); }
 
 char *expand_single(const char *raw)
 {
 	struct fields f = {NULL, 0, 0};
-	expand(raw, &f, 0);
+	expand(raw, &f, 0, NULL);
 	return f.n ? f.v[0] : sh_strdup("", 0);
 }
+
+char *expand_pattern(const char *raw)
+{
+	struct fields f = {NULL, 0, 0};
+	char *pat;
+	expand(raw, &f, 0, &pat);
+	return pat;
+}
+
+int sh_pmatch(const char *pattern, const char *s) { return pmatch(pattern, s); }

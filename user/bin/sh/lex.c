@@ -163,10 +163,13 @@ redirect:
 			tok.type = T_PIPE;
 			s++;
 		} else if (*s == ';') {
-			if (s[1] == ';')
-				return -2;   /* ";;" belongs to case, which we do not have */
-			tok.type = T_SEMI;
-			s++;
+			if (s[1] == ';') {
+				tok.type = T_DSEMI;   /* ends a case item */
+				s += 2;
+			} else {
+				tok.type = T_SEMI;
+				s++;
+			}
 		} else if (*s == '(') {
 			tok.type = T_LPAREN;
 			s++;

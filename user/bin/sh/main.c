@@ -88,10 +88,7 @@ static int run_input(struct input *in)
 			sh_arena_reset();
 			continue;     /* open quote or continuation: read the next line too */
 		}
-		if (nt == -2) {
-			fprintf(stderr, "sh: syntax error near ';;'\n");
-			sh_status = 2;
-		} else {
+		{
 			struct list *l;
 			int r = parse_line(toks, nt, &l);
 			if (r == PARSE_INCOMPLETE) {

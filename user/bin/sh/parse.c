@@ -29,6 +29,7 @@ static const char *tok_name(const struct token *t)
 	case T_LTAMP: return "<&";
 	case T_LPAREN: return "(";
 	case T_RPAREN: return ")";
+	case T_DSEMI: return ";;";
 	default: return "end of file";
 	}
 }
@@ -64,8 +65,8 @@ static int expect_word(struct parser *p, const char *w)
 
 static int is_reserved_end(struct parser *p)
 {
-	static const char *const ends[] = {"then", "elif", "else", "fi", "do", "done", "}", NULL};
-	if (cur(p)->type == T_RPAREN)
+	static const char *const ends[] = {"then", "elif", "else", "fi", "do", "done", "}", "esac", NULL};
+	if (cur(p)->type == T_RPAREN || cur(p)->type == T_DSEMI)
 		return 1;
 	if (cur(p)->type != T_WORD)
 		return 0;
@@ -228,6 +229,59 @@ static int parse_command(struct parser *p, struct node *nd)
 		skip_separators(p);
 		if (expect_word(p, "do") < 0 || !(nd->body = parse_body(p)) || expect_word(p, "done") < 0)
 			return -1;
+	} else if (is_word(p, "case")) {
+		/* case WORD in [(]pat[|pat]...) list ;; ... esac (XCU 2.9.4.3) */
+		nd->type = N_CASE;
+		p->pos++;
+		if (cur(p)->type != T_WORD) {
+			fail(p);
+			return -1;
+		}
+		nd->words = sh_alloc(2 * sizeof(char *));
+		nd->words[0] = cur(p)->text;
+		nd->nwords = 1;
+		p->pos++;
+		skip_separators(p);
+		if (expect_word(p, "in") < 0)
+			return -1;
+		nd->items = sh_alloc((size_t)p->n * sizeof(struct case_item));
+		for (;;) {
+			struct case_item *it;
+			skip_separators(p);
+			if (is_word(p, "esac")) {
+				p->pos++;
+				break;
+			}
+			it = &nd->items[nd->nitems++];
+			it->pats = sh_alloc((size_t)p->n * sizeof(char *));
+			if (cur(p)->type == T_LPAREN)
+				p->pos++;
+			for (;;) {
+				if (cur(p)->type != T_WORD) {
+					fail(p);
+					return -1;
+				}
+				it->pats[it->npats++] = cur(p)->text;
+				p->pos++;
+				if (cur(p)->type != T_PIPE)
+					break;
+				p->pos++;
+			}
+			if (cur(p)->type != T_RPAREN) {
+				fail(p);
+				return -1;
+			}
+			p->pos++;
+			it->body = parse_list(p, 0);
+			if (!it->body)
+				return -1;
+			if (cur(p)->type == T_DSEMI) {
+				p->pos++;
+			} else if (!is_word(p, "esac")) {
+				fail(p);
+				return -1;
+			}
+		}
 	} else if (is_word(p, "{")) {
 		nd->type = N_GROUP;
 		p->pos++;

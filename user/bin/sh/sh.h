@@ -21,7 +21,7 @@ struct arena_mark sh_arena_mark(void);
 void sh_arena_release(struct arena_mark m);
 
 enum tok_type { T_WORD, T_SEMI, T_AMP, T_PIPE, T_AND, T_OR, T_LT, T_GT, T_GTGT, T_GTAMP,
-		T_LTAMP, T_LPAREN, T_RPAREN, T_END };
+		T_LTAMP, T_LPAREN, T_RPAREN, T_DSEMI, T_END };
 
 struct token {
 	enum tok_type type;
@@ -30,7 +30,7 @@ struct token {
 };
 
 /* Tokenize a complete line.  Returns the token count, -1 when the line is incomplete (an
- * open quote or a trailing backslash: read more and retry), or -2 on a syntax error. */
+ * open quote or a trailing backslash: read more and retry). */
 int lex_line(const char *line, struct token **out);
 int sh_subst_len(const char *s);
 
@@ -49,9 +49,16 @@ struct command {
 	int nredirs;
 };
 
-enum node_type { N_SIMPLE, N_IF, N_WHILE, N_UNTIL, N_FOR, N_GROUP, N_SUBSHELL };
+enum node_type { N_SIMPLE, N_IF, N_WHILE, N_UNTIL, N_FOR, N_GROUP, N_SUBSHELL, N_CASE };
 
 struct list;
+
+/* One "pattern|pattern) list ;;" of a case command. */
+struct case_item {
+	char **pats;                /* raw pattern words */
+	int npats;
+	struct list *body;          /* may be empty */
+};
 
 /* One command of a pipeline: a simple command or a compound one (XCU 2.9.4). */
 struct node {
@@ -61,8 +68,10 @@ struct node {
 	struct list *body;          /* then-part, loop body, group or subshell contents */
 	struct list *alt;           /* if: the else part (an elif is an if inside it), or NULL */
 	char *var;                  /* for: the variable */
-	char **words;               /* for: the raw words after "in" (NULL: "$@") */
+	char **words;               /* for: the raw words after "in" (NULL: "$@"); case: [0] */
 	int nwords;
+	struct case_item *items;    /* case */
+	int nitems;
 };
 
 struct pipeline {
@@ -97,6 +106,8 @@ struct fields {
 };
 void expand_word(const char *raw, struct fields *f);
 char *expand_single(const char *raw);   /* one field, no splitting (redirection targets) */
+char *expand_pattern(const char *raw);  /* one field as a pattern: quoted * ? [ escaped */
+int sh_pmatch(const char *pattern, const char *s);
 
 /* Shell state. */
 extern int sh_status;          /* $? */
