@@ -21,6 +21,18 @@ void vm_init(void)
 	nx_bit = (ext & (1u << 20)) ? PTE_NX : 0;
 	kernel_pml4[0] = 0;    /* the identity map was only for the jump to long mode */
 	write_cr3(V2P(kernel_pml4));
+	/* SMEP (CPUID.7.0:EBX bit 7, CR4 bit 20, SDM vol. 3A 4.6.1): the kernel never runs
+	 * code from a user page, so a jump there is a fault instead of an exploit. */
+	uint32_t r[4];
+	cpuid(0, 0, r);
+	if (r[0] >= 7) {
+		cpuid(7, 0, r);
+		if (r[1] & (1u << 7)) {
+			uint64_t cr4;
+			__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+			__asm__ volatile("mov %0, %%cr4" :: "r"(cr4 | (1UL << 20)));
+		}
+	}
 }
 
 uint64_t vm_nx_bit(void) { return nx_bit; }
