@@ -1,5 +1,6 @@
-/* ls [-l] [-a] [path...]: list directories (sorted by name) and files.  -l: mode, links,
- * owner, group, size, modification time (UTC); -a: include names starting with '.'. */
+/* ls [-l] [-a] [-1] [path...]: list directories (sorted by name) and files: in columns on a
+ * terminal, one per line otherwise or with -1.  -l: mode, links, owner, group, size,
+ * modification time (UTC); -a: include names starting with '.'. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -7,10 +8,38 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
-static int opt_long, opt_all, status;
+static int opt_long, opt_all, opt_one, status;
+
+/* On a terminal, short listings go in columns, filled down then across (like ls -C). */
+static void print_columns(char **names, size_t n)
+{
+	struct winsize ws;
+	size_t w = 0, width = 80, cols, rows;
+	if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		width = ws.ws_col;
+	for (size_t i = 0; i < n; i++)
+		if (strlen(names[i]) > w)
+			w = strlen(names[i]);
+	w += 2;
+	cols = width / w ? width / w : 1;
+	rows = (n + cols - 1) / cols;
+	for (size_t r = 0; r < rows; r++) {
+		for (size_t c = 0; c < cols; c++) {
+			size_t i = c * rows + r;
+			if (i >= n)
+				break;
+			if (c + 1 < cols && i + rows < n)
+				printf("%-*s", (int)w, names[i]);
+			else
+				printf("%s", names[i]);
+		}
+		printf("\n");
+	}
+}
 
 static void mode_string(mode_t m, char *s)
 {
@@ -77,6 +106,13 @@ static void list_dir(const char *path)
 	}
 	closedir(d);
 	qsort(names, n, sizeof(char *), cmp_names);
+	if (!opt_long && !opt_one && isatty(1)) {
+		print_columns(names, n);
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		char full[PATH_MAX];
 		snprintf(full, sizeof(full), "%s/%s", path, names[i]);
@@ -94,7 +130,9 @@ int main(int argc, char **argv)
 			opt_long = 1;
 		else if (c == 'a')
 			opt_all = 1;
-		else if (c != '1') {
+		else if (c == '1')
+			opt_one = 1;
+		else {
 			fprintf(stderr, "usage: ls [-la] [path...]\n");
 			return 2;
 		}
