@@ -423,7 +423,7 @@ int tcp_output(struct tcpcb *tp)
 				tp->snd_max = tp->snd_nxt;
 				/* Time this segment if nothing is being timed (Karn: only new data). */
 				if (tp->t_rtttime == 0) {
-					tp->t_rtttime = port_now_ns(ns);
+					tp->t_rtttime = port_now_ns(ns) | 1;   /* 0 means "nothing timed" */
 					tp->t_rtseq = start;
 					TCPSTAT_INC(ti, segstimed);
 				}

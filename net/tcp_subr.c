@@ -249,8 +249,7 @@ void tcp_twstart(struct tcpcb *tp)
 		soisdisconnected(so);
 		if (so->so_state & SS_NOFDREF) {
 			/* The user is gone: release the socket, keep the pcb for 2MSL alone. */
-			tp->t_inpcb->inp_socket = NULL;
-			so->so_pcb = NULL;
+			in_pcb_orphan(tp->t_inpcb);     /* keeps SO_REUSEADDR for bind checks */
 			tp->t_inpcb->inp_flags |= INP_TIMEWAIT;
 			sofree(so);
 		}

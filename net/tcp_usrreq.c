@@ -57,9 +57,8 @@ static void tcp_detach(struct socket *so)
 		return;
 	case TCPS_TIME_WAIT:
 		/* The pcb waits out 2MSL alone. */
-		tp->t_inpcb->inp_socket = NULL;
+		in_pcb_orphan(tp->t_inpcb);
 		tp->t_inpcb->inp_flags |= INP_TIMEWAIT;
-		so->so_pcb = NULL;
 		return;
 	default:
 		/* The connection is closing gracefully: the socket (its send buffer holds the
@@ -235,8 +234,13 @@ static int tcp_disconnect(struct socket *so)
 		tcp_drop(tp, ECONNRESET);
 		return 0;
 	}
+	if (so->so_rcv.sb_cc > 0) {
+		/* RFC 1122 4.2.2.13: closing with received data unread sends RST, so the peer
+		 * learns that data was lost. */
+		tcp_drop(tp, ECONNABORTED);
+		return 0;
+	}
 	soisdisconnecting(so);
-	sbflush(&so->so_rcv);
 	tp = tcp_usrclosed(tp);
 	if (tp)
 		tcp_output(tp);

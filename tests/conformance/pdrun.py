@@ -661,9 +661,12 @@ def load_expected(path):
     return out
 
 
-def expected_reason(rel, expected):
+def expected_reason(path, expected):
+    """Entries name paths relative to a suite root; match them as a suffix of the script's
+    absolute path, so they apply whatever directory the runner was pointed at."""
+    ap = os.path.abspath(path)
     for pat, reason in expected:
-        if fnmatch.fnmatch(rel, pat) or rel == pat:
+        if fnmatch.fnmatch(ap, "*/" + pat):
             return reason
     return None
 
@@ -736,7 +739,7 @@ def main():
     for f in files:
         cat, rel = category(f, roots)
         verdict, why, level = run_one(f, args)
-        reason = expected_reason(rel, expected)
+        reason = expected_reason(f, expected)
         if verdict == "FAIL" and reason:
             verdict, why = "XFAIL", f"{reason} ({why})"
         elif verdict == "PASS" and reason:
