@@ -27,7 +27,14 @@ for f in "$KERNEL" "$INITRD"; do
 done
 
 case "$NET" in
-user) netopts="-netdev user,id=n0,hostfwd=tcp:127.0.0.1:${HTTP_PORT}-:80 -device e1000,netdev=n0" ;;
+user)
+	fwd=",hostfwd=tcp:127.0.0.1:${HTTP_PORT}-:80"
+	# A busy port would make QEMU refuse to start; boot without the forward instead.
+	if command -v ss >/dev/null 2>&1 && [ -n "$(ss -Hltn "sport = :${HTTP_PORT}" 2>/dev/null)" ]; then
+		echo "run-qemu: 127.0.0.1:${HTTP_PORT} is in use: no forward to the guest's port 80 (set HTTP_PORT=)" >&2
+		fwd=""
+	fi
+	netopts="-netdev user,id=n0${fwd} -device e1000,netdev=n0" ;;
 tap)
 	[ -n "${TAP:-}" ] || { echo "run-qemu: NET=tap needs TAP=<ifname>" >&2; exit 1; }
 	netopts="-netdev tap,id=n0,ifname=${TAP},script=no,downscript=no -device e1000,netdev=n0" ;;
