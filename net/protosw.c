@@ -52,6 +52,11 @@ const struct protosw *protosw_find(struct netstack *ns, int domain, int type, in
 	bool have_domain = false, have_type = false;
 	unsigned i;
 
+	/* Linux inet_create: an IP protocol number outside 0..255 is EINVAL. */
+	if (domain == AF_INET && (protocol < 0 || protocol > 255)) {
+		*err = -EINVAL;
+		return NULL;
+	}
 	for (i = 0; i < si->si_nprotos; i++) {
 		const struct protosw *p = si->si_protos[i];
 		if (p->pr_domain != domain)

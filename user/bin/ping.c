@@ -121,13 +121,18 @@ int main(int argc, char **argv)
 			uint16_t ck = cksum(pkt, ICMP_HDR + (size_t)size);
 			memcpy(pkt + 2, &ck, 2);
 		}
+		int send_failed = 0;
 		if (sendto(fd, pkt, ICMP_HDR + (size_t)size, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
 			printf("ping: sendto: %s\n", strerror(errno));
 			errors++;
+			send_failed = 1;
 		}
 		sent++;
-		/* Wait for replies until the next send is due (or -W after the last one). */
-		deadline = t_send + ((count >= 0 && sent >= count) ? wait_s * 1000 : interval * 1000);
+		/* Wait for replies until the next send is due (or -W after the last one, unless
+		 * nothing could be sent at all). */
+		deadline = t_send + ((count >= 0 && sent >= count) ?
+					     (send_failed && received == 0 && sent == errors ? 0 : wait_s * 1000) :
+					     interval * 1000);
 		while (!interrupted) {
 			struct pollfd p = {fd, POLLIN, 0};
 			double left = deadline - now_ms();

@@ -129,8 +129,9 @@ int main(int argc, char **argv)
 			to.sin_port = htons(dport);
 			t0 = now_ms();
 			if (sendto(udp, payload, sizeof(payload), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
-				printf(" !(%s)", strerror(errno));
-				continue;
+				/* No route at all: no later hop can do better. */
+				printf("  !(%s)\n", strerror(errno));
+				return 1;
 			}
 			type = await(icmp, sport, dport, t0 + wait_ms, &code, &from);
 			if (type < 0) {
