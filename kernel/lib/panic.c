@@ -21,11 +21,6 @@ static void pprintf(const char *fmt, ...)
 
 extern char _text_start[], _kernel_end[];
 
-static int kaddr_ok(uint64_t a)
-{
-	return a >= (uint64_t)_text_start && a < (uint64_t)_kernel_end - 16 && a % 8 == 0;
-}
-
 static int stack_addr_ok(uint64_t a)
 {
 	/* Kernel stacks live in the kernel image (boot stack) or in PHYSMAP pages. */
@@ -47,7 +42,6 @@ void backtrace_from(uint64_t rbp)
 		pprintf("  #%d %p\n", depth, (void *)ret);
 		rbp = frame[0];
 	}
-	(void)kaddr_ok;
 }
 
 void dump_trapframe(const struct trapframe *tf)

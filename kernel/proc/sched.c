@@ -239,7 +239,7 @@ struct thread *thread_alloc(const char *name, void (*fn)(void *), void *arg)
 	strlcpy(t->name, name, sizeof t->name);
 	/* The frame swtch pops: r15 r14 r13 r12 rbx rbp, then the return address. */
 	uint64_t *sp = (uint64_t *)(t->kstack_top - sizeof(struct trapframe) - 64);
-	*--sp = 0;                              /* alignment pad: entry sees rsp % 16 == 8 */
+	*--sp = 0;                              /* pad: after swtch's ret, rsp % 16 == 0 */
 	*--sp = (uint64_t)thread_trampoline;
 	*--sp = 0;                              /* rbp */
 	*--sp = (uint64_t)fn;                   /* rbx */
