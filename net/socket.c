@@ -335,6 +335,18 @@ int so_connect(struct socket *so, const struct sockaddr *nam, socklen_t len)
 		err = -EISCONN;
 		goto out;
 	}
+	/* Linux __inet_stream_connect: after a connect that returned early, the next call
+	 * reports how it ended: 0 once connected, the error (or ECONNABORTED) if it failed. */
+	if ((so->so_state & SS_CONNWAIT) && !(so->so_state & SS_ISCONNECTING)) {
+		so->so_state &= ~SS_CONNWAIT;
+		if (so->so_state & SS_ISCONNECTED) {
+			err = 0;
+		} else {
+			err = so->so_error ? -so->so_error : -ECONNABORTED;
+			so->so_error = 0;
+		}
+		goto out;
+	}
 	if (so->so_state & SS_ISCONNECTED) {
 		err = -EISCONN;
 		goto out;
@@ -350,6 +362,7 @@ int so_connect(struct socket *so, const struct sockaddr *nam, socklen_t len)
 		if (err)
 			goto out;
 		if ((so->so_state & SS_ISCONNECTING) && so_nbio(so, 0)) {
+			so->so_state |= SS_CONNWAIT;
 			err = -EINPROGRESS;
 			goto out;
 		}
@@ -358,14 +371,17 @@ int so_connect(struct socket *so, const struct sockaddr *nam, socklen_t len)
 	while ((so->so_state & SS_ISCONNECTING) && !so->so_error) {
 		int rc = so_sleep(so, &so->so_state, deadline);
 		if (rc == -ETIMEDOUT) {
+			so->so_state |= SS_CONNWAIT;
 			err = -EINPROGRESS;   /* Linux: SO_SNDTIMEO on connect */
 			goto out;
 		}
 		if (rc == -EINTR) {
+			so->so_state |= SS_CONNWAIT;
 			err = -EINTR;
 			goto out;
 		}
 	}
+	so->so_state &= ~SS_CONNWAIT;
 	if (so->so_error) {
 		err = -so->so_error;
 		so->so_error = 0;

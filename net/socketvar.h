@@ -67,6 +67,8 @@ struct sockbuf {
 #define SS_ISBOUND        0x0200u  /* has a local address (bind or implicit) */
 #define SS_SHUTRD         0x0400u  /* the user called shutdown(SHUT_RD/SHUT_RDWR) */
 #define SS_SHUTWR         0x0800u  /* the user called shutdown(SHUT_WR/SHUT_RDWR) */
+#define SS_CONNWAIT       0x1000u  /* a connect returned before completing (EINPROGRESS...):
+                                    * the next connect() reports the outcome, as Linux */
 
 /* so_options: SOL_SOCKET boolean options, one bit each */
 #define SO_F_REUSEADDR  0x0001u

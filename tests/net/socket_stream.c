@@ -150,6 +150,8 @@ static void test_connect_states(void **st)
 	pump(f->ns, 5);
 	assert_int_equal(stos_poll(&p, 1, 0), 1);
 	assert_int_equal(p.revents, POLLOUT);
+	/* Linux: the first connect after completion reports success, the next EISCONN */
+	assert_int_equal(stos_connect(c, SA(to), sizeof(to)), 0);
 	assert_int_equal(stos_connect(c, SA(to), sizeof(to)), -1);
 	assert_int_equal(errno, EISCONN);
 	struct pollfd lp = { .fd = l, .events = POLLIN };
@@ -196,6 +198,17 @@ static void test_refused_nonblocking(void **st)
 	socklen_t el = sizeof(e);
 	assert_int_equal(stos_getsockopt(c, SOL_SOCKET, SO_ERROR, &e, &el), 0);
 	assert_int_equal(e, ECONNREFUSED);
+	/* the error was consumed by SO_ERROR: the next connect reports ECONNABORTED */
+	assert_int_equal(stos_connect(c, SA(to), sizeof(to)), -1);
+	assert_int_equal(errno, ECONNABORTED);
+	/* and without reading SO_ERROR first, connect itself reports the refusal */
+	int c2 = stos_socket(f->ns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_int_equal(stos_connect(c2, SA(to), sizeof(to)), -1);
+	assert_int_equal(errno, EINPROGRESS);
+	pump(f->ns, 5);
+	assert_int_equal(stos_connect(c2, SA(to), sizeof(to)), -1);
+	assert_int_equal(errno, ECONNREFUSED);
+	stos_close(c2);
 	stos_close(c);
 }
 
