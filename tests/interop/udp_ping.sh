@@ -4,7 +4,9 @@
 # (including -s 4000 and -s 65000, which fragment both ways), ARP in both directions, UDP
 # echo with socat (small and fragmented datagrams), ICMP port unreachable for a closed port
 # (ECONNREFUSED at a Linux socket), stosnet's error messages, a clean stop on SIGTERM, and a
-# pcap of the link that tshark dissects with no malformed packets or bad checksums.
+# pcap of the link that tshark dissects with no malformed packets or bad checksums; then the
+# hosted C API on the same TAP (tests/interop/api_probe.c): blocking UDP with a Linux echo
+# server, poll and SO_RCVTIMEO timeouts in real time, and ping through a raw ICMP socket.
 # Prints TAP lines.  Needs root (netns, TAP); without it every test is skipped.
 # The namespace is deleted by exact name and stosnet killed by exact PID, also on failure.
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,6 +28,9 @@ inns() { ip netns exec "$NS" "$@"; }
 cleanup() {
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
 		kill -KILL "$PID" 2>/dev/null
+	fi
+	if [ -n "$ECHOPID" ] && kill -0 "$ECHOPID" 2>/dev/null; then
+		kill -KILL "$ECHOPID" 2>/dev/null
 	fi
 	ip netns del "$NS" 2>/dev/null
 }
@@ -117,6 +122,38 @@ i=0
 while [ $i -lt 50 ] && kill -0 "$PID" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 if kill -0 "$PID" 2>/dev/null; then nok "stosnet stops on SIGTERM"; else wait "$IPPID"; rc=$?; if [ $rc -eq 0 ]; then ok "stosnet stops on SIGTERM with status 0"; else nok "stosnet exit status $rc"; fi; fi
 PID=
+
+# --- the C socket API on the TAP (blocking calls, a raw ICMP socket pinging Linux) ---
+PROBE=$TOP/build/host/api_probe
+ECHOPID=
+if [ -x "$PROBE" ]; then
+	EPF=$LOGDIR/30-net-interop.echo.pid
+	rm -f "$EPF"
+	inns sh -c 'echo $$ > "$1"; exec /usr/bin/python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((\"10.77.0.1\", 5555))
+while True:
+    d, a = s.recvfrom(65535)
+    s.sendto(d, a)
+"' sh "$EPF" >/dev/null 2>&1 &
+	i=0
+	while [ $i -lt 30 ] && ! inns ss -uln 2>/dev/null | grep -q ":5555"; do sleep 0.1; i=$((i + 1)); done
+	ECHOPID=$(cat "$EPF" 2>/dev/null)
+	inns timeout 30 "$PROBE" tap0 10.77.0.3/24 10.77.0.1 > "$LOGDIR/30-net-interop.probe.txt" 2>&1
+	prc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		PASS*) ok "C API on TAP: ${line#PASS }" ;;
+		FAIL*) nok "C API on TAP: ${line#FAIL }" ;;
+		esac
+	done < "$LOGDIR/30-net-interop.probe.txt"
+	[ $prc -eq 0 ] || nok "api_probe exit status $prc ($(tail -1 "$LOGDIR/30-net-interop.probe.txt"))"
+	[ -n "$ECHOPID" ] && kill "$ECHOPID" 2>/dev/null
+	ECHOPID=
+else
+	nok "$PROBE not built"
+fi
 
 # --- the capture ---
 if command -v tshark >/dev/null && [ -s "$PCAP" ]; then
