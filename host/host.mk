@@ -59,7 +59,7 @@ fuzz: $(BUILD)/fuzz/fuzz_frames
 
 # --- T sources ---
 H_T_SRCS :=
-H_T_TESTS := tests/tcp/tcp_wire.c
+H_T_TESTS := tests/tcp/tcp_wire.c tests/tcp/tcp_peer.c
 H_T_PROGS := $(BUILD)/host/stosdrive $(BUILD)/host/asan/stosdrive
 -include tests/tcp/tcp.mk
 -include tests/conformance/conformance.mk

@@ -148,6 +148,8 @@ static void tcp_established(struct tcpcb *tp)
 		soisconnected(so);
 }
 
+static void tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s);
+
 /* ---------------------------------------------------------------------------------------
  * LISTEN (RFC 9293 3.10.7.2) */
 
@@ -166,7 +168,8 @@ static void tcp_input_listen(struct tcpcb *ltp, struct tcp_seg *s)
 			uint16_t mss = tcp_cookie_check(ns, s->dst, s->th.th_dport, s->src,
 			    s->th.th_sport, s->seq - 1, s->th.th_ack - 1);
 			if (mss) {
-				struct socket *so = sonewconn(head, 0);
+				/* Straight onto the accept queue: the SYN queue is the one that is full. */
+				struct socket *so = sonewconn(head, SS_ISCONNECTED);
 				struct tcpcb *tp = so ? intotcpcb(sotoinpcb(so)) : NULL;
 				if (tp && in_pcbsetconn(tp->t_inpcb, s->dst, s->th.th_dport, s->src,
 				    s->th.th_sport) == 0) {
@@ -183,7 +186,7 @@ static void tcp_input_listen(struct tcpcb *ltp, struct tcp_seg *s)
 					tp->t_starttime = tp->t_rcvtime = port_now_ns(ns);
 					tcp_mss_update(tp, true, mss);
 					tcp_established(tp);
-					seg_free(s);
+					tcp_input_sync(tp, s);   /* the ACK may carry data */
 					return;
 				}
 				if (so) {
@@ -266,7 +269,6 @@ drop:
  * SYN-SENT (RFC 9293 3.10.7.3) */
 
 static void tcp_input_synsent(struct tcpcb *tp, struct tcp_seg *s);
-static void tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s);
 
 static void tcp_input_synsent(struct tcpcb *tp, struct tcp_seg *s)
 {

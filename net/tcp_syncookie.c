@@ -16,12 +16,14 @@
 
 static const uint16_t cookie_mss[8] = { 216, 536, 1220, 1360, 1400, 1440, 1460, 8960 };
 
+/* The MSS index is hashed too, so an ACK whose number is off by a few (which would only
+ * change the low bits) cannot pass with another MSS. */
 static uint32_t cookie_hash(struct netstack *ns, uint32_t laddr, uint16_t lport,
-    uint32_t faddr, uint16_t fport, tcp_seq irs, uint64_t slot)
+    uint32_t faddr, uint16_t fport, tcp_seq irs, uint64_t slot, unsigned idx)
 {
 	struct tcp_instance *ti = tcp_instance(ns);
 	return tcp_tuple_hash(ti->ti_cookie_key, laddr, lport, faddr, fport,
-	    irs ^ (uint32_t)(slot * 2654435761u));
+	    irs ^ (uint32_t)(slot * 2654435761u) ^ (idx << 29));
 }
 
 tcp_seq tcp_cookie_make(struct netstack *ns, uint32_t laddr, uint16_t lport, uint32_t faddr,
@@ -32,7 +34,7 @@ tcp_seq tcp_cookie_make(struct netstack *ns, uint32_t laddr, uint16_t lport, uin
 		if (cookie_mss[i] <= mss)
 			idx = i;
 	uint64_t slot = port_now_ns(ns) / COOKIE_SLOT_NS;
-	return (cookie_hash(ns, laddr, lport, faddr, fport, irs, slot) & ~7u) | idx;
+	return (cookie_hash(ns, laddr, lport, faddr, fport, irs, slot, idx) & ~7u) | idx;
 }
 
 uint16_t tcp_cookie_check(struct netstack *ns, uint32_t laddr, uint16_t lport, uint32_t faddr,
@@ -40,7 +42,7 @@ uint16_t tcp_cookie_check(struct netstack *ns, uint32_t laddr, uint16_t lport, u
 {
 	uint64_t slot = port_now_ns(ns) / COOKIE_SLOT_NS;
 	for (uint64_t s = slot; s + 1 >= slot && s <= slot; s--) {
-		if (((cookie_hash(ns, laddr, lport, faddr, fport, irs, s) ^ cookie) & ~7u) == 0)
+		if (((cookie_hash(ns, laddr, lport, faddr, fport, irs, s, cookie & 7u) ^ cookie) & ~7u) == 0)
 			return cookie_mss[cookie & 7u];
 		if (s == 0)
 			break;

@@ -1,0 +1,275 @@
+/* TCP against a scripted peer on the in-memory wire (host/testutil.h fixture: stack a =
+ * 10.0.0.1, peer 10.0.0.99 answering ARP): the defences that need hand-made segments.
+ * SYN cookies when the SYN queue is full (RFC 4987), RFC 5961 challenge-ACK throttling,
+ * ICMP fragmentation-needed shrinking the MSS (RFC 1191 / RFC 5927), malformed options and a
+ * bogus urgent pointer.  Pools and memory balance at teardown (the fixture checks). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "host/testutil.h"
+#include "host/wire.h"
+#include "host/stos_api.h"
+#include "net/in_cksum.h"
+#include "net/netlib.h"
+#include "net/netstack.h"
+#include "net/tcp_var.h"
+#include <stos/socket.h>
+#include <stos/in.h>
+
+#define PORT 80
+
+static int setup(void **st)
+{
+	int rc = tu_fx_setup(st);
+	if (rc)
+		return rc;
+	struct tu_fx *fx = *st;
+	return stos_stack_init(fx->a) == 0 ? 0 : -1;
+}
+
+static int teardown(void **st)
+{
+	struct tu_fx *fx = *st;
+	stos_close_all(fx->a);
+	/* Let closing connections finish on the idle wire before the instance goes. */
+	world_run(fx->w, 20 * 60 * SEC);
+	return tu_fx_teardown(st);
+}
+
+/* A TCP segment from the peer inside an IPv4 datagram; returns its length. */
+static size_t mk_tcp(uint8_t *b, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+    uint8_t flags, uint16_t win, const uint8_t *opts, size_t optlen, const void *pay,
+    size_t plen, uint16_t urp)
+{
+	size_t tl = 20 + optlen + plen;
+	size_t h = tu_ip(b, TU_IP_P, TU_IP_A, 6, 1, 0x4000, 64, tl, NULL, 0);
+	uint8_t *t = b + h;
+	be16_put(t, sport);
+	be16_put(t + 2, dport);
+	be32_put(t + 4, seq);
+	be32_put(t + 8, ack);
+	t[12] = (uint8_t)(((20 + optlen) / 4) << 4);
+	t[13] = flags;
+	be16_put(t + 14, win);
+	be16_put(t + 16, 0);
+	be16_put(t + 18, urp);
+	if (optlen)
+		memcpy(t + 20, opts, optlen);
+	if (plen)
+		memcpy(t + 20 + optlen, pay, plen);
+	uint32_t sum = in_pseudo(TU_IP_P, TU_IP_A, 6, (uint16_t)tl);
+	be16_put(t + 16, (uint16_t)(~in_cksum_add(sum, t, tl) & 0xffff));
+	return h + tl;
+}
+
+/* What a sent, from the peer's recording: the i-th TCP segment. */
+struct seg { uint16_t sport, dport; uint32_t seq, ack; uint8_t flags; size_t len, optlen;
+	const uint8_t *opt; };
+static int nth_seg(struct tu_fx *fx, size_t i, struct seg *s)
+{
+	size_t len;
+	const uint8_t *f = tu_peer_find(&fx->peer, 0x0800, 6, -1, i, &len);
+	if (!f)
+		return 0;
+	const uint8_t *ip = f + 14;
+	size_t ihl = (ip[0] & 15u) * 4u, tot = be16_get(ip + 2);
+	const uint8_t *t = ip + ihl;
+	s->sport = be16_get(t);
+	s->dport = be16_get(t + 2);
+	s->seq = be32_get(t + 4);
+	s->ack = be32_get(t + 8);
+	s->flags = t[13];
+	size_t off = (t[12] >> 4) * 4u;
+	s->optlen = off - 20;
+	s->opt = t + 20;
+	s->len = tot - ihl - off;
+	return 1;
+}
+static size_t nsegs(struct tu_fx *fx) { return tu_peer_count(&fx->peer, 0x0800, 6, -1); }
+
+static int listener(struct tu_fx *fx, int backlog)
+{
+	int l = stos_socket(fx->a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in s;
+	memset(&s, 0, sizeof s);
+	s.sin_family = AF_INET;
+	s.sin_port = net_htons(PORT);
+	assert_true(l >= 0);
+	assert_int_equal(stos_bind(l, (struct sockaddr *)&s, sizeof s), 0);
+	assert_int_equal(stos_listen(l, backlog), 0);
+	return l;
+}
+
+static const uint8_t mss1460[4] = { 2, 4, 0x05, 0xb4 };
+
+static void send_seg(struct tu_fx *fx, uint16_t sport, uint32_t seq, uint32_t ack, uint8_t fl,
+    const uint8_t *opts, size_t optlen, const void *pay, size_t plen, uint16_t urp)
+{
+	uint8_t b[2048];
+	size_t n = mk_tcp(b, sport, PORT, seq, ack, fl, 65535, opts, optlen, pay, plen, urp);
+	tu_fx_send(fx, b, n);
+}
+
+/* Completes a handshake from sport; returns a's ISN + 1 (its next sequence number). */
+static uint32_t handshake(struct tu_fx *fx, uint16_t sport, uint32_t iss)
+{
+	size_t before = nsegs(fx);
+	struct seg s;
+	send_seg(fx, sport, iss, 0, TH_SYN, mss1460, 4, NULL, 0, 0);
+	assert_int_equal(nsegs(fx), before + 1);
+	assert_true(nth_seg(fx, before, &s));
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	assert_int_equal(s.ack, iss + 1);
+	send_seg(fx, sport, iss + 1, s.seq + 1, TH_ACK, NULL, 0, NULL, 0, 0);
+	return s.seq + 1;
+}
+
+static void test_syn_cookies(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 1);
+	struct seg s;
+
+	/* One embryonic connection fills a SYN queue of 1 ... */
+	send_seg(fx, 1000, 5000, 0, TH_SYN, mss1460, 4, NULL, 0, 0);
+	assert_int_equal(nsegs(fx), 1);
+	assert_int_equal(stos_stat(fx->a, "tcp", "cookiessent"), 0);
+	/* ... so the next SYN is answered with a cookie: MSS only, no state kept. */
+	const uint8_t opts[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 0, 0 };
+	send_seg(fx, 1001, 7000, 0, TH_SYN, opts, sizeof opts, NULL, 0, 0);
+	assert_int_equal(nsegs(fx), 2);
+	assert_true(nth_seg(fx, 1, &s));
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	assert_int_equal(s.ack, 7001);
+	assert_int_equal(s.optlen, 4);
+	assert_int_equal(s.opt[0], TCPOPT_MSS);
+	assert_int_equal(stos_stat(fx->a, "tcp", "cookiessent"), 1);
+	/* A forged ACK (wrong cookie) is refused with RST. */
+	send_seg(fx, 1001, 7001, s.seq + 2, TH_ACK, NULL, 0, NULL, 0, 0);
+	assert_int_equal(stos_stat(fx->a, "tcp", "cookiesbad"), 1);
+	assert_true(nth_seg(fx, 2, &s) && (s.flags & TH_RST));
+	/* The real ACK creates the connection, which accept() hands out. */
+	assert_true(nth_seg(fx, 1, &s));
+	send_seg(fx, 1001, 7001, s.seq + 1, TH_ACK, NULL, 0, "hello", 5, 0);
+	assert_int_equal(stos_stat(fx->a, "tcp", "cookiesok"), 1);
+	int c = stos_accept(l, NULL, NULL);
+	assert_true(c >= 0);
+	char buf[16];
+	assert_int_equal(stos_recv(c, buf, sizeof buf, MSG_DONTWAIT), 5);
+	assert_memory_equal(buf, "hello", 5);
+	stos_close(c);
+	stos_close(l);
+}
+
+static void test_challenge_ack_throttle(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	uint32_t snd = handshake(fx, 2000, 100);
+	(void)snd;
+	int c = stos_accept(l, NULL, NULL);
+	assert_true(c >= 0);
+	TU_LOCKED(fx->a, tcp_instance(fx->a)->ti_conf.challenge_ack_limit = 2);
+	size_t before = nsegs(fx);
+	/* RFC 5961 3.2: in-window RSTs not at RCV.NXT get challenge ACKs, at most 2/s here. */
+	for (int i = 0; i < 5; i++)
+		send_seg(fx, 2000, 101 + 1000 + (uint32_t)i, 0, TH_RST, NULL, 0, NULL, 0, 0);
+	assert_int_equal(nsegs(fx), before + 2);
+	assert_int_equal(stos_stat(fx->a, "tcp", "challengeack"), 2);
+	assert_int_equal(stos_stat(fx->a, "tcp", "challengeack_limited"), 3);
+	/* A second later the budget is back; the connection survived all of it. */
+	world_run(fx->w, 1 * SEC);
+	send_seg(fx, 2000, 101 + 5000, 0, TH_RST, NULL, 0, NULL, 0, 0);
+	assert_int_equal(stos_stat(fx->a, "tcp", "challengeack"), 3);
+	/* The exact RST resets it (RFC 5961 3.2). */
+	send_seg(fx, 2000, 101, 0, TH_RST, NULL, 0, NULL, 0, 0);
+	char b[4];
+	assert_int_equal(stos_recv(c, b, sizeof b, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, ECONNRESET);
+	stos_close(c);
+	stos_close(l);
+}
+
+static void test_icmp_needfrag_shrinks_mss(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	uint32_t snd = handshake(fx, 3000, 100);
+	int c = stos_accept(l, NULL, NULL);
+	assert_true(c >= 0);
+	static char big[1460];
+	memset(big, 'z', sizeof big);
+	size_t before = nsegs(fx);
+	assert_int_equal(stos_send(c, big, sizeof big, MSG_DONTWAIT), (ssize_t)sizeof big);
+	world_run(fx->w, 1 * MSEC);
+	struct seg s;
+	assert_true(nth_seg(fx, before, &s));
+	assert_int_equal(s.len, 1460);
+	/* The path says MTU 1000 (RFC 1191): ICMP quoting our segment's headers. */
+	size_t qlen;
+	const uint8_t *f = tu_peer_find(&fx->peer, 0x0800, 6, -1, before, &qlen);
+	uint8_t icmp[600], dg[700];
+	uint8_t quote[28];
+	memcpy(quote, f + 14, 28);
+	size_t il = tu_icmp(icmp, 3, 4, 0, 1000, quote, sizeof quote);   /* id 0, seq = MTU */
+	size_t h = tu_ip(dg, TU_IP_P, TU_IP_A, 1, 2, 0, 64, il, NULL, 0);
+	memcpy(dg + h, icmp, il);
+	tu_fx_send(fx, dg, h + il);
+	world_run(fx->w, 1 * MSEC);
+	assert_int_equal(stos_stat(fx->a, "tcp", "pmtuupdate"), 1);
+	/* The data goes again in segments that fit: 1000 - 40 = 960 bytes. */
+	assert_true(nsegs(fx) >= before + 2);
+	assert_true(nth_seg(fx, before + 1, &s));
+	assert_int_equal(s.seq, snd);
+	assert_int_equal(s.len, 960);
+	/* An ICMP error about a sequence number not in flight is ignored (RFC 5927 4.1). */
+	be32_put(quote + 24, snd - 5000);
+	il = tu_icmp(icmp, 3, 4, 0, 500, quote, sizeof quote);
+	h = tu_ip(dg, TU_IP_P, TU_IP_A, 1, 3, 0, 64, il, NULL, 0);
+	memcpy(dg + h, icmp, il);
+	tu_fx_send(fx, dg, h + il);
+	assert_int_equal(stos_stat(fx->a, "tcp", "icmpbadseq"), 1);
+	assert_int_equal(stos_stat(fx->a, "tcp", "pmtuupdate"), 1);
+	stos_close(c);
+	stos_close(l);
+}
+
+static void test_malformed_options_and_urgent(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct seg s;
+	/* A SYN whose option list has a zero length: counted, the rest ignored, still served. */
+	const uint8_t bad[] = { 2, 4, 0x05, 0xb4, 30, 0, 0, 0 };
+	send_seg(fx, 4000, 100, 0, TH_SYN, bad, sizeof bad, NULL, 0, 0);
+	assert_int_equal(stos_stat(fx->a, "tcp", "rcvbadopt"), 1);
+	assert_true(nth_seg(fx, 0, &s));
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	send_seg(fx, 4000, 101, s.seq + 1, TH_ACK, NULL, 0, NULL, 0, 0);
+	int c = stos_accept(l, NULL, NULL);
+	assert_true(c >= 0);
+	/* An urgent pointer far beyond the data: delivered inline, nothing read out of bounds. */
+	send_seg(fx, 4000, 101, s.seq + 1, TH_ACK | TH_URG | TH_PUSH, NULL, 0, "abc", 3, 0xffff);
+	char b[8];
+	assert_int_equal(stos_recv(c, b, sizeof b, MSG_DONTWAIT), 3);
+	assert_memory_equal(b, "abc", 3);
+	/* A header whose data offset points past the segment is dropped and counted. */
+	uint8_t dg[100];
+	size_t n = mk_tcp(dg, 4000, PORT, 104, s.seq + 1, TH_ACK, 65535, NULL, 0, NULL, 0, 0);
+	dg[20 + 12] = 0xf0;     /* 60-byte header in a 20-byte segment (checksum now wrong too) */
+	tu_fx_send(fx, dg, n);
+	assert_true(stos_stat(fx->a, "tcp", "rcvbadoff") + stos_stat(fx->a, "tcp", "rcvbadsum") >= 1);
+	stos_close(c);
+	stos_close(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_syn_cookies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_challenge_ack_throttle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_needfrag_shrinks_mss, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_options_and_urgent, setup, teardown),
+	};
+	return TU_RUN(tests);
+}
