@@ -1,5 +1,6 @@
 /* /proc: what ps reads.  /proc/<pid>/stat holds the first fields of Linux's proc(5)
- * "stat" line: "pid (comm) state ppid pgrp session tty_nr tpgid ...".
+ * "stat" line: "pid (comm) state ppid pgrp session tty_nr tpgid ...".  /proc/net is
+ * procfs_net.c's.
  *
  * The entries are ordinary ramfs directories and files, brought in step with the process
  * table each time a path walk or a getdents goes through /proc; a stat file's text is made
@@ -9,6 +10,7 @@
 #include <stos/poll.h>
 #include "ramfs.h"
 #include "fslib.h"
+#include "procfs.h"
 
 /* K's process table iteration (kernel/proc/proc.c): list head, with proc_lock held. */
 struct proc *proc_first(void);
@@ -54,39 +56,47 @@ static long stat_text(int pid, char *buf, size_t cap)
 			 pi.pid, pi.name, pi.state, pi.ppid, pi.pgid, pi.sid);
 }
 
-struct pstat {
+/* The snapshot an open text file keeps (f_data). */
+struct ptext {
 	long len;
-	char text[128];
+	char text[];
 };
 
-static long pstat_read(struct file *f, struct uio *u)
+long procfs_text_read(struct file *f, struct uio *u, procfs_render_fn render, size_t first_cap)
 {
-	struct pstat *ps = f->f_data;
+	struct ptext *pt = f->f_data;
 	long r, pos;
-	if (!ps) {
-		ps = kmalloc(sizeof(*ps));
-		if (!ps)
-			return -ENOMEM;
-		ps->len = stat_text((int)f->f_inode->i_rdev, ps->text, sizeof(ps->text));
-		if (ps->len < 0) {
-			r = ps->len;
-			kfree(ps);
-			return r;
+	if (!pt) {
+		size_t cap = first_cap;
+		for (;;) {
+			pt = kmalloc(sizeof(*pt) + cap);
+			if (!pt)
+				return -ENOMEM;
+			pt->len = render(f->f_inode, pt->text, cap);
+			if (pt->len < 0) {
+				r = pt->len;
+				kfree(pt);
+				return r;
+			}
+			if (pt->len < (long)cap - 1 || cap >= PROCFS_TEXT_MAX)
+				break;
+			kfree(pt);  /* maybe truncated: render again into a larger buffer */
+			cap *= 2;
 		}
-		if (ps->len >= (long)sizeof(ps->text))
-			ps->len = sizeof(ps->text) - 1;
-		f->f_data = ps;
+		if (pt->len >= (long)cap)
+			pt->len = (long)cap - 1;
+		f->f_data = pt;
 	}
 	pos = f->f_pos;
-	if (pos >= ps->len)
+	if (pos >= pt->len)
 		return 0;
-	r = uio_copyout(ps->text + pos, (size_t)(ps->len - pos), u);
+	r = uio_copyout(pt->text + pos, (size_t)(pt->len - pos), u);
 	if (r > 0)
 		f->f_pos += r;
 	return r;
 }
 
-static long pstat_lseek(struct file *f, long off, int whence)
+long procfs_text_lseek(struct file *f, long off, int whence)
 {
 	if (whence == SEEK_CUR)
 		off += f->f_pos;
@@ -98,14 +108,14 @@ static long pstat_lseek(struct file *f, long off, int whence)
 	return off;
 }
 
-static int pstat_poll(struct file *f, int events, struct pollwait *pw)
+int procfs_text_poll(struct file *f, int events, struct pollwait *pw)
 {
 	(void)f;
 	(void)pw;
 	return events & (POLLIN | POLLRDNORM);
 }
 
-static int pstat_fstat(struct file *f, struct stat *st)
+int procfs_text_fstat(struct file *f, struct stat *st)
 {
 	fs_lock();
 	inode_stat(f->f_inode, st);
@@ -113,17 +123,27 @@ static int pstat_fstat(struct file *f, struct stat *st)
 	return 0;
 }
 
-static void pstat_close(struct file *f)
+void procfs_text_close(struct file *f)
 {
 	kfree(f->f_data);
 }
 
+static long pstat_render(struct inode *ip, char *buf, size_t cap)
+{
+	return stat_text((int)ip->i_rdev, buf, cap);
+}
+
+static long pstat_read(struct file *f, struct uio *u)
+{
+	return procfs_text_read(f, u, pstat_render, 128);
+}
+
 static const struct fileops pstat_ops = {
 	.read = pstat_read,
-	.poll = pstat_poll,
-	.close = pstat_close,
-	.fstat = pstat_fstat,
-	.lseek = pstat_lseek,
+	.poll = procfs_text_poll,
+	.close = procfs_text_close,
+	.fstat = procfs_text_fstat,
+	.lseek = procfs_text_lseek,
 };
 
 /* "123" -> 123; anything else -> -1. */
@@ -224,6 +244,8 @@ int procfs_init(void)
 		inode_put(proc_dir);
 		proc_dir = NULL;
 	}
+	if (proc_dir)
+		procfs_net_init(proc_dir);
 	fs_unlock();
 	return 0;
 }

@@ -15,6 +15,8 @@
 #include "sync.h"
 #include "uaccess.h"
 #include "fake_ctl.h"
+#include "knet.h"
+#include <stos/errno.h>
 
 #define FAKE_EINTR 4
 #define FAKE_EFAULT 14
@@ -285,4 +287,22 @@ void random_bytes(void *buf, size_t n)
 	unsigned char *b = buf;
 	for (size_t i = 0; i < n; i++)
 		b[i] = next++;
+}
+
+/* The network glue's /proc/net text: "<name>:" followed by letters up to fake_net_len bytes,
+ * truncated to cap - 1 as knet_proc_text does; fake_net_len < 0 plays "no stack". */
+long fake_net_len = 16;
+int fake_net_renders;
+
+long knet_proc_text(const char *name, char *buf, size_t cap)
+{
+	if (fake_net_len < 0 || !cap)
+		return -ENOENT;
+	fake_net_renders++;
+	size_t n = (size_t)fake_net_len < cap - 1 ? (size_t)fake_net_len : cap - 1;
+	int h = snprintf(buf, cap, "%s:", name);
+	for (size_t i = (size_t)h; i < n; i++)
+		buf[i] = (char)('a' + i % 26);
+	buf[n] = 0;
+	return (long)n;
 }

@@ -34,4 +34,7 @@ extern int fake_last_kill_pgrp, fake_last_pgrp_sig, fake_kills; /* kill_pgrp */
 extern char fake_console[65536];
 extern size_t fake_console_len;
 void fake_console_reset(void);
+/* knet_proc_text: the length of text it renders (-1: no stack) and how often it ran. */
+extern long fake_net_len;
+extern int fake_net_renders;
 #endif
