@@ -185,6 +185,14 @@ static int udp_send(struct socket *so, struct mbuf *m, const struct sockaddr *na
 	if (src == INADDR_ANY || in_isbroadcast(ns, src, NULL) || in_ismulticast(src)) {
 		struct ifnet *ifp;
 		err = in_selectsrc(ns, dst, &src, &ifp);
+		if (err && dst == INADDR_BROADCAST && so->so_bound_ifindex &&
+		    (ifp = ifnet_byindex(ns, (unsigned)so->so_bound_ifindex)) != NULL) {
+			/* The limited broadcast out of the SO_BINDTODEVICE interface needs no
+			 * route (Linux routes it by the bound device).  RFC 2131 4.1: a DHCP
+			 * client with no address yet sends from 0.0.0.0. */
+			src = in_ifprimary(ifp);
+			err = 0;
+		}
 		if (err)
 			goto drop;
 	}

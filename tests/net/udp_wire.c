@@ -384,6 +384,41 @@ static void test_bindtodevice(void **st)
 	stos_close(s);
 }
 
+/* A DHCP client (RFC 2131 4.1): bound to eth0 with SO_BINDTODEVICE, no route at all, it
+ * broadcasts to 255.255.255.255:67 from the interface's address, or from 0.0.0.0 before it
+ * has one; unbound, the same send has no route (ENETUNREACH, as Linux). */
+static void test_dhcp_broadcast_bound_device(void **st)
+{
+	struct tu_fx *fx = *st;
+	int s = udp_bound(fx->a, 0, 68, 0), one = 1, rc;
+	struct sockaddr_in to = sin_h(0xffffffffu, 67);
+	assert_int_equal(stos_setsockopt(s, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)), 0);
+	assert_int_equal(stos_sendto(s, "d", 1, 0, SA(to), sizeof(to)), -1);
+	assert_int_equal(errno, ENETUNREACH);
+	assert_int_equal(stos_setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, "eth0", 5), 0);
+	for (int round = 0; round < 2; round++) {
+		uint32_t want_src = round == 0 ? TU_IP_A : 0;
+		tu_peer_clear(&fx->peer);
+		assert_int_equal(stos_sendto(s, "discover", 8, 0, SA(to), sizeof(to)), 8);
+		world_run(fx->w, 1 * MSEC);
+		size_t len;
+		const uint8_t *f = tu_peer_find(&fx->peer, 0x0800, 17, -1, 0, &len);
+		assert_non_null(f);
+		assert_memory_equal(f, "\xff\xff\xff\xff\xff\xff", 6);
+		const uint8_t *ip = f + 14, *u = ip + 20;
+		assert_int_equal(be32_get(ip + 12), want_src);
+		assert_int_equal(be32_get(ip + 16), 0xffffffffu);
+		assert_int_equal(be16_get(u), 68);
+		assert_int_equal(be16_get(u + 2), 67);
+		assert_int_equal(in_cksum_mbuf_flat(u, 16, want_src, 0xffffffffu), 0);
+		/* second round: the address is gone, as before a DHCP lease */
+		TU_LOCKED(fx->a, rc = if_addr_del(fx->ea, TU_IP_A));
+		if (round == 0)
+			assert_int_equal(rc, 0);
+	}
+	stos_close(s);
+}
+
 static void test_reconnect_keeps_port(void **st)
 {
 	struct tu_fx *fx = *st;
@@ -417,6 +452,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_raw_icmp_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_hdrincl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bindtodevice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dhcp_broadcast_bound_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect_keeps_port, setup, teardown),
 	};
 	return TU_RUN(tests);
