@@ -5,7 +5,8 @@
  * block (so_pcb).  Callers above (the kernel's socket fileops, the hosted C API in
  * host/api.c) use only the so_* functions; protocols below use the sb* and so-state helpers.
  *
- * Locking.  One sleepable net lock per instance (netstack_lock) protects every field here.
+ * Locking.  One sleepable net lock per instance (ns->ns_lock, NET_LOCK in netstack.h)
+ * protects every field here.
  *  - so_* entry points (so_create ... so_poll) are called WITHOUT the net lock; they take it,
  *    and drop it while sleeping (port_sleep) so the netisr can run.
  *  - everything else (sb*, soisconnected, sorwakeup, sonewconn, sofree ...) is called by
@@ -15,8 +16,16 @@
  * connect and linger on &so->so_state.  sorwakeup/sowwakeup/soisconnected... wake those
  * channels, call so->so_upcall if set, and wake the instance-wide poll channel
  * (so_pollchan(ns)), so that
- *  - the kernel's poll registers &so->so_rcv and &so->so_snd (and re-checks so_poll), and
- *  - a host poll over many sockets sleeps on so_pollchan(ns).
+ *  - the kernel's poll uses the upcall (kernel/net/ksock.c) or registers &so->so_rcv and
+ *    &so->so_snd, then re-checks so_poll, and
+ *  - a host poll over many sockets sleeps on so_pollchan(ns) (host/api.c stos_poll).
+ * Poll readiness follows Linux's datagram_poll/tcp_poll: POLLERR for a pending error,
+ * POLLIN|POLLRDHUP once the read side is shut, POLLHUP when both are (or a stream socket is
+ * not connected), no POLLIN/POLLOUT while a stream connect is in progress.
+ *
+ * Socket lifetime: so_close marks the socket SS_NOFDREF and detaches the protocol; the
+ * memory goes (sofree) once the protocol has let go of it (so_pcb NULL) and it is on no
+ * listen queue, so TCP can keep a closed socket's send buffer until the data is delivered.
  *
  * User data moves through struct uio with the caller's copy functions (copyin/copyout in the
  * kernel, memcpy in the hosted build), so net/ never touches user memory itself.  Addresses
