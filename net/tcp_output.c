@@ -104,6 +104,8 @@ void tcp_respond(struct netstack *ns, struct tcpcb *tp, uint32_t laddr, uint16_t
 
 	if (tp && !(flags & TH_RST)) {
 		uint32_t w = tcp_rcv_window(tp);
+		if (!tp_socket(tp) && SEQ_GT(tp->rcv_adv, tp->rcv_nxt))
+			w = tp->rcv_adv - tp->rcv_nxt;    /* TIME-WAIT alone: the last window offered */
 		win = (uint16_t)(w >> tp->rcv_scale > TCP_MAXWIN ? TCP_MAXWIN : w >> tp->rcv_scale);
 		if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP)) {
 			struct tcp_opts to = { .to_flags = TOF_TS, .to_tsval = tcp_ts_now(tp),
