@@ -2,7 +2,8 @@
  *
  * Kernel command line (QEMU -append): init=PATH runs PATH as pid 1 instead of /bin/init
  * (or /bin/sh when the initrd has no /bin/init);
- * words after "--" become its arguments; kpanic=pf makes the kernel fault on purpose once
+ * words after "--" become its arguments; other NAME=value words (ip=..., forwarding=...) are
+ * also put in init's environment, as Linux does; kpanic=pf makes the kernel fault on purpose once
  * booted and kpanic=stack overflows a kernel thread's stack (the boot test checks that both
  * panics are readable). */
 #include "klib.h"
@@ -59,6 +60,12 @@ static void overflow_thread(void *arg)
 	kprintf("overflow: %lu\n", overflow_depth(0));
 }
 
+/* init's environment: the basics, then every NAME=value word of the command line (as Linux
+ * passes the parameters it does not consume), so /etc/rc can read e.g. $ip. */
+#define INIT_MAX_ENV 16
+static char *init_envp[INIT_MAX_ENV + 1] = { "PATH=/bin", "HOME=/", "TERM=vt100" };
+static int init_envc = 3;
+
 static void parse_cmdline(void)
 {
 	char *s = cmdline;
@@ -83,6 +90,9 @@ static void parse_cmdline(void)
 			init_path = w + 5;
 			init_given = 1;
 			init_argv[0] = init_path;
+		} else if (strchr(w, '=') && w[0] != '=' && init_envc < INIT_MAX_ENV &&
+		    strncmp(w, "kpanic=", 7) != 0) {
+			init_envp[init_envc++] = w;
 		} else if (strcmp(w, "kpanic=pf") == 0) {
 			panic_test = 1;
 		} else if (strcmp(w, "kpanic=stack") == 0) {
@@ -107,8 +117,6 @@ static void multiboot_info(uint32_t mbinfo_phys)
 	kprintf("cmdline: \"%s\"\n", cmdline);
 }
 
-static char *const init_envp[] = { "PATH=/bin", "HOME=/", "TERM=vt100", NULL };
-
 static void init_main(void *arg)
 {
 	struct proc *p = arg;
@@ -132,7 +140,7 @@ static void init_main(void *arg)
 	 * UART (QEMU holds them back while its FIFO is full). */
 	serial_enable_irq();
 	struct trapframe *tf = curthread()->tf;
-	int envc = 3;
+	int envc = init_envc;
 	long r = exec_load(p, init_path, init_argv, init_argc, init_envp, envc, tf);
 	if (r == -ENOENT && !init_given) {
 		/* No /bin/init in this initrd: a shell on the console is the next best thing. */

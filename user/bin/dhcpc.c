@@ -1,10 +1,11 @@
-/* dhcpc [-q] [-r resolv.conf] [-t secs] ifname: a DHCP client (RFC 2131, options RFC 2132).
+/* dhcpc [-b|-q] [-r resolv.conf] [-t secs] ifname: a DHCP client (RFC 2131, options RFC 2132).
  *
  * INIT -> DISCOVER (broadcast) -> OFFER -> REQUEST (broadcast) -> ACK -> BOUND: configures
  * the interface address and netmask (SIOCSIFADDR/SIOCSIFNETMASK, up), the default route
  * (SIOCADDRT, option 3), and writes the name servers (option 6) to resolv.conf.  Then it
  * renews at T1 by unicast REQUEST to the server (RENEWING), rebinds at T2 by broadcast
- * (REBINDING), and starts over when the lease expires (RFC 2131 4.4.5).  -q: exit once
+ * (REBINDING), and starts over when the lease expires (RFC 2131 4.4.5).  -b: once bound,
+ * go on renewing in a background child and exit 0 (what /etc/rc uses).  -q: exit once
  * bound.  -t: give up after that many seconds without a lease (default: keep trying).
  * The client asks for broadcast replies (flags bit, RFC 2131 4.1), so it needs no address
  * to receive them; it sends from 0.0.0.0:68 bound to the interface (SO_BINDTODEVICE). */
@@ -327,11 +328,13 @@ int main(int argc, char **argv)
 {
 	struct lease l;
 	struct ifreq ifr;
-	int c, quit = 0;
+	int c, quit = 0, background = 0;
 	double give_up = 0;
 
-	while ((c = getopt(argc, argv, "qr:t:")) != -1) {
-		if (c == 'q')
+	while ((c = getopt(argc, argv, "bqr:t:")) != -1) {
+		if (c == 'b')
+			background = 1;
+		else if (c == 'q')
 			quit = 1;
 		else if (c == 'r')
 			resolv_path = optarg;
@@ -373,6 +376,14 @@ int main(int argc, char **argv)
 		configure(&l);
 		if (quit)
 			return 0;
+		if (background) {
+			pid_t pid = fork();
+			if (pid < 0)
+				fprintf(stderr, "dhcpc: fork: %s (staying in the foreground)\n", strerror(errno));
+			else if (pid > 0)
+				return 0;
+			background = 0;
+		}
 		give_up = 0;
 		bound_at = now_s();
 		/* BOUND until T1, RENEWING (unicast to the server) until T2, REBINDING (broadcast)
@@ -407,6 +418,6 @@ int main(int argc, char **argv)
 		set_inaddr(SIOCSIFADDR, 0);
 	}
 usage:
-	fprintf(stderr, "usage: dhcpc [-q] [-r resolv.conf] [-t secs] ifname\n");
+	fprintf(stderr, "usage: dhcpc [-b|-q] [-r resolv.conf] [-t secs] ifname\n");
 	return 2;
 }
