@@ -14,3 +14,9 @@ $(BUILD)/host/asan/tests/tcp_unit: $(TCP_UNIT_SRCS) $(TCP_UNIT_HDRS)
 	$(CC) $(TCP_UNIT_CFLAGS) $(SAN_FLAGS) $(TCP_UNIT_SRCS) -o $@ -lcmocka
 
 ALL_TARGETS += $(BUILD)/host/tests/tcp_unit $(BUILD)/host/asan/tests/tcp_unit
+
+# The impaired-link transfers at full size: 64 MiB each way under 1% and 10% loss and under
+# duplication + reordering + corruption + delay (minutes, so not part of `make test`).
+.PHONY: tcp-soak
+tcp-soak: $(BUILD)/host/tests/tcp_wire
+	TCP_SOAK_MIB=64 $(BUILD)/host/tests/tcp_wire
