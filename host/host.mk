@@ -57,6 +57,10 @@ fuzz: $(BUILD)/fuzz/fuzz_frames
 		-print_final_stats=1 $(BUILD)/fuzz/corpus tests/fuzz/corpus
 # --- end S sources ---
 
+# --- P sources ---
+H_P_TESTS := $(wildcard tests/net/packet*.c)
+# --- end P sources ---
+
 # --- T sources ---
 H_T_SRCS :=
 H_T_TESTS := tests/tcp/tcp_wire.c tests/tcp/tcp_peer.c
@@ -69,7 +73,7 @@ H_N_SRCS := host/port_host.c host/host_stack.c host/wire.c host/pcap.c host/faul
 H_N_TESTS := $(wildcard tests/net/net_*.c)
 
 H_SRCS := $(H_N_SRCS) $(H_S_SRCS) $(H_T_SRCS)
-H_TESTS := $(H_N_TESTS) $(H_S_TESTS) $(H_T_TESTS)
+H_TESTS := $(H_N_TESTS) $(H_S_TESTS) $(H_T_TESTS) $(H_P_TESTS)
 H_HDRS := $(wildcard host/*.h) $(NET_HDRS)
 
 H_CFLAGS = $(HOST_CFLAGS) -I. -Iinclude -pthread
