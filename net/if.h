@@ -55,6 +55,10 @@ struct ifnet {
 	                               IFF_NOARP (Linux values) */
 	uint32_t if_mtu;            /* IP MTU (1500 for Ethernet) */
 	uint8_t if_hwaddr[ETHER_ADDR_LEN];
+	/* Transmit offloads (CSUM_IP/TCP/UDP/TSO of mbuf.h): what the device can do, and what
+	 * the stack may hand it now (a subset; the driver sets both at attach, 0 = software). */
+	uint32_t if_capabilities;
+	uint32_t if_hwassist;
 	struct in_ifaddr if_addrs[IF_MAXADDRS];
 	unsigned if_naddrs;
 	struct if_counters if_c;

@@ -6,6 +6,7 @@
 #include "ip.h"
 #include "in_cksum.h"
 #include "ip_options.h"
+#include "ip_csum.h"
 #include "ip_var_priv.h"
 
 int in_selectsrc(struct netstack *ns, ipaddr_t dst, ipaddr_t *src, struct ifnet **ifpp)
@@ -270,20 +271,32 @@ int ip_output(struct netstack *ns, struct mbuf *m, const struct ip_out *p, struc
 		if (!(flags & IP_RAWOUTPUT) || ipv_id(v) == 0)
 			ipv_set_id(v, ip_newid(ns, src, dst, ipv_proto(v)));
 	}
-	if (!(flags & IP_FORWARDING)) {
+	if (flags & IP_FORWARDING) {
+		/* A forwarded datagram keeps its checksums; no request from its input may ride
+		 * along to the next device. */
+		m->m_pkthdr.csum_flags &= ~CSUM_TX_MASK;
+	} else {
+		/* The header checksum is requested like the transport's: the interface inserts
+		 * it when it can (ip_csum_output), else it is computed below. */
 		ipv_set_sum(v, 0);
-		ipv_set_sum(v, in_cksum(v.b, hlen));
+		m->m_pkthdr.csum_flags |= CSUM_IP;
 	}
+	bool tso = (m->m_pkthdr.csum_flags & CSUM_TSO) != 0;
 
 	/* Broadcasts are also delivered to ourselves (as BSD's ip_mloopback), so a local
 	 * socket bound to the port hears them. */
 	if ((mflags & M_BCAST) && ns->ns_loif && ifp != ns->ns_loif) {
 		struct mbuf *c = m_dup(m);
-		if (c)
+		if (c && ip_csum_output(ns->ns_loif, c, hlen, false, st) == 0)
 			ns->ns_loif->if_output(ns->ns_loif, c, dst, 0);
+		else
+			m_freem(c);
 	}
 
-	if (m->m_pkthdr.len <= mtu)
+	rc = ip_csum_output(ifp, m, hlen, m->m_pkthdr.len > mtu && !tso, st);
+	if (rc)
+		goto bad;
+	if (m->m_pkthdr.len <= mtu || tso)
 		return ifp->if_output(ifp, m, nexthop, mflags);
 	if (ipv_off(v) & IP_DF_BIT) {
 		st->cantfrag++;

@@ -140,7 +140,10 @@ void ip_input(struct ifnet *ifp, struct mbuf *m);
 	X(fragmented, "datagrams fragmented on output") \
 	X(ofragments, "fragments created") \
 	X(bcastrecv, "broadcast datagrams received") \
-	X(loopback, "datagrams delivered through loopback")
+	X(loopback, "datagrams delivered through loopback") \
+	X(ocsumhw, "datagrams sent with checksum work left to the interface") \
+	X(ocsumsw, "transport checksums completed by IP for an interface without offload") \
+	X(ocsumbad, "datagrams not sent: checksum or TSO request not matching the packet")
 struct ipstat { IPSTAT_LIST(NET_STAT_FIELD) };
 
 #endif

@@ -64,10 +64,22 @@ struct pkthdr {
 	uint32_t len;               /* total length of the chain's data */
 	uint32_t csum_flags;        /* CSUM_* below */
 	uint16_t ether_type;        /* host order, set by ether_input / ether_output */
-	uint16_t pad;
+	uint16_t tso_segsz;         /* CSUM_TSO: TCP payload bytes per segment (the MSS) */
 };
+/* Receive side: what was verified before the protocol saw the packet. */
 #define CSUM_IP_CHECKED 0x1u    /* the IPv4 header checksum was verified */
 #define CSUM_DATA_VALID 0x2u    /* the transport checksum was verified (loopback) */
+/* Transmit side: checksum work still to do on an outgoing IPv4 packet (ip_csum.h).  The
+ * transport may set CSUM_TCP or CSUM_UDP (the checksum field then holds the folded
+ * pseudo-header sum, ip_csum_pseudo), or CSUM_TSO | CSUM_TCP with tso_segsz (the field holds
+ * the pseudo-header sum without the length, 8254x SDM 3.5.4); ip_output adds CSUM_IP for the
+ * header it builds.  ip_output does in software whatever the outgoing interface cannot
+ * (if_hwassist), so a flag that reaches a driver is one the driver must honour. */
+#define CSUM_IP         0x10u   /* insert the IPv4 header checksum (field is 0) */
+#define CSUM_TCP        0x20u   /* complete the TCP checksum */
+#define CSUM_UDP        0x40u   /* complete the UDP checksum */
+#define CSUM_TSO        0x80u   /* cut the TCP payload into tso_segsz segments */
+#define CSUM_TX_MASK    (CSUM_IP | CSUM_TCP | CSUM_UDP | CSUM_TSO)
 
 struct mbuf {
 	struct mbuf *m_next;        /* next mbuf of this packet */

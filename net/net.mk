@@ -24,7 +24,7 @@ NET_T_SRCS := net/tcp_options.c net/tcp_siphash.c net/tcp_isn.c net/tcp_cc_newre
 
 NET_N_SRCS := net/mbuf.c net/mbufq.c net/in_cksum.c net/netlib.c net/net_stats.c net/callout.c \
 	net/netstack.c net/if.c net/if_loop.c net/if_ether.c net/if_arp.c net/route.c \
-	net/ip_input.c net/ip_options.c net/ip_output.c net/ip_reass.c net/ip_id.c net/ip_icmp.c
+	net/ip_input.c net/ip_options.c net/ip_output.c net/ip_csum.c net/ip_reass.c net/ip_id.c net/ip_icmp.c
 
 NET_SRCS := $(NET_N_SRCS) $(NET_S_SRCS) $(NET_T_SRCS) $(NET_P_SRCS)
 NET_HDRS := $(wildcard net/*.h) $(wildcard include/stos/*.h)

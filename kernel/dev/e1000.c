@@ -140,9 +140,16 @@ static void e1000_start(struct ifnet *ifp)
 			m = if_dequeue(ifp);
 		if (!m)
 			break;
-		/* Checksums are computed by the stack today (see e1000_var.h for the offload
-		 * contract the device supports). */
-		int rc = e1000_encap(&d->sc, m, NULL);
+		/* Checksum and TSO work the stack left to the device (if_hwassist). */
+		struct e1000_txoff o;
+		int rc = e1000_txoff_request(m, &o);
+		if (rc) {
+			d->sc.st.tx_bad++;
+			ifp->if_c.oerrors++;
+			m_freem(m);
+			continue;
+		}
+		rc = e1000_encap(&d->sc, m, o.flags ? &o : NULL);
 		if (rc == -ENOSPC) {
 			d->tx_held = m;
 			break;
@@ -275,6 +282,10 @@ static int e1000_attach_one(struct netstack *ns, struct pci_dev *p, unsigned uni
 	d->ifp = ether_ifattach(ns, sc->name, sc->mac, e1000_start, d);
 	if (d->ifp) {
 		d->ifp->if_flags_changed = e1000_flags_changed;
+		/* Every 8254x inserts IPv4, TCP and UDP checksums and segments TCP through
+		 * context descriptors (8254x SDM 3.3.6, 3.5); knet may turn hwassist off. */
+		d->ifp->if_capabilities = CSUM_IP | CSUM_TCP | CSUM_UDP | CSUM_TSO;
+		d->ifp->if_hwassist = d->ifp->if_capabilities;
 		ksnprintf(d->grp_drv, sizeof(d->grp_drv), "%s", sc->name);
 		ksnprintf(d->grp_hw, sizeof(d->grp_hw), "%s-hw", sc->name);
 		net_stats_register(ns, d->grp_drv, e1000_drv_desc, ARRAY_SIZE(e1000_drv_desc), &sc->st);

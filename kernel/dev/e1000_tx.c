@@ -311,6 +311,26 @@ int e1000_txoff_parse(const struct mbuf *m, unsigned want, uint16_t mss, struct 
 	return 0;
 }
 
+int e1000_txoff_request(const struct mbuf *m, struct e1000_txoff *o)
+{
+	unsigned f = m->m_pkthdr.csum_flags, want = 0;
+	memset(o, 0, sizeof(*o));
+	if (f & CSUM_IP)
+		want |= E1000_TXOFF_IPCSUM;
+	if (f & (CSUM_TCP | CSUM_UDP))
+		want |= E1000_TXOFF_L4CSUM;
+	if (f & CSUM_TSO)
+		want |= E1000_TXOFF_TSO;
+	if (!want)
+		return 0;
+	int rc = e1000_txoff_parse(m, want, m->m_pkthdr.tso_segsz, o);
+	/* The stack asked for exactly the protocol it sent (ip_csum_output checked it). */
+	if (rc == 0 && (f & (CSUM_TCP | CSUM_UDP)) &&
+	    !(o->flags & E1000_TXOFF_TCP) != !(f & CSUM_TCP))
+		rc = -EINVAL;
+	return rc;
+}
+
 /* Stores a 16-bit checksum at off (the header bytes must be writable). */
 static int put16(struct mbuf *m, uint32_t off, uint16_t v)
 {

@@ -147,6 +147,13 @@ static void knet_bringup(struct netstack *ns)
 		ns->ns_conf.ip_forwarding = true;
 		kprintf("net: IPv4 forwarding on\n");
 	}
+	/* offload=off: every checksum in software (the drivers' if_hwassist cleared), for
+	 * comparisons and for devices whose offload is suspect. */
+	if (cmdline_get("offload", v, sizeof(v)) && strcmp(v, "off") == 0) {
+		for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next)
+			ifp->if_hwassist = 0;
+		kprintf("net: offload=off: checksums in software\n");
+	}
 	/* Every NIC comes up (a DHCP client needs eth0 up before it has an address). */
 	for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next)
 		if (ifp->if_type == IFT_ETHER)

@@ -540,6 +540,97 @@ static void test_offload(void)
 	fake_fini(&fk);
 }
 
+/* The stack's requests (m_pkthdr.csum_flags, net/mbuf.h) become the right contexts: what
+ * e1000_start does with each frame ip_output leaves to the device. */
+static void test_stack_request(void)
+{
+	static uint8_t f[70000];
+	uint64_t c0 = live_clusters(), m0 = live_mbufs();
+	struct e1000_txoff o;
+	fake_init(&fk, MAC);
+	setup();
+	static const struct { int tcp; uint32_t pay; unsigned flags; } cases[] = {
+		{ 1, 1000, CSUM_IP | CSUM_TCP }, { 0, 300, CSUM_IP | CSUM_UDP },
+		{ 0, 1, CSUM_IP | CSUM_UDP }, { 1, 0, CSUM_IP | CSUM_TCP },
+	};
+	int good = 1;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t len = mkip(f, cases[i].tcp, cases[i].pay, 0);
+		struct mbuf *m = mkchain(f, len, 64);
+		m->m_pkthdr.csum_flags = cases[i].flags;
+		good &= e1000_txoff_request(m, &o) == 0 && (o.flags & E1000_TXOFF_IPCSUM) &&
+		    (o.flags & E1000_TXOFF_L4CSUM) && !(o.flags & E1000_TXOFF_TCP) == !cases[i].tcp;
+		good &= e1000_encap(&sc, m, &o) == 0;
+		if (!good)
+			printf("# case %u failed before the wire\n", i);
+	}
+	e1000_tx_commit(&sc);
+	for (unsigned i = 0; good && i < fk.nout; i++)
+		if (!(good = frame_sums_ok(fk.out[i].data, fk.out[i].len)))
+			printf("# frame %u: bad checksum\n", i);
+	ok(good && fk.nout == 4, "CSUM_IP|CSUM_TCP and CSUM_IP|CSUM_UDP requests: valid checksums "
+	    "on the wire");
+	fake_clear_out(&fk);
+
+	/* the header checksum alone: the transport's (complete) checksum is left as it is */
+	uint32_t len = mkip(f, 0, 200, 0);
+	unsigned l4len = 8 + 200;
+	uint32_t ph = in_pseudo(0x0a00020f, 0x0a000202, 17, (uint16_t)l4len);
+	f[40] = f[41] = 0;
+	struct mbuf *m = mkchain(f, len, 0);
+	uint16_t c = in_cksum_mbuf(m, 34, l4len, ph);
+	m_freem(m);
+	f[40] = (uint8_t)(c >> 8); f[41] = (uint8_t)c;
+	m = mkchain(f, len, 0);
+	m->m_pkthdr.csum_flags = CSUM_IP;
+	ok(e1000_txoff_request(m, &o) == 0 && o.flags == E1000_TXOFF_IPCSUM, "CSUM_IP alone: header "
+	    "checksum only");
+	e1000_encap(&sc, m, &o);
+	e1000_tx_commit(&sc);
+	ok(fk.nout == 1 && frame_sums_ok(fk.out[0].data, fk.out[0].len), "and the frame is valid");
+	fake_clear_out(&fk);
+
+	/* nothing asked: no context */
+	m = mkchain(f, len, 0);
+	ok(e1000_txoff_request(m, &o) == 0 && o.flags == 0, "no request: no offload");
+	m_freem(m);
+	/* a request that does not fit the frame */
+	len = mkip(f, 1, 100, 0);
+	m = mkchain(f, len, 0);
+	m->m_pkthdr.csum_flags = CSUM_IP | CSUM_UDP;
+	ok(e1000_txoff_request(m, &o) == -EINVAL, "CSUM_UDP on a TCP frame refused");
+	m_freem(m);
+
+	/* TSO as the stack asks for it: CSUM_TSO | CSUM_TCP with tso_segsz */
+	len = mkip(f, 1, 5000, 1);
+	m = m_gethdr(MT_DATA);
+	m_append(m, 66, f);
+	for (uint32_t off = 66; off < len; off += 2048) {
+		struct mbuf *n = m_getcl(MT_DATA, 0);
+		uint32_t k = len - off < 2048 ? len - off : 2048;
+		memcpy(n->m_data, f + off, k);
+		n->m_len = k;
+		m_cat(m, n);
+	}
+	m->m_pkthdr.len = len;
+	m->m_pkthdr.csum_flags = CSUM_IP | CSUM_TCP | CSUM_TSO;
+	m->m_pkthdr.tso_segsz = 1000;
+	ok(e1000_txoff_request(m, &o) == 0 && (o.flags & E1000_TXOFF_TSO) && o.mss == 1000,
+	    "CSUM_TSO with tso_segsz 1000 parsed");
+	e1000_encap(&sc, m, &o);
+	e1000_tx_commit(&sc);
+	good = fk.nout == 5;
+	for (unsigned i = 0; good && i < fk.nout; i++)
+		good = frame_sums_ok(fk.out[i].data, fk.out[i].len) && fk.out[i].len == 66 + 1000;
+	ok(good, "TSO from the stack's request: 5 valid segments of 1000 bytes");
+	fake_clear_out(&fk);
+
+	e1000_txeof(&sc);
+	e1000_hw_stop(&sc);
+	ok(live_clusters() == c0 && live_mbufs() == m0, "stack-request tests leave no mbuf behind");
+	fake_fini(&fk);
+}
+
 static void test_intr_link(void)
 {
 	fake_init(&fk, MAC);
@@ -603,6 +694,7 @@ int main(void)
 	test_rx();
 	test_tx_basic();
 	test_offload();
+	test_stack_request();
 	test_intr_link();
 	test_two_nics();
 	printf("1..%d\n", ntest);

@@ -251,6 +251,11 @@ unsigned e1000_txeof(struct e1000_softc *sc);
  * (E1000_TXOFF_IPCSUM | L4CSUM | TSO) and mss.  0, or -EINVAL when the headers are not ones
  * the device can offload (the caller then finishes checksums in software). */
 int e1000_txoff_parse(const struct mbuf *m, unsigned want, uint16_t mss, struct e1000_txoff *o);
+/* The offload the stack requested for frame m (m_pkthdr.csum_flags CSUM_IP/TCP/UDP/TSO and
+ * tso_segsz, net/mbuf.h) as a context for e1000_encap: 0 with o->flags 0 when nothing was
+ * requested, 0 with o filled, or -EINVAL when the request does not fit the frame (the
+ * checksums are then incomplete: the caller drops the frame). */
+int e1000_txoff_request(const struct mbuf *m, struct e1000_txoff *o);
 /* Software fallback: computes the checksums o asks for into m (which must be writable). */
 int e1000_tx_swcsum(struct mbuf *m, const struct e1000_txoff *o);
 
