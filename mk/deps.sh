@@ -4,7 +4,7 @@
 set -e
 PKGS="make gcc clang lld binutils qemu-system-x86 python3 python3-pytest python3-scapy
 python3-pexpect tshark iperf3 socat netcat-openbsd iproute2 iputils-ping curl libcmocka-dev
-libclang-rt-14-dev liblwip-dev valgrind hping3 cpio"
+libclang-rt-14-dev liblwip-dev valgrind hping3 cpio traceroute"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
