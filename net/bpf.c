@@ -88,7 +88,8 @@ int bpf_validate(const struct sock_filter *f, unsigned len)
 struct bpf_pkt {
 	const struct mbuf *m;
 	const uint8_t *buf;
-	uint32_t len;
+	uint32_t off;               /* where the program's offset 0 is in m */
+	uint32_t len;               /* bytes from there */
 };
 
 /* Points at n (<= 4) bytes at off: in place when contiguous, else gathered into tmp.  NULL
@@ -100,6 +101,7 @@ static const uint8_t *bpf_bytes(const struct bpf_pkt *p, uint32_t off, uint32_t 
 		return NULL;
 	if (!p->m)
 		return p->buf + off;
+	off += p->off;
 	for (m = p->m; m && off >= m->m_len; m = m->m_next)
 		off -= m->m_len;
 	if (!m)
@@ -238,14 +240,15 @@ static uint32_t bpf_exec(const struct sock_filter *f, const struct bpf_pkt *p)
 	}
 }
 
-uint32_t bpf_run(const struct sock_filter *f, const struct mbuf *m)
+uint32_t bpf_run(const struct sock_filter *f, const struct mbuf *m, uint32_t off)
 {
-	struct bpf_pkt p = { m, NULL, (m->m_flags & M_PKTHDR) ? m->m_pkthdr.len : m_length(m) };
+	uint32_t total = (m->m_flags & M_PKTHDR) ? m->m_pkthdr.len : m_length(m);
+	struct bpf_pkt p = { m, NULL, off, total > off ? total - off : 0 };
 	return bpf_exec(f, &p);
 }
 
 uint32_t bpf_run_buf(const struct sock_filter *f, const uint8_t *buf, uint32_t len)
 {
-	struct bpf_pkt p = { NULL, buf, len };
+	struct bpf_pkt p = { NULL, buf, 0, len };
 	return bpf_exec(f, &p);
 }

@@ -69,10 +69,12 @@ struct mbuf;
  * and the last instruction a RET.  Returns 0 or -EINVAL. */
 int bpf_validate(const struct sock_filter *f, unsigned len);
 
-/* Runs a validated program over the frame in chain m (m_pkthdr.len bytes).  Loads read the
- * mbufs in place when the bytes are contiguous and gather across mbufs otherwise; a load past
- * the end ends the program with 0 (drop), as Linux.  Returns the RET value. */
-uint32_t bpf_run(const struct sock_filter *f, const struct mbuf *m);
+/* Runs a validated program over the packet in chain m starting at byte off (the program's
+ * offset 0; AF_PACKET SOCK_DGRAM filters see the frame from the network header, as Linux),
+ * m_pkthdr.len - off bytes long.  Loads read the mbufs in place when the bytes are contiguous
+ * and gather across mbufs otherwise; a load past the end ends the program with 0 (drop), as
+ * Linux.  Returns the RET value. */
+uint32_t bpf_run(const struct sock_filter *f, const struct mbuf *m, uint32_t off);
 /* The same over a flat buffer. */
 uint32_t bpf_run_buf(const struct sock_filter *f, const uint8_t *p, uint32_t len);
 

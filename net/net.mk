@@ -13,7 +13,7 @@ NET_S_SRCS := net/socket.c net/socket_io.c net/socket_opt.c net/sockbuf.c net/pr
 # --- end S sources ---
 
 # --- P sources ---
-NET_P_SRCS := net/bpf.c
+NET_P_SRCS := net/bpf.c net/af_packet.c
 # --- end P sources ---
 
 # --- T sources ---

@@ -11,6 +11,7 @@
 #include "raw_ip_var.h"
 #include "tcp_var.h"
 #include "icmp_var.h"
+#include "af_packet.h"
 #include <stos/errno.h>
 #include <stos/socket.h>
 
@@ -18,6 +19,7 @@ static const struct so_proto_init so_proto_inits[] = {
 	{ "udp", udp_init, udp_fini },
 	{ "raw", raw_ip_init, raw_ip_fini },
 	{ "tcp", tcp_init, tcp_fini },
+	{ "packet", packet_init, packet_fini },
 };
 
 int protosw_register(struct netstack *ns, const struct protosw *pr)

@@ -28,6 +28,7 @@ struct so_instance {
 	int si_pollchan;                /* its address is the poll channel */
 	void *si_udp;                   /* struct udp_instance */
 	void *si_raw;                   /* struct raw_instance */
+	void *si_packet;                /* struct pkt_instance (af_packet.c) */
 };
 
 static inline struct so_instance *so_inst(struct netstack *ns)

@@ -14,6 +14,7 @@
 #include "sock_file.h"
 #include <stos/errno.h>
 #include <stos/socket.h>
+#include <stos/packet.h>
 
 #define SOCK_MAXOPT   256       /* bytes of option value copied in or out */
 #define SOCK_MAXIOV   1024      /* UIO_MAXIOV */
@@ -325,6 +326,30 @@ SYSCALL_DECL(shutdown)
 	return rc;
 }
 
+/* SO_ATTACH_FILTER: the struct sock_fprog points at the program in user memory; the
+ * protocol (net/af_packet.c) reads it as kernel memory, so the program is copied in here
+ * (at most BPF_MAXINSNS instructions, as Linux) and the fprog rewritten to point at it. */
+static int setsockopt_filter(struct ksock *ks, const uint8_t *val, size_t len)
+{
+	struct sock_fprog fp;
+	if (len != sizeof(fp))
+		return -EINVAL;
+	memcpy(&fp, val, sizeof(fp));
+	if (fp.len == 0 || fp.len > BPF_MAXINSNS)
+		return -EINVAL;
+	size_t bytes = (size_t)fp.len * sizeof(struct sock_filter);
+	struct sock_filter *prog = kmalloc(bytes);
+	if (!prog)
+		return -ENOMEM;
+	int rc = copyin(prog, fp.filter, bytes);
+	if (!rc) {
+		fp.filter = prog;
+		rc = ksock_setopt(ks, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp));
+	}
+	kfree(prog);
+	return rc;
+}
+
 SYSCALL_DECL(setsockopt)
 {
 	(void)a5;
@@ -339,7 +364,10 @@ SYSCALL_DECL(setsockopt)
 	struct ksock *ks = sock_get((int)a0, &f, &rc);
 	if (!ks)
 		return rc;
-	rc = ksock_setopt(ks, (int)a1, (int)a2, val, (socklen_t)len);
+	if (a1 == SOL_SOCKET && a2 == SO_ATTACH_FILTER)
+		rc = setsockopt_filter(ks, val, len);
+	else
+		rc = ksock_setopt(ks, (int)a1, (int)a2, val, (socklen_t)len);
 	file_put(f);
 	return rc;
 }

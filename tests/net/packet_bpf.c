@@ -187,13 +187,21 @@ static void test_run_over_mbuf_chains(void **st)
 		S(BPF_LD | BPF_H | BPF_IND, 14 + 4),             /* ICMP id */
 		S(BPF_LDX | BPF_MEM, 0), S(BPF_ALU | BPF_ADD | BPF_X, 0), S(BPF_RET | BPF_A, 0),
 	};
+	static const struct sock_filter ipproto_prog[] = {
+		S(BPF_LD | BPF_B | BPF_ABS, 9), S(BPF_RET | BPF_A, 0) };
+	static const struct sock_filter len_prog[] = {
+		S(BPF_LD | BPF_W | BPF_LEN, 0), S(BPF_RET | BPF_A, 0) };
 	uint32_t want = bpf_run_buf(w, f, (uint32_t)n);
 	assert_int_equal(want, 0x0a000063u + 1);
 	for (uint32_t piece = 0; piece < 8; piece++) {
 		struct mbuf *m = tu_chain(f, (uint32_t)n, piece);
 		assert_non_null(m);
-		assert_int_equal(bpf_run(w, m), want);
-		assert_int_equal(bpf_run(icmp_prog, m), 262144);
+		assert_int_equal(bpf_run(w, m, 0), want);
+		assert_int_equal(bpf_run(icmp_prog, m, 0), 262144);
+		/* From the IP header on (offset 14): byte 9 is the protocol. */
+		assert_int_equal(bpf_run(ipproto_prog, m, 14), 1);
+		assert_int_equal(bpf_run(len_prog, m, 14), n - 14);
+		assert_int_equal(bpf_run(len_prog, m, (uint32_t)n + 5), 0);
 		m_freem(m);
 	}
 }
