@@ -12,10 +12,11 @@
 # --- S sources ---
 H_S_SRCS := host/api.c host/tap.c host/tap_dev.c
 H_S_TESTS := tests/net/socket_udp.c tests/net/udp_wire.c tests/net/socket_stream.c
-H_S_PROGS := $(BUILD)/host/stosnet $(BUILD)/host/asan/fuzz_replay $(BUILD)/host/api_probe
+H_S_PROGS := $(BUILD)/host/stosnet $(BUILD)/host/asan/fuzz_replay $(BUILD)/host/api_probe \
+	$(BUILD)/host/tcp_probe
 # stosnet: the stack on a TAP device (host/stosnet*.c).  Prerequisites name the libraries by
 # path because this block is read before the variables below are set.
-H_S_STOSNET := host/stosnet.c host/stosnet_udp.c
+H_S_STOSNET := host/stosnet.c host/stosnet_udp.c host/stosnet_tcp.c
 $(BUILD)/host/stosnet: $(H_S_STOSNET) $(BUILD)/host/libhost.a $(BUILD)/net/host/libnet.a \
 		$(wildcard host/*.h net/*.h)
 	@mkdir -p $(dir $@)
@@ -25,6 +26,11 @@ $(BUILD)/host/api_probe: tests/interop/api_probe.c $(BUILD)/host/libhost.a \
 		$(BUILD)/net/host/libnet.a $(wildcard host/*.h net/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(H_CFLAGS) tests/interop/api_probe.c -o $@ $(H_LIB) $(NET_HOST_LIB) $(H_LIBS)
+# TCP connections the stack opens to Linux servers (tests/interop/tcp_probe.c, suite 31).
+$(BUILD)/host/tcp_probe: tests/interop/tcp_probe.c $(BUILD)/host/libhost.a \
+		$(BUILD)/net/host/libnet.a $(wildcard host/*.h net/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(H_CFLAGS) tests/interop/tcp_probe.c -o $@ $(H_LIB) $(NET_HOST_LIB) $(H_LIBS)
 # Fuzzing (tests/fuzz/): `make fuzz` builds the libFuzzer target with clang and runs it for
 # FUZZ_TIME seconds on a copy of the seed corpus; the replay program (gcc, ASan+UBSan, no
 # libFuzzer) runs every corpus file in `make test` (suite 26-net-fuzz-replay).

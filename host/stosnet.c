@@ -1,9 +1,12 @@
 /* stosnet: the STOS network stack as a Linux process on a TAP device.
  *
  *   stosnet --tap IFNAME --addr A.B.C.D/P [--gw A.B.C.D] [--mac XX:XX:XX:XX:XX:XX]
- *           [--pcap FILE]
+ *           [--pcap FILE] [--fault loss=PPM,dup=PPM,seed=N,burst=AT:LEN]
  *
- * It answers ARP and ping like any host and runs UDP echo (port 7) and discard (port 9).
+ * It answers ARP and ping like any host and runs UDP echo (port 7) and discard (port 9), and
+ * TCP echo (7), discard (9), chargen (19) and HTTP (80) (stosnet_tcp.c).  --fault makes the
+ * link lose (or duplicate) frames on a seeded schedule, and lose every frame numbered AT to
+ * AT+LEN-1 (both directions counted together): a burst of loss (tap.h).
  * The TAP link's thread runs the stack (netisr and timers); this thread runs the services
  * through the C socket API.  SIGINT/SIGTERM stop it cleanly (the pcap file is complete).
  * Exit status: 0 after a signal, 1 on a runtime error, 2 on a usage error.
@@ -22,36 +25,65 @@
 #include "host/stos_api.h"
 #include "host/tap.h"
 #include "host/stosnet.h"
+#include "host/fault.h"
 #include <poll.h>
 
 #define SVC_MAX 65536
 
 static struct svc { int fd; short events; svc_fn fn; void *arg; } svcs[SVC_MAX];
 static unsigned nsvcs;
+/* slot[fd - STOS_FD_BASE] = index in svcs + 1 (0: not watched), so watching, unwatching and
+ * dispatching cost O(1) with tens of thousands of connections */
+static unsigned *slot;
+static unsigned slotcap;
 static volatile sig_atomic_t stopping;
+
+static unsigned *slot_of(int fd)
+{
+	unsigned k = (unsigned)(fd - STOS_FD_BASE);
+	if (fd < STOS_FD_BASE || k >= STOS_FD_MAX)
+		return NULL;
+	if (k >= slotcap) {
+		unsigned ncap = slotcap ? slotcap : 1024;
+		while (ncap <= k)
+			ncap *= 2;
+		unsigned *n = realloc(slot, ncap * sizeof(*n));
+		if (!n)
+			return NULL;
+		memset(n + slotcap, 0, (ncap - slotcap) * sizeof(*n));
+		slot = n;
+		slotcap = ncap;
+	}
+	return &slot[k];
+}
 
 int svc_watch(int fd, short events, svc_fn fn, void *arg)
 {
-	for (unsigned i = 0; i < nsvcs; i++)
-		if (svcs[i].fd == fd) {
-			svcs[i].events = events;
-			svcs[i].fn = fn;
-			svcs[i].arg = arg;
-			return 0;
-		}
+	unsigned *sl = slot_of(fd);
+	if (!sl)
+		return -1;
+	if (*sl) {
+		svcs[*sl - 1] = (struct svc){ fd, events, fn, arg };
+		return 0;
+	}
 	if (nsvcs >= SVC_MAX)
 		return -1;
 	svcs[nsvcs++] = (struct svc){ fd, events, fn, arg };
+	*sl = nsvcs;
 	return 0;
 }
 
 void svc_unwatch(int fd)
 {
-	for (unsigned i = 0; i < nsvcs; i++)
-		if (svcs[i].fd == fd) {
-			svcs[i] = svcs[--nsvcs];
-			return;
-		}
+	unsigned *sl = slot_of(fd);
+	if (!sl || !*sl)
+		return;
+	unsigned i = *sl - 1;
+	*sl = 0;
+	if (i != --nsvcs) {
+		svcs[i] = svcs[nsvcs];
+		*slot_of(svcs[i].fd) = i + 1;
+	}
 }
 
 static void on_signal(int sig)
@@ -64,8 +96,10 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: stosnet --tap IFNAME --addr A.B.C.D/P [--gw A.B.C.D] "
 	    "[--mac XX:XX:XX:XX:XX:XX] [--pcap FILE]\n"
+	    "               [--fault loss=PPM,dup=PPM,seed=N,burst=AT:LEN]\n"
 	    "Runs the STOS network stack on an existing TAP device: ARP, ping,\n"
-	    "UDP echo (port 7) and discard (port 9).\n");
+	    "UDP echo (port 7) and discard (port 9), TCP echo (7), discard (9),\n"
+	    "chargen (19) and HTTP (80: GET / and GET /bytes/N).\n");
 }
 
 static int parse_ip(const char *s, uint32_t *out)
@@ -116,6 +150,32 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+/* --fault loss=PPM,dup=PPM,seed=N,burst=AT:LEN (any subset, any order). */
+static int parse_fault(const char *s, struct fault_conf *fc, unsigned long long *at,
+    unsigned long long *len)
+{
+	char buf[256], *save = NULL, *tok;
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned long long v, w;
+		char extra;
+		if (sscanf(tok, "loss=%llu%c", &v, &extra) == 1 && v <= 1000000)
+			fc->loss_ppm = (uint32_t)v;
+		else if (sscanf(tok, "dup=%llu%c", &v, &extra) == 1 && v <= 1000000)
+			fc->dup_ppm = (uint32_t)v;
+		else if (sscanf(tok, "seed=%llu%c", &v, &extra) == 1)
+			fc->seed = v;
+		else if (sscanf(tok, "burst=%llu:%llu%c", &v, &w, &extra) == 2) {
+			*at = v;
+			*len = w;
+		} else
+			return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -124,6 +184,7 @@ int main(int argc, char **argv)
 		{ "gw", required_argument, NULL, 'g' },
 		{ "mac", required_argument, NULL, 'm' },
 		{ "pcap", required_argument, NULL, 'p' },
+		{ "fault", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -133,6 +194,10 @@ int main(int argc, char **argv)
 	uint8_t mac[6];
 	int have_addr = 0, have_gw = 0, have_mac = 0, c, rc = 0;
 	char err[512];
+	struct fault_conf fc = { .seed = 1 };
+	unsigned long long burst_at = 0, burst_len = 0;
+	int have_fault = 0;
+	struct fault *fault = NULL;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -162,6 +227,14 @@ int main(int argc, char **argv)
 			have_mac = 1;
 			break;
 		case 'p': pcap = optarg; break;
+		case 'f':
+			if (parse_fault(optarg, &fc, &burst_at, &burst_len) < 0) {
+				fprintf(stderr, "stosnet: bad --fault '%s' (want loss=PPM,dup=PPM,"
+				    "seed=N,burst=AT:LEN)\n", optarg);
+				return 2;
+			}
+			have_fault = 1;
+			break;
 		case 'h': usage(stdout); return 0;
 		default:
 			if (optopt)
@@ -201,6 +274,17 @@ int main(int argc, char **argv)
 		host_netstack_destroy(ns);
 		return 1;
 	}
+	if (have_fault) {
+		if (fc.loss_ppm || fc.dup_ppm) {
+			fault = fault_new(&fc);
+			if (!fault) {
+				fprintf(stderr, "stosnet: out of memory\n");
+				rc = 1;
+				goto out;
+			}
+		}
+		tap_set_fault(t, fault, burst_at, burst_len);
+	}
 	NET_LOCK(ns);
 	int e = if_addr_add(tap_ifnet(t), addr, plen);
 	if (!e && have_gw)
@@ -213,7 +297,7 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (svc_udp_init(ns) < 0) {
+	if (svc_udp_init(ns) < 0 || svc_tcp_init(ns) < 0) {
 		rc = 1;
 		goto out;
 	}
@@ -243,18 +327,25 @@ int main(int argc, char **argv)
 		if (k < 0 && errno != EINTR)
 			break;
 		for (unsigned i = 0; k > 0 && i < n; i++) {
-			if (!pf[i].revents)
+			unsigned *sl;
+			if (!pf[i].revents || !(sl = slot_of(pf[i].fd)) || !*sl)
 				continue;
-			for (unsigned j = 0; j < nsvcs; j++)
-				if (svcs[j].fd == pf[i].fd) {
-					svcs[j].fn(pf[i].fd, pf[i].revents, svcs[j].arg);
-					break;
-				}
+			struct svc *sv = &svcs[*sl - 1];
+			sv->fn(pf[i].fd, pf[i].revents, sv->arg);
 		}
 	}
 	free(pf);
+	{
+		unsigned long long open, accepted;
+		svc_tcp_counts(&open, &accepted);
+		printf("stosnet: stopping: %llu TCP connections accepted, %llu open, %llu frames "
+		    "lost by --fault\n", accepted, open, (unsigned long long)tap_fault_lost(t));
+		fflush(stdout);
+	}
 out:
 	tap_close(t);
+	if (fault)
+		fault_free(fault);
 	stos_close_all(ns);
 	host_netstack_destroy(ns);
 	return rc;

@@ -16,4 +16,10 @@ void svc_unwatch(int fd);
 /* UDP echo (RFC 862) on port 7 and discard (RFC 863) on port 9.  0 or -1 (message printed). */
 int svc_udp_init(struct netstack *ns);
 
+/* TCP echo (RFC 862, 7), discard (RFC 863, 9), chargen (RFC 864, 19) and HTTP/1.1 (80)
+ * (stosnet_tcp.c).  0 or -1 (message printed).  svc_tcp_counts: connections open now and
+ * accepted since the start. */
+int svc_tcp_init(struct netstack *ns);
+void svc_tcp_counts(unsigned long long *open, unsigned long long *accepted);
+
 #endif

@@ -13,6 +13,7 @@
 #include "host/port_host.h"
 #include "host/pcap.h"
 #include "host/tap.h"
+#include "host/fault.h"
 
 #define TAP_FRAME_MAX 65550     /* jumbo MTU plus header, and more than any frame we send */
 
@@ -27,6 +28,11 @@ struct tap_link {
 	struct pcap_writer *pcap;
 	pthread_mutex_t pcap_mu;
 	uint64_t rx, tx, drops;
+	/* Fault injection (tap_set_fault): frames of either direction, counted from the start,
+	 * are lost by f's seeded schedule or when their number is in [burst_at, burst_at +
+	 * burst_len).  Only loss and duplication apply: a real link has no queue to reorder in. */
+	struct fault *fault;
+	uint64_t fault_frames, burst_at, burst_len, fault_lost;
 	uint8_t txbuf[TAP_FRAME_MAX];
 };
 
@@ -35,6 +41,40 @@ static uint64_t realtime_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* How many copies of the next frame to deliver (0: lost). */
+static int tap_fault_copies(struct tap_link *t, size_t len)
+{
+	struct fault_out out[2];
+	int k;
+	if (!t->fault && !t->burst_len)
+		return 1;
+	uint64_t i = __atomic_fetch_add(&t->fault_frames, 1, __ATOMIC_RELAXED);
+	if (i >= t->burst_at && i - t->burst_at < t->burst_len) {
+		__atomic_fetch_add(&t->fault_lost, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	if (!t->fault)
+		return 1;
+	pthread_mutex_lock(&t->pcap_mu);   /* the schedule is shared by both directions */
+	k = fault_decide(t->fault, len, out);
+	pthread_mutex_unlock(&t->pcap_mu);
+	if (!k)
+		__atomic_fetch_add(&t->fault_lost, 1, __ATOMIC_RELAXED);
+	return k;
+}
+
+void tap_set_fault(struct tap_link *t, struct fault *f, uint64_t burst_at, uint64_t burst_len)
+{
+	t->fault = f;
+	t->burst_at = burst_at;
+	t->burst_len = burst_len;
+}
+
+uint64_t tap_fault_lost(struct tap_link *t)
+{
+	return __atomic_load_n(&t->fault_lost, __ATOMIC_RELAXED);
 }
 
 static void tap_record(struct tap_link *t, const uint8_t *f, size_t len)
@@ -67,10 +107,12 @@ static void tap_if_start(struct ifnet *ifp)
 		}
 		m_freem(m);
 		tap_record(t, t->txbuf, len);
-		if (write(t->fd, t->txbuf, len) != (ssize_t)len)
-			t->drops++;
-		else
-			t->tx++;
+		for (int k = tap_fault_copies(t, len); k > 0; k--) {
+			if (write(t->fd, t->txbuf, len) != (ssize_t)len)
+				t->drops++;
+			else
+				t->tx++;
+		}
 	}
 }
 
@@ -117,6 +159,8 @@ static void *tap_thread(void *arg)
 					break;
 				tap_record(t, buf, (size_t)n);
 				t->rx++;
+				if (!tap_fault_copies(t, (size_t)n))
+					continue;
 				m = m_devget(buf, (uint32_t)n, 2, t->ifp);
 				if (!m) {
 					t->drops++;

@@ -1,0 +1,235 @@
+#!/bin/sh
+# TCP interop with Linux: stosnet on a TAP device in a network namespace this script creates
+# (stos-t-<pid>-tcp), Linux 10.78.0.1, the stack 10.78.0.2.  Checks: HTTP GET / and
+# /bytes/100000000 with curl (SHA-256 against a streamed computation of the pattern), two
+# requests on one connection (keep-alive), 100 MB uploads from Linux to TCP discard and echo
+# (echo: the bytes come back identical by SHA-256), chargen's RFC 864 lines, connections the
+# stack opens to Linux servers (tests/interop/tcp_probe.c), a transfer through a burst of loss
+# (stosnet --fault), and 10,000 concurrent connections (tests/interop/tcp_many.py).
+# Throughput figures are printed as '#' lines; nothing asserts a rate.
+# Prints TAP lines.  Needs root (netns, TAP); without it every test is skipped.
+# The namespace is deleted by exact name and every process killed by exact PID, also on failure.
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+STOSNET=$TOP/build/host/stosnet
+PROBE=$TOP/build/host/tcp_probe
+LOGDIR=$TOP/build/test-logs
+mkdir -p "$LOGDIR"
+L=$LOGDIR/31-tcp-interop
+NS=stos-t-$$-tcp
+PY=/usr/bin/python3
+PID=
+IPPID=
+SRVPIDS=
+n=0
+fails=0
+BIG=100000000
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+inns() { ip netns exec "$NS" "$@"; }
+
+cleanup() {
+	for p in $PID $SRVPIDS; do
+		if kill -0 "$p" 2>/dev/null; then kill -KILL "$p" 2>/dev/null; fi
+	done
+	ip netns del "$NS" 2>/dev/null
+	rm -f "$L.upload"
+}
+trap cleanup EXIT INT TERM
+
+if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ] || ! command -v ip >/dev/null; then
+	echo "ok 1 # SKIP needs root, /dev/net/tun and iproute2"
+	exit 0
+fi
+for tool in curl socat sha256sum; do
+	if ! command -v $tool >/dev/null; then echo "ok 1 # SKIP needs $tool"; exit 0; fi
+done
+if [ ! -x "$STOSNET" ] || [ ! -x "$PROBE" ]; then
+	echo "not ok 1 - $STOSNET or $PROBE not built"
+	exit 1
+fi
+
+ip netns add "$NS" || { nok "create netns $NS"; exit 1; }
+inns ip link set lo up
+inns ip tuntap add dev tap0 mode tap || { nok "create tap0"; exit 1; }
+inns sysctl -qw net.ipv6.conf.tap0.disable_ipv6=1 2>/dev/null
+inns ip addr add 10.78.0.1/24 dev tap0
+inns ip link set tap0 up
+
+# start_stosnet NAME [ARGS...]: runs stosnet in the namespace, PID in $PID
+start_stosnet() {
+	name=$1; shift
+	rm -f "$L.pid"
+	inns sh -c 'echo $$ > "$1"; shift; exec "$@"' sh "$L.pid" "$STOSNET" --tap tap0 \
+	    --addr 10.78.0.2/24 --gw 10.78.0.1 "$@" >"$L.$name.log" 2>&1 &
+	IPPID=$!
+	i=0
+	while [ $i -lt 50 ] && ! grep -q "stosnet: up" "$L.$name.log" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	PID=$(cat "$L.pid" 2>/dev/null)
+	if grep -q "stosnet: up" "$L.$name.log"; then ok "stosnet ($name) starts"; else nok "stosnet ($name) starts: $(cat "$L.$name.log")"; exit 1; fi
+	# wait for ARP both ways to settle
+	inns ping -c 1 -W 2 10.78.0.2 >/dev/null 2>&1
+}
+stop_stosnet() {
+	kill -TERM "$PID"
+	i=0
+	while [ $i -lt 50 ] && kill -0 "$PID" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	if kill -0 "$PID" 2>/dev/null; then nok "stosnet stops on SIGTERM"; kill -KILL "$PID"; else wait "$IPPID"; ok "stosnet stops on SIGTERM (status $?)"; fi
+	PID=
+}
+# rate BYTES SECONDS -> "X.Y MB/s"
+rate() { awk -v b="$1" -v s="$2" 'BEGIN { if (s <= 0) s = 0.001; printf "%.1f MB/s", b / s / 1e6 }'; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+start_stosnet plain
+
+# --- HTTP ---
+out=$(inns curl -s -m 10 http://10.78.0.2/ 2>&1)
+case "$out" in *"<h1>stosnet</h1>"*) ok "curl GET / returns the page" ;; *) nok "curl GET /: '$out'" ;; esac
+code=$(inns curl -s -m 10 -o /dev/null -w '%{http_code}' http://10.78.0.2/nothing)
+if [ "$code" = 404 ]; then ok "GET /nothing -> 404"; else nok "GET /nothing -> $code"; fi
+
+# The pattern's SHA-256, computed streaming (never 100 MB in memory).
+pattern_sha() {
+	$PY -c '
+import hashlib, sys
+n = int(sys.argv[1]); blk = bytes(range(256)) * 256; h = hashlib.sha256()
+while n > 0:
+    k = min(n, len(blk)); h.update(blk[:k]); n -= k
+print(h.hexdigest())' "$1"
+}
+want=$(pattern_sha $BIG)
+t0=$(now)
+got=$(inns curl -s -m 120 http://10.78.0.2/bytes/$BIG | sha256sum | cut -d' ' -f1)
+dt=$(since "$t0")
+if [ "$got" = "$want" ]; then ok "curl /bytes/$BIG: SHA-256 matches the i % 256 pattern"; else nok "curl /bytes/$BIG: sha $got, want $want"; fi
+echo "# curl download of $BIG bytes: ${dt} s, $(rate $BIG "$dt")"
+
+# keep-alive: two requests on one connection, pipelined and then one after the other
+res=$(inns $PY - <<'PYEOF' 2>&1
+import socket
+s = socket.create_connection(("10.78.0.2", 80), timeout=5)
+buf = b""
+def more():
+    global buf
+    d = s.recv(4096)
+    buf += d
+    return d
+def resp():
+    global buf
+    while b"\r\n\r\n" not in buf:
+        if not more(): return None
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    n = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0])
+    buf = rest
+    while len(buf) < n:
+        if not more(): return None
+    body, buf = buf[:n], buf[n:]
+    return head, body
+s.sendall(b"GET /bytes/1000 HTTP/1.1\r\nHost: x\r\n\r\n")
+a = resp()
+s.sendall(b"GET /bytes/300 HTTP/1.1\r\nHost: x\r\n\r\n")
+b = resp()
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /bytes/5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+c = resp(); d = resp()
+end = buf + s.recv(10)
+ok = (a and a[1] == bytes(i % 256 for i in range(1000)) and b and b[1] == bytes(range(256)) + bytes(range(44))
+      and c and b"stosnet" in c[1] and d and d[1] == bytes(range(5)) and end == b"")
+print("ok" if ok else "bad %r %r %r %r %r" % (a and a[0], b and b[0], c and c[0], d and d[0], end))
+PYEOF
+)
+if [ "$res" = ok ]; then ok "keep-alive: two requests on one connection, then two pipelined, Connection: close ends it"; else nok "keep-alive: $res"; fi
+out=$(inns curl -s -m 10 http://10.78.0.2/bytes/10 http://10.78.0.2/bytes/20 -v 2>&1 >/dev/null)
+case "$out" in *"Re-using existing connection"*|*"Reusing existing"*) ok "curl reuses the connection for a second URL" ;; *) nok "curl did not reuse the connection" ;; esac
+
+# --- uploads from Linux: discard and echo ---
+head -c $BIG /dev/urandom > "$L.upload"
+usha=$(sha256sum < "$L.upload" | cut -d' ' -f1)
+t0=$(now)
+if inns timeout 120 socat -u -b 65536 OPEN:"$L.upload" TCP:10.78.0.2:9 2>"$L.socat9.err"; then
+	dt=$(since "$t0"); ok "socat uploads $BIG bytes to TCP discard (9)"
+	echo "# upload to discard: ${dt} s, $(rate $BIG "$dt")"
+else nok "upload to discard: $(cat "$L.socat9.err")"; fi
+t0=$(now)
+esha=$(inns timeout 150 socat -t 30 -b 65536 - TCP:10.78.0.2:7 <"$L.upload" 2>"$L.socat7.err" | sha256sum | cut -d' ' -f1)
+dt=$(since "$t0")
+if [ "$esha" = "$usha" ]; then ok "socat sends $BIG bytes to TCP echo (7) and gets them back identical (SHA-256)"; else nok "echo: sha $esha want $usha ($(cat "$L.socat7.err"))"; fi
+echo "# echo of $BIG bytes (both ways at once): ${dt} s, $(rate $BIG "$dt") each way"
+rm -f "$L.upload"
+
+# chargen: RFC 864 lines
+res=$(inns $PY - <<'PYEOF' 2>&1
+import socket
+s = socket.create_connection(("10.78.0.2", 19), timeout=5)
+buf = b""
+while len(buf) < 74 * 100:
+    d = s.recv(65536)
+    if not d: break
+    buf += d
+s.close()
+lines = buf[:74 * 100].split(b"\r\n")[:100]
+ok = all(len(l) == 72 and all(l[j] == 32 + (k + j) % 95 for j in range(72)) for k, l in enumerate(lines))
+print("ok" if ok else "bad %r" % buf[:200])
+PYEOF
+)
+if [ "$res" = ok ]; then ok "chargen (19): 100 lines of RFC 864's rotating 72 characters"; else nok "chargen: $res"; fi
+
+# --- 10,000 concurrent connections ---
+res=$(inns $PY "$TOP/tests/interop/tcp_many.py" 10.78.0.2 10000 2>&1); rc=$?
+if [ $rc -eq 0 ]; then ok "10000 concurrent connections all answered and held open ($res)"; else nok "10000 connections: $res"; fi
+echo "# $res"
+stop_stosnet
+grep "stopping" "$L.plain.log" | sed 's/^/# /'
+
+# --- connections the stack opens (C API, tcp_probe) to Linux servers ---
+rm -f "$L.srv.pid"
+inns sh -c 'echo $$ >> "$1"; exec /usr/bin/python3 -c "
+import socket, threading
+def echo(c):
+    while True:
+        d = c.recv(65536)
+        if not d: break
+        c.sendall(d)
+    c.close()
+def source(c):
+    blk = bytes(range(256)) * 256; n = 32 << 20
+    while n > 0:
+        k = min(n, len(blk)); c.sendall(blk[:k]); n -= k
+    c.close()
+def serve(port, fn):
+    l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.bind((\"10.78.0.1\", port)); l.listen(8)
+    while True:
+        c, a = l.accept(); threading.Thread(target=fn, args=(c,), daemon=True).start()
+threading.Thread(target=serve, args=(6007, echo), daemon=True).start()
+serve(6019, source)
+"' sh "$L.srv.pid" >"$L.srv.log" 2>&1 &
+i=0
+while [ $i -lt 30 ] && ! inns ss -tln 2>/dev/null | grep -q ":6019"; do sleep 0.1; i=$((i + 1)); done
+SRVPIDS=$(cat "$L.srv.pid" 2>/dev/null)
+inns timeout 150 "$PROBE" tap0 10.78.0.3/24 10.78.0.1 6007 6019 32 >"$L.probe.txt" 2>&1
+while IFS= read -r line; do
+	case "$line" in
+	PASS*) ok "C API on TAP: ${line#PASS }" ;;
+	FAIL*) nok "C API on TAP: ${line#FAIL }" ;;
+	\#*) echo "$line" ;;
+	esac
+done < "$L.probe.txt"
+grep -q "^PASS\|^FAIL" "$L.probe.txt" || nok "tcp_probe ran: $(tail -3 "$L.probe.txt")"
+
+# --- a burst of loss on the link (seeded) ---
+start_stosnet fault --fault loss=2000,seed=31,burst=3000:400
+FB=20000000
+want=$(pattern_sha $FB)
+t0=$(now)
+got=$(inns curl -s -m 120 http://10.78.0.2/bytes/$FB | sha256sum | cut -d' ' -f1)
+dt=$(since "$t0")
+if [ "$got" = "$want" ]; then ok "curl /bytes/$FB through a 400-frame loss burst and 0.2% random loss: SHA-256 matches"; else nok "transfer through loss: sha $got, want $want"; fi
+echo "# download of $FB bytes through loss: ${dt} s, $(rate $FB "$dt")"
+stop_stosnet
+lost=$(sed -n 's/.* \([0-9]*\) frames lost by --fault.*/\1/p' "$L.fault.log")
+if [ -n "$lost" ] && [ "$lost" -ge 400 ]; then ok "the fault wrapper lost $lost frames (burst included)"; else nok "frames lost: '$lost' ($(tail -2 "$L.fault.log"))"; fi
+
+echo "1..$n"
+[ $fails -eq 0 ]
