@@ -134,7 +134,10 @@ bool in_isbroadcast(struct netstack *ns, ipaddr_t a, const struct ifnet *ifp);
  * frame starts at the Ethernet header (loopback frames carry a zero-address Ethernet header,
  * as on Linux).  pkttype is PACKET_HOST/BROADCAST/MULTICAST/OTHERHOST/OUTGOING
  * (<stos/packet.h>).  A tap borrows m: it copies what it keeps (m_copym, by reference) and
- * must not modify it.  Called with the net lock held. */
+ * must not modify it.  Called with the net lock held.  An outgoing frame is seen before the
+ * device does the work its m_pkthdr.csum_flags leave to it (CSUM_*, ip_csum.h): on an
+ * interface with offload its IPv4 header checksum reads 0 (and a deferred TCP/UDP checksum
+ * holds the pseudo-header sum), as Linux's packet sockets show with offload on. */
 #define NET_TAP_IN  0
 #define NET_TAP_OUT 1
 struct net_tap {
