@@ -296,11 +296,19 @@ def inflight_capture():
     if not shutil.which("tshark"):
         return None
     pcap = os.path.join(OUT, "stos-download.pcap")
+    if os.path.exists(pcap):
+        os.unlink(pcap)
     cap = subprocess.Popen(["ip", "netns", "exec", H, "tshark", "-q", "-i", "tap0", "-w", pcap,
                             "-f", "tcp port 80"], stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     procs.append(cap)
-    time.sleep(1.5)   # tshark opens the interface asynchronously
+    for _ in range(200):   # tshark writes the file header once it is capturing
+        if os.path.exists(pcap) and os.path.getsize(pcap) > 0:
+            break
+        time.sleep(0.05)
+    else:
+        return None
+    time.sleep(0.2)
     curl_get(STOS_IP, 80, 4 << 20)
     time.sleep(0.5)
     cap.terminate()
@@ -356,7 +364,7 @@ def main():
     rows.append(("UDP 64-byte frames delivered", "pkt/s",
                  (stos.get("udp") or {}).get("delivered_pps"),
                  (base.get("udp") or {}).get("delivered_pps")))
-    rows.append(("UDP 64-byte frames offered", "pkt/s", (stos.get("udp") or {}).get("sent_pps"),
+    rows.append(("UDP 64-byte frames sent by host tool", "pkt/s", (stos.get("udp") or {}).get("sent_pps"),
                  (base.get("udp") or {}).get("sent_pps")))
     print(f"\n{'figure':<38} {'unit':<7} {'STOS/QEMU':>12} {'Linux veth':>12} {'ratio':>7}")
     for name, unit, sv, bv in rows:
