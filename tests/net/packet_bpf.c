@@ -206,6 +206,48 @@ static void test_run_over_mbuf_chains(void **st)
 	}
 }
 
+/* Random programs: whatever the validator accepts runs to completion on random frames, and
+ * gives the same answer over a flat buffer and over mbuf chains cut anywhere (the property
+ * that makes in-place and gathered loads interchangeable). */
+static void test_random_programs(void **st)
+{
+	(void)st;
+	static const uint16_t ops[] = {
+		0x20, 0x28, 0x30, 0x40, 0x48, 0x50, 0x80, 0x00, 0x60, 0x81, 0xb1, 0x01, 0x61, 0x02,
+		0x03, 0x04, 0x0c, 0x14, 0x1c, 0x24, 0x2c, 0x34, 0x3c, 0x44, 0x4c, 0x54, 0x5c, 0x64,
+		0x6c, 0x74, 0x7c, 0x84, 0x94, 0x9c, 0xa4, 0xac, 0x05, 0x15, 0x1d, 0x25, 0x2d, 0x35,
+		0x3d, 0x45, 0x4d, 0x06, 0x16, 0x07, 0x87,
+	};
+	uint8_t frame[300];
+	unsigned seed = 12345, valid = 0;
+#define RND() (seed = seed * 1103515245u + 12345u, (seed >> 8))
+	for (int iter = 0; iter < 20000; iter++) {
+		struct sock_filter p[10];
+		unsigned n = 1 + RND() % 10;
+		uint32_t len = RND() % sizeof(frame);
+		for (unsigned i = 0; i < n; i++) {
+			p[i].code = ops[RND() % (sizeof(ops) / sizeof(ops[0]))];
+			p[i].jt = (uint8_t)(RND() % 4);
+			p[i].jf = (uint8_t)(RND() % 4);
+			p[i].k = RND() % 4 == 0 ? RND() : RND() % 64;
+		}
+		if (RND() % 2)
+			p[n - 1] = (struct sock_filter)S(BPF_RET | BPF_A, 0);
+		if (bpf_validate(p, n) != 0)
+			continue;
+		valid++;
+		for (uint32_t i = 0; i < len; i++)
+			frame[i] = (uint8_t)RND();
+		uint32_t want = bpf_run_buf(p, frame, len);
+		struct mbuf *m = tu_chain(frame, len, 1 + RND() % 9);
+		assert_non_null(m);
+		assert_int_equal(bpf_run(p, m, 0), want);
+		m_freem(m);
+	}
+#undef RND
+	assert_true(valid > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +257,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_out_of_bounds_loads_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alu_and_jumps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_over_mbuf_chains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_programs, setup, teardown),
 	};
 	return TU_RUN(tests);
 }

@@ -2,7 +2,9 @@
  * (suite 48-kernel-packet checks it byte for byte in QEMU's capture).  The frame: to the
  * slirp gateway's MAC, from 52:54:00:12:34:56, ethertype 0x88b5 (IEEE 802 local experimental),
  * 100 bytes with a text marker then bytes 0x00, 0x01, ...  Also checks the size limits:
- * 1515 bytes fails with EMSGSIZE and 13 bytes with EINVAL. */
+ * 1515 bytes fails with EMSGSIZE and 13 bytes with EINVAL; and SO_ATTACH_FILTER through the
+ * system call: a program at a bad user address fails with EFAULT, a backward jump with
+ * EINVAL. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -37,6 +39,16 @@ int main(int argc, char **argv)
 	memcpy(f + 14, mark, sizeof(mark) - 1);
 	for (size_t i = 14 + sizeof(mark) - 1; i < 100; i++)
 		f[i] = (uint8_t)(i - 14 - (sizeof(mark) - 1));
+	{
+		struct sock_filter back[2] = { { 0x15, 200, 0, 0 }, { 0x06, 0, 0, 0xffff } };
+		struct sock_fprog bad = { 2, (struct sock_filter *)8 }, loop = { 2, back };
+		int r1 = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &bad, sizeof(bad));
+		int e1 = errno;
+		int r2 = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &loop, sizeof(loop));
+		int e2 = errno;
+		printf("filter at bad address: %s\n", r1 < 0 ? strerror(e1) : "attached?!");
+		printf("filter jumping out: %s\n", r2 < 0 ? strerror(e2) : "attached?!");
+	}
 	n = send(fd, f, 1515, 0);
 	printf("1515 bytes: %s\n", n < 0 ? strerror(errno) : "sent?!");
 	n = send(fd, f, 13, 0);
