@@ -69,7 +69,7 @@ def setup():
     sh("ip", "-n", NS, "link", "set", B, "up")
     # wait for the link (veth carrier) so the first ping is not lost
     for _ in range(50):
-        if sh("ping", "-c", "1", "-W", "1", IP_B, check=False).returncode == 0:
+        if sh(os.path.join(BIN, "ping"), "-c", "1", "-W", "1", IP_B, check=False).returncode == 0:
             return
         time.sleep(0.1)
 
