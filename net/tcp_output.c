@@ -15,6 +15,7 @@
 #include "netstack.h"
 #include "socketvar.h"
 #include "in_cksum.h"
+#include "ip_csum.h"
 #include "ip.h"
 #include <stos/errno.h>
 
@@ -76,8 +77,10 @@ static int tcp_emit(struct netstack *ns, struct inpcb *inp, uint32_t laddr, uint
 		memcpy(th + TCP_HDR_LEN, opts, optlen);
 	if (payload)
 		m_cat(m, payload);
-	uint32_t sum = in_pseudo(laddr, faddr, IPPROTO_TCP, (uint16_t)(hlen + len));
-	be16_put(th + TCPH_SUM, in_cksum_mbuf(m, 0, hlen + len, sum));
+	/* The checksum is finished by the device when the route's interface can (e1000 context
+	 * descriptor), else in software by ip_output (net/ip_csum.h). */
+	be16_put(th + TCPH_SUM, ip_csum_pseudo(laddr, faddr, IPPROTO_TCP, (uint16_t)(hlen + len)));
+	m->m_pkthdr.csum_flags |= CSUM_TCP;
 
 	struct ip_out ipo = {
 		.src = laddr, .dst = faddr, .proto = IPPROTO_TCP,

@@ -11,6 +11,7 @@
 #include "udp_var.h"
 #include "in_pcb.h"
 #include "in_cksum.h"
+#include "ip_csum.h"
 #include "ip_var.h"
 #include "if.h"
 #include <stos/errno.h>
@@ -94,7 +95,6 @@ static int udp_output(struct socket *so, struct inpcb *inp, struct mbuf *m, ipad
 	struct ip_out io;
 	unsigned ipflags = 0;
 	uint8_t *uh;
-	uint16_t sum;
 	int err;
 
 	M_PREPEND(m, UDP_HDRLEN);
@@ -109,8 +109,10 @@ static int udp_output(struct socket *so, struct inpcb *inp, struct mbuf *m, ipad
 	be16_put(uh + 6, 0);
 	if (!(so->so_options & SO_F_NO_CHECK)) {
 		/* RFC 768: a computed checksum of zero is sent as all ones. */
-		sum = in_cksum_mbuf(m, 0, ulen, in_pseudo(src, dst, IPPROTO_UDP, ulen));
-		be16_put(uh + 6, sum ? sum : 0xffff);
+		/* Finished by the device or by ip_output (net/ip_csum.h); RFC 768's "zero is
+		 * sent as all ones" is applied there. */
+		be16_put(uh + 6, ip_csum_pseudo(src, dst, IPPROTO_UDP, ulen));
+		m->m_pkthdr.csum_flags |= CSUM_UDP;
 	}
 	memset(&io, 0, sizeof(io));
 	io.src = src;
