@@ -13,7 +13,7 @@
 H_S_SRCS := host/api.c host/tap.c host/tap_dev.c
 H_S_TESTS := tests/net/socket_udp.c tests/net/udp_wire.c tests/net/socket_stream.c
 H_S_PROGS := $(BUILD)/host/stosnet $(BUILD)/host/asan/fuzz_replay $(BUILD)/host/api_probe \
-	$(BUILD)/host/tcp_probe
+	$(BUILD)/host/tcp_probe $(BUILD)/host/asan/tcp_fuzz_replay
 # stosnet: the stack on a TAP device (host/stosnet*.c).  Prerequisites name the libraries by
 # path because this block is read before the variables below are set.
 H_S_STOSNET := host/stosnet.c host/stosnet_udp.c host/stosnet_tcp.c
@@ -55,12 +55,25 @@ $(BUILD)/host/asan/fuzz_replay: $(H_S_FUZZ_SRC) tests/fuzz/replay_main.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(H_ASAN_CFLAGS) $(H_S_FUZZ_SRC) tests/fuzz/replay_main.c -o $@ $(H_ASAN_LIB) \
 		$(NET_ASAN_LIB) $(H_LIBS)
+# The TCP target (tests/fuzz/fuzz_tcp.c: segments and socket calls on two instances), its
+# corpus tests/fuzz/tcp_corpus and its replay program (suite 28-tcp-fuzz-replay).
+$(BUILD)/fuzz/fuzz_tcp: tests/fuzz/fuzz_tcp.c $(H_S_FUZZ_NET_OBJS) $(H_S_FUZZ_HOST_OBJS)
+	$(CLANG) $(H_S_FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $^ -o $@
+$(BUILD)/host/asan/tcp_fuzz_replay: tests/fuzz/fuzz_tcp.c tests/fuzz/replay_main.c \
+		$(BUILD)/host/asan/libhost.a $(BUILD)/net/asan/libnet.a
+	@mkdir -p $(dir $@)
+	$(CC) $(H_ASAN_CFLAGS) tests/fuzz/fuzz_tcp.c tests/fuzz/replay_main.c -o $@ $(H_ASAN_LIB) \
+		$(NET_ASAN_LIB) $(H_LIBS)
 .PHONY: fuzz
-fuzz: $(BUILD)/fuzz/fuzz_frames
+fuzz: $(BUILD)/fuzz/fuzz_frames $(BUILD)/fuzz/fuzz_tcp
 	@rm -rf $(BUILD)/fuzz/corpus && mkdir -p $(BUILD)/fuzz/corpus
 	cp tests/fuzz/corpus/* $(BUILD)/fuzz/corpus/
 	$(BUILD)/fuzz/fuzz_frames -max_total_time=$(FUZZ_TIME) -timeout=10 -max_len=8192 \
 		-print_final_stats=1 $(BUILD)/fuzz/corpus tests/fuzz/corpus
+	@rm -rf $(BUILD)/fuzz/tcp_corpus && mkdir -p $(BUILD)/fuzz/tcp_corpus
+	cp tests/fuzz/tcp_corpus/* $(BUILD)/fuzz/tcp_corpus/
+	$(BUILD)/fuzz/fuzz_tcp -max_total_time=$(FUZZ_TIME) -timeout=10 -max_len=4096 \
+		-print_final_stats=1 $(BUILD)/fuzz/tcp_corpus tests/fuzz/tcp_corpus
 # --- end S sources ---
 
 # --- P sources ---
