@@ -39,7 +39,7 @@ static void tcp_conf_defaults(struct tcp_conf *c)
 	c->drop_synfin = false;
 	c->syncookies = true;
 	c->recvspace = 65536;
-	c->sendspace = 32768;
+	c->sendspace = 262144;       /* keeps a TCG-slow writer from running the pipe dry (bench/README.md) */
 	c->maxsockbuf = 2 * 1024 * 1024;
 	c->mssdflt = 536;
 	c->rexmit_initial_ns = 1 * TCP_NS_PER_S;
