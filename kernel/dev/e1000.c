@@ -163,7 +163,8 @@ static void e1000_start(struct ifnet *ifp)
 static void e1000_flags_changed(struct ifnet *ifp)
 {
 	struct e1000_kdev *d = ifp->if_softc;
-	e1000_set_promisc(&d->sc, (ifp->if_flags & IFF_PROMISC) != 0);
+	e1000_set_rxmode(&d->sc, (ifp->if_flags & IFF_PROMISC) != 0,
+	    (ifp->if_flags & IFF_ALLMULTI) != 0);
 	if (!d->sc.link_up)
 		ifp->if_flags &= ~(uint32_t)IFF_RUNNING;
 }

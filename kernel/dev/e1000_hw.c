@@ -218,15 +218,20 @@ void e1000_stats_update(struct e1000_softc *sc)
 	sc->hw.gotc += lo | ((uint64_t)e1000_rd(sc, E1000_GOTCH) << 32);
 }
 
-void e1000_set_promisc(struct e1000_softc *sc, bool on)
+void e1000_set_rxmode(struct e1000_softc *sc, bool promisc, bool allmulti)
 {
-	if (sc->promisc == on)
+	if (sc->promisc == promisc && sc->allmulti == allmulti)
 		return;
-	sc->promisc = on;
-	uint32_t rctl = e1000_rd(sc, E1000_RCTL);
-	if (on)
-		rctl |= E1000_RCTL_UPE | E1000_RCTL_MPE;
-	else
-		rctl &= ~(E1000_RCTL_UPE | E1000_RCTL_MPE);
+	sc->promisc = promisc;
+	sc->allmulti = allmulti;
+	uint32_t rctl = e1000_rd(sc, E1000_RCTL) & ~(E1000_RCTL_UPE | E1000_RCTL_MPE);
+	rctl |= e1000_rctl_filter_bits(sc);
 	e1000_wr(sc, E1000_RCTL, rctl);
+}
+
+uint32_t e1000_rctl_filter_bits(const struct e1000_softc *sc)
+{
+	/* 8254x SDM 13.4.22: UPE takes every unicast frame, MPE every multicast frame. */
+	return (sc->promisc ? E1000_RCTL_UPE | E1000_RCTL_MPE : 0) |
+	    (sc->allmulti ? E1000_RCTL_MPE : 0);
 }

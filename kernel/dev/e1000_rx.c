@@ -58,8 +58,7 @@ int e1000_rx_init(struct e1000_softc *sc)
 	 * interrupt at half the ring. */
 	uint32_t rctl = E1000_RCTL_EN | E1000_RCTL_BAM | E1000_RCTL_BSIZE_2048 | E1000_RCTL_LPE |
 	    E1000_RCTL_SECRC | E1000_RCTL_RDMTS_HALF | E1000_RCTL_LBM_NONE;
-	if (sc->promisc)
-		rctl |= E1000_RCTL_UPE | E1000_RCTL_MPE;
+	rctl |= e1000_rctl_filter_bits(sc);
 	e1000_wr(sc, E1000_RCTL, rctl);
 	return 0;
 nomem:

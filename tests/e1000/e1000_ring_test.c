@@ -125,6 +125,21 @@ static void test_attach(void)
 	ok(r[E1000_RAH0 / 4] & E1000_RAH_AV, "receive address 0 valid");
 	ok((sc.rx_ring_pa & 15) == 0 && (sc.tx_ring_pa & 15) == 0, "rings 16-byte aligned");
 	ok(sc.link_up && sc.link_speed == 1000, "link up at 1000 Mb/s from STATUS");
+	/* receive modes: IFF_PROMISC -> UPE|MPE, IFF_ALLMULTI -> MPE; RCTL only rewritten on a
+	 * change, and EN/BAM/SECRC kept */
+	e1000_set_rxmode(&sc, false, true);
+	rctl = r[E1000_RCTL / 4];
+	ok((rctl & (E1000_RCTL_UPE | E1000_RCTL_MPE)) == E1000_RCTL_MPE && fk.rctl_writes == 2,
+	    "all-multicast: RCTL.MPE only, one more RCTL write");
+	e1000_set_rxmode(&sc, false, true);
+	ok(fk.rctl_writes == 2, "the same mode again writes nothing");
+	e1000_set_rxmode(&sc, true, true);
+	rctl = r[E1000_RCTL / 4];
+	ok((rctl & (E1000_RCTL_UPE | E1000_RCTL_MPE)) == (E1000_RCTL_UPE | E1000_RCTL_MPE) &&
+	    (rctl & (E1000_RCTL_EN | E1000_RCTL_BAM | E1000_RCTL_SECRC)) ==
+	    (E1000_RCTL_EN | E1000_RCTL_BAM | E1000_RCTL_SECRC), "promiscuous: UPE|MPE, EN/BAM/SECRC kept");
+	e1000_set_rxmode(&sc, false, false);
+	ok((r[E1000_RCTL / 4] & (E1000_RCTL_UPE | E1000_RCTL_MPE)) == 0, "both off: UPE and MPE clear");
 	e1000_hw_stop(&sc);
 	fake_fini(&fk);
 

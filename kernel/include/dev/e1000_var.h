@@ -157,7 +157,8 @@ struct e1000_softc {
 	/* configuration (set before e1000_hw_init; defaults from e1000_softc_defaults) */
 	unsigned rx_ndesc, tx_ndesc;
 	uint32_t itr, rdtr, radv, tadv;
-	bool promisc;
+	bool promisc;               /* IFF_PROMISC: RCTL.UPE | RCTL.MPE */
+	bool allmulti;              /* IFF_ALLMULTI: RCTL.MPE */
 
 	/* receive ring */
 	volatile struct e1000_rx_desc *rx_ring;
@@ -224,9 +225,12 @@ uint32_t e1000_intr_take(struct e1000_softc *sc);
 bool e1000_link_update(struct e1000_softc *sc);
 /* Adds the statistics registers into sc->hw (they clear on read). */
 void e1000_stats_update(struct e1000_softc *sc);
-/* Sets unicast/multicast promiscuous reception without touching RCTL.EN (see e1000_regs.h
- * on RCTL writes: this one write costs QEMU's one-second receive hold-off). */
-void e1000_set_promisc(struct e1000_softc *sc, bool on);
+/* Sets unicast/multicast promiscuous reception (IFF_PROMISC, IFF_ALLMULTI) without touching
+ * RCTL.EN; writes RCTL only when the mode changes (see e1000_regs.h on RCTL writes: each one
+ * costs QEMU's one-second receive hold-off). */
+void e1000_set_rxmode(struct e1000_softc *sc, bool promisc, bool allmulti);
+/* The RCTL.UPE/MPE bits for the current mode. */
+uint32_t e1000_rctl_filter_bits(const struct e1000_softc *sc);
 
 /* e1000_rx.c */
 int e1000_rx_init(struct e1000_softc *sc);     /* ring + buffers, registers */
