@@ -59,17 +59,16 @@ $(K_TEST_INITRD): $(U_INITRD) $(K_TPROGS)
 	cd $(K_OUT)/initrd-root && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet > ../test-initrd.cpio.tmp
 	@mv $(K_OUT)/test-initrd.cpio.tmp $@
 
-# Host unit tests of kernel code that runs unchanged on the host (allocator, ELF checks,
-# initrd lookup), with cmocka and the sanitizers; run by tests/suites/40-kernel-unit.
+# Host unit tests of kernel code that runs unchanged on the host (allocator, ELF checks),
+# with cmocka and the sanitizers; run by tests/suites/40-kernel-unit.
 K_UNIT_OUT    := $(K_OUT)/unit
 K_UNIT_CFLAGS := $(HOST_CFLAGS) $(SAN_FLAGS) -I$(K_DIR)/include -Iinclude -Itests/kernel-unit
-K_UNIT_TESTS  := $(K_UNIT_OUT)/test_kalloc $(K_UNIT_OUT)/test_elf $(K_UNIT_OUT)/test_initrd
+K_UNIT_TESTS  := $(K_UNIT_OUT)/test_kalloc $(K_UNIT_OUT)/test_elf
 ALL_TARGETS   += $(K_UNIT_TESTS)
 
 $(K_UNIT_OUT)/test_kalloc: tests/kernel-unit/test_kalloc.c tests/kernel-unit/host_stubs.c \
 		$(K_DIR)/mm/kmalloc.c $(K_DIR)/mm/pmm.c
 $(K_UNIT_OUT)/test_elf: tests/kernel-unit/test_elf.c tests/kernel-unit/host_stubs.c $(K_DIR)/proc/elf.c
-$(K_UNIT_OUT)/test_initrd: tests/kernel-unit/test_initrd.c tests/kernel-unit/host_stubs.c $(K_DIR)/initrd.c
 $(K_UNIT_TESTS): tests/kernel-unit/host_stubs.h $(U_INITRD)
 	@mkdir -p $(dir $@)
 	$(CC) $(K_UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka

@@ -123,18 +123,15 @@ static void init_main(void *arg)
 	const void *rd;
 	size_t rdlen;
 	initrd_get(&rd, &rdlen);
-	if (fs_init) {
-		int r = fs_init(rd, rdlen);
-		if (r < 0)
-			kprintf("init: fs_init failed (%d)\n", r);
-		if (fdtable_new)
-			p->fdt = fdtable_new();
-		struct file *con;
-		if (p->fdt && tty_open_console && tty_open_console(O_RDWR, &con) == 0) {
-			fdtable_install(p->fdt, con, 0, 0);
-			fdtable_install(p->fdt, file_hold(con), 1, 0);
-			fdtable_install(p->fdt, file_hold(con), 2, 0);
-		}
+	int fr = fs_init(rd, rdlen);
+	if (fr < 0)
+		kprintf("init: fs_init failed (%d)\n", fr);
+	p->fdt = fdtable_new();
+	struct file *con;
+	if (p->fdt && tty_open_console(O_RDWR, &con) == 0) {
+		fdtable_install(p->fdt, con, 0, 0);
+		fdtable_install(p->fdt, file_hold(con), 1, 0);
+		fdtable_install(p->fdt, file_hold(con), 2, 0);
 	}
 	/* Console input only now: the tty exists, and bytes that came earlier wait in the
 	 * UART (QEMU holds them back while its FIFO is full). */

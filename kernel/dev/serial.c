@@ -87,8 +87,7 @@ static void serial_irq(void *arg)
 	while (inb(COM1 + UART_LSR) & LSR_DR) {
 		int c = inb(COM1 + UART_DATA);
 		serial_rx_count++;
-		if (tty_input_char)
-			tty_input_char(c);
+		tty_input_char(c);
 	}
 }
 

@@ -35,16 +35,6 @@
 #define NAUXV 11
 #define EXEC_ARG_MAX (128 * 1024)
 
-static int load_image(const char *path, void **img, size_t *len, int *owned)
-{
-	if (fs_load_file) {
-		*owned = 1;
-		return fs_load_file(path, img, len);
-	}
-	*owned = 0;
-	return initrd_find(path, (const void **)img, len);
-}
-
 static uint64_t phdr_vaddr(const struct elf64_ehdr *eh, const struct elf64_phdr *ph)
 {
 	for (int i = 0; i < eh->e_phnum; i++)
@@ -145,11 +135,10 @@ long exec_load(struct proc *p, const char *path, char *const argv[], int argc,
 
 	void *img = NULL;
 	size_t len = 0;
-	int owned = 0;
-	int r = fs_access ? fs_access(path, 1 /* X_OK */) : 0;
+	int r = fs_access(path, 1 /* X_OK */);
 	if (r < 0)
 		return r;
-	r = load_image(path, &img, &len, &owned);
+	r = fs_load_file(path, &img, &len);
 	if (r < 0)
 		return r;
 	uint64_t lo, hi;
@@ -183,7 +172,7 @@ long exec_load(struct proc *p, const char *path, char *const argv[], int argc,
 		vm_destroy(old);
 	set_name(p, path);
 	signal_exec_reset(p);
-	if (p->fdt && fdtable_close_on_exec)
+	if (p->fdt)
 		fdtable_close_on_exec(p->fdt);
 	if (p->thread) {
 		p->thread->fs_base = 0;
@@ -201,7 +190,6 @@ long exec_load(struct proc *p, const char *path, char *const argv[], int argc,
 	tf->rflags = 0x202;     /* IF, and the always-one bit 1 */
 	r = 0;
 out:
-	if (owned)
-		kfree(img);
+	kfree(img);
 	return r;
 }

@@ -69,9 +69,9 @@ void proc_free_embryo(struct proc *p)
 	spin_unlock(&proc_lock);
 	if (p->vm)
 		vm_destroy(p->vm);
-	if (p->fdt && fdtable_free)
+	if (p->fdt)
 		fdtable_free(p->fdt);
-	if (p->cwd && fs_cwd_release)
+	if (p->cwd)
 		fs_cwd_release(p->cwd);
 	kfree(p);
 }
@@ -90,12 +90,12 @@ long proc_fork(struct trapframe *tf)
 	p->vm = vm_fork(parent->vm);
 	if (!p->vm)
 		goto nomem;
-	if (parent->fdt && fdtable_fork) {
+	if (parent->fdt) {
 		p->fdt = fdtable_fork(parent->fdt);
 		if (!p->fdt)
 			goto nomem;
 	}
-	if (parent->cwd && fs_cwd_hold)
+	if (parent->cwd)
 		p->cwd = fs_cwd_hold(parent->cwd);
 	struct trapframe ctf = *tf;
 	ctf.rax = 0;   /* fork returns 0 in the child */
@@ -134,10 +134,10 @@ _Noreturn void proc_exit(int status)
 		kprintf("init exited (status 0x%x); powering off\n", status);
 		power_off();
 	}
-	if (p->fdt && fdtable_free)
+	if (p->fdt)
 		fdtable_free(p->fdt);
 	p->fdt = NULL;
-	if (p->cwd && fs_cwd_release)
+	if (p->cwd)
 		fs_cwd_release(p->cwd);
 	p->cwd = NULL;
 	/* Detach before destroying: this thread may be preempted while the pages are freed,
