@@ -1,14 +1,15 @@
 /* stosnet: the STOS network stack as a Linux process on a TAP device.
  *
  *   stosnet --tap IFNAME --addr A.B.C.D/P [--gw A.B.C.D] [--mac XX:XX:XX:XX:XX:XX]
- *           [--pcap FILE] [--fault loss=PPM,dup=PPM,seed=N,burst=AT:LEN]
+ *           [--pcap FILE] [--fault loss=PPM,dup=PPM,seed=N,burst=AT:MS]
  *
  * It answers ARP and ping like any host and runs UDP echo (port 7) and discard (port 9), and
  * TCP echo (7), discard (9), chargen (19) and HTTP (80) (stosnet_tcp.c).  --fault makes the
- * link lose (or duplicate) frames on a seeded schedule, and lose every frame numbered AT to
- * AT+LEN-1 (both directions counted together): a burst of loss (tap.h).
+ * link lose (or duplicate) frames on a seeded schedule, and lose every frame for MS
+ * milliseconds from frame number AT on (both directions counted together): an outage (tap.h).
  * The TAP link's thread runs the stack (netisr and timers); this thread runs the services
- * through the C socket API.  SIGINT/SIGTERM stop it cleanly (the pcap file is complete).
+ * through the C socket API.  SIGINT/SIGTERM stop it cleanly (the pcap file is complete);
+ * SIGUSR1 prints the TCP connection counts (tests wait on them).
  * Exit status: 0 after a signal, 1 on a runtime error, 2 on a usage error.
  */
 #include <errno.h>
@@ -36,7 +37,7 @@ static unsigned nsvcs;
  * dispatching cost O(1) with tens of thousands of connections */
 static unsigned *slot;
 static unsigned slotcap;
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, report;
 
 static unsigned *slot_of(int fd)
 {
@@ -88,15 +89,17 @@ void svc_unwatch(int fd)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stopping = 1;
+	if (sig == SIGUSR1)
+		report = 1;
+	else
+		stopping = 1;
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: stosnet --tap IFNAME --addr A.B.C.D/P [--gw A.B.C.D] "
 	    "[--mac XX:XX:XX:XX:XX:XX] [--pcap FILE]\n"
-	    "               [--fault loss=PPM,dup=PPM,seed=N,burst=AT:LEN]\n"
+	    "               [--fault loss=PPM,dup=PPM,seed=N,burst=AT:MS]\n"
 	    "Runs the STOS network stack on an existing TAP device: ARP, ping,\n"
 	    "UDP echo (port 7) and discard (port 9), TCP echo (7), discard (9),\n"
 	    "chargen (19) and HTTP (80: GET / and GET /bytes/N).\n");
@@ -150,7 +153,7 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-/* --fault loss=PPM,dup=PPM,seed=N,burst=AT:LEN (any subset, any order). */
+/* --fault loss=PPM,dup=PPM,seed=N,burst=AT:MS (any subset, any order). */
 static int parse_fault(const char *s, struct fault_conf *fc, unsigned long long *at,
     unsigned long long *len)
 {
@@ -167,7 +170,7 @@ static int parse_fault(const char *s, struct fault_conf *fc, unsigned long long 
 			fc->dup_ppm = (uint32_t)v;
 		else if (sscanf(tok, "seed=%llu%c", &v, &extra) == 1)
 			fc->seed = v;
-		else if (sscanf(tok, "burst=%llu:%llu%c", &v, &w, &extra) == 2) {
+		else if (sscanf(tok, "burst=%llu:%llu%c", &v, &w, &extra) == 2 && w <= 3600000) {
 			*at = v;
 			*len = w;
 		} else
@@ -195,7 +198,7 @@ int main(int argc, char **argv)
 	int have_addr = 0, have_gw = 0, have_mac = 0, c, rc = 0;
 	char err[512];
 	struct fault_conf fc = { .seed = 1 };
-	unsigned long long burst_at = 0, burst_len = 0;
+	unsigned long long burst_at = 0, burst_ms = 0;
 	int have_fault = 0;
 	struct fault *fault = NULL;
 
@@ -228,9 +231,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p': pcap = optarg; break;
 		case 'f':
-			if (parse_fault(optarg, &fc, &burst_at, &burst_len) < 0) {
+			if (parse_fault(optarg, &fc, &burst_at, &burst_ms) < 0) {
 				fprintf(stderr, "stosnet: bad --fault '%s' (want loss=PPM,dup=PPM,"
-				    "seed=N,burst=AT:LEN)\n", optarg);
+				    "seed=N,burst=AT:MS)\n", optarg);
 				return 2;
 			}
 			have_fault = 1;
@@ -283,7 +286,7 @@ int main(int argc, char **argv)
 				goto out;
 			}
 		}
-		tap_set_fault(t, fault, burst_at, burst_len);
+		tap_set_fault(t, fault, burst_at, burst_ms * 1000000ull);
 	}
 	NET_LOCK(ns);
 	int e = if_addr_add(tap_ifnet(t), addr, plen);
@@ -306,6 +309,7 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (tap_start(t) < 0) {
 		fprintf(stderr, "stosnet: cannot start the netisr thread\n");
@@ -319,6 +323,13 @@ int main(int argc, char **argv)
 
 	struct pollfd *pf = calloc(SVC_MAX, sizeof(*pf));
 	while (!stopping && pf) {
+		if (report) {
+			unsigned long long open, accepted;
+			report = 0;
+			svc_tcp_counts(&open, &accepted);
+			printf("stosnet: tcp open %llu accepted %llu\n", open, accepted);
+			fflush(stdout);
+		}
 		unsigned n = nsvcs;
 		for (unsigned i = 0; i < n; i++)
 			pf[i] = (struct pollfd){ svcs[i].fd, svcs[i].events, 0 };

@@ -28,11 +28,13 @@ struct tap_link {
 	struct pcap_writer *pcap;
 	pthread_mutex_t pcap_mu;
 	uint64_t rx, tx, drops;
-	/* Fault injection (tap_set_fault): frames of either direction, counted from the start,
-	 * are lost by f's seeded schedule or when their number is in [burst_at, burst_at +
-	 * burst_len).  Only loss and duplication apply: a real link has no queue to reorder in. */
+	/* Fault injection (tap_set_fault): frames of either direction, counted together from
+	 * the start, are lost by f's seeded schedule, and every frame is lost for burst_ns from
+	 * frame number burst_at on (an outage; counted in time, not frames, so that the sender's
+	 * backed-off retransmissions are not what ends it).  Only loss and duplication apply: a
+	 * real link has no queue to reorder in. */
 	struct fault *fault;
-	uint64_t fault_frames, burst_at, burst_len, fault_lost;
+	uint64_t fault_frames, burst_at, burst_ns, burst_start, fault_lost;
 	uint8_t txbuf[TAP_FRAME_MAX];
 };
 
@@ -48,12 +50,20 @@ static int tap_fault_copies(struct tap_link *t, size_t len)
 {
 	struct fault_out out[2];
 	int k;
-	if (!t->fault && !t->burst_len)
+	if (!t->fault && !t->burst_ns)
 		return 1;
 	uint64_t i = __atomic_fetch_add(&t->fault_frames, 1, __ATOMIC_RELAXED);
-	if (i >= t->burst_at && i - t->burst_at < t->burst_len) {
-		__atomic_fetch_add(&t->fault_lost, 1, __ATOMIC_RELAXED);
-		return 0;
+	if (t->burst_ns && i >= t->burst_at) {
+		uint64_t now = port_now_ns(t->ns), start = 0;
+		/* the first frame at or past burst_at starts the outage */
+		__atomic_compare_exchange_n(&t->burst_start, &start, now, false, __ATOMIC_RELAXED,
+		    __ATOMIC_RELAXED);
+		if (!start)
+			start = now;
+		if (now - start < t->burst_ns) {
+			__atomic_fetch_add(&t->fault_lost, 1, __ATOMIC_RELAXED);
+			return 0;
+		}
 	}
 	if (!t->fault)
 		return 1;
@@ -65,11 +75,11 @@ static int tap_fault_copies(struct tap_link *t, size_t len)
 	return k;
 }
 
-void tap_set_fault(struct tap_link *t, struct fault *f, uint64_t burst_at, uint64_t burst_len)
+void tap_set_fault(struct tap_link *t, struct fault *f, uint64_t burst_at, uint64_t burst_ns)
 {
 	t->fault = f;
 	t->burst_at = burst_at;
-	t->burst_len = burst_len;
+	t->burst_ns = burst_ns;
 }
 
 uint64_t tap_fault_lost(struct tap_link *t)

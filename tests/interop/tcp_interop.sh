@@ -143,6 +143,43 @@ if [ "$res" = ok ]; then ok "keep-alive: two requests on one connection, then tw
 out=$(inns curl -s -m 10 http://10.78.0.2/bytes/10 http://10.78.0.2/bytes/20 -v 2>&1 >/dev/null)
 case "$out" in *"Re-using existing connection"*|*"Reusing existing"*) ok "curl reuses the connection for a second URL" ;; *) nok "curl did not reuse the connection" ;; esac
 
+# HTTP edge cases: HEAD, HTTP/1.0 closes, an unknown method, a malformed request line, an
+# oversized head (431), and the server still answers afterwards
+res=$(inns $PY - <<'PYEOF' 2>&1
+import socket
+def talk(req):
+    s = socket.create_connection(("10.78.0.2", 80), timeout=5)
+    s.sendall(req)
+    buf = b""
+    while True:
+        try:
+            d = s.recv(65536)
+        except ConnectionResetError:
+            return buf + b"<RST>"
+        if not d: break
+        buf += d
+    s.close()
+    return buf
+bad = []
+r = talk(b"HEAD /bytes/5000 HTTP/1.1\r\nConnection: close\r\n\r\n")
+if not (r.startswith(b"HTTP/1.1 200") and b"Content-Length: 5000" in r and r.endswith(b"\r\n\r\n")): bad.append(("HEAD", r[:80]))
+r = talk(b"GET /bytes/7 HTTP/1.0\r\n\r\n")
+if not (r.startswith(b"HTTP/1.1 200") and r.endswith(b"\r\n\r\n" + bytes(range(7)))): bad.append(("1.0", r[:80]))
+r = talk(b"POST / HTTP/1.1\r\nConnection: close\r\n\r\n")
+if not r.startswith(b"HTTP/1.1 405"): bad.append(("405", r[:80]))
+r = talk(b"\x00\xff garbage\r\n\r\n")
+if not r.startswith(b"HTTP/1.1 400"): bad.append(("400", r[:80]))
+r = talk(b"GET /bytes/99999999999999999999 HTTP/1.1\r\nConnection: close\r\n\r\n")
+if not r.startswith(b"HTTP/1.1 404"): bad.append(("huge N", r[:80]))
+r = talk(b"GET / HTTP/1.1\r\nX: " + b"a" * 9000 + b"\r\n\r\n")
+if not r.startswith(b"HTTP/1.1 431"): bad.append(("431", r[:80]))
+r = talk(b"GET /bytes/3 HTTP/1.1\r\nConnection: close\r\n\r\n")
+if not r.endswith(bytes(range(3))): bad.append(("after", r[:80]))
+print("ok" if not bad else "bad %r" % bad)
+PYEOF
+)
+if [ "$res" = ok ]; then ok "HTTP: HEAD, HTTP/1.0 close, 405, 400 for garbage, 404 for an absurd N, 431 for a 9 KB head, then still serving"; else nok "HTTP edge cases: $res"; fi
+
 # --- uploads from Linux: discard and echo ---
 head -c $BIG /dev/urandom > "$L.upload"
 usha=$(sha256sum < "$L.upload" | cut -d' ' -f1)
@@ -179,6 +216,16 @@ if [ "$res" = ok ]; then ok "chargen (19): 100 lines of RFC 864's rotating 72 ch
 res=$(inns $PY "$TOP/tests/interop/tcp_many.py" 10.78.0.2 10000 2>&1); rc=$?
 if [ $rc -eq 0 ]; then ok "10000 concurrent connections all answered and held open ($res)"; else nok "10000 connections: $res"; fi
 echo "# $res"
+# The client has closed them all: stosnet must close its side of every one (asked with SIGUSR1).
+i=0; open=
+while [ $i -lt 100 ]; do
+	kill -USR1 "$PID"
+	sleep 0.2
+	open=$(sed -n 's/^stosnet: tcp open \([0-9]*\) .*/\1/p' "$L.plain.log" | tail -1)
+	[ "$open" = 0 ] && break
+	i=$((i + 1))
+done
+if [ "$open" = 0 ]; then ok "stosnet closed all 10000 connections after the client did"; else nok "stosnet still has '$open' connections open"; fi
 stop_stosnet
 grep "stopping" "$L.plain.log" | sed 's/^/# /'
 
@@ -219,17 +266,17 @@ done < "$L.probe.txt"
 grep -q "^PASS\|^FAIL" "$L.probe.txt" || nok "tcp_probe ran: $(tail -3 "$L.probe.txt")"
 
 # --- a burst of loss on the link (seeded) ---
-start_stosnet fault --fault loss=2000,seed=31,burst=3000:400
+start_stosnet fault --fault loss=2000,seed=31,burst=3000:300
 FB=20000000
 want=$(pattern_sha $FB)
 t0=$(now)
 got=$(inns curl -s -m 120 http://10.78.0.2/bytes/$FB | sha256sum | cut -d' ' -f1)
 dt=$(since "$t0")
-if [ "$got" = "$want" ]; then ok "curl /bytes/$FB through a 400-frame loss burst and 0.2% random loss: SHA-256 matches"; else nok "transfer through loss: sha $got, want $want"; fi
+if [ "$got" = "$want" ]; then ok "curl /bytes/$FB through a 300 ms outage (every frame lost) and 0.2% random loss: SHA-256 matches"; else nok "transfer through loss: sha $got, want $want"; fi
 echo "# download of $FB bytes through loss: ${dt} s, $(rate $FB "$dt")"
 stop_stosnet
 lost=$(sed -n 's/.* \([0-9]*\) frames lost by --fault.*/\1/p' "$L.fault.log")
-if [ -n "$lost" ] && [ "$lost" -ge 400 ]; then ok "the fault wrapper lost $lost frames (burst included)"; else nok "frames lost: '$lost' ($(tail -2 "$L.fault.log"))"; fi
+if [ -n "$lost" ] && [ "$lost" -gt 0 ]; then ok "the fault wrapper lost $lost frames"; else nok "frames lost: '$lost' ($(tail -2 "$L.fault.log"))"; fi
 
 echo "1..$n"
 [ $fails -eq 0 ]
