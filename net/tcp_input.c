@@ -51,11 +51,29 @@ void tcp_ack_now(struct tcpcb *tp)
 	tcp_output(tp);
 }
 
-/* RFC 5961 3.2, 4.2, 5.2: a challenge ACK, within the rate limit (section 7). */
+/* At most this many challenge ACKs per connection per second.  Two ends that disagree
+ * about the sequence space (one accepted forged data, say) otherwise trade ACKs without
+ * end: the old-duplicate ACK of one (RFC 9293 3.10.7.4) draws a challenge ACK from the
+ * other (RFC 5961 5.2), which is an old duplicate again.  The instance-wide limit of RFC
+ * 5961 7 bounds that loop but does not end it; FreeBSD (ack-war prevention) and Linux
+ * (tcp_invalid_ratelimit) also limit per connection.  Found by the TCP fuzz target. */
+#define TCP_CHACK_PER_CONN 5
+
+/* RFC 5961 3.2, 4.2, 5.2: a challenge ACK, within the rate limits (section 7). */
 void tcp_challenge_ack(struct tcpcb *tp)
 {
+	uint64_t now = port_now_ns(tp->t_ns);
+	if (now - tp->t_chack_start >= TCP_NS_PER_S) {
+		tp->t_chack_start = now;
+		tp->t_chack_count = 0;
+	}
+	if (tp->t_chack_count >= TCP_CHACK_PER_CONN) {
+		TCPSTAT_INC(tcp_instance(tp->t_ns), challengeack_limited);
+		return;
+	}
 	if (!tcp_challenge_ack_allowed(tp->t_ns))
 		return;
+	tp->t_chack_count++;
 	TCPSTAT_INC(tcp_instance(tp->t_ns), challengeack);
 	/* A bare ACK of where we are (not tcp_output, which could resend a FIN). */
 	struct inpcb *inp = tp->t_inpcb;

@@ -179,6 +179,11 @@ struct tcpcb {
 	/* Errors noted but not yet fatal (RFC 5927 / RFC 1122 4.2.3.9 soft errors). */
 	int t_softerror;
 
+	/* Challenge ACKs sent in the current one-second window (tcp_challenge_ack): a per
+	 * connection limit, so two desynchronized ends cannot ACK each other forever. */
+	uint64_t t_chack_start;
+	uint32_t t_chack_count;
+
 	/* Urgent data (RFC 9293 3.8.5, RFC 6093): the out-of-band byte if one arrived. */
 	int t_oobbyte;              /* -1 = none */
 	tcp_seq t_oobseq;
