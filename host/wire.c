@@ -292,13 +292,15 @@ void world_free(struct world *w)
 {
 	if (!w)
 		return;
+	/* Stacks first: destroying one may still transmit (TCP resets the connections it
+	 * aborts), and those frames join the in-flight list freed below. */
+	for (int i = 0; i < w->nstacks; i++)
+		host_netstack_destroy(w->stacks[i]);
 	while (w->inflight) {
 		struct frame *f = w->inflight;
 		w->inflight = f->next;
 		free(f);
 	}
-	for (int i = 0; i < w->nstacks; i++)
-		host_netstack_destroy(w->stacks[i]);
 	for (int i = 0; i < w->nwires; i++) {
 		struct wire *wr = w->wires[i];
 		for (int j = 0; j < wr->nports; j++)
