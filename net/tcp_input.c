@@ -51,29 +51,38 @@ void tcp_ack_now(struct tcpcb *tp)
 	tcp_output(tp);
 }
 
-/* At most this many challenge ACKs per connection per second.  Two ends that disagree
- * about the sequence space (one accepted forged data, say) otherwise trade ACKs without
- * end: the old-duplicate ACK of one (RFC 9293 3.10.7.4) draws a challenge ACK from the
- * other (RFC 5961 5.2), which is an old duplicate again.  The instance-wide limit of RFC
- * 5961 7 bounds that loop but does not end it; FreeBSD (ack-war prevention) and Linux
- * (tcp_invalid_ratelimit) also limit per connection.  Found by the TCP fuzz target. */
-#define TCP_CHACK_PER_CONN 5
+/* At most this many ACKs per connection per second answer segments we refuse (challenge
+ * ACKs, and ACKs of empty segments beyond the window).  Two ends that disagree about the
+ * sequence space (one accepted forged data, say) otherwise trade ACKs without end: the ACK
+ * one sends for the other's unacceptable segment (RFC 9293 3.10.7.4) is unacceptable in
+ * turn and draws another (RFC 5961 5.2 challenge ACK, or RFC 9293's "send an ACK").  The
+ * instance-wide limit of RFC 5961 7 bounds such a loop but does not end it; FreeBSD
+ * (ack-war prevention) and Linux (tcp_invalid_ratelimit) also limit per connection.  Both
+ * loops were found by the TCP fuzz target (tests/fuzz/tcp_corpus/regress-ack-war*). */
+#define TCP_OOW_ACKS_PER_CONN 5
 
-/* RFC 5961 3.2, 4.2, 5.2: a challenge ACK, within the rate limits (section 7). */
-void tcp_challenge_ack(struct tcpcb *tp)
+static bool tcp_oow_ack_allowed(struct tcpcb *tp)
 {
 	uint64_t now = port_now_ns(tp->t_ns);
 	if (now - tp->t_chack_start >= TCP_NS_PER_S) {
 		tp->t_chack_start = now;
 		tp->t_chack_count = 0;
 	}
-	if (tp->t_chack_count >= TCP_CHACK_PER_CONN) {
+	if (tp->t_chack_count >= TCP_OOW_ACKS_PER_CONN) {
 		TCPSTAT_INC(tcp_instance(tp->t_ns), challengeack_limited);
-		return;
+		return false;
 	}
+	tp->t_chack_count++;
+	return true;
+}
+
+/* RFC 5961 3.2, 4.2, 5.2: a challenge ACK, within the rate limits (section 7). */
+void tcp_challenge_ack(struct tcpcb *tp)
+{
+	if (!tcp_oow_ack_allowed(tp))
+		return;
 	if (!tcp_challenge_ack_allowed(tp->t_ns))
 		return;
-	tp->t_chack_count++;
 	TCPSTAT_INC(tcp_instance(tp->t_ns), challengeack);
 	/* A bare ACK of where we are (not tcp_output, which could resend a FIN). */
 	struct inpcb *inp = tp->t_inpcb;
@@ -198,10 +207,13 @@ static bool step_seq(struct tcpcb *tp, struct tcp_seg *s)
 			tp->t_flags |= TF_ACKNOW;
 			return true;
 		}
-		/* Beyond the window: send an ACK and drop it (RST was handled by step_rst). */
+		/* Beyond the window: send an ACK and drop it (RST was handled by step_rst); an
+		 * empty segment is answered within the per-connection limit (no loss recovery
+		 * waits on it, and it may be the other half of an ACK loop). */
 		TCPSTAT_INC(ti, rcvpackafterwin);
 		seg_free(s);
-		tcp_ack_now(tp);
+		if (seglen != 0 || tcp_oow_ack_allowed(tp))
+			tcp_ack_now(tp);
 		return false;
 	}
 	/* Trim the front: what we already have (and a duplicate SYN). */

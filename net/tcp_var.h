@@ -179,8 +179,9 @@ struct tcpcb {
 	/* Errors noted but not yet fatal (RFC 5927 / RFC 1122 4.2.3.9 soft errors). */
 	int t_softerror;
 
-	/* Challenge ACKs sent in the current one-second window (tcp_challenge_ack): a per
-	 * connection limit, so two desynchronized ends cannot ACK each other forever. */
+	/* ACKs sent for refused segments in the current one-second window (tcp_oow_ack_allowed
+	 * in tcp_input.c): a per connection limit, so two desynchronized ends cannot ACK each
+	 * other forever. */
 	uint64_t t_chack_start;
 	uint32_t t_chack_count;
 
