@@ -88,38 +88,11 @@ FS_SYSCALL(fsync)
 	return r;
 }
 
-static long do_linkat(long odirfd, long uold, long ndirfd, long unew)
-{
-	struct inode *obase, *nbase;
-	struct file *ohold = NULL, *nhold = NULL;
-	char *op, *np;
-	int err;
-	long r;
-	op = path_in(uold, &err);
-	if (!op)
-		return err;
-	np = path_in(unew, &err);
-	if (!np) {
-		path_free(op);
-		return err;
-	}
-	r = at_base(odirfd, op, &obase, &ohold);
-	if (r == 0)
-		r = at_base(ndirfd, np, &nbase, &nhold);
-	if (r == 0)
-		r = fs_link_at(obase, op, nbase, np);
-	file_put(ohold);
-	file_put(nhold);
-	path_free(op);
-	path_free(np);
-	return r;
-}
-
-FS_SYSCALL(link) { return do_linkat(AT_FDCWD, a0, AT_FDCWD, a1); }
+FS_SYSCALL(link) { return two_paths_at(AT_FDCWD, a0, AT_FDCWD, a1, fs_link_at); }
 
 FS_SYSCALL(linkat)
 {
 	if (a4 & ~0x400L) /* AT_SYMLINK_FOLLOW is meaningless without symlinks */
 		return -EINVAL;
-	return do_linkat(a0, a1, a2, a3);
+	return two_paths_at(a0, a1, a2, a3, fs_link_at);
 }

@@ -258,38 +258,11 @@ FS_SYSCALL(getcwd)
 	return r;
 }
 
-static long do_renameat(long odirfd, long uold, long ndirfd, long unew)
-{
-	struct inode *obase, *nbase;
-	struct file *ohold = NULL, *nhold = NULL;
-	char *op, *np = NULL;
-	int err;
-	long r;
-	op = path_in(uold, &err);
-	if (!op)
-		return err;
-	np = path_in(unew, &err);
-	if (!np) {
-		path_free(op);
-		return err;
-	}
-	r = at_base(odirfd, op, &obase, &ohold);
-	if (r == 0)
-		r = at_base(ndirfd, np, &nbase, &nhold);
-	if (r == 0)
-		r = fs_rename_at(obase, op, nbase, np);
-	file_put(ohold);
-	file_put(nhold);
-	path_free(op);
-	path_free(np);
-	return r;
-}
-
-FS_SYSCALL(rename) { return do_renameat(AT_FDCWD, a0, AT_FDCWD, a1); }
-FS_SYSCALL(renameat) { return do_renameat(a0, a1, a2, a3); }
+FS_SYSCALL(rename) { return two_paths_at(AT_FDCWD, a0, AT_FDCWD, a1, fs_rename_at); }
+FS_SYSCALL(renameat) { return two_paths_at(a0, a1, a2, a3, fs_rename_at); }
 FS_SYSCALL(renameat2)
 {
 	if (a4)
 		return -EINVAL; /* RENAME_NOREPLACE/EXCHANGE/WHITEOUT: not supported */
-	return do_renameat(a0, a1, a2, a3);
+	return two_paths_at(a0, a1, a2, a3, fs_rename_at);
 }

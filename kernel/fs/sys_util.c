@@ -44,3 +44,30 @@ int at_base(long dirfd, const char *path, struct inode **base, struct file **hol
 	*hold = f;
 	return 0;
 }
+
+long two_paths_at(long odirfd, long uold, long ndirfd, long unew,
+		  int (*op)(struct inode *, const char *, struct inode *, const char *))
+{
+	struct inode *obase, *nbase;
+	struct file *ohold = NULL, *nhold = NULL;
+	int err;
+	long r;
+	char *op_path = path_in(uold, &err);
+	if (!op_path)
+		return err;
+	char *np_path = path_in(unew, &err);
+	if (!np_path) {
+		path_free(op_path);
+		return err;
+	}
+	r = at_base(odirfd, op_path, &obase, &ohold);
+	if (r == 0)
+		r = at_base(ndirfd, np_path, &nbase, &nhold);
+	if (r == 0)
+		r = op(obase, op_path, nbase, np_path);
+	file_put(ohold);
+	file_put(nhold);
+	path_free(op_path);
+	path_free(np_path);
+	return r;
+}

@@ -35,4 +35,9 @@ void path_free(char *p);
  * dirfd (*hold keeps that file alive; file_put it after).  Absolute paths ignore dirfd,
  * like Linux, which still requires it to be valid only when the path is relative. */
 int at_base(long dirfd, const char *path, struct inode **base, struct file **hold);
+
+/* The shape of link and rename: copy both user paths in, resolve each against its dirfd,
+ * and run op (fs_link_at, fs_rename_at) on them. */
+long two_paths_at(long odirfd, long uold, long ndirfd, long unew,
+		  int (*op)(struct inode *, const char *, struct inode *, const char *));
 #endif
