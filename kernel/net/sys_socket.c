@@ -68,36 +68,33 @@ SYSCALL_DECL(socketpair)
 	return a0 == AF_UNIX ? -EOPNOTSUPP : a0 == AF_INET ? -EOPNOTSUPP : -EAFNOSUPPORT;
 }
 
-SYSCALL_DECL(bind)
+/* bind and connect: copy the address in, then hand it to the socket. */
+static long sock_addr_op(long fd, long uaddr, long len,
+			 int (*op)(struct ksock *, const struct sockaddr *, socklen_t))
 {
-	(void)a3; (void)a4; (void)a5;
 	struct sockaddr_storage ss;
-	int rc = addr_in(&ss, a1, a2);
+	int rc = addr_in(&ss, uaddr, len);
 	if (rc)
 		return rc;
 	struct file *f;
-	struct ksock *ks = sock_get((int)a0, &f, &rc);
+	struct ksock *ks = sock_get((int)fd, &f, &rc);
 	if (!ks)
 		return rc;
-	rc = ksock_bind(ks, (struct sockaddr *)&ss, (socklen_t)a2);
+	rc = op(ks, (struct sockaddr *)&ss, (socklen_t)len);
 	file_put(f);
 	return rc;
+}
+
+SYSCALL_DECL(bind)
+{
+	(void)a3; (void)a4; (void)a5;
+	return sock_addr_op(a0, a1, a2, ksock_bind);
 }
 
 SYSCALL_DECL(connect)
 {
 	(void)a3; (void)a4; (void)a5;
-	struct sockaddr_storage ss;
-	int rc = addr_in(&ss, a1, a2);
-	if (rc)
-		return rc;
-	struct file *f;
-	struct ksock *ks = sock_get((int)a0, &f, &rc);
-	if (!ks)
-		return rc;
-	rc = ksock_connect(ks, (struct sockaddr *)&ss, (socklen_t)a2);
-	file_put(f);
-	return rc;
+	return sock_addr_op(a0, a1, a2, ksock_connect);
 }
 
 SYSCALL_DECL(listen)
