@@ -148,6 +148,49 @@ SYSCALL_DECL(accept)
 	return sys_accept4(a0, a1, a2, 0, a4, a5);
 }
 
+/* The send side of sendto and sendmsg: look the socket up, honour O_NONBLOCK, send, and
+ * raise SIGPIPE for EPIPE unless MSG_NOSIGNAL (Linux). */
+static long sock_sendio(long fd, struct iovec *iov, int iovcnt, size_t total,
+			const struct sockaddr_storage *to, socklen_t tolen, int flags)
+{
+	int rc;
+	struct file *f;
+	struct ksock *ks = sock_get((int)fd, &f, &rc);
+	if (!ks)
+		return rc;
+	struct ksock_io io = { .iov = iov, .iovcnt = iovcnt, .resid = total, .user = true };
+	if (f->f_flags & O_NONBLOCK)
+		flags |= MSG_DONTWAIT;
+	long n = ksock_send(ks, &io, to ? (const struct sockaddr *)to : NULL, to ? tolen : 0, flags);
+	file_put(f);
+	if (n == -EPIPE && !(flags & MSG_NOSIGNAL))
+		sock_sigpipe();
+	return n;
+}
+
+/* The receive side of recvfrom and recvmsg.  When `from` is non-NULL it gets the source
+ * address and *fromlen its real length; *flags goes in as the call's flags and comes back
+ * as the result flags. */
+static long sock_recvio(long fd, struct iovec *iov, int iovcnt, size_t total,
+			struct sockaddr_storage *from, socklen_t *fromlen, int *flags)
+{
+	int rc;
+	struct file *f;
+	struct ksock *ks = sock_get((int)fd, &f, &rc);
+	if (!ks)
+		return rc;
+	struct ksock_io io = { .iov = iov, .iovcnt = iovcnt, .resid = total, .user = true };
+	if (f->f_flags & O_NONBLOCK)
+		*flags |= MSG_DONTWAIT;
+	if (from) {
+		memset(from, 0, sizeof(*from));
+		*fromlen = sizeof(*from);
+	}
+	long n = ksock_receive(ks, &io, from, from ? fromlen : NULL, flags);
+	file_put(f);
+	return n;
+}
+
 SYSCALL_DECL(sendto)
 {
 	int rc;
@@ -156,21 +199,8 @@ SYSCALL_DECL(sendto)
 		return rc;
 	if (a2 < 0)
 		return -EINVAL;
-	struct file *f;
-	struct ksock *ks = sock_get((int)a0, &f, &rc);
-	if (!ks)
-		return rc;
 	struct iovec iov = { .iov_base = (void *)a1, .iov_len = (size_t)a2 };
-	struct ksock_io io = { .iov = &iov, .iovcnt = 1, .resid = (size_t)a2, .user = true };
-	int flags = (int)a3;
-	if (f->f_flags & O_NONBLOCK)
-		flags |= MSG_DONTWAIT;
-	long n = ksock_send(ks, &io, a4 ? (struct sockaddr *)&ss : NULL, a4 ? (socklen_t)a5 : 0,
-	    flags);
-	file_put(f);
-	if (n == -EPIPE && !(flags & MSG_NOSIGNAL))
-		sock_sigpipe();
-	return n;
+	return sock_sendio(a0, &iov, 1, (size_t)a2, a4 ? &ss : NULL, (socklen_t)a5, (int)a3);
 }
 
 SYSCALL_DECL(recvfrom)
@@ -180,21 +210,12 @@ SYSCALL_DECL(recvfrom)
 	int32_t ulen = 0;
 	if (a4 && (copyin(&ulen, (const void *)a5, sizeof(ulen)) || ulen < 0))
 		return ulen < 0 ? -EINVAL : -EFAULT;
-	int rc;
-	struct file *f;
-	struct ksock *ks = sock_get((int)a0, &f, &rc);
-	if (!ks)
-		return rc;
 	struct iovec iov = { .iov_base = (void *)a1, .iov_len = (size_t)a2 };
-	struct ksock_io io = { .iov = &iov, .iovcnt = 1, .resid = (size_t)a2, .user = true };
-	int flags = (int)a3;
-	if (f->f_flags & O_NONBLOCK)
-		flags |= MSG_DONTWAIT;
 	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	memset(&ss, 0, sizeof(ss));
-	long n = ksock_receive(ks, &io, a4 ? &ss : NULL, a4 ? &len : NULL, &flags);
-	file_put(f);
+	socklen_t len;
+	int flags = (int)a3;
+	long n = sock_recvio(a0, &iov, 1, (size_t)a2, a4 ? &ss : NULL, &len, &flags);
+	int rc;
 	if (n >= 0 && a4 && (rc = addr_out(&ss, len, a4, a5)) != 0)
 		return rc;
 	return n;
@@ -244,22 +265,9 @@ SYSCALL_DECL(sendmsg)
 		kfree(iov);
 		return rc;
 	}
-	struct file *f;
-	struct ksock *ks = sock_get((int)a0, &f, &rc);
-	if (!ks) {
-		kfree(iov);
-		return rc;
-	}
-	struct ksock_io io = { .iov = iov, .iovcnt = (int)m.msg_iovlen, .resid = total, .user = true };
-	int flags = (int)a2;
-	if (f->f_flags & O_NONBLOCK)
-		flags |= MSG_DONTWAIT;
-	long n = ksock_send(ks, &io, m.msg_name ? (struct sockaddr *)&ss : NULL,
-	    m.msg_name ? m.msg_namelen : 0, flags);
-	file_put(f);
+	long n = sock_sendio(a0, iov, (int)m.msg_iovlen, total, m.msg_name ? &ss : NULL,
+	    m.msg_namelen, (int)a2);
 	kfree(iov);
-	if (n == -EPIPE && !(flags & MSG_NOSIGNAL))
-		sock_sigpipe();
 	return n;
 }
 
@@ -272,21 +280,11 @@ SYSCALL_DECL(recvmsg)
 	int rc = msg_in(a1, &m, &iov, &total);
 	if (rc)
 		return rc;
-	struct file *f;
-	struct ksock *ks = sock_get((int)a0, &f, &rc);
-	if (!ks) {
-		kfree(iov);
-		return rc;
-	}
-	struct ksock_io io = { .iov = iov, .iovcnt = (int)m.msg_iovlen, .resid = total, .user = true };
-	int flags = (int)a2;
-	if (f->f_flags & O_NONBLOCK)
-		flags |= MSG_DONTWAIT;
 	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	memset(&ss, 0, sizeof(ss));
-	long n = ksock_receive(ks, &io, m.msg_name ? &ss : NULL, m.msg_name ? &len : NULL, &flags);
-	file_put(f);
+	socklen_t len;
+	int flags = (int)a2;
+	long n = sock_recvio(a0, iov, (int)m.msg_iovlen, total, m.msg_name ? &ss : NULL, &len,
+	    &flags);
 	kfree(iov);
 	if (n < 0)
 		return n;
