@@ -4,3 +4,18 @@
 # It builds only what it boots (the kernel and the initrd).
 bench: $(BUILD)/kernel/stos.elf32 $(BUILD)/user/initrd.cpio
 	@/usr/bin/python3 bench/stos_bench.py
+
+# ---- the hosted TCP benchmark (bench/hosted/, issue 6) ----
+# build/host/bench/tcpbulk: two instances in one process over an in-memory link (memlink.c)
+# on a virtual clock; the stack's own ceiling and a deterministic callgrind target.
+B_HOSTED_DIR := $(BUILD)/host/bench
+B_HOSTED_HDRS := $(wildcard bench/hosted/*.h host/*.h net/*.h)
+
+$(B_HOSTED_DIR)/tcpbulk: bench/hosted/tcpbulk.c bench/hosted/memlink.c $(B_HOSTED_HDRS) \
+		$(BUILD)/host/libhost.a $(BUILD)/net/host/libnet.a
+	@mkdir -p $(dir $@)
+	$(CC) $(H_CFLAGS) bench/hosted/tcpbulk.c bench/hosted/memlink.c -o $@ \
+		-Wl,--start-group $(H_LIB) $(NET_HOST_LIB) -Wl,--end-group $(H_LIBS)
+
+B_HOSTED_PROGS := $(B_HOSTED_DIR)/tcpbulk
+ALL_TARGETS += $(B_HOSTED_PROGS)
