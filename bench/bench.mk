@@ -19,3 +19,25 @@ $(B_HOSTED_DIR)/tcpbulk: bench/hosted/tcpbulk.c bench/hosted/memlink.c $(B_HOSTE
 
 B_HOSTED_PROGS := $(B_HOSTED_DIR)/tcpbulk
 ALL_TARGETS += $(B_HOSTED_PROGS)
+
+# The socketpair harness (bench/hosted/sp.h): one program per backend, started in pairs by
+# bench/hosted/spair.py.  lwIP is Debian's liblwip-dev 2.1.3 (its own lwipopts.h).
+B_SP_COMMON := bench/hosted/sp.c
+$(B_HOSTED_DIR)/sp_stos: bench/hosted/sp_stos.c bench/hosted/fdlink.c $(B_SP_COMMON) \
+		$(B_HOSTED_HDRS) $(BUILD)/host/libhost.a $(BUILD)/net/host/libnet.a
+	@mkdir -p $(dir $@)
+	$(CC) $(H_CFLAGS) bench/hosted/sp_stos.c bench/hosted/fdlink.c $(B_SP_COMMON) -o $@ \
+		-Wl,--start-group $(H_LIB) $(NET_HOST_LIB) -Wl,--end-group $(H_LIBS)
+B_HOSTED_PROGS += $(B_HOSTED_DIR)/sp_stos
+ALL_TARGETS += $(B_HOSTED_DIR)/sp_stos
+B_LWIP_CFLAGS := $(shell pkg-config --cflags lwip 2>/dev/null | sed 's/-I/-isystem /g')
+B_LWIP_LIBS := $(shell pkg-config --libs lwip 2>/dev/null)
+$(B_HOSTED_DIR)/sp_lwip: bench/hosted/sp_lwip.c $(B_SP_COMMON) bench/hosted/sp.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -I. $(B_LWIP_CFLAGS) bench/hosted/sp_lwip.c $(B_SP_COMMON) -o $@ \
+		$(B_LWIP_LIBS) -pthread
+$(B_HOSTED_DIR)/sp_raw: bench/hosted/sp_raw.c $(B_SP_COMMON) bench/hosted/sp.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -I. bench/hosted/sp_raw.c $(B_SP_COMMON) -o $@
+B_HOSTED_PROGS += $(B_HOSTED_DIR)/sp_lwip $(B_HOSTED_DIR)/sp_raw
+ALL_TARGETS += $(B_HOSTED_DIR)/sp_lwip $(B_HOSTED_DIR)/sp_raw

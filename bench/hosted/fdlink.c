@@ -1,0 +1,159 @@
+/* fdlink: an ifnet over a datagram descriptor (fdlink.h). */
+#include <stdlib.h>
+#include <string.h>
+#include "net/netstack.h"        /* (its <stos/socket.h> defines struct iovec, Linux's layout) */
+#include "bench/hosted/sp.h"
+#include "bench/hosted/fdlink.h"
+
+#define MAX_IOV 64
+
+struct fdlink {
+	struct netstack *ns;
+	struct ifnet *ifp;
+	int fd;
+	struct mbuf *held;                  /* the frame the descriptor refused */
+	uint64_t tx, rx, errors;
+	uint8_t flat[SP_FRAME_MAX];         /* frames too large for a cluster */
+};
+
+/* 1: written (or dropped on a hard error, counted), 0: would block (m not consumed). */
+static int send_frame(struct fdlink *l, struct mbuf *m)
+{
+	struct iovec iov[MAX_IOV];
+	int n = 0;
+	for (struct mbuf *x = m; x; x = x->m_next) {
+		if (x->m_len == 0)
+			continue;
+		if (n == MAX_IOV) {
+			n = -1;
+			break;
+		}
+		iov[n].iov_base = x->m_data;
+		iov[n].iov_len = x->m_len;
+		n++;
+	}
+	if (n < 0) {
+		/* A chain longer than the iovec: flatten it (never on the bulk path). */
+		uint32_t len = m->m_pkthdr.len;
+		if (len > sizeof l->flat || m_copydata(m, 0, len, l->flat) != 0) {
+			l->errors++;
+			m_freem(m);
+			return 1;
+		}
+		iov[0].iov_base = l->flat;
+		iov[0].iov_len = len;
+		n = 1;
+	}
+	int r = sp_frame_sendv(l->fd, iov, n);
+	if (r == 0)
+		return 0;
+	if (r < 0) {
+		l->errors++;
+		l->ifp->if_c.oerrors++;
+	} else {
+		l->tx++;
+	}
+	m_freem(m);
+	return 1;
+}
+
+static void fdlink_start(struct ifnet *ifp)
+{
+	struct fdlink *l = ifp->if_softc;
+	if (l->held) {
+		if (!send_frame(l, l->held))
+			return;
+		l->held = NULL;
+	}
+	struct mbuf *m;
+	while ((m = if_dequeue(ifp)) != NULL) {
+		if (!send_frame(l, m)) {
+			l->held = m;
+			return;
+		}
+	}
+}
+
+static void fdlink_gone(struct ifnet *ifp)
+{
+	struct fdlink *l = ifp->if_softc;
+	m_freem(l->held);
+	l->held = NULL;
+	l->ifp = NULL;
+}
+
+struct fdlink *fdlink_new(struct netstack *ns, int fd, const uint8_t mac[6], uint32_t mtu,
+    uint32_t addr)
+{
+	struct fdlink *l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->ns = ns;
+	l->fd = fd;
+	NET_LOCK(ns);
+	struct ifnet *ifp = ether_ifattach(ns, "eth0", mac, fdlink_start, l);
+	if (ifp) {
+		ifp->if_free = fdlink_gone;
+		l->ifp = ifp;
+		if (if_setmtu(ifp, mtu) != 0 || if_addr_add(ifp, addr, 24) != 0 ||
+		    if_setflags(ifp, IFF_UP) != 0) {
+			if_detach(ifp);
+			ifp = NULL;
+		}
+	}
+	NET_UNLOCK(ns);
+	if (!ifp) {
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+int fdlink_rx(struct fdlink *l, unsigned max)
+{
+	unsigned n = 0;
+	while (n < max && l->ifp) {
+		struct mbuf *m = m_getcl(MT_DATA, M_PKTHDR);
+		if (!m)
+			return (int)n;
+		/* Headroom 2 aligns the IP header, as the drivers do. */
+		m->m_data += 2;
+		long len = sp_frame_recv(l->fd, m->m_data, MCLBYTES - 2);
+		if (len <= 0) {
+			m_freem(m);
+			return len < 0 && n == 0 ? -1 : (int)n;
+		}
+		if ((unsigned long)len >= MCLBYTES - 2) {
+			/* Possibly cut short (a jumbo frame): read frames that large flat instead. */
+			m_freem(m);
+			l->ifp->if_c.ierrors++;
+			continue;
+		}
+		m->m_len = (uint32_t)len;
+		m->m_pkthdr.len = (uint32_t)len;
+		m->m_pkthdr.rcvif = l->ifp;
+		if_input(l->ifp, m);
+		l->rx++;
+		n++;
+	}
+	return (int)n;
+}
+
+int fdlink_tx_blocked(const struct fdlink *l) { return l->held != NULL; }
+
+void fdlink_tx_resume(struct fdlink *l)
+{
+	NET_LOCK(l->ns);
+	if (l->ifp)
+		fdlink_start(l->ifp);
+	NET_UNLOCK(l->ns);
+}
+
+uint64_t fdlink_tx_frames(const struct fdlink *l) { return l->tx; }
+uint64_t fdlink_rx_frames(const struct fdlink *l) { return l->rx; }
+uint64_t fdlink_errors(const struct fdlink *l) { return l->errors; }
+
+void fdlink_free(struct fdlink *l)
+{
+	free(l);
+}

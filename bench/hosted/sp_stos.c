@@ -1,0 +1,329 @@
+/* The socketpair harness's STOS backend (sp.h): one real-clock STOS instance in this process
+ * on an fdlink, driven by one loop: read the waiting frames, run the input path and the due
+ * timers, let the application work through the hosted socket API (non-blocking), then sleep
+ * in poll until a frame arrives or the next timer is due.
+ *
+ * At the end the program closes everything, waits briefly for its connections to finish,
+ * destroys the instance and checks that the mbuf pools and port_alloc memory are back where
+ * they started ("pools=balanced"); an unbalanced pool fails the run.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "host/port_host.h"
+#include "host/stos_api.h"
+#include "net/netstack.h"
+#include "net/tcp_var.h"
+#include "bench/hosted/sp.h"
+#include "bench/hosted/fdlink.h"
+#include <stos/socket.h>
+#include <stos/in.h>
+
+#define RX_BATCH 256                    /* frames read per turn (the input queue holds 512) */
+
+struct app {
+	struct sp_opts o;
+	struct netstack *ns;
+	struct fdlink *link;
+	int peer_gone;
+	uint8_t buf[SP_CHUNK];
+};
+
+static struct sockaddr_in sin_h(uint32_t a, uint16_t port)
+{
+	struct sockaddr_in s;
+	memset(&s, 0, sizeof s);
+	s.sin_family = AF_INET;
+	s.sin_port = net_htons(port);
+	s.sin_addr.s_addr = net_htonl(a);
+	return s;
+}
+
+/* One turn of the stack: frames in, input path, timers.  Returns frames processed. */
+static unsigned stack_turn(struct app *a)
+{
+	int n = fdlink_rx(a->link, RX_BATCH);
+	if (n < 0) {
+		a->peer_gone = 1;
+		n = 0;
+	}
+	unsigned done = stos_run(a->ns);
+	if (fdlink_tx_blocked(a->link))
+		fdlink_tx_resume(a->link);
+	return (unsigned)n + done;
+}
+
+/* Sleeps until a frame arrives or the next timer is due (when the last turn did nothing). */
+static void stack_wait(struct app *a)
+{
+	NET_LOCK(a->ns);
+	uint64_t next = net_timers_next(a->ns);
+	NET_UNLOCK(a->ns);
+	uint64_t now = host_now(a->ns);
+	sp_wait(a->o.fd, fdlink_tx_blocked(a->link), next > now ? next - now : 0);
+}
+
+static int tcp_state(int fd)
+{
+	struct tcp_info ti;
+	unsigned len = sizeof ti;
+	if (stos_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+		return TCPS_CLOSED;
+	return ti.tcpi_state;
+}
+
+static int listen_fd(struct app *a)
+{
+	struct sockaddr_in s = sin_h(sp_addr(0), SP_PORT);
+	int l = stos_socket(a->ns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int one = 1;
+	if (l < 0 || stos_setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    stos_bind(l, (struct sockaddr *)&s, sizeof s) != 0 || stos_listen(l, 1024) != 0)
+		return -1;
+	return l;
+}
+
+static int connect_fd(struct app *a)
+{
+	struct sockaddr_in s = sin_h(sp_addr(0), SP_PORT);
+	int c = stos_socket(a->ns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (c < 0)
+		return -1;
+	if (stos_connect(c, (struct sockaddr *)&s, sizeof s) != 0 && errno != EINPROGRESS) {
+		stos_close(c);
+		return -1;
+	}
+	return c;
+}
+
+static int expired(struct app *a, uint64_t t0)
+{
+	return sp_now_ns() - t0 > (uint64_t)a->o.timeout_s * 1000000000ull;
+}
+
+/* ---- bulk ---- */
+static int bulk_send(struct app *a)
+{
+	uint64_t t0 = sp_now_ns(), sent = 0;
+	int c = connect_fd(a), shut = 0, eof = 0, ok = c >= 0;
+	while (ok && !eof && !a->peer_gone && !expired(a, t0)) {
+		unsigned work = stack_turn(a);
+		while (sent < a->o.bytes) {
+			uint64_t left = a->o.bytes - sent;
+			size_t n = left < SP_CHUNK ? (size_t)left : SP_CHUNK;
+			ssize_t r = stos_send(c, sp_pattern + sent % SP_PERIOD, n, MSG_DONTWAIT);
+			if (r <= 0) {
+				if (errno != EAGAIN && errno != ENOTCONN)
+					ok = 0;
+				break;
+			}
+			sent += (uint64_t)r;
+			work++;
+		}
+		if (sent == a->o.bytes && !shut) {
+			shut = 1;
+			ok = stos_shutdown(c, SHUT_WR) == 0;
+		}
+		if (shut) {
+			ssize_t r = stos_recv(c, a->buf, sizeof a->buf, MSG_DONTWAIT);
+			if (r == 0)
+				eof = 1;
+			else if (r > 0 || errno != EAGAIN)
+				ok = 0;
+		}
+		if (!work && !eof)
+			stack_wait(a);
+	}
+	sp_result(&a->o, ok && eof, "bytes=%llu secs=%.6f rexmit=%llu",
+	    (unsigned long long)sent, (double)(sp_now_ns() - t0) / 1e9,
+	    stos_stat(a->ns, "tcp", "sndrexmitpack"));
+	return ok && eof;
+}
+
+static int bulk_recv(struct app *a)
+{
+	struct sp_rx rx = { 0 };
+	uint64_t t0 = sp_now_ns();
+	int l = listen_fd(a), s = -1, eof = 0, ok = l >= 0;
+	while (ok && !eof && !a->peer_gone && !expired(a, t0)) {
+		unsigned work = stack_turn(a);
+		if (s < 0 && (s = stos_accept4(l, NULL, NULL, SOCK_NONBLOCK)) >= 0)
+			work++;
+		while (s >= 0) {
+			ssize_t r = stos_recv(s, a->buf, sizeof a->buf, MSG_DONTWAIT);
+			if (r == 0) {
+				eof = 1;
+				break;
+			}
+			if (r < 0) {
+				if (errno != EAGAIN)
+					ok = 0;
+				break;
+			}
+			sp_rx_bytes(&rx, &a->o, a->buf, (size_t)r);
+			work++;
+		}
+		if (!work && !eof)
+			stack_wait(a);
+	}
+	if (!eof)
+		fprintf(stderr, "sp_stos: no EOF after %llu bytes\n", (unsigned long long)rx.rcvd);
+	ok = ok && eof && !rx.bad && rx.rcvd == a->o.bytes;
+	char extra[64];
+	snprintf(extra, sizeof extra, "rexmit=%llu%s", stos_stat(a->ns, "tcp", "sndrexmitpack"),
+	    rx.rcvd != a->o.bytes ? " truncated=1" : rx.bad ? " corrupt=1" : "");
+	sp_bulk_result(&a->o, &rx, ok, extra);
+	return ok;
+}
+
+/* ---- setup: connect, accept, close, conns times ---- */
+static int setup_send(struct app *a)
+{
+	uint64_t t0 = sp_now_ns();
+	unsigned done = 0;
+	int ok = 1;
+	while (ok && done < a->o.conns && !a->peer_gone && !expired(a, t0)) {
+		int c = connect_fd(a), eof = 0;
+		ok = c >= 0;
+		while (ok && !eof && !a->peer_gone && !expired(a, t0)) {
+			unsigned work = stack_turn(a);
+			char b;
+			ssize_t r = stos_recv(c, &b, 1, MSG_DONTWAIT);
+			if (r == 0)
+				eof = 1;
+			else if (r > 0 || (errno != EAGAIN && errno != ENOTCONN))
+				ok = 0;
+			else if (!work)
+				stack_wait(a);
+		}
+		if (c >= 0)
+			stos_close(c);
+		done += (unsigned)eof;
+	}
+	double secs = (double)(sp_now_ns() - t0) / 1e9;
+	ok = ok && done == a->o.conns;
+	sp_result(&a->o, ok, "conns=%u secs=%.6f rate=%.1f", done, secs, done / secs);
+	return ok;
+}
+
+static int setup_recv(struct app *a)
+{
+	uint64_t t0 = sp_now_ns();
+	unsigned done = 0;
+	int l = listen_fd(a), ok = l >= 0;
+	while (ok && done < a->o.conns && !a->peer_gone && !expired(a, t0)) {
+		unsigned work = stack_turn(a);
+		int s;
+		while ((s = stos_accept(l, NULL, NULL)) >= 0) {
+			stos_close(s);
+			done++;
+			work++;
+		}
+		if (!work)
+			stack_wait(a);
+	}
+	ok = ok && done == a->o.conns;
+	sp_result(&a->o, ok, "conns=%u", done);
+	return ok;
+}
+
+/* ---- idle: conns established connections held open ---- */
+static int idle_run(struct app *a)
+{
+	uint64_t t0 = sp_now_ns(), heap0 = sp_heap_used(), alloc0 = host_alloc_live();
+	int *fds = calloc(a->o.conns, sizeof *fds);
+	unsigned opened = 0, est = 0;
+	int l = -1, ok = fds != NULL;
+	if (ok && !a->o.send)
+		ok = (l = listen_fd(a)) >= 0;
+	/* The listener's own memory is not a connection's. */
+	heap0 = sp_heap_used();
+	alloc0 = host_alloc_live();
+	while (ok && est < a->o.conns && !expired(a, t0)) {
+		unsigned work = stack_turn(a);
+		if (a->o.send) {
+			/* A few connections in flight at a time, so the listen queue is never
+			 * what limits the run. */
+			while (opened < a->o.conns && opened - est < 64) {
+				if ((fds[opened] = connect_fd(a)) < 0) {
+					ok = 0;
+					break;
+				}
+				opened++;
+				work++;
+			}
+			while (est < opened && tcp_state(fds[est]) == TCPS_ESTABLISHED) {
+				est++;
+				work++;
+			}
+		} else {
+			int s;
+			while (est < a->o.conns && (s = stos_accept(l, NULL, NULL)) >= 0) {
+				fds[est++] = s;
+				work++;
+			}
+		}
+		if (!work) {
+			if (a->peer_gone)
+				break;
+			stack_wait(a);
+		}
+	}
+	/* Settle (the last ACKs) and measure. */
+	for (int i = 0; i < 20; i++)
+		if (!stack_turn(a))
+			break;
+	uint64_t heap = sp_heap_used() - heap0, alloc = host_alloc_live() - alloc0;
+	ok = ok && est == a->o.conns;
+	sp_result(&a->o, ok, "conns=%u heap_per_conn=%.1f alloc_per_conn=%.1f", est,
+	    est ? (double)heap / est : 0.0, est ? (double)alloc / est : 0.0);
+	/* The server has measured last (its connections are complete after the client's): it
+	 * leaves, and the client keeps its connections until then. */
+	while (ok && a->o.send && !a->peer_gone && !expired(a, t0))
+		if (!stack_turn(a))
+			stack_wait(a);
+	free(fds);
+	return ok;
+}
+
+int main(int argc, char **argv)
+{
+	static struct app a;
+	sp_parse(argc, argv, &a.o);
+	a.o.backend = "stos";
+	struct mbuf_stats ms0, ms1;
+	mbuf_stats(&ms0);
+	uint64_t alloc0 = host_alloc_live();
+	uint8_t mac[6];
+	sp_mac(a.o.send, mac);
+	a.ns = host_netstack_create(a.o.send ? "send" : "recv", false, 0);
+	if (!a.ns || stos_stack_init(a.ns) != 0 ||
+	    !(a.link = fdlink_new(a.ns, a.o.fd, mac, a.o.mss + 40, sp_addr(a.o.send)))) {
+		fprintf(stderr, "sp_stos: cannot set up the instance\n");
+		return 1;
+	}
+	int ok = a.o.mode == SP_BULK ? (a.o.send ? bulk_send(&a) : bulk_recv(&a)) :
+	    a.o.mode == SP_SETUP ? (a.o.send ? setup_send(&a) : setup_recv(&a)) : idle_run(&a);
+	/* Close everything; give the closes a moment on the wire (a peer that has exited only
+	 * ends this early). */
+	stos_close_all(a.ns);
+	uint64_t t0 = sp_now_ns();
+	while (!a.peer_gone && sp_now_ns() - t0 < 200000000ull) {
+		NET_LOCK(a.ns);
+		unsigned left = tcp_count_state(a.ns, 0, 0) - tcp_count_state(a.ns, TCPS_TIME_WAIT, 0);
+		NET_UNLOCK(a.ns);
+		if (left == 0)
+			break;
+		if (!stack_turn(&a))
+			stack_wait(&a);
+	}
+	host_netstack_destroy(a.ns);
+	fdlink_free(a.link);
+	mbuf_stats(&ms1);
+	int balanced = ms1.mbufs == ms0.mbufs && ms1.clusters == ms0.clusters &&
+	    host_alloc_live() == alloc0;
+	printf("sp: backend=stos role=%s pools=%s\n", a.o.send ? "send" : "recv",
+	    balanced ? "balanced" : "UNBALANCED");
+	return ok && balanced ? 0 : 1;
+}
