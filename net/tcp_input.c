@@ -356,12 +356,141 @@ static void tcp_partial_ack(struct tcpcb *tp, tcp_seq ack, uint32_t acked)
 		tp->snd_nxt = onxt;
 }
 
+/* RFC 9293 3.10.7.4 fifth: an acceptable ACK that advances SND.UNA (SND.UNA < ack <=
+ * SND.MAX): RTT sample, retransmission timer, congestion control and recovery, release of the
+ * acknowledged data, and the state changes our FIN's ACK brings.  Shared by step_ack and the
+ * header-prediction fast path.  Returns false when the segment is finished (consumed). */
+static bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput)
+{
+	struct netstack *ns = tp->t_ns;
+	struct tcp_instance *ti = tcp_instance(ns);
+	struct socket *so = tp_socket(tp);
+	tcp_seq ack = s->th.th_ack;
+	uint32_t acked = ack - tp->snd_una;
+	uint64_t now = port_now_ns(ns);
+
+	TCPSTAT_INC(ti, rcvackpack);
+	TCPSTAT_ADD(ti, rcvackbyte, acked);
+	/* RTT: timestamps give a sample per ACK (RFC 7323 4.1); else the one timed
+	 * segment, unless retransmitted (Karn). */
+	if ((s->to.to_flags & TOF_TS) && (tp->t_flags & TF_RCVD_TSTMP) && s->to.to_tsecr) {
+		uint32_t rtt_ms = tcp_ts_now(tp) - s->to.to_tsecr;
+		if (rtt_ms < 60000)
+			tcp_rtt_update(tp, (uint64_t)(rtt_ms ? rtt_ms : 1) * TCP_NS_PER_MS);
+		tp->t_rtttime = 0;
+	} else if (tp->t_rtttime && SEQ_GT(ack, tp->t_rtseq)) {
+		tcp_rtt_update(tp, now - tp->t_rtttime);
+		tp->t_rtttime = 0;
+	}
+	/* RFC 6298 5.2/5.3: stop the timer when all is acked, else restart it. */
+	if (ack == tp->snd_max) {
+		tcp_timer_stop(tp, TT_REXMT);
+		*needoutput = true;
+	} else if (!tcp_timer_active(tp, TT_PERSIST)) {
+		tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
+	}
+	tp->t_rxtshift = 0;
+
+	if (tp->t_flags & TF_FASTRECOVERY) {
+		if (SEQ_GEQ(ack, tp->snd_recover)) {
+			/* RFC 6582 3.2 step 6: full acknowledgment ends recovery. */
+			tp->t_flags &= ~TF_FASTRECOVERY;
+			tp->t_cc.ops->recovered(&tp->t_cc, tp->snd_max - ack);
+			tp->t_dupacks = 0;
+		} else {
+			tcp_partial_ack(tp, ack, acked);
+		}
+	} else {
+		tp->t_dupacks = 0;
+		tp->t_cc.ops->ack(&tp->t_cc, acked, tp->t_srtt, now);
+	}
+
+	/* Release acknowledged data; the FIN counts one beyond the data. */
+	bool ourfinisacked = false;
+	if (so) {
+		uint32_t cc = so->so_snd.sb_cc;
+		if (acked > cc) {
+			sbdrop(&so->so_snd, cc);
+			ourfinisacked = (tp->t_flags & TF_SENTFIN) != 0;
+		} else {
+			sbdrop(&so->so_snd, acked);
+		}
+		sowwakeup(so);
+	} else {
+		ourfinisacked = (tp->t_flags & TF_SENTFIN) && ack == tp->snd_max;
+	}
+	tp->snd_una = ack;
+	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
+		tp->snd_nxt = tp->snd_una;
+	if (SEQ_LT(tp->sack_hint, tp->snd_una))
+		tp->sack_hint = tp->snd_una;
+	if (tp->t_sack.n)
+		tcp_sack_scoreboard_update(tp, &(struct tcp_opts){ 0 });
+
+	switch (tp->t_state) {
+	case TCPS_FIN_WAIT_1:
+		if (ourfinisacked) {
+			tcp_set_state(tp, TCPS_FIN_WAIT_2);
+			if (so && (so->so_state & SS_CANTRCVMORE))
+				soisdisconnected(so);
+			/* Do not wait forever for a peer that never closes, once the user
+			 * has gone (BSD's FIN-WAIT-2 timeout). */
+			if (!so || (so->so_state & SS_NOFDREF)) {
+				tp->t_flags |= TF_CLOSED_BY_USER;
+				tcp_timer_arm(tp, TT_2MSL, 2 * ti->ti_conf.msl_ns);
+			}
+		}
+		break;
+	case TCPS_CLOSING:
+		if (ourfinisacked) {
+			tcp_twstart(tp);
+			seg_free(s);
+			return false;
+		}
+		break;
+	case TCPS_LAST_ACK:
+		if (ourfinisacked) {
+			seg_free(s);
+			tcp_close(tp);
+			return false;
+		}
+		break;
+	default:
+		break;
+	}
+	return true;
+}
+
+/* Window update (RFC 9293 3.10.7.4 fifth, SND.WL1/SND.WL2 rule). */
+static void tcp_ack_window(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput)
+{
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+	tcp_seq ack = s->th.th_ack;
+
+	if (SEQ_LT(tp->snd_wl1, s->seq) || (tp->snd_wl1 == s->seq && SEQ_LEQ(tp->snd_wl2, ack))) {
+		uint32_t w = (uint32_t)s->th.th_win << tp->snd_scale;
+		if (w > tp->snd_wnd && s->len == 0 && tp->snd_wl2 == ack)
+			TCPSTAT_INC(ti, rcvwinupd);
+		if (w != tp->snd_wnd)
+			*needoutput = true;
+		tp->snd_wnd = w;
+		tp->snd_wl1 = s->seq;
+		tp->snd_wl2 = ack;
+		if (tp->snd_wnd > tp->max_sndwnd)
+			tp->max_sndwnd = tp->snd_wnd;
+		if (tp->snd_wnd > 0 && tcp_timer_active(tp, TT_PERSIST)) {
+			tcp_timer_stop(tp, TT_PERSIST);
+			tp->t_rxtshift = 0;
+			tp->snd_nxt = tp->snd_una;
+		}
+	}
+}
+
 /* RFC 9293 3.10.7.4 fifth: the ACK field.  Returns false when the segment is finished. */
 static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput)
 {
 	struct netstack *ns = tp->t_ns;
 	struct tcp_instance *ti = tcp_instance(ns);
-	struct socket *so = tp_socket(tp);
 	tcp_seq ack = s->th.th_ack;
 
 	if (!(s->flags & TH_ACK)) {
@@ -422,126 +551,45 @@ static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput)
 			tcp_dupack(tp, s);
 		else if (ack == tp->snd_una)
 			tp->t_dupacks = 0;
-	} else {
-		uint32_t acked = ack - tp->snd_una;
-		uint64_t now = port_now_ns(ns);
-
-		TCPSTAT_INC(ti, rcvackpack);
-		TCPSTAT_ADD(ti, rcvackbyte, acked);
-		/* RTT: timestamps give a sample per ACK (RFC 7323 4.1); else the one timed
-		 * segment, unless retransmitted (Karn). */
-		if ((s->to.to_flags & TOF_TS) && (tp->t_flags & TF_RCVD_TSTMP) && s->to.to_tsecr) {
-			uint32_t rtt_ms = tcp_ts_now(tp) - s->to.to_tsecr;
-			if (rtt_ms < 60000)
-				tcp_rtt_update(tp, (uint64_t)(rtt_ms ? rtt_ms : 1) * TCP_NS_PER_MS);
-			tp->t_rtttime = 0;
-		} else if (tp->t_rtttime && SEQ_GT(ack, tp->t_rtseq)) {
-			tcp_rtt_update(tp, now - tp->t_rtttime);
-			tp->t_rtttime = 0;
-		}
-		/* RFC 6298 5.2/5.3: stop the timer when all is acked, else restart it. */
-		if (ack == tp->snd_max) {
-			tcp_timer_stop(tp, TT_REXMT);
-			*needoutput = true;
-		} else if (!tcp_timer_active(tp, TT_PERSIST)) {
-			tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
-		}
-		tp->t_rxtshift = 0;
-
-		if (tp->t_flags & TF_FASTRECOVERY) {
-			if (SEQ_GEQ(ack, tp->snd_recover)) {
-				/* RFC 6582 3.2 step 6: full acknowledgment ends recovery. */
-				tp->t_flags &= ~TF_FASTRECOVERY;
-				tp->t_cc.ops->recovered(&tp->t_cc, tp->snd_max - ack);
-				tp->t_dupacks = 0;
-			} else {
-				tcp_partial_ack(tp, ack, acked);
-			}
-		} else {
-			tp->t_dupacks = 0;
-			tp->t_cc.ops->ack(&tp->t_cc, acked, tp->t_srtt, now);
-		}
-
-		/* Release acknowledged data; the FIN counts one beyond the data. */
-		bool ourfinisacked = false;
-		if (so) {
-			uint32_t cc = so->so_snd.sb_cc;
-			if (acked > cc) {
-				sbdrop(&so->so_snd, cc);
-				ourfinisacked = (tp->t_flags & TF_SENTFIN) != 0;
-			} else {
-				sbdrop(&so->so_snd, acked);
-			}
-			sowwakeup(so);
-		} else {
-			ourfinisacked = (tp->t_flags & TF_SENTFIN) && ack == tp->snd_max;
-		}
-		tp->snd_una = ack;
-		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
-			tp->snd_nxt = tp->snd_una;
-		if (SEQ_LT(tp->sack_hint, tp->snd_una))
-			tp->sack_hint = tp->snd_una;
-		if (tp->t_sack.n)
-			tcp_sack_scoreboard_update(tp, &(struct tcp_opts){ 0 });
-
-		switch (tp->t_state) {
-		case TCPS_FIN_WAIT_1:
-			if (ourfinisacked) {
-				tcp_set_state(tp, TCPS_FIN_WAIT_2);
-				if (so && (so->so_state & SS_CANTRCVMORE))
-					soisdisconnected(so);
-				/* Do not wait forever for a peer that never closes, once the user
-				 * has gone (BSD's FIN-WAIT-2 timeout). */
-				if (!so || (so->so_state & SS_NOFDREF)) {
-					tp->t_flags |= TF_CLOSED_BY_USER;
-					tcp_timer_arm(tp, TT_2MSL, 2 * ti->ti_conf.msl_ns);
-				}
-			}
-			break;
-		case TCPS_CLOSING:
-			if (ourfinisacked) {
-				tcp_twstart(tp);
-				seg_free(s);
-				return false;
-			}
-			break;
-		case TCPS_LAST_ACK:
-			if (ourfinisacked) {
-				seg_free(s);
-				tcp_close(tp);
-				return false;
-			}
-			break;
-		default:
-			break;
-		}
+	} else if (!tcp_ack_advance(tp, s, needoutput)) {
+		return false;
 	}
-
-	/* Window update (RFC 9293 3.10.7.4 fifth, SND.WL1/SND.WL2 rule). */
-	if (SEQ_LT(tp->snd_wl1, s->seq) || (tp->snd_wl1 == s->seq && SEQ_LEQ(tp->snd_wl2, ack))) {
-		uint32_t w = (uint32_t)s->th.th_win << tp->snd_scale;
-		if (w > tp->snd_wnd && s->len == 0 && tp->snd_wl2 == ack)
-			TCPSTAT_INC(ti, rcvwinupd);
-		if (w != tp->snd_wnd)
-			*needoutput = true;
-		tp->snd_wnd = w;
-		tp->snd_wl1 = s->seq;
-		tp->snd_wl2 = ack;
-		if (tp->snd_wnd > tp->max_sndwnd)
-			tp->max_sndwnd = tp->snd_wnd;
-		if (tp->snd_wnd > 0 && tcp_timer_active(tp, TT_PERSIST)) {
-			tcp_timer_stop(tp, TT_PERSIST);
-			tp->t_rxtshift = 0;
-			tp->snd_nxt = tp->snd_una;
-		}
-	}
+	tcp_ack_window(tp, s, needoutput);
 	return true;
+}
+
+/* RFC 9293 3.10.7.4 seventh, the common case: text at RCV.NXT with nothing queued out of
+ * order goes straight to the socket.  Consumes s.  Shared by step_data_fin and the
+ * header-prediction fast path. */
+static void tcp_data_inorder(struct tcpcb *tp, struct tcp_seg *s)
+{
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+	struct socket *so = tp_socket(tp);
+
+	tp->rcv_nxt += s->len;
+	if (s->len) {
+		TCPSTAT_INC(ti, rcvpack);
+		TCPSTAT_ADD(ti, rcvbyte, s->len);
+		if (so && !(so->so_state & SS_CANTRCVMORE)) {
+			sbappendstream(&so->so_rcv, s->m);
+			s->m = NULL;
+			sorwakeup(so);
+		}
+		/* RFC 9293 3.8.6.3 / RFC 5681 4.2: ACK at least every second segment,
+		 * otherwise within the delayed-ACK time. */
+		if (tp->t_flags & TF_DELACK) {
+			tp->t_flags |= TF_ACKNOW;
+		} else {
+			tp->t_flags |= TF_DELACK;
+			tcp_timer_arm(tp, TT_DELACK, ti->ti_conf.delack_ns);
+		}
+	}
+	seg_free(s);
 }
 
 /* RFC 9293 3.10.7.4 seventh (text) and eighth (FIN).  Returns false when tp is gone. */
 static bool step_data_fin(struct tcpcb *tp, struct tcp_seg *s)
 {
-	struct tcp_instance *ti = tcp_instance(tp->t_ns);
 	struct socket *so = tp_socket(tp);
 	unsigned fin = s->flags & TH_FIN;
 
@@ -553,26 +601,7 @@ static bool step_data_fin(struct tcpcb *tp, struct tcp_seg *s)
 
 	if ((s->len || fin) && !tcps_have_rcvd_fin(tp->t_state)) {
 		if (s->seq == tp->rcv_nxt && tp->t_segq == NULL) {
-			/* In order: straight to the socket. */
-			tp->rcv_nxt += s->len;
-			if (s->len) {
-				TCPSTAT_INC(ti, rcvpack);
-				TCPSTAT_ADD(ti, rcvbyte, s->len);
-				if (so && !(so->so_state & SS_CANTRCVMORE)) {
-					sbappendstream(&so->so_rcv, s->m);
-					s->m = NULL;
-					sorwakeup(so);
-				}
-				/* RFC 9293 3.8.6.3 / RFC 5681 4.2: ACK at least every second segment,
-				 * otherwise within the delayed-ACK time. */
-				if (tp->t_flags & TF_DELACK) {
-					tp->t_flags |= TF_ACKNOW;
-				} else {
-					tp->t_flags |= TF_DELACK;
-					tcp_timer_arm(tp, TT_DELACK, ti->ti_conf.delack_ns);
-				}
-			}
-			seg_free(s);
+			tcp_data_inorder(tp, s);
 		} else {
 			/* Out of order (or filling a hole): queue, ACK at once (RFC 5681 4.2)
 			 * with SACK blocks (RFC 2018 4). */
@@ -629,6 +658,17 @@ have_fin:
 	return true;
 }
 
+/* RFC 7323 4.3: remember the timestamp of a segment that covers Last.ACK.sent. */
+static void tcp_ts_recent_update(struct tcpcb *tp, const struct tcp_seg *s, uint64_t now)
+{
+	if ((s->to.to_flags & TOF_TS) && (tp->t_flags & TF_RCVD_TSTMP) &&
+	    SEQ_LEQ(s->seq, tp->last_ack_sent) &&
+	    SEQ_LEQ(tp->last_ack_sent, s->seq + s->len + !!(s->flags & (TH_SYN | TH_FIN)))) {
+		tp->ts_recent = s->to.to_tsval;
+		tp->ts_recent_age = now;
+	}
+}
+
 void tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s)
 {
 	bool needoutput = false;
@@ -637,19 +677,76 @@ void tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s)
 	if (!step_paws(tp, s) || !step_rst(tp, s) || !step_syn(tp, s, tcp_rcv_wnd_test(tp)) ||
 	    !step_seq(tp, s))
 		return;
-	/* RFC 7323 4.3: remember the timestamp of a segment that covers Last.ACK.sent. */
-	if ((s->to.to_flags & TOF_TS) && (tp->t_flags & TF_RCVD_TSTMP) &&
-	    SEQ_LEQ(s->seq, tp->last_ack_sent) &&
-	    SEQ_LEQ(tp->last_ack_sent, s->seq + s->len + !!(s->flags & (TH_SYN | TH_FIN)))) {
-		tp->ts_recent = s->to.to_tsval;
-		tp->ts_recent_age = port_now_ns(tp->t_ns);
-	}
+	tcp_ts_recent_update(tp, s, port_now_ns(tp->t_ns));
 	if (!step_ack(tp, s, &needoutput))
 		return;
 	if (!step_data_fin(tp, s))
 		return;
 	if (needoutput || (tp->t_flags & TF_ACKNOW))
 		tcp_output(tp);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Header prediction (Van Jacobson's; TCP/IP Illustrated Vol. 2, 28.4).  In a bulk transfer
+ * nearly every segment an ESTABLISHED connection receives is one of two kinds: a pure ACK
+ * for new data (the sender's side) or the next in-order data segment acknowledging nothing
+ * new (the receiver's side).  For those, most of RFC 9293 3.10.7.4's steps are known to pass:
+ * no RST, SYN, FIN or URG; the segment starts at RCV.NXT and fits the buffer, so it is
+ * acceptable and needs no trimming; PAWS passes; the window does not change.  The fast path
+ * checks exactly that and then runs the same helpers as the slow path (tcp_ts_recent_update,
+ * tcp_ack_advance, tcp_ack_window, tcp_data_inorder), so what it does is what the slow path
+ * would have done; anything else (out of order, a hole being filled, a window change, SACK
+ * blocks, loss recovery, a retransmission in progress, a PAWS failure) takes the slow path.
+ * Returns true when it handled (consumed) the segment. */
+static bool tcp_fast_path(struct tcpcb *tp, struct tcp_seg *s)
+{
+	struct socket *so = tp_socket(tp);
+	tcp_seq ack = s->th.th_ack;
+
+	if ((s->flags & (TH_SYN | TH_FIN | TH_RST | TH_URG | TH_ACK)) != TH_ACK ||
+	    s->seq != tp->rcv_nxt || so == NULL ||
+	    ((uint32_t)s->th.th_win << tp->snd_scale) != tp->snd_wnd ||
+	    tp->snd_nxt != tp->snd_max ||
+	    (tp->t_flags & (TF_FASTRECOVERY | TF_NEEDFIN)) || (s->to.to_flags & TOF_SACK))
+		return false;
+	/* RFC 7323 5.3 R1: the slow path's PAWS test would drop a timestamp older than
+	 * TS.Recent (or, after 24 days idle, forget TS.Recent): leave both to it. */
+	if ((s->to.to_flags & TOF_TS) && (tp->t_flags & TF_RCVD_TSTMP) && tp->ts_recent != 0 &&
+	    TSTMP_LT(s->to.to_tsval, tp->ts_recent))
+		return false;
+	if (s->len == 0) {
+		/* (a) A pure ACK of new data: SND.UNA < ack <= SND.MAX, no SACK scoreboard to
+		 * prune. */
+		if (!SEQ_GT(ack, tp->snd_una) || SEQ_GT(ack, tp->snd_max) || tp->t_sack.n)
+			return false;
+	} else {
+		/* (b) In-order data acknowledging nothing new, nothing queued out of order, room
+		 * in the buffer for all of it (so step_seq would not trim it). */
+		if (ack != tp->snd_una || tp->t_segq != NULL || s->len > sbspace(&so->so_rcv))
+			return false;
+	}
+
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+	bool needoutput = false;
+	uint64_t now = port_now_ns(tp->t_ns);
+
+	tp->t_rcvtime = now;                       /* keepalive idle time restarts */
+	tcp_ts_recent_update(tp, s, now);
+	if (s->len == 0) {
+		TCPSTAT_INC(ti, predack);
+		/* ESTABLISHED: no FIN of ours to be acknowledged, so this never ends s. */
+		tcp_ack_advance(tp, s, &needoutput);
+		tcp_ack_window(tp, s, &needoutput);
+		seg_free(s);
+	} else {
+		TCPSTAT_INC(ti, preddat);
+		tp->t_dupacks = 0;                 /* step_ack: an ACK at SND.UNA with data */
+		tcp_ack_window(tp, s, &needoutput);
+		tcp_data_inorder(tp, s);
+	}
+	if (needoutput || (tp->t_flags & TF_ACKNOW))
+		tcp_output(tp);
+	return true;
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -766,6 +863,11 @@ void tcp_input(struct netstack *ns, struct mbuf *m, int iphlen)
 			seg_free(&s);
 			tcp_drop(tp, ECONNRESET);
 			return;
+		}
+		if (tp->t_state == TCPS_ESTABLISHED && !ti->ti_conf.no_hdrpred) {
+			if (tcp_fast_path(tp, &s))
+				return;
+			TCPSTAT_INC(ti, predmiss);
 		}
 		tcp_input_sync(tp, &s);
 		return;

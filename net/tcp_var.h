@@ -228,6 +228,7 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(sndctrl, "control segments sent (SYN, FIN, RST)") \
 	X(sndrst, "RSTs sent") \
 	X(sndfail, "segments ip_output refused") \
+	X(sndtso, "large segments the interface cut (TSO)") \
 	X(rcvtotal, "segments received") \
 	X(rcvpack, "in-order data segments received") \
 	X(rcvbyte, "in-order data bytes received") \
@@ -262,6 +263,7 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(rstin, "connections reset by the peer") \
 	X(predack, "header prediction: pure ACKs") \
 	X(preddat, "header prediction: in-order data") \
+	X(predmiss, "header prediction: ESTABLISHED segments taking the slow path") \
 	X(fastrexmit, "fast retransmits") \
 	X(recoveries, "loss recoveries entered") \
 	X(sackrexmit, "segments retransmitted from the SACK scoreboard") \
@@ -289,6 +291,7 @@ struct tcp_conf {
 	bool insecure_syn;          /* RFC 793 behaviour for SYN in a synchronized state */
 	bool drop_synfin;           /* drop SYN+FIN segments */
 	bool syncookies;            /* answer with SYN cookies when the SYN queue is full */
+	bool no_hdrpred;            /* tests: every segment takes the slow path (tcp_input.c) */
 	uint32_t recvspace;         /* default receive buffer */
 	uint32_t sendspace;         /* default send buffer */
 	uint32_t maxsockbuf;        /* largest buffer a socket may get: sizes our window scale */

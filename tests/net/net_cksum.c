@@ -104,6 +104,55 @@ static void test_mbuf_chain_every_split(void **st)
 	tu_leakcheck_end(&lc);
 }
 
+/* The 64-bit word sum with deferred carries (in_cksum.c): every length from 0 to 300 at
+ * every start offset 0..15 (unaligned loads, the 0..7-byte tail, the 64-byte rounds), and
+ * long runs of 0xff bytes, which carry out of every word. */
+static void test_every_length_and_alignment(void **st)
+{
+	(void)st;
+	uint8_t *buf = malloc(4096 + 16);
+	srand(5);
+	for (size_t i = 0; i < 4096 + 16; i++)
+		buf[i] = (uint8_t)rand();
+	for (size_t len = 0; len <= 300; len++)
+		for (size_t off = 0; off < 16; off++)
+			assert_int_equal(in_cksum(buf + off, len), ref_cksum(buf + off, len));
+	memset(buf, 0xff, 4096 + 16);
+	for (size_t len = 0; len <= 4096; len += 1 + len / 3)
+		for (size_t off = 0; off < 9; off++)
+			assert_int_equal(in_cksum(buf + off, len), ref_cksum(buf + off, len));
+	/* Chained partial sums equal one sum when the first part is even in length. */
+	for (size_t i = 0; i < 4096 + 16; i++)
+		buf[i] = (uint8_t)(0xff - (i & 3));
+	for (size_t cut = 0; cut <= 1500; cut += 2) {
+		uint32_t part = in_cksum_add(in_cksum_add(0, buf + 1, cut), buf + 1 + cut, 1500 - cut);
+		assert_int_equal((uint16_t)~part, ref_cksum(buf + 1, 1500));
+	}
+	free(buf);
+}
+
+/* A full-size segment split into odd-length mbufs at every offset parity. */
+static void test_mbuf_chain_full_segment(void **st)
+{
+	(void)st;
+	struct tu_leakcheck lc;
+	tu_leakcheck_begin(&lc);
+	static uint8_t buf[1514];
+	srand(9);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(rand() | 0xf0);
+	static const uint32_t pieces[] = { 1, 3, 7, 9, 63, 65, 127, 511, 1023, 1513, 1514 };
+	for (size_t k = 0; k < NET_ARRAY_LEN(pieces); k++) {
+		struct mbuf *m = tu_chain(buf, sizeof(buf), pieces[k]);
+		assert_non_null(m);
+		for (uint32_t off = 0; off < 40; off += 3)
+			assert_int_equal(in_cksum_mbuf(m, off, sizeof(buf) - off, 0),
+			    ref_cksum(buf + off, sizeof(buf) - off));
+		m_freem(m);
+	}
+	tu_leakcheck_end(&lc);
+}
+
 /* UDP pseudo-header: a known datagram (10.0.0.1:1234 -> 10.0.0.2:7, "hi"). */
 static void test_pseudo_header(void **st)
 {
@@ -128,6 +177,8 @@ int main(void)
 		cmocka_unit_test(test_incremental_matches_full),
 		cmocka_unit_test(test_random_lengths_match_reference),
 		cmocka_unit_test(test_mbuf_chain_every_split),
+		cmocka_unit_test(test_every_length_and_alignment),
+		cmocka_unit_test(test_mbuf_chain_full_segment),
 		cmocka_unit_test(test_pseudo_header),
 	};
 	return TU_RUN(tests);
