@@ -47,7 +47,8 @@ static void capture_frame(const struct iovec *iov, int iovcnt)
 static void usage(void)
 {
 	fprintf(stderr, "usage: sp_<backend> --role send|recv --fd N [--mode bulk|setup|idle]\n"
-	    "    [--bytes N] [--mss 1460] [--conns N] [--window 65535] [--timeout S]\n");
+	    "    [--bytes N] [--mss 1460] [--conns N] [--window 65535] [--timeout S]\n"
+	    "    [--corrupt OFFSET (no-stack sender)]\n");
 	exit(2);
 }
 
@@ -81,6 +82,8 @@ void sp_parse(int argc, char **argv, struct sp_opts *o)
 			o->conns = (unsigned)strtoul(v, NULL, 0);
 		else if (!strcmp(a, "--window"))
 			o->window = (unsigned)strtoul(v, NULL, 0);
+		else if (!strcmp(a, "--corrupt"))
+			o->corrupt = strtoull(v, NULL, 0) + 1;
 		else if (!strcmp(a, "--timeout"))
 			o->timeout_s = (unsigned)strtoul(v, NULL, 0);
 		else
@@ -140,6 +143,15 @@ void sp_rx_bytes(struct sp_rx *r, const struct sp_opts *o, const uint8_t *p, siz
 		}
 	}
 	r->rcvd += n;
+}
+
+const char *sp_rx_verdict(const struct sp_rx *r, const struct sp_opts *o)
+{
+	if (r->rcvd < o->bytes)
+		return "truncated=1";
+	if (r->rcvd > o->bytes)
+		return "excess=1";
+	return r->bad ? "corrupt=1" : "";
 }
 
 long sp_frame_recv(int fd, void *buf, size_t cap)

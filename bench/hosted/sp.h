@@ -42,6 +42,8 @@ struct sp_opts {
 	unsigned conns;
 	unsigned window;                    /* the no-stack backend's window (bytes) */
 	unsigned timeout_s;                 /* give up (and fail) after this long */
+	uint64_t corrupt;                   /* no-stack sender: flip stream byte corrupt - 1 (0: none),
+	                                       so tests see the receiver's check catch it */
 };
 
 /* Parses the command line (exits 2 on a usage error). */
@@ -63,6 +65,9 @@ struct sp_rx {
 	uint64_t t_first, t_last;
 };
 void sp_rx_bytes(struct sp_rx *r, const struct sp_opts *o, const uint8_t *p, size_t n);
+/* What went wrong with a finished receive, as a result pair ("truncated=1", "excess=1",
+ * "corrupt=1"), or "" when every expected byte arrived intact. */
+const char *sp_rx_verdict(const struct sp_rx *r, const struct sp_opts *o);
 
 /* Nonblocking frame I/O on the socketpair.  sp_frame_recv: frame length, 0 when none is
  * waiting, -1 when the peer is gone or on error.  sp_frame_sendv: 1 sent, 0 would block, -1

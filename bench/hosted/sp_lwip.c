@@ -320,7 +320,7 @@ static int bulk_recv(void)
 	}
 	struct sp_rx rx = c ? c->rx : (struct sp_rx){ 0 };
 	ok = ok && c && c->eof && !c->err && !rx.bad && rx.rcvd == o.bytes;
-	sp_bulk_result(&o, &rx, ok, rx.rcvd != o.bytes ? "truncated=1" : rx.bad ? "corrupt=1" : "");
+	sp_bulk_result(&o, &rx, ok, sp_rx_verdict(&rx, &o));
 	if (c)
 		conn_close(c);
 	if (l)

@@ -60,6 +60,8 @@ static int do_send(const struct sp_opts *o)
 			put64(frame + OFF_SEQ, sent);
 			frame[OFF_FLAGS] = sent + len == o->bytes;
 			memcpy(frame + HDR, sp_pattern + sent % SP_PERIOD, len);
+			if (o->corrupt && o->corrupt - 1 >= sent && o->corrupt - 1 < sent + len)
+				frame[HDR + (o->corrupt - 1 - sent)] ^= 0x5a;
 			struct iovec iov = { frame, HDR + len };
 			int r = sp_frame_sendv(o->fd, &iov, 1);
 			if (r < 0)
@@ -130,7 +132,7 @@ static int do_recv(const struct sp_opts *o)
 		}
 	}
 	ok = ok && last && !rx.bad && rx.rcvd == o->bytes;
-	sp_bulk_result(o, &rx, ok, rx.rcvd != o->bytes ? "truncated=1" : rx.bad ? "corrupt=1" : "");
+	sp_bulk_result(o, &rx, ok, sp_rx_verdict(&rx, o));
 	return ok;
 }
 

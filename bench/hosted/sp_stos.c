@@ -171,8 +171,8 @@ static int bulk_recv(struct app *a)
 		fprintf(stderr, "sp_stos: no EOF after %llu bytes\n", (unsigned long long)rx.rcvd);
 	ok = ok && eof && !rx.bad && rx.rcvd == a->o.bytes;
 	char extra[64];
-	snprintf(extra, sizeof extra, "rexmit=%llu%s", stos_stat(a->ns, "tcp", "sndrexmitpack"),
-	    rx.rcvd != a->o.bytes ? " truncated=1" : rx.bad ? " corrupt=1" : "");
+	snprintf(extra, sizeof extra, "rexmit=%llu %s", stos_stat(a->ns, "tcp", "sndrexmitpack"),
+	    sp_rx_verdict(&rx, &a->o));
 	sp_bulk_result(&a->o, &rx, ok, extra);
 	return ok;
 }

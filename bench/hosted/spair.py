@@ -44,9 +44,11 @@ def parse_line(line, into):
 
 
 def run_pair(send, recv, mode='bulk', nbytes=0, mss=1460, conns=100, window=65535,
-             timeout=120, callgrind=None, cg_prefix=None, pin=True, extra_env=None):
+             timeout=120, callgrind=None, cg_prefix=None, pin=True, extra_env=None,
+             send_bytes=None, send_extra=()):
     """callgrind: a set of roles ('send', 'recv') to run under valgrind --tool=callgrind,
-    writing <cg_prefix>.<role>.out."""
+    writing <cg_prefix>.<role>.out.  send_bytes: what the sender sends when it is not
+    nbytes (the receiver still expects nbytes); send_extra: more sender arguments."""
     callgrind = callgrind or set()
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     pins = cpus() if pin else None
@@ -57,8 +59,11 @@ def run_pair(send, recv, mode='bulk', nbytes=0, mss=1460, conns=100, window=6553
         cmd = [os.path.join(BIN, 'sp_' + backend), '--role', role, '--fd', str(sock.fileno()),
                '--mode', mode, '--mss', str(mss), '--conns', str(conns),
                '--window', str(window), '--timeout', str(timeout)]
-        if nbytes:
-            cmd += ['--bytes', str(nbytes)]
+        n = send_bytes if role == 'send' and send_bytes is not None else nbytes
+        if n:
+            cmd += ['--bytes', str(n)]
+        if role == 'send':
+            cmd += list(send_extra)
         if role in callgrind:
             cmd = ['valgrind', '--tool=callgrind', '--quiet',
                    '--callgrind-out-file=%s.%s.out' % (cg_prefix, role)] + cmd
@@ -96,16 +101,16 @@ def main():
     ap.add_argument('--bytes', type=int, default=0)
     ap.add_argument('--send-bytes', type=int, default=0,
                     help='bytes the sender sends, when not --bytes (to test failure reports)')
+    ap.add_argument('--corrupt', type=int, default=-1,
+                    help='no-stack sender: flip this stream byte (to test failure reports)')
     ap.add_argument('--mss', type=int, default=1460)
     ap.add_argument('--conns', type=int, default=100)
     ap.add_argument('--window', type=int, default=65535)
     ap.add_argument('--timeout', type=int, default=120)
     args = ap.parse_args()
-    if args.send_bytes:
-        res = run_split(args)
-    else:
-        res = run_pair(args.send, args.recv, args.mode, args.bytes, args.mss, args.conns,
-                       args.window, args.timeout)
+    res = run_pair(args.send, args.recv, args.mode, args.bytes, args.mss, args.conns,
+                   args.window, args.timeout, send_bytes=args.send_bytes or None,
+                   send_extra=['--corrupt', str(args.corrupt)] if args.corrupt >= 0 else ())
     for role in ('send', 'recv'):
         print(role, ' '.join('%s=%s' % kv for kv in sorted(res[role].items())
                              if kv[0] != 'stderr'))
@@ -113,32 +118,6 @@ def main():
             print(role, 'stderr:', res[role]['stderr'].replace('\n', ' | '))
     print('ok' if res['ok'] else 'FAILED')
     return 0 if res['ok'] else 1
-
-
-def run_split(args):
-    """A run whose sender sends --send-bytes while the receiver expects --bytes."""
-    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    procs = {}
-    for role, backend, sock, n in (('recv', args.recv, b, args.bytes),
-                                   ('send', args.send, a, args.send_bytes)):
-        cmd = [os.path.join(BIN, 'sp_' + backend), '--role', role, '--fd', str(sock.fileno()),
-               '--mode', 'bulk', '--bytes', str(n), '--mss', str(args.mss),
-               '--timeout', str(args.timeout)]
-        procs[role] = subprocess.Popen(cmd, pass_fds=(sock.fileno(),), stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE, text=True)
-    a.close()
-    b.close()
-    res = {'ok': True}
-    for role in ('send', 'recv'):
-        out, err = procs[role].communicate(timeout=args.timeout + 30)
-        r = {'rc': procs[role].returncode, 'stderr': err.strip()}
-        for line in out.splitlines():
-            if line.startswith('sp: '):
-                parse_line(line, r)
-        r['ok'] = r['rc'] == 0 and r.get('ok') == 1
-        res[role] = r
-        res['ok'] = res['ok'] and r['ok']
-    return res
 
 
 if __name__ == '__main__':

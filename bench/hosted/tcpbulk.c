@@ -55,6 +55,7 @@ struct bulk {
 	uint64_t now, step;
 	int cfd, lfd, sfd;
 	uint64_t total, sent, rcvd;
+	int go;                             /* connected: the sender may write */
 	int shut, eof, bad;
 	uint64_t t_first, t_last;           /* wall clock, ns */
 	uint8_t buf[CHUNK];
@@ -89,13 +90,15 @@ __attribute__((noinline)) unsigned bulk_receiver_step(struct bulk *b);
 unsigned bulk_sender_step(struct bulk *b)
 {
 	unsigned work = run_instance(b, 0);
-	while (b->cfd >= 0 && b->sent < b->total) {
+	while (b->go && b->sent < b->total) {
 		uint64_t left = b->total - b->sent;
 		size_t n = left < CHUNK ? (size_t)left : CHUNK;
 		ssize_t r = stos_send(b->cfd, pattern + b->sent % PERIOD, n, MSG_DONTWAIT);
 		if (r <= 0) {
-			if (errno != EAGAIN)
+			if (errno != EAGAIN) {
+				fprintf(stderr, "tcpbulk: send: %s\n", strerror(errno));
 				b->bad = 1;
+			}
 			break;
 		}
 		if (b->sent == 0)
@@ -103,7 +106,7 @@ unsigned bulk_sender_step(struct bulk *b)
 		b->sent += (uint64_t)r;
 		work++;
 	}
-	if (b->cfd >= 0 && b->sent == b->total && !b->shut) {
+	if (b->go && b->sent == b->total && !b->shut) {
 		b->shut = 1;
 		if (stos_shutdown(b->cfd, SHUT_WR) != 0)
 			b->bad = 1;
@@ -225,7 +228,10 @@ static int connect_pair(struct bulk *b)
 		return -1;
 	if (!run_until(b, accepted, 10 * 1000000000ull))
 		return -1;
-	return stos_set_nonblock(b->sfd, 1);
+	if (stos_set_nonblock(b->sfd, 1) != 0)
+		return -1;
+	b->go = 1;
+	return 0;
 }
 
 static void usage(void)

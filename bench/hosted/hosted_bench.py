@@ -1,0 +1,239 @@
+#!/usr/bin/python3
+"""The hosted TCP benchmark of issue 6 (`make bench-hosted`, and part of `make bench`).
+
+Bulk TCP, MSS 1460, measured two ways:
+  * the in-memory wire: two STOS instances in one process (build/host/bench/tcpbulk,
+    virtual clock), the stack's own ceiling;
+  * the socketpair harness (spair.py): two processes, one frame per message, each pinned to
+    its own core, with STOS, Debian's lwIP 2.1.3 and a no-stack run of the same harness.
+Reports goodput (median of BENCH_RUNS), marginal instructions per payload byte on each side
+(callgrind, two transfer sizes so setup cost cancels), connection setup rate and heap per idle
+connection, prints a table with the targets of issue 6 and saves build/bench/hosted.json.
+Speed never fails it; a transfer that fails its byte check, or pools that do not balance, do
+(exit 1), since then the figures mean nothing.
+
+Knobs (environment): BENCH_RUNS (5), BENCH_HOSTED_MIB (256), BENCH_CG_MIB ("8,24"),
+BENCH_SETUP_CONNS (500), BENCH_IDLE_CONNS (1000), BENCH_CROSS (1: also STOS<->lwIP runs).
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import spair  # noqa: E402
+
+ROOT = spair.ROOT
+BUILD = os.path.join(ROOT, 'build')
+TCPBULK = os.path.join(spair.BIN, 'tcpbulk')
+OUT = os.path.join(BUILD, 'bench', 'hosted.json')
+CGDIR = os.path.join(BUILD, 'bench', 'callgrind')
+
+RUNS = int(os.environ.get('BENCH_RUNS', '5'))
+MIB = int(os.environ.get('BENCH_HOSTED_MIB', '256'))
+CG_MIB = [int(x) for x in os.environ.get('BENCH_CG_MIB', '8,24').split(',')]
+SETUP_CONNS = int(os.environ.get('BENCH_SETUP_CONNS', '500'))
+IDLE_CONNS = int(os.environ.get('BENCH_IDLE_CONNS', '1000'))
+CROSS = os.environ.get('BENCH_CROSS', '1') != '0'
+MSS = 1460
+
+failures = []
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def cg_total(path):
+    """Total Ir of a callgrind output file."""
+    total = None
+    with open(path) as f:
+        for line in f:
+            if line.startswith(('summary:', 'totals:')):
+                total = int(line.split()[1])
+    return total
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+# ---- the in-memory wire (tcpbulk) ----
+def tcpbulk(nbytes, cg_side=None):
+    """Runs tcpbulk; with cg_side 'send'/'recv', under callgrind counting that side only
+    (without the wire's copy), returning its Ir; else returns the goodput line's dict."""
+    cmd = [TCPBULK, '--bytes', str(nbytes), '--mss', str(MSS)]
+    if cg_side:
+        fn, carry = (('bulk_sender_step', 'memlink_carry_a') if cg_side == 'send'
+                     else ('bulk_receiver_step', 'memlink_carry_b'))
+        out = os.path.join(CGDIR, 'tcpbulk.%s.%d.out' % (cg_side, nbytes))
+        cmd = ['valgrind', '--tool=callgrind', '--quiet', '--callgrind-out-file=' + out,
+               '--collect-atstart=no', '--toggle-collect=' + fn,
+               '--toggle-collect=' + carry] + cmd
+    pins = spair.cpus()
+    pre = (lambda: os.sched_setaffinity(0, {pins[0]})) if pins else None
+    p = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=pre, timeout=900)
+    res = {}
+    for line in p.stdout.splitlines():
+        if line.startswith('tcpbulk:'):
+            spair.parse_line(line, res)
+    if p.returncode != 0 or res.get('result') != 'ok':
+        failures.append('tcpbulk --bytes %d%s: %s %s' % (nbytes, ' (callgrind)' if cg_side
+                                                          else '', p.stdout.strip(),
+                                                          p.stderr.strip()[-300:]))
+        return None
+    return cg_total(out) if cg_side else res
+
+
+def memwire():
+    log('# in-memory wire: tcpbulk, %d MiB x %d' % (MIB, RUNS))
+    gb = [tcpbulk(MIB << 20) for _ in range(RUNS)]
+    gbps = median([r['gbps'] for r in gb if r])
+    ipb = {}
+    s1, s2 = CG_MIB[0] << 20, CG_MIB[1] << 20
+    for side in ('send', 'recv'):
+        a, b = tcpbulk(s1, side), tcpbulk(s2, side)
+        ipb[side] = (b - a) / (s2 - s1) if a is not None and b is not None else None
+    return {'gbps': gbps, 'gbps_runs': [r['gbps'] if r else None for r in gb],
+            'ipb_send': ipb['send'], 'ipb_recv': ipb['recv']}
+
+
+# ---- the socketpair harness ----
+def pair(send, recv, mode, **kw):
+    r = spair.run_pair(send, recv, mode, mss=MSS, **kw)
+    if not r['ok']:
+        failures.append('%s->%s %s: send %s | recv %s' % (
+            send, recv, mode,
+            ' '.join('%s=%s' % kv for kv in sorted(r['send'].items())),
+            ' '.join('%s=%s' % kv for kv in sorted(r['recv'].items()))))
+    return r
+
+
+def goodput(send, recv, runs):
+    vals = []
+    for _ in range(runs):
+        r = pair(send, recv, 'bulk', nbytes=MIB << 20, timeout=600)
+        vals.append(r['recv'].get('gbps') if r['ok'] else None)
+    return median(vals), vals
+
+
+def instr_per_byte(backend):
+    os.makedirs(CGDIR, exist_ok=True)
+    irs = {}
+    for mib in CG_MIB[:2]:
+        prefix = os.path.join(CGDIR, 'sp_%s.%d' % (backend, mib))
+        r = pair(backend, backend, 'bulk', nbytes=mib << 20, timeout=900,
+                 callgrind={'send', 'recv'}, cg_prefix=prefix)
+        irs[mib] = ({role: cg_total('%s.%s.out' % (prefix, role)) for role in ('send', 'recv')}
+                    if r['ok'] else None)
+    a, b = irs[CG_MIB[0]], irs[CG_MIB[1]]
+    d = (CG_MIB[1] - CG_MIB[0]) << 20
+    if not a or not b:
+        return None, None
+    return (b['send'] - a['send']) / d, (b['recv'] - a['recv']) / d
+
+
+def setup_rate(backend):
+    vals = []
+    for _ in range(RUNS):
+        r = pair(backend, backend, 'setup', conns=SETUP_CONNS, timeout=300)
+        vals.append(r['send'].get('rate') if r['ok'] else None)
+    return median(vals), vals
+
+
+def idle_memory(backend):
+    r = pair(backend, backend, 'idle', conns=IDLE_CONNS, timeout=300)
+    if not r['ok']:
+        return None
+    return {'client': r['send'].get('heap_per_conn'), 'server': r['recv'].get('heap_per_conn')}
+
+
+def fmt(v, f='%.3f'):
+    return '-' if v is None else f % v
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def main():
+    if not os.path.exists(TCPBULK):
+        log('hosted bench: build first (make all)')
+        return 2
+    os.makedirs(CGDIR, exist_ok=True)
+    t0 = time.time()
+    res = {'mss': MSS, 'mib': MIB, 'runs': RUNS, 'cg_mib': CG_MIB[:2],
+           'setup_conns': SETUP_CONNS, 'idle_conns': IDLE_CONNS, 'cpus': spair.cpus()}
+    res['memwire'] = memwire()
+    rows = {}
+    for be in ('raw', 'stos', 'lwip'):
+        log('# socketpair %s: goodput %d MiB x %d' % (be, MIB, RUNS))
+        g, runs = goodput(be, be, RUNS)
+        rows[be] = {'gbps': g, 'gbps_runs': runs}
+        log('# socketpair %s: callgrind %s MiB' % (be, ' and '.join(map(str, CG_MIB[:2]))))
+        rows[be]['ipb_send'], rows[be]['ipb_recv'] = instr_per_byte(be)
+        if be != 'raw':
+            log('# socketpair %s: setup rate (%d conns x %d), memory per idle connection (%d)'
+                % (be, SETUP_CONNS, RUNS, IDLE_CONNS))
+            rows[be]['setup_rate'], rows[be]['setup_runs'] = setup_rate(be)
+            rows[be]['idle_bytes'] = idle_memory(be)
+    res['socketpair'] = rows
+    if CROSS:
+        log('# interop: STOS->lwIP and lwIP->STOS, %d MiB' % MIB)
+        res['cross'] = {}
+        for s, r in (('stos', 'lwip'), ('lwip', 'stos')):
+            g, runs = goodput(s, r, 1)
+            res['cross']['%s->%s' % (s, r)] = {'ok': g is not None, 'gbps': g}
+    res['secs'] = round(time.time() - t0, 1)
+    res['failures'] = failures
+    report(res)
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    with open(OUT, 'w') as f:
+        json.dump(res, f, indent=2)
+    log('saved %s (%.0f s)' % (os.path.relpath(OUT, ROOT), res['secs']))
+    for fl in failures:
+        log('FAILED: ' + fl)
+    return 1 if failures else 0
+
+
+def report(res):
+    sp = res['socketpair']
+    st, lw, raw, mw = sp['stos'], sp['lwip'], sp['raw'], res['memwire']
+    idle = lambda r, k: (r.get('idle_bytes') or {}).get(k)  # noqa: E731
+    log('')
+    log('Hosted TCP benchmark (issue 6): bulk %d MiB, MSS %d, median of %d; instructions per '
+        'payload byte = (Ir(%d MiB) - Ir(%d MiB)) / %d MiB' % (
+            res['mib'], res['mss'], res['runs'], res['cg_mib'][1], res['cg_mib'][0],
+            res['cg_mib'][1] - res['cg_mib'][0]))
+    w = '%-30s %10s %10s %10s %12s   %s'
+    log(w % ('', 'STOS', 'lwIP', 'no-stack', 'in-mem wire', 'target (issue 6)'))
+    log(w % ('goodput, Gbit/s', fmt(st['gbps']), fmt(lw['gbps']), fmt(raw['gbps']),
+             fmt(mw['gbps']), 'STOS >= 0.95x no-stack'))
+    log(w % ('  x no-stack', fmt(ratio(st['gbps'], raw['gbps']), '%.2f'),
+             fmt(ratio(lw['gbps'], raw['gbps']), '%.2f'), '1.00', '',
+             'lwIP reached ~0.75x'))
+    log(w % ('instructions/byte, sender', fmt(st['ipb_send']), fmt(lw['ipb_send']),
+             fmt(raw['ipb_send']), fmt(mw['ipb_send']),
+             'STOS <= lwIP/3 = %s' % fmt(lw['ipb_send'] and lw['ipb_send'] / 3, '%.2f')))
+    log(w % ('instructions/byte, receiver', fmt(st['ipb_recv']), fmt(lw['ipb_recv']),
+             fmt(raw['ipb_recv']), fmt(mw['ipb_recv']),
+             'STOS <= lwIP/3 = %s' % fmt(lw['ipb_recv'] and lw['ipb_recv'] / 3, '%.2f')))
+    log(w % ('  STOS / lwIP (send, recv)', '%s, %s' % (
+        fmt(ratio(st['ipb_send'], lw['ipb_send']), '%.2f'),
+        fmt(ratio(st['ipb_recv'], lw['ipb_recv']), '%.2f')), '', '', '', '<= 0.33 each'))
+    log(w % ('setups/s (connect+accept+close)', fmt(st.get('setup_rate'), '%.0f'),
+             fmt(lw.get('setup_rate'), '%.0f'), '', '', ''))
+    log(w % ('heap bytes/idle conn, client', fmt(idle(st, 'client'), '%.0f'),
+             fmt(idle(lw, 'client'), '%.0f'), '', '', '%d connections' % res['idle_conns']))
+    log(w % ('heap bytes/idle conn, server', fmt(idle(st, 'server'), '%.0f'),
+             fmt(idle(lw, 'server'), '%.0f'), '', '', ''))
+    for k, v in (res.get('cross') or {}).items():
+        log('interop %-22s %s' % (k.replace('stos', 'STOS').replace('lwip', 'lwIP') + ':',
+                                  'ok, %s Gbit/s' % fmt(v['gbps']) if v['ok'] else 'FAILED'))
+
+
+if __name__ == '__main__':
+    sys.exit(main())
