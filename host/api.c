@@ -431,7 +431,9 @@ int stos_getsockopt(int fd, int level, int name, void *val, unsigned int *len)
 	return 0;
 }
 
-int stos_getsockname(int fd, struct sockaddr *addr, unsigned int *len)
+/* getsockname and getpeername: ask the socket, then copy out as much as fits (Linux). */
+static int api_name(int fd, struct sockaddr *addr, unsigned int *len,
+		    int (*get)(struct socket *, struct sockaddr_storage *, socklen_t *))
 {
 	struct socket *so;
 	struct sockaddr_storage ss;
@@ -441,28 +443,21 @@ int stos_getsockname(int fd, struct sockaddr *addr, unsigned int *len)
 	if (!len)
 		return fail(-EFAULT);
 	memset(&ss, 0, sizeof(ss));
-	err = so_getsockname(so, &ss, &sl);
+	err = get(so, &ss, &sl);
 	if (err)
 		return fail(err);
 	put_addr(addr, len, &ss, sl);
 	return 0;
 }
 
+int stos_getsockname(int fd, struct sockaddr *addr, unsigned int *len)
+{
+	return api_name(fd, addr, len, so_getsockname);
+}
+
 int stos_getpeername(int fd, struct sockaddr *addr, unsigned int *len)
 {
-	struct socket *so;
-	struct sockaddr_storage ss;
-	socklen_t sl = 0;
-	int err;
-	GETSO(fd, so);
-	if (!len)
-		return fail(-EFAULT);
-	memset(&ss, 0, sizeof(ss));
-	err = so_getpeername(so, &ss, &sl);
-	if (err)
-		return fail(err);
-	put_addr(addr, len, &ss, sl);
-	return 0;
+	return api_name(fd, addr, len, so_getpeername);
 }
 
 int stos_set_nonblock(int fd, int on)
