@@ -10,6 +10,18 @@
  * window the peer offered (sender-side silly-window avoidance); send a window update when it
  * grows by two segments or half the buffer (receiver side); otherwise wait for an ACK or a
  * timer.
+ *
+ * TCP segmentation offload (8254x SDM 3.5 "TCP segmentation"): when the route's interface
+ * can cut segments itself (if_hwassist holds CSUM_TSO), the whole segments the rules above
+ * allow at once go to it as one large segment of up to TCP_TSO_MAXDGRAM bytes, marked
+ * CSUM_TSO with tso_segsz = the payload of each wire segment.  The device repeats our header
+ * on every piece, advancing the sequence number and IP length, and keeps FIN and PSH for the
+ * last piece only.  So a large segment is only ever what the segment-at-a-time path would
+ * have sent in a row: whole segments within the send window and cwnd, the same options on
+ * each (timestamps; never SACK blocks, which change between segments), no SYN, no urgent
+ * data (the device would copy URG and the pointer onto every piece), no window probe and no
+ * SACK retransmission; the sub-segment tail and the decisions about it stay with the
+ * ordinary path.  The statistics count the wire segments.
  */
 #include "tcp_var.h"
 #include "netstack.h"
@@ -17,7 +29,15 @@
 #include "in_cksum.h"
 #include "ip_csum.h"
 #include "ip.h"
+#include "if_ether.h"
 #include <stos/errno.h>
+
+/* The largest datagram handed to a device for segmentation: the IPv4 limit less the
+ * Ethernet header, since 8254x-style devices bound the whole frame they segment to 64 KiB
+ * (the e1000 driver's E1000_TSO_MAXLEN). */
+#define TCP_TSO_MAXDGRAM (IP_MAXPACKET - ETHER_HDR_LEN)
+/* Bytes of the timestamp option with its padding (RFC 7323 appendix A layout). */
+#define TCPOLEN_TSTAMP_APPA 12u
 
 /* Flags a segment carries in each state (RFC 9293 3.10). */
 static const uint8_t tcp_outflags[TCPS_NSTATES] = {
@@ -49,7 +69,8 @@ uint32_t tcp_rcv_window(const struct tcpcb *tp)
  * Returns ip_output's result. */
 static int tcp_emit(struct netstack *ns, struct inpcb *inp, uint32_t laddr, uint16_t lport,
     uint32_t faddr, uint16_t fport, tcp_seq seq, tcp_seq ack, unsigned flags, uint16_t win,
-    const uint8_t *opts, size_t optlen, struct mbuf *payload, uint32_t len, uint16_t urp)
+    const uint8_t *opts, size_t optlen, struct mbuf *payload, uint32_t len, uint16_t urp,
+    uint32_t tso_segsz)
 {
 	struct tcp_instance *ti = tcp_instance(ns);
 	uint32_t hlen = TCP_HDR_LEN + (uint32_t)optlen;
@@ -78,9 +99,17 @@ static int tcp_emit(struct netstack *ns, struct inpcb *inp, uint32_t laddr, uint
 	if (payload)
 		m_cat(m, payload);
 	/* The checksum is finished by the device when the route's interface can (e1000 context
-	 * descriptor), else in software by ip_output (net/ip_csum.h). */
-	be16_put(th + TCPH_SUM, ip_csum_pseudo(laddr, faddr, IPPROTO_TCP, (uint16_t)(hlen + len)));
-	m->m_pkthdr.csum_flags |= CSUM_TCP;
+	 * descriptor), else in software by ip_output (net/ip_csum.h).  For segmentation the
+	 * pseudo-header sum leaves out the length, which differs per piece (8254x SDM 3.5.4). */
+	if (tso_segsz) {
+		be16_put(th + TCPH_SUM, ip_csum_pseudo(laddr, faddr, IPPROTO_TCP, 0));
+		m->m_pkthdr.csum_flags |= CSUM_TCP | CSUM_TSO;
+		m->m_pkthdr.tso_segsz = (uint16_t)tso_segsz;
+	} else {
+		be16_put(th + TCPH_SUM, ip_csum_pseudo(laddr, faddr, IPPROTO_TCP,
+		    (uint16_t)(hlen + len)));
+		m->m_pkthdr.csum_flags |= CSUM_TCP;
+	}
 
 	struct ip_out ipo = {
 		.src = laddr, .dst = faddr, .proto = IPPROTO_TCP,
@@ -90,7 +119,8 @@ static int tcp_emit(struct netstack *ns, struct inpcb *inp, uint32_t laddr, uint
 	unsigned ipflags = IP_DF;   /* RFC 1191 path MTU discovery */
 	if (inp && inp->inp_pmtudisc == IP_PMTUDISC_DONT)
 		ipflags = 0;
-	TCPSTAT_INC(ti, sndtotal);
+	/* A large segment counts as the segments the device makes of it. */
+	TCPSTAT_ADD(ti, sndtotal, tso_segsz ? (len + tso_segsz - 1) / tso_segsz : 1);
 	int err = ip_output(ns, m, &ipo, inp ? &inp->inp_route : NULL, ipflags);
 	if (err)
 		TCPSTAT_INC(ti, sndfail);
@@ -122,7 +152,7 @@ void tcp_respond(struct netstack *ns, struct tcpcb *tp, uint32_t laddr, uint16_t
 		TCPSTAT_INC(ti, sndacks);
 	TCPSTAT_INC(ti, sndctrl);
 	tcp_emit(ns, tp ? tp->t_inpcb : NULL, laddr, lport, faddr, fport, seq,
-	    (flags & TH_ACK) ? ack : 0, flags, win, opts, optlen, NULL, 0, 0);
+	    (flags & TH_ACK) ? ack : 0, flags, win, opts, optlen, NULL, 0, 0, 0);
 }
 
 void tcp_respond_synack(struct netstack *ns, uint32_t laddr, uint16_t lport, uint32_t faddr,
@@ -134,7 +164,7 @@ void tcp_respond_synack(struct netstack *ns, uint32_t laddr, uint16_t lport, uin
 
 	TCPSTAT_INC(tcp_instance(ns), sndctrl);
 	tcp_emit(ns, NULL, laddr, lport, faddr, fport, seq, ack, TH_SYN | TH_ACK, TCP_MAXWIN, opts,
-	    optlen, NULL, 0, 0);
+	    optlen, NULL, 0, 0, 0);
 }
 
 /* Options for a segment with `flags` on tp; returns their length. */
@@ -183,6 +213,42 @@ static size_t tcp_output_options(struct tcpcb *tp, unsigned flags, uint8_t *buf)
 	return tcp_opts_build(buf, &to);
 }
 
+static bool tcp_ts_on(const struct tcpcb *tp)
+{
+	return (tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP);
+}
+
+/* Payload bytes a segment carrying optlen bytes of options may hold (RFC 6691: the MSS
+ * counts neither IP nor TCP options).  tcp_mss_update already took the timestamp option
+ * every segment carries out of t_maxseg when both ends use it (and the MSS was not tiny, so
+ * t_maxseg is above TCP_MIN_MSS + 12 only then), so only options beyond it take more. */
+static uint32_t tcp_seg_room(const struct tcpcb *tp, size_t optlen)
+{
+	uint32_t extra = (uint32_t)optlen;
+	if (tcp_ts_on(tp) && tp->t_maxseg > TCP_MIN_MSS + TCPOLEN_TSTAMP_APPA &&
+	    extra >= TCPOLEN_TSTAMP_APPA)
+		extra -= TCPOLEN_TSTAMP_APPA;
+	return tp->t_maxseg > extra ? tp->t_maxseg - extra : 1;
+}
+
+/* The route's interface segments TCP for us (CSUM_TSO and the checksums it implies), as
+ * ip_output will find it through the same route cache. */
+static bool tcp_tso_route(struct netstack *ns, struct inpcb *inp)
+{
+	const uint32_t all = CSUM_TSO | CSUM_TCP | CSUM_IP;
+	struct rt_entry *rt = rt_lookup_cached(ns, &inp->inp_route, inp->inp_faddr);
+	if (!rt || (rt->rt_flags & (RTF_LOCAL | RTF_REJECT)) || !rt->rt_ifp)
+		return false;
+	return (rt->rt_ifp->if_hwassist & all) == all;
+}
+
+/* The options a data segment carries when it holds no SACK information: the timestamp
+ * option or nothing (what tcp_output_options then builds). */
+static size_t tcp_plain_optlen(const struct tcpcb *tp)
+{
+	return !(tp->t_flags & TF_NOOPT) && tcp_ts_on(tp) ? TCPOLEN_TSTAMP_APPA : 0;
+}
+
 /* The data payload [off, off+len) of the send buffer as a chain sharing its clusters. */
 static struct mbuf *tcp_payload(struct socket *so, uint32_t off, uint32_t len)
 {
@@ -199,6 +265,7 @@ int tcp_output(struct tcpcb *tp)
 	struct socket *so = inp->inp_socket;
 	uint8_t opts[TCP_MAXOLEN];
 	int err = 0;
+	int tso_route = -1;     /* tcp_tso_route, looked up once when first needed */
 
 	if (tp->t_state == TCPS_LISTEN || tp->t_state == TCPS_CLOSED)
 		return 0;
@@ -270,7 +337,28 @@ int tcp_output(struct tcpcb *tp)
 			}
 		}
 		uint32_t len = (uint32_t)slen;
-		if (len > tp->t_maxseg) {
+		uint32_t tso_segsz = 0;
+		if (len > tp->t_maxseg && !sack_rxmit && !(flags & TH_SYN) &&
+		    !(tp->t_flags & TF_FORCEDATA) && !SEQ_GT(tp->snd_up, tp->snd_una) &&
+		    tp->rcv_numsacks == 0 && !tp->rcv_have_dsack && so) {
+			if (tso_route < 0)
+				tso_route = tcp_tso_route(ns, inp);
+			size_t po = tcp_plain_optlen(tp);
+			uint32_t seg = tcp_seg_room(tp, po);
+			uint32_t n = NET_MIN(len, TCP_TSO_MAXDGRAM - IP_HDR_MIN - TCP_HDR_LEN -
+			    (uint32_t)po);
+			/* Whole segments only, but for a tail that empties the buffer with
+			 * TCP_NODELAY, which the ordinary path would send at once as well. */
+			if (!(n == len && off + n >= sb_cc &&
+			    (tp->t_flags & (TF_NODELAY | TF_NOPUSH)) == TF_NODELAY))
+				n -= n % seg;
+			if (tso_route && n > seg) {
+				len = n;
+				tso_segsz = seg;
+				sendalot = len < (uint32_t)slen;
+			}
+		}
+		if (!tso_segsz && len > tp->t_maxseg) {
 			len = tp->t_maxseg;
 			sendalot = true;
 		}
@@ -284,7 +372,7 @@ int tcp_output(struct tcpcb *tp)
 		bool send = false;
 
 		if (len) {
-			if (len == tp->t_maxseg)
+			if (len == tp->t_maxseg || tso_segsz)
 				send = true;
 			else if ((idle || (tp->t_flags & TF_NODELAY)) && len + off >= sb_cc &&
 			    !(tp->t_flags & TF_NOPUSH))
@@ -334,9 +422,11 @@ int tcp_output(struct tcpcb *tp)
 		}
 
 		size_t optlen = tcp_output_options(tp, flags, opts);
-		if (len + optlen > tp->t_maxseg && !(flags & TH_SYN)) {
-			/* Options take room from the payload (RFC 6691). */
-			uint32_t room = tp->t_maxseg > optlen ? tp->t_maxseg - (uint32_t)optlen : 1;
+		if (tso_segsz && optlen != tcp_plain_optlen(tp))
+			tso_segsz = 0;      /* not the options the size was cut for: one segment */
+		if (!tso_segsz && !(flags & TH_SYN)) {
+			/* Options beyond the timestamps take room from the payload (RFC 6691). */
+			uint32_t room = tcp_seg_room(tp, optlen);
 			if (len > room) {
 				len = room;
 				sendalot = true;
@@ -394,12 +484,16 @@ int tcp_output(struct tcpcb *tp)
 				err = -ENOBUFS;
 				break;
 			}
+			/* A large segment counts as the wire segments the device makes. */
+			uint32_t nseg = tso_segsz ? (len + tso_segsz - 1) / tso_segsz : 1;
+			if (tso_segsz)
+				TCPSTAT_INC(ti, sndtso);
 			if (sack_rxmit || SEQ_LT(seq, tp->snd_max)) {
-				TCPSTAT_INC(ti, sndrexmitpack);
+				TCPSTAT_ADD(ti, sndrexmitpack, nseg);
 				TCPSTAT_ADD(ti, sndrexmitbyte, len);
-				tp->t_rexmits_total++;
+				tp->t_rexmits_total += nseg;
 			} else {
-				TCPSTAT_INC(ti, sndpack);
+				TCPSTAT_ADD(ti, sndpack, nseg);
 				TCPSTAT_ADD(ti, sndbyte, len);
 			}
 			if (tp->t_flags & TF_FORCEDATA)
@@ -456,10 +550,19 @@ int tcp_output(struct tcpcb *tp)
 
 		err = tcp_emit(ns, inp, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
 		    inp->inp_fport, seq, (flags & TH_ACK) ? tp->rcv_nxt : 0, flags, thwin, opts,
-		    optlen, payload, len, urp);
+		    optlen, payload, len, urp, tso_segsz);
+		if (err == -EMSGSIZE && tso_segsz) {
+			/* The interface stopped segmenting for us: resend segment by segment. */
+			tso_route = 0;
+			tp->snd_nxt = tp->snd_una;
+			continue;
+		}
 		if (err == -EMSGSIZE) {
-			/* The route's MTU dropped below our segment: shrink and resend. */
+			/* The route's MTU dropped below our segment: shrink and resend (keeping the
+			 * timestamp allowance tcp_mss_update makes). */
 			uint32_t mss = tcp_mss_for(ns, inp->inp_faddr);
+			if (tcp_ts_on(tp) && mss > TCP_MIN_MSS + TCPOLEN_TSTAMP_APPA)
+				mss -= TCPOLEN_TSTAMP_APPA;
 			if (mss < tp->t_maxseg) {
 				tp->t_maxseg = mss;
 				tp->t_cc.mss = mss;

@@ -20,3 +20,6 @@ ALL_TARGETS += $(BUILD)/host/tests/tcp_unit $(BUILD)/host/asan/tests/tcp_unit
 .PHONY: tcp-soak
 tcp-soak: $(BUILD)/host/tests/tcp_wire
 	TCP_SOAK_MIB=64 $(BUILD)/host/tests/tcp_wire
+
+# --- S: TCP segmentation offload over the wire with a fake TSO device (tests/tcp/tcp_tso.c) ---
+H_T_TESTS += tests/tcp/tcp_tso.c
