@@ -203,20 +203,27 @@ static bool e1000_kpoll(void *arg)
 	return false;
 }
 
-/* Once a second: fold the clear-on-read statistics registers into the counters, and
- * notice a link change even if its interrupt was lost. */
-static void e1000_ktick(void *arg)
+/* Net lock held: fold the clear-on-read statistics registers into the counters.  Frames the
+ * device could not store (ring or FIFO full) are input drops; frames with CRC, alignment,
+ * symbol or length errors are input errors.  Runs once a second and before every /proc/net
+ * read (knet_drivers_stats), always under the net lock, so the two never interleave. */
+static void e1000_kstats(void *arg)
 {
 	struct e1000_kdev *d = arg;
 	uint64_t mpc0 = d->sc.hw.mpc, err0 = d->sc.hw.crcerrs +
 	    d->sc.hw.algnerrc + d->sc.hw.rxerrc + d->sc.hw.rlec;
 	e1000_stats_update(&d->sc);
-	NET_LOCK(d->ns);
-	/* Frames the device could not store (ring or FIFO full) are input drops; frames with
-	 * CRC, alignment, symbol or length errors are input errors. */
 	d->ifp->if_c.iqdrops += d->sc.hw.mpc - mpc0;
 	d->ifp->if_c.ierrors += d->sc.hw.crcerrs + d->sc.hw.algnerrc + d->sc.hw.rxerrc +
 	    d->sc.hw.rlec - err0;
+}
+
+/* Once a second: the statistics, and a link change noticed even if its interrupt was lost. */
+static void e1000_ktick(void *arg)
+{
+	struct e1000_kdev *d = arg;
+	NET_LOCK(d->ns);
+	e1000_kstats(d);
 	if (e1000_link_update(&d->sc))
 		e1000_link_report(d);
 	NET_UNLOCK(d->ns);
@@ -229,6 +236,27 @@ static void e1000_ktick(void *arg)
 		d->mpc_reported = d->sc.hw.mpc;
 		d->mpc_report_ns = now;
 	}
+}
+
+/* e1000.rxdesc=N / e1000.txdesc=N on the command line: ring sizes (powers of two, 8-4096;
+ * anything else keeps the default).  A small receive ring is how the burst test makes the
+ * ring run out (tests/suites/45-kernel-e1000-burst). */
+static unsigned e1000_ring_knob(const char *key, unsigned dflt)
+{
+	char v[16];
+	if (!knet_cmdline_get(key, v, sizeof(v)))
+		return dflt;
+	unsigned n = 0;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9' || n > 4096)
+			return dflt;
+		n = n * 10 + (unsigned)(*p - '0');
+	}
+	if (n < 8 || n > 4096 || (n & (n - 1))) {
+		kprintf("e1000: %s=%s ignored (a power of two from 8 to 4096)\n", key, v);
+		return dflt;
+	}
+	return n;
 }
 
 static bool e1000_match(const struct pci_dev *p)
@@ -266,9 +294,12 @@ static int e1000_attach_one(struct netstack *ns, struct pci_dev *p, unsigned uni
 	d->ns = ns;
 	struct e1000_softc *sc = &d->sc;
 	e1000_softc_defaults(sc);
+	sc->rx_ndesc = e1000_ring_knob("e1000.rxdesc", sc->rx_ndesc);
+	sc->tx_ndesc = e1000_ring_knob("e1000.txdesc", sc->tx_ndesc);
 	sc->ops = &e1000_kops;
 	sc->ctx = d;
 	sc->device_id = p->device;
+	sc->stats_kept_quirk = pci_read16(p, 0x2c) == E1000_SUBVENDOR_QEMU;   /* subsystem vendor */
 	sc->rx_deliver = e1000_rx_deliver;
 	sc->rx_arg = d;
 	ksnprintf(sc->name, sizeof(sc->name), "eth%u", unit);
@@ -322,14 +353,15 @@ static int e1000_attach_one(struct netstack *ns, struct pci_dev *p, unsigned uni
 	}
 	d->drv.poll = e1000_kpoll;
 	d->drv.tick = e1000_ktick;
+	d->drv.stats = e1000_kstats;
 	d->drv.arg = d;
 	knet_add_driver(&d->drv);
 	const uint8_t *m = sc->mac;
 	kprintf("e1000: %s: 8086:%04x at %02x:%02x.%x, mem %lx, irq %u, MAC %02x:%02x:%02x:%02x:%02x:%02x "
-	    "(%s), %u/%u descriptors, link %s\n", sc->name, p->device, p->bus, p->dev, p->fn,
+	    "(%s), %u/%u descriptors, link %s%s\n", sc->name, p->device, p->bus, p->dev, p->fn,
 	    (unsigned long)bar.base, d->gsi, m[0], m[1], m[2], m[3], m[4], m[5],
 	    sc->mac_from_eeprom ? "EEPROM" : "RAL0", sc->rx_ndesc, sc->tx_ndesc,
-	    sc->link_up ? "up" : "down");
+	    sc->link_up ? "up" : "down", sc->stats_kept_quirk ? ", QEMU statistics" : "");
 	return 0;
 }
 

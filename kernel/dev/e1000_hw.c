@@ -206,9 +206,36 @@ void e1000_intr_unmask(struct e1000_softc *sc)
 		e1000_intr_enable(sc);
 }
 
+bool e1000_stat_kept_by_qemu(uint32_t reg)
+{
+	/* QEMU 7.2 hw/net/e1000.c reads these with a plain register read (the 8254x clears every
+	 * statistics register on read, 8254x SDM 13.7); of them it only ever increments MPC and
+	 * RNBC (on a receiver overrun). */
+	switch (reg) {
+	case E1000_CRCERRS: case E1000_ALGNERRC: case E1000_SYMERRS: case E1000_RXERRC:
+	case E1000_MPC: case E1000_RNBC: case E1000_RFC: case E1000_RJC: case E1000_RLEC:
+	case E1000_COLC: case E1000_ECOL: case E1000_LATECOL: case E1000_TSCTFC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* What register reg counted since the last read: the value itself (cleared by the read), or
+ * with the quirk, for a register QEMU keeps, the difference from the last value seen. */
+static uint32_t stat_read(struct e1000_softc *sc, uint32_t reg, uint64_t *raw)
+{
+	uint32_t v = e1000_rd(sc, reg);
+	if (!sc->stats_kept_quirk || !e1000_stat_kept_by_qemu(reg))
+		return v;
+	uint32_t d = v - (uint32_t)*raw;    /* modulo 2^32: a wrapped counter still differences */
+	*raw = v;
+	return d;
+}
+
 void e1000_stats_update(struct e1000_softc *sc)
 {
-#define E1000_HWSTAT_READ(name, reg, desc) sc->hw.name += e1000_rd(sc, reg);
+#define E1000_HWSTAT_READ(name, reg, desc) sc->hw.name += stat_read(sc, reg, &sc->hw_raw.name);
 	E1000_HWSTAT_LIST(E1000_HWSTAT_READ)
 #undef E1000_HWSTAT_READ
 	/* 13.7: 64-bit octet counters: read the low half first; reading the high half clears. */

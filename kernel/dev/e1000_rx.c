@@ -40,6 +40,7 @@ int e1000_rx_init(struct e1000_softc *sc)
 		rx_set_buf(sc, i, m);
 	}
 	sc->rx_next = 0;
+	sc->rx_rdt = n - 1;
 	sc->rx_head = sc->rx_tail = NULL;
 	sc->rx_discard = false;
 
@@ -129,6 +130,11 @@ static bool rx_take(struct e1000_softc *sc, unsigned i, uint16_t len, bool eop)
 unsigned e1000_rxeof(struct e1000_softc *sc, unsigned max)
 {
 	unsigned frames = 0, last = sc->rx_ndesc;   /* last descriptor consumed; none yet */
+	unsigned mask = sc->rx_ndesc - 1;
+	/* The device may fill up to the descriptor before RDT.  If that one is done too, it had
+	 * no buffer left (RDH == RDT): frames that arrived meanwhile waited or were missed. */
+	if (sc->rx_ring[(sc->rx_rdt - 1) & mask].status & E1000_RXD_STAT_DD)
+		sc->st.rx_ringfull++;
 	while (frames < max) {
 		unsigned i = sc->rx_next;
 		volatile struct e1000_rx_desc *d = &sc->rx_ring[i];
@@ -168,7 +174,7 @@ unsigned e1000_rxeof(struct e1000_softc *sc, unsigned max)
 			frames++;
 		}
 		last = i;
-		sc->rx_next = (i + 1) & (sc->rx_ndesc - 1);
+		sc->rx_next = (i + 1) & mask;
 	}
 	if (last != sc->rx_ndesc) {
 		/* The consumed descriptors are the device's again: RDT = the last one (it stops
@@ -176,6 +182,7 @@ unsigned e1000_rxeof(struct e1000_softc *sc, unsigned max)
 		 * frames we have not looked at). */
 		e1000_wmb();
 		e1000_wr(sc, E1000_RDT, last);
+		sc->rx_rdt = last;
 	}
 	return frames;
 }

@@ -32,9 +32,17 @@ struct knet_driver {
 	struct knet_driver *next;
 	bool (*poll)(void *arg);    /* thread context, no lock held */
 	void (*tick)(void *arg);    /* about once a second: statistics, link state */
+	/* Net lock held: fold the device's clear-on-read statistics into the counters, so a
+	 * reader of /proc/net/dev or /proc/net/snmp sees them as of now (NULL: none). */
+	void (*stats)(void *arg);
 	void *arg;
 };
 void knet_add_driver(struct knet_driver *d);
+/* Net lock held: every driver's stats hook (before /proc/net renders counters). */
+void knet_drivers_stats(void);
+/* The value of "key=" on the kernel command line, copied into out (up to a space); false
+ * when the key is absent.  Valid from knet_set_cmdline on. */
+bool knet_cmdline_get(const char *key, char *out, size_t n);
 /* Wakes the netisr thread; safe from interrupt handlers (kernel/net/netisr_wake.c). */
 void knet_kick(void);
 /* The netisr thread's sleep: until a kick or deadline (absolute clock_ns, 0 = none). */

@@ -192,6 +192,8 @@ long knet_proc_text(const char *name, char *buf, size_t cap)
 	buf[0] = 0;
 	long rc = 0;
 	NET_LOCK(ns);
+	if (strcmp(name, "dev") == 0 || strcmp(name, "snmp") == 0)
+		knet_drivers_stats();   /* the devices' registers as of this read */
 	if (strcmp(name, "dev") == 0)
 		proc_dev(ns, &t);
 	else if (strcmp(name, "route") == 0)

@@ -43,8 +43,19 @@ void knet_add_driver(struct knet_driver *d)
 	spin_unlock(&knet_drv_lk);
 }
 
+void knet_drivers_stats(void)
+{
+	spin_lock(&knet_drv_lk);
+	struct knet_driver *list = knet_drivers;
+	spin_unlock(&knet_drv_lk);
+	/* Drivers are only ever added at the head, so the list from here on is stable. */
+	for (struct knet_driver *d = list; d; d = d->next)
+		if (d->stats)
+			d->stats(d->arg);
+}
+
 /* Finds "key=" in the saved command line; copies its value (up to a space) into out. */
-static bool cmdline_get(const char *key, char *out, size_t n)
+bool knet_cmdline_get(const char *key, char *out, size_t n)
 {
 	size_t kl = strlen(key);
 	const char *s = knet_cmdline;
@@ -138,18 +149,18 @@ static void knet_bringup(struct netstack *ns)
 {
 	char v[64];
 	int n = 0;
-	if (cmdline_get("e1000", v, sizeof(v)) && strcmp(v, "off") == 0)
+	if (knet_cmdline_get("e1000", v, sizeof(v)) && strcmp(v, "off") == 0)
 		kprintf("net: e1000=off: NICs left alone\n");
 	else
 		n = e1000_attach_all(ns);
 	NET_LOCK(ns);
-	if (cmdline_get("forwarding", v, sizeof(v)) && strcmp(v, "1") == 0) {
+	if (knet_cmdline_get("forwarding", v, sizeof(v)) && strcmp(v, "1") == 0) {
 		ns->ns_conf.ip_forwarding = true;
 		kprintf("net: IPv4 forwarding on\n");
 	}
 	/* offload=off: every checksum in software (the drivers' if_hwassist cleared), for
 	 * comparisons and for devices whose offload is suspect. */
-	if (cmdline_get("offload", v, sizeof(v)) && strcmp(v, "off") == 0) {
+	if (knet_cmdline_get("offload", v, sizeof(v)) && strcmp(v, "off") == 0) {
 		for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next)
 			ifp->if_hwassist = 0;
 		kprintf("net: offload=off: checksums in software\n");
@@ -158,7 +169,7 @@ static void knet_bringup(struct netstack *ns)
 	for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next)
 		if (ifp->if_type == IFT_ETHER)
 			if_setflags(ifp, ifp->if_flags | IFF_UP);
-	if (cmdline_get("ip", v, sizeof(v)) && strcmp(v, "none") != 0 && strcmp(v, "dhcp") != 0)
+	if (knet_cmdline_get("ip", v, sizeof(v)) && strcmp(v, "none") != 0 && strcmp(v, "dhcp") != 0)
 		knet_config_ip(ns, v);
 	NET_UNLOCK(ns);
 	kprintf("net: %d e1000 interface%s\n", n, n == 1 ? "" : "s");

@@ -19,7 +19,7 @@ static uint32_t fake_rd(void *ctx, uint32_t reg)
 	}
 	if (reg == E1000_IMC)
 		return 0;
-	if (reg >= 0x4000 && reg < 0x4100) {
+	if (reg >= 0x4000 && reg < 0x4100 && !(f->stats_kept && e1000_stat_kept_by_qemu(reg))) {
 		/* Statistics clear on read (the octet pairs on the high read; close enough). */
 		uint32_t v = R(f, reg);
 		R(f, reg) = 0;
@@ -309,6 +309,7 @@ bool fake_rx(struct fake_e1000 *f, const uint8_t *frame, uint32_t len, uint8_t e
 	uint32_t avail = (t + n - h) % n;
 	if (avail < need) {
 		R(f, E1000_MPC)++;
+		R(f, E1000_RNBC)++;
 		f->icr |= E1000_ICR_RXO;
 		return false;
 	}

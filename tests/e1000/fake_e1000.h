@@ -23,6 +23,8 @@ struct fake_e1000 {
 	bool eerd_broken;           /* EERD never reports DONE */
 	bool tx_paused;             /* TDT writes are recorded but not processed */
 	bool link;
+	bool stats_kept;            /* QEMU's behaviour: e1000_stat_kept_by_qemu registers keep
+	                               their value on read (the driver's stats_kept_quirk) */
 	unsigned rctl_writes, tdt_writes, rdt_writes;
 	uint32_t icr;               /* pending causes */
 	/* transmit state carried between descriptors */

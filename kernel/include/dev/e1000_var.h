@@ -93,6 +93,7 @@ struct e1000_txoff {
 	X(rx_errors, "frames with a receive error reported by the device") \
 	X(rx_nobufs, "frames dropped: no mbuf or cluster to refill the ring") \
 	X(rx_overruns, "receive overrun interrupts (RXO)") \
+	X(rx_ringfull, "receive passes that found the ring full (no descriptor left to the device)") \
 	X(rx_lowdesc, "receive descriptors low interrupts (RXDMT0)") \
 	X(rx_seqerr, "receive sequence errors (RXSEQ)") \
 	X(tx_frames, "frames put on the transmit ring") \
@@ -158,6 +159,11 @@ struct e1000_softc {
 	unsigned rx_ndesc, tx_ndesc;
 	uint32_t itr, rdtr, radv, tadv;
 	bool promisc;               /* IFF_PROMISC: RCTL.UPE | RCTL.MPE */
+	/* QEMU's e1000 model keeps some statistics registers on read (CRCERRS-MPC, RNBC, RLEC,
+	 * the collision and flow-control counters; it clears GPRC, TPR and the other packet
+	 * counters as the 8254x does): with this set, those are read as running totals and only
+	 * the difference from the last read is added (e1000_stats_update). */
+	bool stats_kept_quirk;
 	bool allmulti;              /* IFF_ALLMULTI: RCTL.MPE */
 
 	/* receive ring */
@@ -165,6 +171,7 @@ struct e1000_softc {
 	uint64_t rx_ring_pa;
 	struct mbuf **rx_buf;       /* the cluster mbuf behind each descriptor */
 	unsigned rx_next;           /* next descriptor to look at (next_to_clean) */
+	unsigned rx_rdt;            /* the value last written to RDT (the empty slot) */
 	struct mbuf *rx_head, *rx_tail;   /* frame being assembled over several descriptors */
 	bool rx_discard;            /* drop descriptors up to the next EOP */
 	/* Hands a complete frame (pkthdr.len set) to the stack; consumes it. */
@@ -190,6 +197,7 @@ struct e1000_softc {
 
 	struct e1000_drvstats st;
 	struct e1000_hwstats hw;
+	struct e1000_hwstats hw_raw;    /* stats_kept_quirk: the last raw value of each register */
 };
 
 void e1000_softc_defaults(struct e1000_softc *sc);
@@ -223,8 +231,12 @@ void e1000_intr_unmask(struct e1000_softc *sc);
 uint32_t e1000_intr_take(struct e1000_softc *sc);
 /* Reads STATUS; true when link_up changed. */
 bool e1000_link_update(struct e1000_softc *sc);
-/* Adds the statistics registers into sc->hw (they clear on read). */
+/* Adds the statistics registers into sc->hw (they clear on read; see stats_kept_quirk). */
 void e1000_stats_update(struct e1000_softc *sc);
+/* True for the registers QEMU's model does not clear on read (stats_kept_quirk). */
+bool e1000_stat_kept_by_qemu(uint32_t reg);
+/* PCI subsystem vendor of QEMU's emulated devices (Red Hat / Qumranet). */
+#define E1000_SUBVENDOR_QEMU 0x1af4u
 /* Sets unicast/multicast promiscuous reception (IFF_PROMISC, IFF_ALLMULTI) without touching
  * RCTL.EN; writes RCTL only when the mode changes (see e1000_regs.h on RCTL writes: each one
  * costs QEMU's one-second receive hold-off). */
