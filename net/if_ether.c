@@ -62,8 +62,7 @@ void ether_input(struct ifnet *ifp, struct mbuf *m)
 		es->toolong++;
 		goto err;
 	}
-	m = m_pullup(m, ETHER_HDR_LEN);
-	if (!m) {
+	if (m->m_len < ETHER_HDR_LEN && (m = m_pullup(m, ETHER_HDR_LEN)) == NULL) {
 		es->tooshort++;
 		ifp->if_c.ierrors++;
 		return;

@@ -119,8 +119,7 @@ void ip_input(struct ifnet *ifp, struct mbuf *m)
 		st->tooshort++;
 		goto drop;
 	}
-	m = m_pullup(m, IP_HDR_MIN);
-	if (!m) {
+	if (m->m_len < IP_HDR_MIN && (m = m_pullup(m, IP_HDR_MIN)) == NULL) {
 		st->tooshort++;
 		return;
 	}

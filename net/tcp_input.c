@@ -769,7 +769,10 @@ static bool tcp_input_parse(struct netstack *ns, struct mbuf **mp, int iphlen, s
 		TCPSTAT_INC(ti, rcvshort);
 		goto drop;
 	}
-	if ((m = m_pullup(m, (uint32_t)iphlen + TCP_HDR_LEN)) == NULL) {
+	/* Headers are nearly always contiguous already (a driver's frame is one mbuf or
+	 * cluster): test before calling m_pullup. */
+	if (m->m_len < (uint32_t)iphlen + TCP_HDR_LEN &&
+	    (m = m_pullup(m, (uint32_t)iphlen + TCP_HDR_LEN)) == NULL) {
 		TCPSTAT_INC(ti, rcvshort);
 		return false;
 	}
@@ -778,7 +781,7 @@ static bool tcp_input_parse(struct netstack *ns, struct mbuf **mp, int iphlen, s
 		TCPSTAT_INC(ti, rcvbadoff);
 		goto drop;
 	}
-	if ((m = m_pullup(m, (uint32_t)iphlen + off)) == NULL) {
+	if (m->m_len < (uint32_t)iphlen + off && (m = m_pullup(m, (uint32_t)iphlen + off)) == NULL) {
 		TCPSTAT_INC(ti, rcvshort);
 		return false;
 	}
@@ -802,9 +805,20 @@ static bool tcp_input_parse(struct netstack *ns, struct mbuf **mp, int iphlen, s
 	const uint8_t *th = mtod(m, uint8_t *) + iphlen;
 	tcp_hdr_parse(th, off, &s->th);
 	memset(&s->to, 0, sizeof s->to);
-	tcp_opts_parse(th + TCP_HDR_LEN, off - TCP_HDR_LEN, (s->th.th_flags & TH_SYN) != 0, &s->to);
-	if (s->to.to_bad)
-		TCPSTAT_INC(ti, rcvbadopt);
+	if (off == TCP_HDR_LEN + 12 && be32_get(th + TCP_HDR_LEN) ==
+	    (TCPOPT_NOP << 24 | TCPOPT_NOP << 16 | TCPOPT_TIMESTAMP << 8 | TCPOLEN_TIMESTAMP)) {
+		/* RFC 7323 Appendix A's layout, what every data segment and ACK of a connection
+		 * with timestamps carries: what tcp_opts_parse would make of it, without the
+		 * walk. */
+		s->to.to_flags = TOF_TS;
+		s->to.to_tsval = be32_get(th + TCP_HDR_LEN + 4);
+		s->to.to_tsecr = be32_get(th + TCP_HDR_LEN + 8);
+	} else {
+		tcp_opts_parse(th + TCP_HDR_LEN, off - TCP_HDR_LEN, (s->th.th_flags & TH_SYN) != 0,
+		    &s->to);
+		if (s->to.to_bad)
+			TCPSTAT_INC(ti, rcvbadopt);
+	}
 	s->flags = s->th.th_flags;
 	s->seq = s->th.th_seq;
 	s->len = tlen - off;

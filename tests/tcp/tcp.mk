@@ -23,3 +23,8 @@ tcp-soak: $(BUILD)/host/tests/tcp_wire
 
 # --- S: TCP segmentation offload over the wire with a fake TSO device (tests/tcp/tcp_tso.c) ---
 H_T_TESTS += tests/tcp/tcp_tso.c
+
+# --- R: header prediction (tests/tcp/tcp_fast.c): a cmocka program like tcp_wire, so suite
+# 35-tcp-unit runs it (plain and with the sanitizers) through tests/tcp/run_tests.sh.
+H_T_TESTS += tests/tcp/tcp_fast.c
+# --- end R ---

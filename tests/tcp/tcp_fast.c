@@ -1,0 +1,577 @@
+/* TCP header prediction (net/tcp_input.c tcp_fast_path; TCP/IP Illustrated Vol. 2, 28.4).
+ *
+ * Against a scripted peer on the in-memory wire (host/testutil.h fixture: stack a = 10.0.0.1,
+ * peer 10.0.0.99, timestamps negotiated, no window scaling so the window field is exact): the
+ * fast path takes in-order data and pure ACKs of new data, and leaves to the slow path what it
+ * must not take: out-of-order data, the segment that fills a hole, a window change, URG, FIN,
+ * a PAWS failure, an ACK during loss recovery and an ACK carrying SACK blocks; the counters
+ * predack/preddat (hits) and predmiss tell which path ran.  What the fast path did is checked
+ * too (delayed ACK every second segment, bytes delivered, send buffer released).
+ *
+ * Between two instances: a bulk transfer takes the fast path for nearly every data segment and
+ * stays byte-exact with pools balanced; and the same seeded transfer over an impaired link
+ * (loss, duplication, reordering, delay) puts byte-identical frames on the wire with the fast
+ * path on and off (conf knob no_hdrpred), which is the observable-equivalence check. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "host/testutil.h"
+#include "host/wire.h"
+#include "host/port_host.h"
+#include "host/stos_api.h"
+#include "net/in_cksum.h"
+#include "net/netlib.h"
+#include "net/netstack.h"
+#include "net/tcp_var.h"
+#include <stos/socket.h>
+#include <stos/in.h>
+
+#define PORT  80
+#define SPORT 4242
+#define WIN   65535
+
+static uint64_t st(struct netstack *ns, const char *name)
+{
+	return stos_stat(ns, "tcp", name);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The scripted peer. */
+
+struct peer {
+	struct tu_fx *fx;
+	uint32_t snd_nxt;           /* the peer's next sequence number */
+	uint32_t rcv_nxt;           /* what the peer has of a's data */
+	uint32_t tsval;             /* the peer's timestamp clock */
+	uint32_t tsecr;             /* a's last TSval */
+	int c, l;                   /* a's accepted and listening sockets */
+	uint32_t mss;               /* a's segment size (1460 less the timestamp option) */
+};
+
+/* A TCP segment from the peer inside an IPv4 datagram; returns its length. */
+static size_t mk_tcp(uint8_t *b, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+    const uint8_t *opts, size_t optlen, const void *pay, size_t plen, uint16_t urp)
+{
+	size_t tl = 20 + optlen + plen;
+	size_t h = tu_ip(b, TU_IP_P, TU_IP_A, 6, 1, 0x4000, 64, tl, NULL, 0);
+	uint8_t *t = b + h;
+	be16_put(t, SPORT);
+	be16_put(t + 2, PORT);
+	be32_put(t + 4, seq);
+	be32_put(t + 8, ack);
+	t[12] = (uint8_t)(((20 + optlen) / 4) << 4);
+	t[13] = flags;
+	be16_put(t + 14, win);
+	be16_put(t + 16, 0);
+	be16_put(t + 18, urp);
+	if (optlen)
+		memcpy(t + 20, opts, optlen);
+	if (plen)
+		memcpy(t + 20 + optlen, pay, plen);
+	uint32_t sum = in_pseudo(TU_IP_P, TU_IP_A, 6, (uint16_t)tl);
+	be16_put(t + 16, (uint16_t)(~in_cksum_add(sum, t, tl) & 0xffff));
+	return h + tl;
+}
+
+/* A segment a sent, from the peer's recording. */
+struct seg { uint32_t seq, ack; uint8_t flags; uint16_t win; size_t len; uint32_t tsval; };
+
+static int nth_seg(struct tu_fx *fx, size_t i, struct seg *s)
+{
+	size_t len;
+	const uint8_t *f = tu_peer_find(&fx->peer, 0x0800, 6, -1, i, &len);
+	if (!f)
+		return 0;
+	const uint8_t *ip = f + 14;
+	size_t ihl = (ip[0] & 15u) * 4u, tot = be16_get(ip + 2);
+	const uint8_t *t = ip + ihl;
+	size_t off = (t[12] >> 4) * 4u;
+	s->seq = be32_get(t + 4);
+	s->ack = be32_get(t + 8);
+	s->flags = t[13];
+	s->win = be16_get(t + 14);
+	s->len = tot - ihl - off;
+	s->tsval = 0;
+	/* Our segments carry NOP NOP TS (RFC 7323 Appendix A) once timestamps are on. */
+	for (size_t i = 20; i + 10 <= off; ) {
+		if (t[i] == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (t[i] == TCPOPT_TIMESTAMP) {
+			s->tsval = be32_get(t + i + 2);
+			break;
+		}
+		if (t[i] == 0 || t[i + 1] < 2)
+			break;
+		i += t[i + 1];
+	}
+	return 1;
+}
+
+static size_t nsegs(struct tu_fx *fx)
+{
+	return tu_peer_count(&fx->peer, 0x0800, 6, -1);
+}
+
+/* Reads what a sent since segment `from`: the peer's rcv_nxt follows a's data and FIN, and
+ * its TSecr a's latest TSval. */
+static void peer_absorb(struct peer *p, size_t from)
+{
+	struct seg s;
+	for (size_t i = from; nth_seg(p->fx, i, &s); i++) {
+		if (s.tsval)
+			p->tsecr = s.tsval;
+		if (s.flags & TH_SYN)
+			p->rcv_nxt = s.seq;     /* a's ISN: what follows counts from here */
+		uint32_t end = s.seq + (uint32_t)s.len + !!(s.flags & (TH_SYN | TH_FIN));
+		if ((int32_t)(end - p->rcv_nxt) > 0 && (int32_t)(s.seq - p->rcv_nxt) <= 0)
+			p->rcv_nxt = end;
+	}
+}
+
+/* Sends a segment with the timestamp option (tsval: 0 = the next peer clock value). */
+static void peer_send_ts(struct peer *p, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+    const void *pay, size_t plen, uint16_t urp, uint32_t tsval, const uint8_t *extra,
+    size_t extralen)
+{
+	uint8_t opts[40], b[2048];
+	if (!tsval)
+		tsval = ++p->tsval;
+	opts[0] = TCPOPT_NOP;
+	opts[1] = TCPOPT_NOP;
+	opts[2] = TCPOPT_TIMESTAMP;
+	opts[3] = TCPOLEN_TIMESTAMP;
+	be32_put(opts + 4, tsval);
+	be32_put(opts + 8, p->tsecr);
+	size_t optlen = 12;
+	if (extralen) {
+		memcpy(opts + 12, extra, extralen);
+		optlen += extralen;
+	}
+	size_t n = mk_tcp(b, seq, ack, flags, win, opts, optlen, pay, plen, urp);
+	tu_fx_send(p->fx, b, n);
+}
+
+/* In-order data from the peer, acknowledging everything a sent, with the usual window. */
+static void peer_data(struct peer *p, const void *pay, size_t plen, uint8_t extra_flags,
+    uint16_t win)
+{
+	size_t before = nsegs(p->fx);
+	peer_send_ts(p, p->snd_nxt, p->rcv_nxt, TH_ACK | extra_flags, win, pay, plen, 0, 0, NULL, 0);
+	p->snd_nxt += (uint32_t)plen + !!(extra_flags & TH_FIN);
+	peer_absorb(p, before);
+}
+
+/* A pure ACK of `ack` with window win. */
+static void peer_ack(struct peer *p, uint32_t ack, uint16_t win)
+{
+	size_t before = nsegs(p->fx);
+	peer_send_ts(p, p->snd_nxt, ack, TH_ACK, win, NULL, 0, 0, 0, NULL, 0);
+	peer_absorb(p, before);
+}
+
+static int setup(void **state)
+{
+	int rc = tu_fx_setup(state);
+	if (rc)
+		return rc;
+	struct tu_fx *fx = *state;
+	return stos_stack_init(fx->a) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct tu_fx *fx = *state;
+	stos_close_all(fx->a);
+	world_run(fx->w, 20 * 60 * SEC);
+	return tu_fx_teardown(state);
+}
+
+/* Listener on a, handshake from the peer with MSS 1460, SACK-permitted and timestamps (no
+ * window scaling: the window field is the window), accept. */
+static void peer_connect(struct tu_fx *fx, struct peer *p)
+{
+	memset(p, 0, sizeof *p);
+	p->fx = fx;
+	p->tsval = 1000;
+	p->l = stos_socket(fx->a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_true(p->l >= 0);
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = net_htons(PORT);
+	assert_int_equal(stos_bind(p->l, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(stos_listen(p->l, 4), 0);
+
+	const uint8_t syn_opts[] = { TCPOPT_MSS, 4, 0x05, 0xb4, TCPOPT_SACK_PERM, 2,
+		TCPOPT_NOP, TCPOPT_NOP };
+	size_t before = nsegs(fx);
+	p->snd_nxt = 7000;
+	peer_send_ts(p, p->snd_nxt, 0, TH_SYN, WIN, NULL, 0, 0, 0, syn_opts, sizeof syn_opts);
+	p->snd_nxt++;
+	struct seg s;
+	assert_true(nth_seg(fx, before, &s));
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	peer_absorb(p, before);
+	peer_ack(p, p->rcv_nxt, WIN);
+	p->c = stos_accept(p->l, NULL, NULL);
+	assert_true(p->c >= 0);
+	struct tcp_info ti;
+	unsigned len = sizeof ti;
+	assert_int_equal(stos_getsockopt(p->c, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+	assert_int_equal(ti.tcpi_state, TCPS_ESTABLISHED);
+	p->mss = ti.tcpi_snd_mss;
+	assert_int_equal(p->mss, 1460 - 12);
+}
+
+static uint8_t payload[64 * 1460];
+
+static void fill_payload(void)
+{
+	for (size_t i = 0; i < sizeof payload; i++)
+		payload[i] = (uint8_t)(i * 7 + (i >> 8));
+}
+
+/* In-order data takes the fast path, ACKed every second segment; what is read is what was
+ * sent. */
+static void test_inorder_data_fast(void **state)
+{
+	struct tu_fx *fx = *state;
+	struct peer p;
+	peer_connect(fx, &p);
+	uint64_t dat0 = st(fx->a, "preddat"), miss0 = st(fx->a, "predmiss");
+
+	size_t before = nsegs(fx);
+	peer_data(&p, payload, 1000, 0, WIN);
+	assert_int_equal(st(fx->a, "preddat"), dat0 + 1);
+	assert_int_equal(nsegs(fx), before);                   /* delayed */
+	peer_data(&p, payload + 1000, 1000, TH_PUSH, WIN);     /* PSH does not matter */
+	assert_int_equal(st(fx->a, "preddat"), dat0 + 2);
+	assert_int_equal(nsegs(fx), before + 1);               /* every second segment */
+	struct seg s;
+	assert_true(nth_seg(fx, before, &s));
+	assert_int_equal(s.flags, TH_ACK);
+	assert_int_equal(s.ack, p.snd_nxt);
+	for (int i = 2; i < 10; i++)
+		peer_data(&p, payload + 1000 * i, 1000, 0, WIN);
+	assert_int_equal(st(fx->a, "preddat"), dat0 + 10);
+	assert_int_equal(st(fx->a, "predmiss"), miss0);
+	assert_int_equal(nsegs(fx), before + 5);
+	static uint8_t got[20000];
+	assert_int_equal(stos_recv(p.c, got, sizeof got, MSG_DONTWAIT), 10000);
+	assert_memory_equal(got, payload, 10000);
+	/* A lone segment is ACKed by the delayed-ACK timer (at most 40 ms). */
+	peer_data(&p, payload, 500, 0, WIN);
+	size_t n = nsegs(fx);
+	world_run(fx->w, 50 * MSEC);
+	assert_int_equal(nsegs(fx), n + 1);
+	assert_true(nth_seg(fx, n, &s));
+	assert_int_equal(s.ack, p.snd_nxt);
+	assert_int_equal(st(fx->a, "delack"), 1);
+}
+
+/* Out of order, the hole being filled, then in order again. */
+static void test_ooo_and_reass_miss(void **state)
+{
+	struct tu_fx *fx = *state;
+	struct peer p;
+	peer_connect(fx, &p);
+	peer_data(&p, payload, 1000, 0, WIN);
+	uint64_t dat0 = st(fx->a, "preddat"), miss0 = st(fx->a, "predmiss");
+
+	/* 1000 bytes beyond RCV.NXT: queued, ACKed at once with a SACK block. */
+	size_t before = nsegs(fx);
+	peer_send_ts(&p, p.snd_nxt + 1000, p.rcv_nxt, TH_ACK, WIN, payload + 2000, 1000, 0, 0,
+	    NULL, 0);
+	assert_int_equal(st(fx->a, "preddat"), dat0);
+	assert_int_equal(st(fx->a, "predmiss"), miss0 + 1);
+	assert_int_equal(st(fx->a, "rcvoopack"), 1);
+	assert_int_equal(nsegs(fx), before + 1);
+	/* The hole: in order, but the reassembly queue is not empty: slow path. */
+	peer_send_ts(&p, p.snd_nxt, p.rcv_nxt, TH_ACK, WIN, payload + 1000, 1000, 0, 0, NULL, 0);
+	p.snd_nxt += 2000;
+	assert_int_equal(st(fx->a, "predmiss"), miss0 + 2);
+	assert_int_equal(st(fx->a, "preddat"), dat0);
+	/* The queue is empty again: the next in-order segment is predicted. */
+	peer_data(&p, payload + 3000, 1000, 0, WIN);
+	assert_int_equal(st(fx->a, "preddat"), dat0 + 1);
+	static uint8_t got[8000];
+	assert_int_equal(stos_recv(p.c, got, sizeof got, MSG_DONTWAIT), 4000);
+	assert_memory_equal(got, payload, 4000);
+}
+
+/* A window change, URG, a PAWS failure and a FIN all take the slow path. */
+static void test_window_urg_paws_fin_miss(void **state)
+{
+	struct tu_fx *fx = *state;
+	struct peer p;
+	peer_connect(fx, &p);
+	uint64_t dat0 = st(fx->a, "preddat"), miss0 = st(fx->a, "predmiss");
+
+	peer_data(&p, payload, 100, 0, WIN - 1000);            /* window changed */
+	assert_int_equal(st(fx->a, "predmiss"), miss0 + 1);
+	peer_data(&p, payload + 100, 100, 0, WIN - 1000);      /* same again: predicted */
+	assert_int_equal(st(fx->a, "preddat"), dat0 + 1);
+	peer_data(&p, payload + 200, 100, TH_URG, WIN - 1000);
+	assert_int_equal(st(fx->a, "predmiss"), miss0 + 2);
+	/* RFC 7323 5.3: a timestamp older than TS.Recent fails PAWS: dropped, ACKed. */
+	size_t before = nsegs(fx);
+	peer_send_ts(&p, p.snd_nxt, p.rcv_nxt, TH_ACK, WIN - 1000, payload + 300, 100, 0, 5, NULL, 0);
+	assert_int_equal(st(fx->a, "predmiss"), miss0 + 3);
+	assert_int_equal(st(fx->a, "pawsdrop"), 1);
+	assert_int_equal(nsegs(fx), before + 1);
+	peer_data(&p, payload + 300, 100, TH_FIN, WIN - 1000);
+	assert_int_equal(st(fx->a, "predmiss"), miss0 + 4);
+	assert_int_equal(st(fx->a, "preddat"), dat0 + 1);
+	static uint8_t got[1000];
+	assert_int_equal(stos_recv(p.c, got, sizeof got, MSG_DONTWAIT), 400);
+	assert_memory_equal(got, payload, 400);
+	assert_int_equal(stos_recv(p.c, got, sizeof got, MSG_DONTWAIT), 0);   /* EOF */
+}
+
+/* Pure ACKs of new data are predicted (the send buffer is released); a duplicate ACK, an ACK
+ * with a window change or with SACK blocks, and ACKs during loss recovery are not. */
+static void test_pure_ack_fast_and_recovery_miss(void **state)
+{
+	struct tu_fx *fx = *state;
+	struct peer p;
+	peer_connect(fx, &p);
+	uint64_t ack0 = st(fx->a, "predack"), miss0 = st(fx->a, "predmiss");
+
+	uint32_t mss = p.mss;
+	/* The initial window (RFC 5681 3.1: 4380 bytes here) lets three segments out. */
+	size_t before = nsegs(fx);
+	assert_int_equal(stos_send(p.c, payload, 3 * mss, MSG_DONTWAIT), (ssize_t)(3 * mss));
+	world_run(fx->w, 1 * MSEC);
+	struct seg s0;
+	assert_int_equal(nsegs(fx), before + 3);
+	assert_true(nth_seg(fx, before, &s0));
+	assert_int_equal(s0.len, mss);
+	peer_absorb(&p, before);
+	uint32_t una = s0.seq;
+
+	peer_ack(&p, una + mss, WIN);
+	assert_int_equal(st(fx->a, "predack"), ack0 + 1);
+	peer_ack(&p, una + 2 * mss, WIN);
+	assert_int_equal(st(fx->a, "predack"), ack0 + 2);
+	assert_int_equal(st(fx->a, "rcvackbyte"), 2 * mss + 1);     /* + our SYN */
+	struct tcp_info ti;
+	unsigned tlen = sizeof ti;
+	assert_int_equal(stos_getsockopt(p.c, IPPROTO_TCP, TCP_INFO, &ti, &tlen), 0);
+	assert_int_equal(ti.tcpi_unacked, 1);                       /* the buffer let go */
+	peer_ack(&p, una + 2 * mss, WIN - 100);                     /* window update only */
+	assert_int_equal(st(fx->a, "predmiss"), miss0 + 1);
+	peer_ack(&p, una + 3 * mss, WIN);                           /* window changed back */
+	assert_int_equal(st(fx->a, "predmiss"), miss0 + 2);
+	assert_int_equal(st(fx->a, "predack"), ack0 + 2);
+	una += 3 * mss;
+	before = nsegs(fx);
+	assert_int_equal(stos_send(p.c, payload, 4 * mss, MSG_DONTWAIT), (ssize_t)(4 * mss));
+	world_run(fx->w, 1 * MSEC);
+	assert_int_equal(nsegs(fx), before + 4);
+	peer_absorb(&p, before);
+	peer_ack(&p, una + 4 * mss, WIN);                           /* all of it: predicted */
+	assert_int_equal(st(fx->a, "predack"), ack0 + 3);
+	assert_int_equal(st(fx->a, "rcvackbyte"), 7 * mss + 1);
+	una += 4 * mss;
+
+	/* Six or more segments out (as cwnd allows); the first is lost: three duplicate ACKs
+	 * start recovery. */
+	before = nsegs(fx);
+	assert_int_equal(stos_send(p.c, payload, 8 * mss, MSG_DONTWAIT), (ssize_t)(8 * mss));
+	world_run(fx->w, 1 * MSEC);
+	assert_true(nsegs(fx) >= before + 6);
+	peer_absorb(&p, before);
+	uint64_t miss1 = st(fx->a, "predmiss");
+	for (int i = 0; i < 3; i++)
+		peer_ack(&p, una, WIN);
+	assert_int_equal(st(fx->a, "recoveries"), 1);
+	assert_int_equal(st(fx->a, "predmiss"), miss1 + 3);
+	/* A partial ACK during recovery: slow path (RFC 6582 3.2 step 5). */
+	peer_ack(&p, una + mss, WIN);
+	assert_int_equal(st(fx->a, "predmiss"), miss1 + 4);
+	assert_int_equal(st(fx->a, "predack"), ack0 + 3);
+	/* An ACK with a SACK block (RFC 2018) also takes the slow path. */
+	uint8_t sack[12] = { TCPOPT_NOP, TCPOPT_NOP, TCPOPT_SACK, 10 };
+	be32_put(sack + 4, una + 4 * mss);
+	be32_put(sack + 8, una + 5 * mss);
+	peer_send_ts(&p, p.snd_nxt, una + 2 * mss, TH_ACK, WIN, NULL, 0, 0, 0, sack, sizeof sack);
+	assert_int_equal(st(fx->a, "predmiss"), miss1 + 5);
+	assert_int_equal(st(fx->a, "predack"), ack0 + 3);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Two instances. */
+
+#define A_ADDR 0x0a000001u
+#define B_ADDR 0x0a000002u
+
+struct trace { uint64_t h, n; };
+
+static void trace_rx(void *arg, const uint8_t *frame, size_t len)
+{
+	struct trace *t = arg;
+	for (size_t i = 0; i < len; i++)
+		t->h = (t->h ^ frame[i]) * 0x100000001b3ull;
+	t->n++;
+}
+
+struct bulk_result {
+	uint64_t trace_hash, frames;
+	uint64_t b_preddat, b_rcvpack, a_predack, b_predmiss, a_predmiss;
+};
+
+static uint8_t pat(uint64_t i)
+{
+	return (uint8_t)((i * 131u + (i >> 9) + 5) & 0xff);
+}
+
+/* a sends `bytes` to b over a wire with faults fc (NULL: none); b reads every millisecond.
+ * With hdrpred false both instances run every segment through the slow path.  The bytes read
+ * must be the bytes sent, and the pools must balance. */
+static void bulk(uint64_t bytes, const struct fault_conf *fc, bool hdrpred,
+    struct bulk_result *r)
+{
+	static const uint8_t ma[6] = { 2, 0, 0, 0, 0, 0xa }, mb[6] = { 2, 0, 0, 0, 0, 0xb };
+	struct tu_leakcheck lc;
+	struct trace tr = { 0xcbf29ce484222325ull, 0 };
+	host_random_seed(42);
+	tu_leakcheck_begin(&lc);
+	struct world *w = world_new(1 * SEC);
+	struct netstack *a = world_stack(w, "a"), *b = world_stack(w, "b");
+	assert_int_equal(stos_stack_init(a), 0);
+	assert_int_equal(stos_stack_init(b), 0);
+	TU_LOCKED(a, tcp_instance(a)->ti_conf.no_hdrpred = !hdrpred);
+	TU_LOCKED(b, tcp_instance(b)->ti_conf.no_hdrpred = !hdrpred);
+	struct wire *wr = world_wire(w, 100 * USEC);
+	struct ifnet *ea = wire_attach(wr, a, "eth0", ma), *eb = wire_attach(wr, b, "eth0", mb);
+	TU_LOCKED(a, assert_int_equal(if_addr_add(ea, A_ADDR, 24), 0));
+	TU_LOCKED(b, assert_int_equal(if_addr_add(eb, B_ADDR, 24), 0));
+	assert_non_null(wire_raw_port(wr, trace_rx, &tr));
+	if (fc)
+		assert_int_equal(wire_fault(wr, fc), 0);
+	world_run(w, 10 * MSEC);
+
+	int l = stos_socket(b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in sb;
+	memset(&sb, 0, sizeof sb);
+	sb.sin_family = AF_INET;
+	sb.sin_port = net_htons(5001);
+	sb.sin_addr.s_addr = net_htonl(B_ADDR);
+	assert_int_equal(stos_bind(l, (struct sockaddr *)&sb, sizeof sb), 0);
+	assert_int_equal(stos_listen(l, 4), 0);
+	int c = stos_socket(a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_int_equal(stos_connect(c, (struct sockaddr *)&sb, sizeof sb), -1);
+	assert_int_equal(errno, EINPROGRESS);
+	int s = -1;
+	for (int i = 0; i < 20000 && s < 0; i++) {
+		world_run(w, 1 * MSEC);
+		s = stos_accept(l, NULL, NULL);
+	}
+	assert_true(s >= 0);
+	assert_int_equal(stos_set_nonblock(s, 1), 0);
+
+	static uint8_t buf[65536];
+	uint64_t sent = 0, rcvd = 0, bad = 0;
+	int shut = 0, eof = 0;
+	for (int round = 0; round < 600000 && !eof; round++) {
+		while (sent < bytes) {
+			size_t n = bytes - sent < sizeof buf ? (size_t)(bytes - sent) : sizeof buf;
+			for (size_t i = 0; i < n; i++)
+				buf[i] = pat(sent + i);
+			ssize_t k = stos_send(c, buf, n, MSG_DONTWAIT);
+			if (k <= 0) {
+				assert_int_equal(errno, EAGAIN);
+				break;
+			}
+			sent += (uint64_t)k;
+		}
+		if (sent == bytes && !shut) {
+			assert_int_equal(stos_shutdown(c, SHUT_WR), 0);
+			shut = 1;
+		}
+		for (;;) {
+			ssize_t k = stos_recv(s, buf, sizeof buf, MSG_DONTWAIT);
+			if (k == 0) {
+				eof = 1;
+				break;
+			}
+			if (k < 0) {
+				assert_int_equal(errno, EAGAIN);
+				break;
+			}
+			for (ssize_t i = 0; i < k; i++)
+				bad += buf[i] != pat(rcvd + (uint64_t)i);
+			rcvd += (uint64_t)k;
+		}
+		world_run(w, 1 * MSEC);
+	}
+	assert_true(eof);
+	assert_int_equal(rcvd, bytes);
+	assert_int_equal(bad, 0);
+	r->b_preddat = st(b, "preddat");
+	r->b_rcvpack = st(b, "rcvpack");
+	r->a_predack = st(a, "predack");
+	r->b_predmiss = st(b, "predmiss");
+	r->a_predmiss = st(a, "predmiss");
+	stos_close(c);
+	stos_close(s);
+	stos_close(l);
+	wire_fault(wr, NULL);
+	world_run(w, 20 * 60 * SEC);
+	TU_LOCKED(a, assert_int_equal(tcp_count_state(a, 0, 0), 0));
+	TU_LOCKED(b, assert_int_equal(tcp_count_state(b, 0, 0), 0));
+	r->trace_hash = tr.h;
+	r->frames = tr.n;
+	world_free(w);
+	tu_leakcheck_end(&lc);
+}
+
+/* A clean bulk transfer: nearly every data segment is predicted. */
+static void test_bulk_takes_fast_path(void **state)
+{
+	(void)state;
+	struct bulk_result r;
+	bulk(4u << 20, NULL, true, &r);
+	assert_true(r.b_rcvpack >= (4u << 20) / 1448);
+	/* Only the segments around the handshake and the FIN may miss. */
+	assert_true(r.b_preddat + 4 >= r.b_rcvpack);
+	assert_true(r.b_predmiss <= 4);
+}
+
+/* The observable-equivalence check: the same seeded transfer over an impaired link puts the
+ * same frames on the wire, bit for bit, with and without header prediction. */
+static void test_same_frames_with_and_without(void **state)
+{
+	(void)state;
+	struct fault_conf fc = { .loss_ppm = 10000, .dup_ppm = 10000, .reorder_ppm = 20000,
+		.delay_ns = 1 * MSEC, .reorder_delay_ns = 2 * MSEC, .seed = 77 };
+	struct bulk_result on, off;
+	bulk(1u << 20, &fc, true, &on);
+	bulk(1u << 20, &fc, false, &off);
+	assert_true(on.b_preddat > 0);
+	assert_true(on.b_predmiss > 0);       /* the faults did send some to the slow path */
+	assert_int_equal(off.b_preddat + off.a_predack, 0);
+	assert_int_equal(on.frames, off.frames);
+	assert_true(on.trace_hash == off.trace_hash);
+	/* And a clean link too, where nearly everything is predicted. */
+	bulk(1u << 20, NULL, true, &on);
+	bulk(1u << 20, NULL, false, &off);
+	assert_int_equal(on.frames, off.frames);
+	assert_true(on.trace_hash == off.trace_hash);
+}
+
+int main(void)
+{
+	fill_payload();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_inorder_data_fast, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ooo_and_reass_miss, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_urg_paws_fin_miss, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pure_ack_fast_and_recovery_miss, setup, teardown),
+		cmocka_unit_test(test_bulk_takes_fast_path),
+		cmocka_unit_test(test_same_frames_with_and_without),
+	};
+	return TU_RUN(tests);
+}
