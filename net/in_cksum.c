@@ -96,6 +96,14 @@ uint32_t in_cksum_add(uint32_t sum, const void *buf, size_t len)
 
 uint16_t in_cksum(const void *buf, size_t len)
 {
+	if (len == 20) {
+		/* An IPv4 header without options, checked or filled in for every datagram: five
+		 * native 32-bit words, no loop. */
+		uint32_t w[5];
+		memcpy(w, buf, sizeof w);
+		uint64_t s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+		return (uint16_t)~to_be_order(fold64(s));
+	}
 	return (uint16_t)~in_cksum_add(0, buf, len);
 }
 
