@@ -21,6 +21,7 @@
 
 static uint8_t frame[SP_FRAME_MAX];
 static uint8_t appbuf[SP_FRAME_MAX];
+static uint64_t tx_frames;
 
 static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
@@ -68,6 +69,7 @@ static int do_send(const struct sp_opts *o)
 				ok = 0;
 			if (r <= 0)
 				break;
+			tx_frames++;
 			sent += len;
 			work = 1;
 		}
@@ -78,8 +80,8 @@ static int do_send(const struct sp_opts *o)
 			break;
 	}
 	ok = ok && !gone && acked == o->bytes;
-	sp_result(o, ok, "bytes=%llu secs=%.6f", (unsigned long long)acked,
-	    (double)(sp_now_ns() - t0) / 1e9);
+	sp_result(o, ok, "bytes=%llu secs=%.6f tx_frames=%llu", (unsigned long long)acked,
+	    (double)(sp_now_ns() - t0) / 1e9, (unsigned long long)tx_frames);
 	return ok;
 }
 
@@ -92,6 +94,8 @@ static int send_ack(const struct sp_opts *o, uint64_t next)
 	struct iovec iov = { ack, sizeof ack };
 	for (;;) {
 		int r = sp_frame_sendv(o->fd, &iov, 1);
+		if (r > 0)
+			tx_frames++;
 		if (r != 0)
 			return r > 0;
 		sp_wait(o->fd, 1, 1000000);
@@ -132,7 +136,10 @@ static int do_recv(const struct sp_opts *o)
 		}
 	}
 	ok = ok && last && !rx.bad && rx.rcvd == o->bytes;
-	sp_bulk_result(o, &rx, ok, sp_rx_verdict(&rx, o));
+	char extra[64];
+	snprintf(extra, sizeof extra, "tx_frames=%llu %s", (unsigned long long)tx_frames,
+	    sp_rx_verdict(&rx, o));
+	sp_bulk_result(o, &rx, ok, extra);
 	return ok;
 }
 

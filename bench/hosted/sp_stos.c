@@ -319,11 +319,13 @@ int main(int argc, char **argv)
 			stack_wait(&a);
 	}
 	host_netstack_destroy(a.ns);
-	fdlink_free(a.link);
 	mbuf_stats(&ms1);
 	int balanced = ms1.mbufs == ms0.mbufs && ms1.clusters == ms0.clusters &&
 	    host_alloc_live() == alloc0;
-	printf("sp: backend=stos role=%s pools=%s\n", a.o.send ? "send" : "recv",
-	    balanced ? "balanced" : "UNBALANCED");
+	printf("sp: backend=stos role=%s pools=%s tx_frames=%llu rx_frames=%llu tx_errors=%llu\n",
+	    a.o.send ? "send" : "recv", balanced ? "balanced" : "UNBALANCED",
+	    (unsigned long long)fdlink_tx_frames(a.link), (unsigned long long)fdlink_rx_frames(a.link),
+	    (unsigned long long)fdlink_errors(a.link));
+	fdlink_free(a.link);
 	return ok && balanced ? 0 : 1;
 }

@@ -28,6 +28,28 @@ def cpus():
     return (avail[0], avail[1]) if len(avail) >= 2 else None
 
 
+def rt_available():
+    """True when this process may start SCHED_FIFO processes (root, or CAP_SYS_NICE)."""
+    try:
+        return subprocess.run(['chrt', '-f', '10', 'true'], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+def child_setup(cpu, rt):
+    """Runs in each child before exec: pin to one core and, with rt, SCHED_FIFO priority 10.
+    Real-time priority is what makes goodput mean something on a shared machine: at normal
+    priority a woken process waits behind whatever else runs on its core, and a transfer
+    limited by a 64 KiB window then measures the scheduler's latency, not the stack."""
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+    if rt:
+        try:
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+        except OSError:
+            pass
+
+
 def parse_line(line, into):
     """Merges the key=value pairs of an 'sp: ...' line into a dict."""
     for tok in line.split()[1:]:
@@ -45,7 +67,7 @@ def parse_line(line, into):
 
 def run_pair(send, recv, mode='bulk', nbytes=0, mss=1460, conns=100, window=65535,
              timeout=120, callgrind=None, cg_prefix=None, pin=True, extra_env=None,
-             send_bytes=None, send_extra=()):
+             send_bytes=None, send_extra=(), rt=False):
     """callgrind: a set of roles ('send', 'recv') to run under valgrind --tool=callgrind,
     writing <cg_prefix>.<role>.out.  send_bytes: what the sender sends when it is not
     nbytes (the receiver still expects nbytes); send_extra: more sender arguments."""
@@ -68,7 +90,7 @@ def run_pair(send, recv, mode='bulk', nbytes=0, mss=1460, conns=100, window=6553
             cmd = ['valgrind', '--tool=callgrind', '--quiet',
                    '--callgrind-out-file=%s.%s.out' % (cg_prefix, role)] + cmd
         cpu = pins[0 if role == 'send' else 1] if pins else None
-        pre = (lambda c=cpu: os.sched_setaffinity(0, {c})) if cpu is not None else None
+        pre = (lambda c=cpu: child_setup(c, rt)) if cpu is not None or rt else None
         procs[role] = subprocess.Popen(cmd, pass_fds=(sock.fileno(),), stdout=subprocess.PIPE,
                                        stderr=subprocess.PIPE, text=True, preexec_fn=pre,
                                        env=env)
