@@ -190,6 +190,7 @@ void kmain(uint32_t magic, uint32_t mbinfo_phys)
 	lapic_init(platform.lapic_addr);
 	ioapic_init();
 	pci_init();
+	knet_early();                /* E: NIC receive enables, so QEMU's 1 s hold-off runs during boot */
 	lapic_timer_start(HZ);
 	clock_init();
 	random_init();

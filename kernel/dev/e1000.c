@@ -265,6 +265,46 @@ static bool e1000_match(const struct pci_dev *p)
 	    p->device == E1000_DEV_82545EM || p->device == E1000_DEV_82544GC);
 }
 
+/* QEMU's e1000 (PCI subsystem vendor 1af4): statistics kept on read, and reception held off
+ * for a second after every RCTL write (platform-notes). */
+static bool e1000_is_qemu(const struct pci_dev *p)
+{
+	return pci_read16(p, 0x2c) == E1000_SUBVENDOR_QEMU;
+}
+
+static const struct pci_dev *e1000_early_done[E1000_MAX_NICS];
+
+/* Right after the PCI scan, long before the stack exists: write each QEMU e1000's RCTL with
+ * the value e1000_rx_init will want, so the one-second receive hold-off that follows an RCTL
+ * write runs while the kernel boots (the clock calibration, the stack, init) instead of after
+ * it.  The receiver is enabled with no descriptors (RDLEN 0, RDH == RDT), so nothing is
+ * received or DMAed until the ring is set up; QEMU ignores CTRL.RST, so the value survives the
+ * attach-time reset and e1000_rx_init finds it in place and does not write again.  A real
+ * 8254x would clear RCTL on that reset and get its one write at init, so only QEMU's model
+ * is touched here. */
+void e1000_rctl_early(void)
+{
+	unsigned n = 0;
+	for (int i = 0; i < pci_count() && n < E1000_MAX_NICS; i++) {
+		struct pci_dev *p = pci_get(i);
+		struct pci_bar bar;
+		if (!p || !e1000_match(p) || !e1000_is_qemu(p) || pci_bar(p, 0, &bar) != 0 ||
+		    bar.is_io || bar.size < E1000_BAR0_SIZE)
+			continue;
+		volatile uint32_t *regs = pci_map_bar(&bar);
+		if (!regs)
+			continue;
+		pci_enable(p, PCI_CMD_MEMORY);
+		struct e1000_softc tmp;
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.rx_filter_sw = true;
+		regs[E1000_RCTL / 4] = e1000_rctl_value(&tmp);
+		e1000_early_done[n++] = p;
+		kprintf("e1000: %02x:%02x.%x: receive control set early (QEMU's 1 s hold-off starts now)\n",
+		    p->bus, p->dev, p->fn);
+	}
+}
+
 static int e1000_attach_one(struct netstack *ns, struct pci_dev *p, unsigned unit)
 {
 	struct pci_bar bar;
@@ -299,7 +339,10 @@ static int e1000_attach_one(struct netstack *ns, struct pci_dev *p, unsigned uni
 	sc->ops = &e1000_kops;
 	sc->ctx = d;
 	sc->device_id = p->device;
-	sc->stats_kept_quirk = pci_read16(p, 0x2c) == E1000_SUBVENDOR_QEMU;   /* subsystem vendor */
+	sc->stats_kept_quirk = sc->rx_filter_sw = e1000_is_qemu(p);
+	for (unsigned i = 0; i < E1000_MAX_NICS; i++)
+		if (e1000_early_done[i] == p)
+			sc->st.rctl_writes = 1;     /* counted here: the softc did not exist then */
 	sc->rx_deliver = e1000_rx_deliver;
 	sc->rx_arg = d;
 	ksnprintf(sc->name, sizeof(sc->name), "eth%u", unit);

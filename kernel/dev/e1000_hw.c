@@ -3,7 +3,9 @@
  * so the host tests run it against a fake device.
  *
  * Bring-up follows 8254x SDM 14.3-14.5 (general configuration, receive and transmit
- * initialisation) with the QEMU facts of docs platform-notes: RCTL is written exactly once,
+ * initialisation) with the QEMU facts of docs platform-notes: RCTL is written at most once
+ * (not at all when the kernel wrote the same value early; mode changes are software-only with
+ * rx_filter_sw),
  * STATUS.LU is valid from reset (no waiting for auto-negotiation), the MAC comes from EERD
  * in the 82540 layout or else from RAL0/RAH0, which the device preloads from the EEPROM.
  */
@@ -251,14 +253,47 @@ void e1000_set_rxmode(struct e1000_softc *sc, bool promisc, bool allmulti)
 		return;
 	sc->promisc = promisc;
 	sc->allmulti = allmulti;
+	if (sc->rx_filter_sw)
+		return;                 /* e1000_rx_wanted applies the new mode */
 	uint32_t rctl = e1000_rd(sc, E1000_RCTL) & ~(E1000_RCTL_UPE | E1000_RCTL_MPE);
 	rctl |= e1000_rctl_filter_bits(sc);
 	e1000_wr(sc, E1000_RCTL, rctl);
+	sc->st.rctl_writes++;
 }
 
 uint32_t e1000_rctl_filter_bits(const struct e1000_softc *sc)
 {
 	/* 8254x SDM 13.4.22: UPE takes every unicast frame, MPE every multicast frame. */
+	if (sc->rx_filter_sw)
+		return E1000_RCTL_UPE | E1000_RCTL_MPE;
 	return (sc->promisc ? E1000_RCTL_UPE | E1000_RCTL_MPE : 0) |
 	    (sc->allmulti ? E1000_RCTL_MPE : 0);
+}
+
+uint32_t e1000_rctl_value(const struct e1000_softc *sc)
+{
+	/* Enable, broadcast accepted (DHCP offers are broadcast), 2048-byte buffers, long frames
+	 * allowed (they span descriptors), CRC stripped so lengths are the frame's, the
+	 * low-descriptor interrupt at half the ring (13.4.22). */
+	return E1000_RCTL_EN | E1000_RCTL_BAM | E1000_RCTL_BSIZE_2048 | E1000_RCTL_LPE |
+	    E1000_RCTL_SECRC | E1000_RCTL_RDMTS_HALF | E1000_RCTL_LBM_NONE |
+	    e1000_rctl_filter_bits(sc);
+}
+
+bool e1000_rx_wanted(struct e1000_softc *sc, const uint8_t *dst)
+{
+	/* What RCTL would do without UPE/MPE (13.4.22, 13.5.1): our station address (RAL0/RAH0)
+	 * and broadcast (BAM) always; other unicast only with IFF_PROMISC; multicast (the
+	 * multicast table is empty) only with IFF_PROMISC or IFF_ALLMULTI. */
+	if (sc->promisc)
+		return true;
+	if (dst[0] & 1) {
+		static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+		if (sc->allmulti || memcmp(dst, bcast, 6) == 0)
+			return true;
+	} else if (memcmp(dst, sc->mac, 6) == 0) {
+		return true;
+	}
+	sc->st.rx_filtered++;
+	return false;
 }

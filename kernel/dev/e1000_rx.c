@@ -53,14 +53,14 @@ int e1000_rx_init(struct e1000_softc *sc)
 	e1000_wr(sc, E1000_RDTR, sc->rdtr);
 	e1000_wr(sc, E1000_RADV, sc->radv);
 	e1000_wr(sc, E1000_RXCSUM, 0);
-	/* RCTL, written once (each write holds reception off for a second on QEMU): enable,
-	 * broadcast accepted (DHCP offers are broadcast), 2048-byte buffers, long frames allowed
-	 * (they span descriptors), CRC stripped so lengths are the frame's, the low-descriptor
-	 * interrupt at half the ring. */
-	uint32_t rctl = E1000_RCTL_EN | E1000_RCTL_BAM | E1000_RCTL_BSIZE_2048 | E1000_RCTL_LPE |
-	    E1000_RCTL_SECRC | E1000_RCTL_RDMTS_HALF | E1000_RCTL_LBM_NONE;
-	rctl |= e1000_rctl_filter_bits(sc);
-	e1000_wr(sc, E1000_RCTL, rctl);
+	/* RCTL last (14.4), and only if it does not hold our value already: each write holds
+	 * reception off for a second on QEMU, so the kernel may have written it early in boot
+	 * (a real 8254x clears it on reset, and then this writes it). */
+	uint32_t rctl = e1000_rctl_value(sc);
+	if (e1000_rd(sc, E1000_RCTL) != rctl) {
+		e1000_wr(sc, E1000_RCTL, rctl);
+		sc->st.rctl_writes++;
+	}
 	return 0;
 nomem:
 	e1000_rx_free(sc);
@@ -166,7 +166,9 @@ unsigned e1000_rxeof(struct e1000_softc *sc, unsigned max)
 			sc->rx_discard = false;
 			struct mbuf *m = sc->rx_head;
 			sc->rx_head = sc->rx_tail = NULL;
-			if (m) {
+			if (m && sc->rx_filter_sw && !e1000_rx_wanted(sc, mtod(m, const uint8_t *))) {
+				m_freem(m);
+			} else if (m) {
 				sc->st.rx_frames++;
 				sc->st.rx_bytes += m->m_pkthdr.len;
 				sc->rx_deliver(sc->rx_arg, m);

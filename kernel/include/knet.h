@@ -24,6 +24,9 @@
 struct netstack;
 
 void knet_set_cmdline(const char *cmdline);
+/* Right after pci_init: the NICs' receive-control writes that start QEMU's one-second receive
+ * hold-off, so it runs while the rest of the kernel boots (e1000_rctl_early). */
+void knet_early(void);
 void knet_start(void);
 /* The kernel's stack instance (NULL before knet_start, or when it failed). */
 struct netstack *knet_stack(void);
@@ -56,5 +59,7 @@ long knet_proc_text(const char *name, char *buf, size_t cap);
 /* kernel/dev/e1000.c: probes PCI and attaches every 8254x found as eth0, eth1, ...; returns
  * how many were attached. */
 int e1000_attach_all(struct netstack *ns);
+/* kernel/dev/e1000.c: RCTL written early on QEMU's e1000s (see knet_early). */
+void e1000_rctl_early(void);
 
 #endif

@@ -145,6 +145,13 @@ bad:
 	kprintf("net: ip=%s not understood (want ip=A.B.C.D/P[,gw=A.B.C.D], ip=dhcp or ip=none)\n", v);
 }
 
+void knet_early(void)
+{
+	char v[16];
+	if (!(knet_cmdline_get("e1000", v, sizeof(v)) && strcmp(v, "off") == 0))
+		e1000_rctl_early();
+}
+
 static void knet_bringup(struct netstack *ns)
 {
 	char v[64];

@@ -709,6 +709,73 @@ static void test_stats_quirk(void)
 	fake_fini(&fk);
 }
 
+/* rx_filter_sw (QEMU): RCTL takes everything from its one write; the mode is applied in
+ * software, so promiscuous and all-multicast changes never write RCTL again. */
+static void test_rx_filter_sw(void)
+{
+	static uint8_t f[200];
+	static const uint8_t other[6] = { 0x52, 0x54, 0x00, 0x99, 0x99, 0x99 };
+	static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb };
+	fake_init(&fk, MAC);
+	memset(&sc, 0, sizeof(sc));
+	e1000_softc_defaults(&sc);
+	sc.ops = &fake_ops;
+	sc.ctx = &fk;
+	sc.rx_deliver = deliver;
+	sc.rx_filter_sw = true;
+	int rc = e1000_hw_attach(&sc);
+	if (!rc)
+		rc = e1000_hw_init(&sc);
+	uint32_t rctl = fk.regs[E1000_RCTL / 4];
+	ok(rc == 0 && (rctl & (E1000_RCTL_UPE | E1000_RCTL_MPE)) == (E1000_RCTL_UPE | E1000_RCTL_MPE) &&
+	    fk.rctl_writes == 1 && sc.st.rctl_writes == 1,
+	    "software filter: RCTL written once, with UPE and MPE");
+	const uint8_t *dst[4] = { MAC, other, mcast, NULL };
+	unsigned got[3][4];
+	for (int mode = 0; mode < 3; mode++) {
+		e1000_set_rxmode(&sc, mode == 2, mode == 1);
+		for (int k = 0; k < 4; k++) {
+			mkframe(f, 100, (uint32_t)k);
+			if (dst[k])
+				memcpy(f, dst[k], 6);
+			fake_rx(&fk, f, 100, 0);
+			rx_clear();
+			e1000_rxeof(&sc, 10);
+			got[mode][k] = nrx;
+		}
+		rx_clear();
+	}
+	ok(got[0][0] && !got[0][1] && !got[0][2] && got[0][3],
+	    "normal mode: our address and broadcast pass, another station and multicast do not");
+	ok(got[1][0] && !got[1][1] && got[1][2] && got[1][3], "IFF_ALLMULTI: multicast passes");
+	ok(got[2][0] && got[2][1] && got[2][2] && got[2][3], "IFF_PROMISC: everything passes");
+	ok(sc.st.rx_filtered == 3 && fk.rctl_writes == 1,
+	    "3 frames filtered, and no mode change wrote RCTL");
+	e1000_hw_stop(&sc);
+	fake_fini(&fk);
+
+	/* The kernel wrote RCTL early (e1000_rctl_early) on QEMU, which ignores CTRL.RST: init
+	 * finds the value and keeps it. */
+	fake_init(&fk, MAC);
+	fk.rst_ignored = true;
+	memset(&sc, 0, sizeof(sc));
+	e1000_softc_defaults(&sc);
+	sc.ops = &fake_ops;
+	sc.ctx = &fk;
+	sc.rx_deliver = deliver;
+	sc.rx_filter_sw = true;
+	fk.regs[E1000_RCTL / 4] = e1000_rctl_value(&sc);
+	rc = e1000_hw_attach(&sc);
+	if (!rc)
+		rc = e1000_hw_init(&sc);
+	mkframe(f, 100, 9);
+	ok(rc == 0 && fk.rctl_writes == 0 && sc.st.rctl_writes == 0 && fake_rx(&fk, f, 100, 0) &&
+	    e1000_rxeof(&sc, 10) == 1, "RCTL already holding the value is not written again");
+	rx_clear();
+	e1000_hw_stop(&sc);
+	fake_fini(&fk);
+}
+
 static void test_two_nics(void)
 {
 	static struct fake_e1000 fb;
@@ -750,6 +817,7 @@ int main(void)
 	test_stack_request();
 	test_intr_link();
 	test_stats_quirk();
+	test_rx_filter_sw();
 	test_two_nics();
 	printf("1..%d\n", ntest);
 	return nfail ? 1 : 0;

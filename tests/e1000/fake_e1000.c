@@ -168,7 +168,9 @@ static void fake_wr(void *ctx, uint32_t reg, uint32_t v)
 		abort();
 	switch (reg) {
 	case E1000_CTRL:
-		if (v & E1000_CTRL_RST) {
+		if ((v & E1000_CTRL_RST) && f->rst_ignored) {
+			v &= ~E1000_CTRL_RST;
+		} else if (v & E1000_CTRL_RST) {
 			uint8_t mac[6];
 			memcpy(mac, &R(f, E1000_RAL0), 4);
 			memcpy(mac + 4, &R(f, E1000_RAH0), 2);

@@ -23,6 +23,7 @@ struct fake_e1000 {
 	bool eerd_broken;           /* EERD never reports DONE */
 	bool tx_paused;             /* TDT writes are recorded but not processed */
 	bool link;
+	bool rst_ignored;           /* QEMU's set_ctrl: CTRL.RST only clears itself, no reset */
 	bool stats_kept;            /* QEMU's behaviour: e1000_stat_kept_by_qemu registers keep
 	                               their value on read (the driver's stats_kept_quirk) */
 	unsigned rctl_writes, tdt_writes, rdt_writes;

@@ -8,6 +8,7 @@ refused frame would then show up as a send error here, not as a silent qdisc dro
 
 The mix, chosen by the frame's index so the same arguments always send the same frames:
   udp    64-byte UDP datagrams to the guest's port (the bulk of the burst)
+  otherhost  the same to another station's MAC address (a NIC not in promiscuous mode drops them)
   bcast_udp  UDP to the subnet's broadcast address
   arp    ARP requests (broadcast) for addresses nobody has
   junk_* frames the guest's stack must count and drop: unknown ethertype, IPv4 with a bad
@@ -71,6 +72,7 @@ def main():
     src_mac = s.getsockname()[4]
     dst_mac = bytes.fromhex(a.dst_mac.replace(":", ""))
     bcast = b"\xff" * 6
+    other_mac = b"\x52\x54\x00\x99\x99\x99"    # a station that is not there
     sip, dip, bip = (socket.inet_aton(x) for x in (a.src_ip, a.dst_ip, a.bcast_ip))
     sport = 40000
 
@@ -92,7 +94,10 @@ def main():
     frames = []
     for i in range(a.count):
         r = i % 20
-        if r < 14:
+        if r == 13:
+            d = (b"other %08d" % i).ljust(18, b".")
+            frames.append(("otherhost", eth(other_mac, 0x0800, ipv4(sip, dip, 17, udp(sip, dip, sport, a.port, d), i))))
+        elif r < 14:
             d = (b"burst %08d" % i).ljust(18, b".")
             frames.append(("udp", eth(dst_mac, 0x0800, ipv4(sip, dip, 17, udp(sip, dip, sport, a.port, d), i))))
         elif r == 14:

@@ -91,6 +91,7 @@ struct e1000_txoff {
 	X(rx_copied, "small frames copied out of the ring (copybreak)") \
 	X(rx_multidesc, "frames that spanned several descriptors") \
 	X(rx_errors, "frames with a receive error reported by the device") \
+	X(rx_filtered, "frames dropped by the software receive filter (not for us, not wanted)") \
 	X(rx_nobufs, "frames dropped: no mbuf or cluster to refill the ring") \
 	X(rx_overruns, "receive overrun interrupts (RXO)") \
 	X(rx_ringfull, "receive passes that found the ring full (no descriptor left to the device)") \
@@ -109,7 +110,8 @@ struct e1000_txoff {
 	X(tx_nobufs, "frames dropped: no memory to compact or finish them") \
 	X(tx_reclaimed, "transmitted frames reclaimed") \
 	X(tx_errors, "frames the device reported as failed (EC, LC)") \
-	X(link_changes, "link status changes (LSC)")
+	X(link_changes, "link status changes (LSC)") \
+	X(rctl_writes, "writes to RCTL (each holds QEMU's reception off for a second)")
 #define E1000_STAT_FIELD(name, desc) uint64_t name;
 struct e1000_drvstats { E1000_DRVSTAT_LIST(E1000_STAT_FIELD) };
 
@@ -164,6 +166,11 @@ struct e1000_softc {
 	 * counters as the 8254x does): with this set, those are read as running totals and only
 	 * the difference from the last read is added (e1000_stats_update). */
 	bool stats_kept_quirk;
+	/* Receive filtering in software: RCTL takes every unicast and multicast frame (UPE|MPE)
+	 * from the one RCTL write at init, and e1000_rx_wanted applies IFF_PROMISC/IFF_ALLMULTI,
+	 * so a mode change never writes RCTL (on QEMU each write holds reception off for 1 s:
+	 * tcpdump starting would black out the interface for a second). */
+	bool rx_filter_sw;
 	bool allmulti;              /* IFF_ALLMULTI: RCTL.MPE */
 
 	/* receive ring */
@@ -241,8 +248,14 @@ bool e1000_stat_kept_by_qemu(uint32_t reg);
  * RCTL.EN; writes RCTL only when the mode changes (see e1000_regs.h on RCTL writes: each one
  * costs QEMU's one-second receive hold-off). */
 void e1000_set_rxmode(struct e1000_softc *sc, bool promisc, bool allmulti);
-/* The RCTL.UPE/MPE bits for the current mode. */
+/* The RCTL.UPE/MPE bits for the current mode (both, with rx_filter_sw). */
 uint32_t e1000_rctl_filter_bits(const struct e1000_softc *sc);
+/* The RCTL value the driver runs with: e1000_rx_init writes it unless RCTL holds it already
+ * (the kernel may write it early, e1000_rctl_early, so QEMU's hold-off runs during boot). */
+uint32_t e1000_rctl_value(const struct e1000_softc *sc);
+/* rx_filter_sw: whether the frame starting at dst (its destination address) passes the
+ * receive filter the hardware would apply for the current mode; counts rx_filtered if not. */
+bool e1000_rx_wanted(struct e1000_softc *sc, const uint8_t *dst);
 
 /* e1000_rx.c */
 int e1000_rx_init(struct e1000_softc *sc);     /* ring + buffers, registers */
