@@ -13,7 +13,7 @@ Speed never fails it; a transfer that fails its byte check, or pools that do not
 (exit 1), since then the figures mean nothing.
 
 Knobs (environment): BENCH_RUNS (5), BENCH_HOSTED_MIB (256), BENCH_CG_MIB ("8,24"),
-BENCH_SETUP_CONNS (500), BENCH_IDLE_CONNS (1000), BENCH_CROSS (1: also STOS<->lwIP runs),
+BENCH_SETUP_CONNS (500), BENCH_IDLE_CONNS (10000), BENCH_CROSS (1: also STOS<->lwIP runs),
 BENCH_RT (1: run the measured processes at SCHED_FIFO priority 10 when allowed; see
 spair.child_setup).
 """
@@ -37,7 +37,7 @@ RUNS = int(os.environ.get('BENCH_RUNS', '5'))
 MIB = int(os.environ.get('BENCH_HOSTED_MIB', '256'))
 CG_MIB = [int(x) for x in os.environ.get('BENCH_CG_MIB', '8,24').split(',')]
 SETUP_CONNS = int(os.environ.get('BENCH_SETUP_CONNS', '500'))
-IDLE_CONNS = int(os.environ.get('BENCH_IDLE_CONNS', '1000'))
+IDLE_CONNS = int(os.environ.get('BENCH_IDLE_CONNS', '10000'))
 CROSS = os.environ.get('BENCH_CROSS', '1') != '0'
 RT = os.environ.get('BENCH_RT', '1') != '0' and spair.rt_available()
 MSS = 1460

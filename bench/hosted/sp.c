@@ -48,7 +48,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: sp_<backend> --role send|recv --fd N [--mode bulk|setup|idle]\n"
 	    "    [--bytes N] [--mss 1460] [--conns N] [--window 65535] [--timeout S]\n"
-	    "    [--corrupt OFFSET (no-stack sender)]\n");
+	    "    [--sndbuf BYTES (STOS)] [--corrupt OFFSET (no-stack sender)]\n");
 	exit(2);
 }
 
@@ -82,6 +82,8 @@ void sp_parse(int argc, char **argv, struct sp_opts *o)
 			o->conns = (unsigned)strtoul(v, NULL, 0);
 		else if (!strcmp(a, "--window"))
 			o->window = (unsigned)strtoul(v, NULL, 0);
+		else if (!strcmp(a, "--sndbuf"))
+			o->sndbuf = (unsigned)strtoul(v, NULL, 0);
 		else if (!strcmp(a, "--corrupt"))
 			o->corrupt = strtoull(v, NULL, 0) + 1;
 		else if (!strcmp(a, "--timeout"))

@@ -42,6 +42,7 @@ struct sp_opts {
 	unsigned conns;
 	unsigned window;                    /* the no-stack backend's window (bytes) */
 	unsigned timeout_s;                 /* give up (and fail) after this long */
+	unsigned sndbuf;                    /* STOS: SO_SNDBUF of the sending socket (0: default) */
 	uint64_t corrupt;                   /* no-stack sender: flip stream byte corrupt - 1 (0: none),
 	                                       so tests see the receiver's check catch it */
 };

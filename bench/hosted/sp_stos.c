@@ -90,6 +90,13 @@ static int connect_fd(struct app *a)
 	int c = stos_socket(a->ns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (c < 0)
 		return -1;
+	if (a->o.sndbuf) {
+		int v = (int)a->o.sndbuf;
+		if (stos_setsockopt(c, SOL_SOCKET, SO_SNDBUF, &v, sizeof v) != 0) {
+			stos_close(c);
+			return -1;
+		}
+	}
 	if (stos_connect(c, (struct sockaddr *)&s, sizeof s) != 0 && errno != EINPROGRESS) {
 		stos_close(c);
 		return -1;
