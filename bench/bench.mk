@@ -35,6 +35,30 @@ $(B_HOSTED_DIR)/sp_raw: bench/hosted/sp_raw.c $(B_SP_COMMON) bench/hosted/sp.h
 B_HOSTED_PROGS += $(B_HOSTED_DIR)/sp_lwip $(B_HOSTED_DIR)/sp_raw
 ALL_TARGETS += $(B_HOSTED_DIR)/sp_lwip $(B_HOSTED_DIR)/sp_raw
 
+# The same programs with AddressSanitizer + UndefinedBehaviorSanitizer, for suite
+# 37-tcp-harness (the STOS ones on the sanitized libraries; lwIP itself is not instrumented,
+# but ASan checks what the kernel writes into our buffers on its behalf).
+B_ASAN_DIR := $(BUILD)/host/asan/bench
+$(B_ASAN_DIR)/tcpbulk: bench/hosted/tcpbulk.c bench/hosted/memlink.c $(B_HOSTED_HDRS) \
+		$(BUILD)/host/asan/libhost.a $(BUILD)/net/asan/libnet.a
+	@mkdir -p $(dir $@)
+	$(CC) $(H_ASAN_CFLAGS) bench/hosted/tcpbulk.c bench/hosted/memlink.c -o $@ \
+		-Wl,--start-group $(H_ASAN_LIB) $(NET_ASAN_LIB) -Wl,--end-group $(H_LIBS)
+$(B_ASAN_DIR)/sp_stos: bench/hosted/sp_stos.c bench/hosted/fdlink.c $(B_SP_COMMON) \
+		$(B_HOSTED_HDRS) $(BUILD)/host/asan/libhost.a $(BUILD)/net/asan/libnet.a
+	@mkdir -p $(dir $@)
+	$(CC) $(H_ASAN_CFLAGS) bench/hosted/sp_stos.c bench/hosted/fdlink.c $(B_SP_COMMON) -o $@ \
+		-Wl,--start-group $(H_ASAN_LIB) $(NET_ASAN_LIB) -Wl,--end-group $(H_LIBS)
+$(B_ASAN_DIR)/sp_lwip: bench/hosted/sp_lwip.c $(B_SP_COMMON) bench/hosted/sp.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -I. $(B_LWIP_CFLAGS) bench/hosted/sp_lwip.c \
+		$(B_SP_COMMON) -o $@ $(B_LWIP_LIBS) -pthread
+$(B_ASAN_DIR)/sp_raw: bench/hosted/sp_raw.c $(B_SP_COMMON) bench/hosted/sp.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -I. bench/hosted/sp_raw.c $(B_SP_COMMON) -o $@
+B_ASAN_PROGS := $(addprefix $(B_ASAN_DIR)/,tcpbulk sp_stos sp_lwip sp_raw)
+ALL_TARGETS += $(B_ASAN_PROGS)
+
 # `make bench`: STOS in QEMU on a TAP against a Linux-over-veth baseline measured in the same
 # run (bench/stos_bench.py; needs root for the namespaces), then the hosted TCP benchmark
 # (bench/hosted/hosted_bench.py; no root).  Not part of `make test`: they print figures and

@@ -67,7 +67,7 @@ def parse_line(line, into):
 
 def run_pair(send, recv, mode='bulk', nbytes=0, mss=1460, conns=100, window=65535,
              timeout=120, callgrind=None, cg_prefix=None, pin=True, extra_env=None,
-             send_bytes=None, send_extra=(), rt=False):
+             send_bytes=None, send_extra=(), rt=False, bindir=BIN):
     """callgrind: a set of roles ('send', 'recv') to run under valgrind --tool=callgrind,
     writing <cg_prefix>.<role>.out.  send_bytes: what the sender sends when it is not
     nbytes (the receiver still expects nbytes); send_extra: more sender arguments."""
@@ -78,7 +78,7 @@ def run_pair(send, recv, mode='bulk', nbytes=0, mss=1460, conns=100, window=6553
     env = dict(os.environ)
     env.update(extra_env or {})
     for role, backend, sock in (('recv', recv, b), ('send', send, a)):
-        cmd = [os.path.join(BIN, 'sp_' + backend), '--role', role, '--fd', str(sock.fileno()),
+        cmd = [os.path.join(bindir, 'sp_' + backend), '--role', role, '--fd', str(sock.fileno()),
                '--mode', mode, '--mss', str(mss), '--conns', str(conns),
                '--window', str(window), '--timeout', str(timeout)]
         n = send_bytes if role == 'send' and send_bytes is not None else nbytes

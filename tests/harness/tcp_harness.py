@@ -14,6 +14,9 @@ sys.path.insert(0, os.path.join(ROOT, 'bench', 'hosted'))
 import spair  # noqa: E402
 
 N = 1 << 20                 # bytes per transfer: enough for slow start, window-limited flow
+ASAN_BIN = os.path.join(ROOT, 'build', 'host', 'asan', 'bench')
+ASAN_ENV = {'ASAN_OPTIONS': 'detect_leaks=1:abort_on_error=0',
+            'UBSAN_OPTIONS': 'print_stacktrace=1:halt_on_error=1'}
 results = []
 
 
@@ -46,9 +49,9 @@ def bulk_ok(send, recv):
 
 
 def main():
-    print('1..17')
-    missing = [b for b in ('tcpbulk', 'sp_stos', 'sp_lwip', 'sp_raw')
-               if not os.access(os.path.join(spair.BIN, b), os.X_OK)]
+    print('1..24')
+    missing = [os.path.join(d, b) for b in ('tcpbulk', 'sp_stos', 'sp_lwip', 'sp_raw')
+               for d in (spair.BIN, ASAN_BIN) if not os.access(os.path.join(d, b), os.X_OK)]
     if missing:
         print('not ok 1 - programs built (missing %s; run make all)' % ', '.join(missing))
         return 1
@@ -59,6 +62,13 @@ def main():
     check(p.returncode == 0 and 'result=ok' in p.stdout and 'pools=balanced' in p.stdout,
           'tcpbulk: 3 MiB between two instances in one process, pools balanced',
           p.stdout + p.stderr)
+    # Its virtual clock makes a run repeat exactly (what callgrind counting relies on): the
+    # same frames, in the same number, every time.
+    again = subprocess.run([os.path.join(spair.BIN, 'tcpbulk'), '--bytes', str(3 * N)],
+                           capture_output=True, text=True, timeout=60)
+    frames = lambda out: [t for t in out.split() if t.startswith('frames=')]  # noqa: E731
+    check(again.returncode == 0 and frames(p.stdout) == frames(again.stdout) != [],
+          'tcpbulk repeats exactly (same frame count twice)', p.stdout + again.stdout)
     p = subprocess.run([os.path.join(spair.BIN, 'tcpbulk'), '--bytes', '100000', '--mss', '536'],
                        capture_output=True, text=True, timeout=60)
     check(p.returncode == 0 and 'result=ok' in p.stdout, 'tcpbulk with MSS 536',
@@ -88,6 +98,20 @@ def main():
     r = pair('raw', 'raw', mode='bulk', nbytes=N, send_extra=('--corrupt', '300000'))
     check(not r['ok'] and r['recv'].get('corrupt') == 1, 'a corrupted byte fails the receiver',
           describe(r))
+
+    # The same programs built with ASan + UBSan (their leak check runs at exit).
+    env = dict(os.environ, **ASAN_ENV)
+    p = subprocess.run([os.path.join(ASAN_BIN, 'tcpbulk'), '--bytes', str(N)],
+                       capture_output=True, text=True, timeout=60, env=env)
+    check(p.returncode == 0 and 'result=ok' in p.stdout, 'asan: tcpbulk 1 MiB',
+          p.stdout + p.stderr[-2000:])
+    for send, recv in (('stos', 'stos'), ('stos', 'lwip'), ('lwip', 'stos'), ('raw', 'raw')):
+        r = pair(send, recv, mode='bulk', nbytes=N, bindir=ASAN_BIN, extra_env=ASAN_ENV)
+        check(r['ok'] and r['recv'].get('bytes') == N,
+              'asan: bulk %d bytes %s -> %s' % (N, send, recv), describe(r) + '\n' +
+              r['send']['stderr'][-1500:] + '\n' + r['recv']['stderr'][-1500:])
+    r = pair('stos', 'stos', mode='setup', conns=20, bindir=ASAN_BIN, extra_env=ASAN_ENV)
+    check(r['ok'], 'asan: setup 20 cycles stos', describe(r))
 
     # Connection setup and idle connections (the benchmark's other modes).
     for be in ('stos', 'lwip'):
