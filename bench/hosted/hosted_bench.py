@@ -31,6 +31,7 @@ ROOT = spair.ROOT
 BUILD = os.path.join(ROOT, 'build')
 TCPBULK = os.path.join(spair.BIN, 'tcpbulk')
 OUT = os.path.join(BUILD, 'bench', 'hosted.json')
+PROFILE = os.path.join(BUILD, 'bench', 'hosted-profile.txt')
 CGDIR = os.path.join(BUILD, 'bench', 'callgrind')
 
 RUNS = int(os.environ.get('BENCH_RUNS', '5'))
@@ -175,6 +176,39 @@ def idle_memory(backend):
     return {'client': r['send'].get('heap_per_conn'), 'server': r['recv'].get('heap_per_conn')}
 
 
+def write_profiles():
+    """The top functions (self cost) of each side at the larger callgrind size, per byte of
+    that size, for whoever works on the stack: build/bench/hosted-profile.txt."""
+    mib = CG_MIB[1]
+    files = [('in-memory wire, STOS %s' % side, 'tcpbulk.%s.%d.out' % (side, mib << 20))
+             for side in ('send', 'recv')]
+    files += [('socketpair %s %s' % (be, side), 'sp_%s.%d.%s.out' % (be, mib, side))
+              for be in ('stos', 'lwip') for side in ('send', 'recv')]
+    with open(PROFILE, 'w') as out:
+        out.write('Self instructions per payload byte of the top functions, %d MiB transfers '
+                  '(callgrind; setup included, so small functions may be per-connection).\n'
+                  % mib)
+        for title, name in files:
+            path = os.path.join(CGDIR, name)
+            if not os.path.exists(path):
+                continue
+            p = subprocess.run(['callgrind_annotate', '--threshold=95', path],
+                               capture_output=True, text=True)
+            out.write('\n== %s\n' % title)
+            rows = 0
+            for line in p.stdout.splitlines():
+                parts = line.split()
+                if len(parts) < 3 or not parts[0].replace(',', '').isdigit() or \
+                        'PROGRAM' in line:
+                    continue
+                ir = int(parts[0].replace(',', ''))
+                fn = line.split(')', 1)[1].strip() if ')' in line else parts[-1]
+                out.write('%8.3f  %s\n' % (ir / (mib << 20), fn.split(' [')[0]))
+                rows += 1
+                if rows == 15:
+                    break
+
+
 def fmt(v, f='%.3f'):
     return '-' if v is None else f % v
 
@@ -227,13 +261,15 @@ def main():
         'ipb_send': t['ipb_send_x_lwip'] is not None and t['ipb_send_x_lwip'] <= 1 / 3,
         'ipb_recv': t['ipb_recv_x_lwip'] is not None and t['ipb_recv_x_lwip'] <= 1 / 3,
     }
+    write_profiles()
     res['secs'] = round(time.time() - t0, 1)
     res['failures'] = failures
     report(res)
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, 'w') as f:
         json.dump(res, f, indent=2)
-    log('saved %s (%.0f s)' % (os.path.relpath(OUT, ROOT), res['secs']))
+    log('saved %s and %s (%.0f s)' % (os.path.relpath(OUT, ROOT),
+                                      os.path.relpath(PROFILE, ROOT), res['secs']))
     for fl in failures:
         log('FAILED: ' + fl)
     return 1 if failures else 0
