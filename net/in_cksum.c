@@ -25,9 +25,12 @@ static uint32_t fold64(uint64_t s)
  * The buffer is added as native 64-bit words.  A carry out of bit 63 is worth 2^64, and
  * 2^64 = 1 (mod 2^16 - 1), so carries may be counted apart and added back at the end (RFC
  * 1071 2(C), "deferred carries").  gcc and clang -O2 turn `s += w; c += s < w` into one add
- * and one add-with-carry per word on x86-64 (a 128-bit accumulator made gcc spill), and 64
- * bytes per loop round keep the loop overhead small: about 0.3 instructions per byte. */
+ * and one add-with-carry per word on x86-64 (a 128-bit accumulator made gcc spill), and 128
+ * bytes per loop round keep the loop overhead small: about 0.27 instructions per byte. */
 #define ACC_ADD(w) do { uint64_t w_ = (w); s += w_; c += s < w_; } while (0)
+#define ACC_ADD8(q) do { ACC_ADD(load64(q)); ACC_ADD(load64((q) + 8)); \
+	ACC_ADD(load64((q) + 16)); ACC_ADD(load64((q) + 24)); ACC_ADD(load64((q) + 32)); \
+	ACC_ADD(load64((q) + 40)); ACC_ADD(load64((q) + 48)); ACC_ADD(load64((q) + 56)); } while (0)
 
 static inline uint64_t load64(const uint8_t *p)
 {
@@ -40,15 +43,14 @@ static uint32_t sum_native(const uint8_t *p, size_t len)
 {
 	uint64_t s = 0, c = 0, tail = 0;
 
-	while (len >= 64) {
-		ACC_ADD(load64(p));
-		ACC_ADD(load64(p + 8));
-		ACC_ADD(load64(p + 16));
-		ACC_ADD(load64(p + 24));
-		ACC_ADD(load64(p + 32));
-		ACC_ADD(load64(p + 40));
-		ACC_ADD(load64(p + 48));
-		ACC_ADD(load64(p + 56));
+	while (len >= 128) {
+		ACC_ADD8(p);
+		ACC_ADD8(p + 64);
+		p += 128;
+		len -= 128;
+	}
+	if (len >= 64) {
+		ACC_ADD8(p);
 		p += 64;
 		len -= 64;
 	}
