@@ -15,7 +15,9 @@ Speed never fails it; a transfer that fails its byte check, or pools that do not
 Knobs (environment): BENCH_RUNS (5), BENCH_HOSTED_MIB (256), BENCH_CG_MIB ("8,24"),
 BENCH_SETUP_CONNS (500), BENCH_IDLE_CONNS (10000), BENCH_CROSS (1: also STOS<->lwIP runs),
 BENCH_RT (1: run the measured processes at SCHED_FIFO priority 10 when allowed; see
-spair.child_setup).
+spair.child_setup), BENCH_SCALE_CONNS ("10,1000,10000,100000": connection counts for the
+per-segment cost, measured by the TCP scale work's tests/tcp/tcp_scale_bench when it is built;
+"" skips it).
 """
 import json
 import os
@@ -40,6 +42,8 @@ CG_MIB = [int(x) for x in os.environ.get('BENCH_CG_MIB', '8,24').split(',')]
 SETUP_CONNS = int(os.environ.get('BENCH_SETUP_CONNS', '500'))
 IDLE_CONNS = int(os.environ.get('BENCH_IDLE_CONNS', '10000'))
 CROSS = os.environ.get('BENCH_CROSS', '1') != '0'
+SCALE_BENCH = os.path.join(BUILD, 'host', 'scale', 'tcp_scale_bench')
+SCALE_CONNS = os.environ.get('BENCH_SCALE_CONNS', '10,1000,10000,100000')
 RT = os.environ.get('BENCH_RT', '1') != '0' and spair.rt_available()
 MSS = 1460
 
@@ -209,6 +213,23 @@ def write_profiles():
                     break
 
 
+def scale():
+    """Instructions per segment at each connection count (tests/tcp/tcp_scale_bench.c:
+    callgrind, deterministic), or None when that program is not built."""
+    if not SCALE_CONNS or not os.access(SCALE_BENCH, os.X_OK):
+        return None
+    log('# per-segment cost at %s connections (tcp_scale_bench)' % SCALE_CONNS)
+    out = os.path.join(BUILD, 'bench', 'tcp-scale.json')
+    p = subprocess.run([SCALE_BENCH, '--conns', SCALE_CONNS, '--json', out],
+                       capture_output=True, text=True, timeout=1800)
+    if p.returncode != 0:
+        failures.append('tcp_scale_bench: %s %s' % (p.stdout.strip()[-300:],
+                                                    p.stderr.strip()[-300:]))
+        return None
+    with open(out) as f:
+        return json.load(f).get('tcp_scale')
+
+
 def fmt(v, f='%.3f'):
     return '-' if v is None else f % v
 
@@ -261,6 +282,7 @@ def main():
         'ipb_send': t['ipb_send_x_lwip'] is not None and t['ipb_send_x_lwip'] <= 1 / 3,
         'ipb_recv': t['ipb_recv_x_lwip'] is not None and t['ipb_recv_x_lwip'] <= 1 / 3,
     }
+    res['scale'] = scale()
     write_profiles()
     res['secs'] = round(time.time() - t0, 1)
     res['failures'] = failures
@@ -314,6 +336,12 @@ def report(res):
              fmt(idle(lw, 'client'), '%.0f'), '', '', '%d connections' % res['idle_conns']))
     log(w % ('heap bytes/idle conn, server', fmt(idle(st, 'server'), '%.0f'),
              fmt(idle(lw, 'server'), '%.0f'), '', '', ''))
+    sc = res.get('scale')
+    if sc:
+        per = ', '.join('%d: %.0f' % (r['conns'], r['instr_per_segment']) for r in sc)
+        flat = sc[-1]['instr_per_segment'] / sc[0]['instr_per_segment']
+        log('instructions per segment by connections (STOS, in-memory wire): %s; %d/%d = %.3f '
+            '(target: flat)' % (per, sc[-1]['conns'], sc[0]['conns'], flat))
     for k, v in (res.get('cross') or {}).items():
         log('interop %-22s %s' % (k.replace('stos', 'STOS').replace('lwip', 'lwIP') + ':',
                                   'ok, %s Gbit/s' % fmt(v['gbps']) if v['ok'] else 'FAILED'))
