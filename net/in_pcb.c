@@ -40,25 +40,154 @@ static uint32_t lookup_hash(const struct inpcbinfo *info, ipaddr_t fa, uint16_t 
 
 static uint32_t port_hash(const struct inpcbinfo *info, uint16_t lp)
 {
-	return keyed_hash(info->ipi_key, 0x706f7274ull, lp) & info->ipi_mask;
+	return keyed_hash(info->ipi_key, 0x706f7274ull, lp);
 }
+
+/* ---------------------------------------------------------------------------------------
+ * Growable hash tables (in_pcb.h, "Scale"). */
+
+#define HT_MIGRATE_STEP 4u      /* old buckets moved per insert or removal */
+
+static struct inp_hlink *hlink(const struct inp_htab *t, struct inpcb *inp)
+{
+	return (struct inp_hlink *)((char *)inp + t->ih_link);
+}
+
+static int ht_init(struct inp_htab *t, uint32_t buckets, uint32_t max, size_t link)
+{
+	uint32_t n = 16;
+	while (n < buckets && n < max)
+		n <<= 1;
+	memset(t, 0, sizeof(*t));
+	t->ih_b = net_zalloc(n * sizeof(*t->ih_b));
+	if (!t->ih_b)
+		return -ENOMEM;
+	t->ih_mask = n - 1;
+	t->ih_max = max;
+	t->ih_link = link;
+	return 0;
+}
+
+static void ht_fini(struct inp_htab *t)
+{
+	port_free(t->ih_b);
+	port_free(t->ih_old);
+	t->ih_b = t->ih_old = NULL;
+}
+
+/* The bucket that holds (or will hold) keys hashing to h. */
+static struct inpcb **ht_bucket(const struct inp_htab *t, uint32_t h)
+{
+	if (t->ih_old && (h & t->ih_oldmask) >= t->ih_moved)
+		return &t->ih_old[h & t->ih_oldmask];
+	return &t->ih_b[h & t->ih_mask];
+}
+
+static void ht_push(struct inp_htab *t, struct inpcb **b, struct inpcb *inp)
+{
+	struct inp_hlink *l = hlink(t, inp);
+	l->next = *b;
+	if (*b)
+		hlink(t, *b)->pprev = &l->next;
+	*b = inp;
+	l->pprev = b;
+}
+
+/* Moves up to HT_MIGRATE_STEP old buckets into the new table; frees the old table once it
+ * is empty.  Every entry of old bucket i goes to new bucket i or i + old size. */
+static void ht_migrate(struct inp_htab *t)
+{
+	for (unsigned k = 0; k < HT_MIGRATE_STEP && t->ih_old; k++) {
+		struct inpcb *p = t->ih_old[t->ih_moved], *next;
+		t->ih_old[t->ih_moved] = NULL;
+		for (; p; p = next) {
+			next = hlink(t, p)->next;
+			ht_push(t, &t->ih_b[hlink(t, p)->hash & t->ih_mask], p);
+		}
+		if (t->ih_moved++ == t->ih_oldmask) {
+			port_free(t->ih_old);
+			t->ih_old = NULL;
+			t->ih_moved = 0;
+		}
+	}
+}
+
+/* Load factor above 1 and no doubling under way: start one.  Without memory the table
+ * simply stays as it is (longer chains, still correct). */
+static void ht_maybe_grow(struct inp_htab *t)
+{
+	if (t->ih_old || t->ih_count <= t->ih_mask + 1 || t->ih_mask + 1 >= t->ih_max)
+		return;
+	uint32_t n = (t->ih_mask + 1) * 2;
+	struct inpcb **nb = net_zalloc(n * sizeof(*nb));
+	if (!nb) {
+		t->ih_grow_fail++;
+		return;
+	}
+	t->ih_old = t->ih_b;
+	t->ih_oldmask = t->ih_mask;
+	t->ih_moved = 0;
+	t->ih_b = nb;
+	t->ih_mask = n - 1;
+	t->ih_grows++;
+}
+
+static void ht_insert(struct inp_htab *t, struct inpcb *inp, uint32_t h)
+{
+	ht_migrate(t);
+	hlink(t, inp)->hash = h;
+	ht_push(t, ht_bucket(t, h), inp);
+	t->ih_count++;
+	ht_maybe_grow(t);
+}
+
+static void ht_remove(struct inp_htab *t, struct inpcb *inp)
+{
+	struct inp_hlink *l = hlink(t, inp);
+	*l->pprev = l->next;
+	if (l->next)
+		hlink(t, l->next)->pprev = l->pprev;
+	l->next = NULL;
+	l->pprev = NULL;
+	t->ih_count--;
+	ht_migrate(t);
+}
+
+uint32_t in_pcbinfo_maxchain(const struct inpcbinfo *info)
+{
+	const struct inp_htab *t = &info->ipi_lookup;
+	uint32_t best = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		struct inpcb **b = pass ? t->ih_old : t->ih_b;
+		uint32_t n = pass ? t->ih_oldmask + 1 : t->ih_mask + 1;
+		for (uint32_t i = 0; b && i < n; i++) {
+			uint32_t len = 0;
+			for (struct inpcb *p = b[i]; p; p = p->inp_lh.next)
+				len++;
+			if (len > best)
+				best = len;
+		}
+	}
+	return best;
+}
+
+/* 2^20 lookup buckets (8 MiB) cover a million connections at load 1; the port hash needs no
+ * more buckets than there are ports. */
+#define LOOKUP_MAX_BUCKETS (1u << 20)
+#define PORT_MAX_BUCKETS   (1u << 16)
 
 int in_pcbinfo_init(struct inpcbinfo *info, struct netstack *ns, const char *name,
     uint32_t buckets)
 {
-	uint32_t n = 16;
 	memset(info, 0, sizeof(*info));
-	while (n < buckets && n < (1u << 20))
-		n <<= 1;
 	info->ipi_ns = ns;
 	info->ipi_name = name;
-	info->ipi_mask = n - 1;
-	info->ipi_lookup = net_zalloc(n * sizeof(*info->ipi_lookup));
-	info->ipi_porthash = net_zalloc(n * sizeof(*info->ipi_porthash));
-	if (!info->ipi_lookup || !info->ipi_porthash) {
-		port_free(info->ipi_lookup);
-		port_free(info->ipi_porthash);
-		info->ipi_lookup = info->ipi_porthash = NULL;
+	if (ht_init(&info->ipi_lookup, buckets, LOOKUP_MAX_BUCKETS,
+	    offsetof(struct inpcb, inp_lh)) != 0)
+		return -ENOMEM;
+	if (ht_init(&info->ipi_porthash, buckets, PORT_MAX_BUCKETS,
+	    offsetof(struct inpcb, inp_ph)) != 0) {
+		ht_fini(&info->ipi_lookup);
 		return -ENOMEM;
 	}
 	port_random(info->ipi_key, sizeof(info->ipi_key));
@@ -71,18 +200,15 @@ void in_pcbinfo_fini(struct inpcbinfo *info)
 {
 	while (info->ipi_all)
 		in_pcbfree(info->ipi_all);
-	port_free(info->ipi_lookup);
-	port_free(info->ipi_porthash);
-	info->ipi_lookup = info->ipi_porthash = NULL;
+	ht_fini(&info->ipi_lookup);
+	ht_fini(&info->ipi_porthash);
 }
 
 static void unhash_lookup(struct inpcb *inp)
 {
 	if (!(inp->inp_flags & INP_INLOOKUP))
 		return;
-	*inp->inp_lpprev = inp->inp_lnext;
-	if (inp->inp_lnext)
-		inp->inp_lnext->inp_lpprev = inp->inp_lpprev;
+	ht_remove(&inp->inp_pcbinfo->ipi_lookup, inp);
 	inp->inp_flags &= ~INP_INLOOKUP;
 }
 
@@ -90,43 +216,40 @@ static void unhash_port(struct inpcb *inp)
 {
 	if (!(inp->inp_flags & INP_INPORT))
 		return;
-	*inp->inp_ppprev = inp->inp_pnext;
-	if (inp->inp_pnext)
-		inp->inp_pnext->inp_ppprev = inp->inp_ppprev;
+	ht_remove(&inp->inp_pcbinfo->ipi_porthash, inp);
 	inp->inp_flags &= ~INP_INPORT;
 }
 
 void in_pcbrehash(struct inpcb *inp)
 {
 	struct inpcbinfo *info = inp->inp_pcbinfo;
-	struct inpcb **b;
 	unhash_lookup(inp);
 	unhash_port(inp);
 	if (inp->inp_lport == 0)
 		return;
-	inp->inp_lookup_hash = lookup_hash(info, inp->inp_faddr, inp->inp_fport, inp->inp_laddr,
-	    inp->inp_lport);
-	b = &info->ipi_lookup[inp->inp_lookup_hash & info->ipi_mask];
-	inp->inp_lnext = *b;
-	if (*b)
-		(*b)->inp_lpprev = &inp->inp_lnext;
-	*b = inp;
-	inp->inp_lpprev = b;
+	ht_insert(&info->ipi_lookup, inp, lookup_hash(info, inp->inp_faddr, inp->inp_fport,
+	    inp->inp_laddr, inp->inp_lport));
 	inp->inp_flags |= INP_INLOOKUP;
-	b = &info->ipi_porthash[port_hash(info, inp->inp_lport)];
-	inp->inp_pnext = *b;
-	if (*b)
-		(*b)->inp_ppprev = &inp->inp_pnext;
-	*b = inp;
-	inp->inp_ppprev = b;
+	ht_insert(&info->ipi_porthash, inp, port_hash(info, inp->inp_lport));
 	inp->inp_flags |= INP_INPORT;
 }
 
+/* Memory pressure (issue 6, RFC 9293 3.6.1's TIME-WAIT reuse taken further): at the limit,
+ * or when the allocation fails, the protocol may give up a pcb it does not need (TCP: its
+ * oldest TIME-WAIT connection) rather than refuse the new one. */
 int in_pcballoc(struct socket *so, struct inpcbinfo *info)
 {
-	struct inpcb *inp = net_zalloc(sizeof(*inp));
-	if (!inp)
-		return -ENOMEM;
+	struct inpcb *inp;
+	while (info->ipi_limit && info->ipi_count >= info->ipi_limit) {
+		if (!info->ipi_reclaim || !info->ipi_reclaim(info)) {
+			info->ipi_limited++;
+			return -ENOBUFS;
+		}
+	}
+	while (!(inp = net_zalloc(sizeof(*inp)))) {
+		if (!info->ipi_reclaim || !info->ipi_reclaim(info))
+			return -ENOMEM;
+	}
 	inp->inp_pcbinfo = info;
 	inp->inp_socket = so;
 	inp->inp_ip_ttl = -1;
@@ -194,7 +317,8 @@ static bool port_conflict(struct inpcbinfo *info, const struct inpcb *me, ipaddr
     uint16_t lport)
 {
 	struct inpcb *p;
-	for (p = info->ipi_porthash[port_hash(info, lport)]; p; p = p->inp_pnext) {
+	for (p = *ht_bucket(&info->ipi_porthash, port_hash(info, lport)); p; p = p->inp_ph.next) {
+		info->ipi_eph_visits++;
 		if (p == me || p->inp_lport != lport || (p->inp_flags & INP_DROPPED))
 			continue;
 		if (laddr != INADDR_ANY && p->inp_laddr != INADDR_ANY && p->inp_laddr != laddr)
@@ -215,7 +339,8 @@ static bool port_usable_connect(struct inpcbinfo *info, ipaddr_t laddr, uint16_t
     ipaddr_t faddr, uint16_t fport, bool share)
 {
 	struct inpcb *p;
-	for (p = info->ipi_porthash[port_hash(info, lport)]; p; p = p->inp_pnext) {
+	for (p = *ht_bucket(&info->ipi_porthash, port_hash(info, lport)); p; p = p->inp_ph.next) {
+		info->ipi_eph_visits++;
 		if (p->inp_lport != lport)
 			continue;
 		if (laddr != INADDR_ANY && p->inp_laddr != INADDR_ANY && p->inp_laddr != laddr)
@@ -235,6 +360,7 @@ static int eph_random(struct inpcb *inp, ipaddr_t laddr, uint16_t *portp)
 	port_random(&r, sizeof(r));
 	for (i = 0; i < EPH_COUNT; i++) {
 		uint16_t port = (uint16_t)(EPH_FIRST + (r + i) % EPH_COUNT);
+		info->ipi_eph_tries++;
 		if (!port_conflict(info, inp, laddr, port)) {
 			*portp = port;
 			return 0;
@@ -258,6 +384,7 @@ static int eph_connect(struct inpcb *inp, ipaddr_t laddr, ipaddr_t faddr, uint16
 		uint16_t port = (uint16_t)(EPH_FIRST +
 		    (offset + info->ipi_eph_table[index]) % EPH_COUNT);
 		info->ipi_eph_table[index]++;
+		info->ipi_eph_tries++;
 		if (port_usable_connect(info, laddr, port, faddr, fport, share)) {
 			*portp = port;
 			return 0;
@@ -419,10 +546,13 @@ static struct inpcb *probe(struct inpcbinfo *info, ipaddr_t fa, uint16_t fp, ipa
 {
 	uint32_t h = lookup_hash(info, fa, fp, la, lp);
 	struct inpcb *p;
-	for (p = info->ipi_lookup[h & info->ipi_mask]; p; p = p->inp_lnext)
-		if (p->inp_lookup_hash == h && p->inp_faddr == fa && p->inp_fport == fp &&
+	info->ipi_lookups++;
+	for (p = *ht_bucket(&info->ipi_lookup, h); p; p = p->inp_lh.next) {
+		info->ipi_visits++;
+		if (p->inp_lh.hash == h && p->inp_faddr == fa && p->inp_fport == fp &&
 		    p->inp_laddr == la && p->inp_lport == lp && !(p->inp_flags & INP_DROPPED))
 			return p;
+	}
 	return NULL;
 }
 
@@ -442,8 +572,8 @@ void in_pcb_foreach_port(struct inpcbinfo *info, uint16_t lport, ipaddr_t laddr,
     bool (*fn)(struct inpcb *, void *), void *arg)
 {
 	struct inpcb *p, *next;
-	for (p = info->ipi_porthash[port_hash(info, lport)]; p; p = next) {
-		next = p->inp_pnext;
+	for (p = *ht_bucket(&info->ipi_porthash, port_hash(info, lport)); p; p = next) {
+		next = p->inp_ph.next;
 		if (p->inp_lport != lport || (p->inp_flags & INP_DROPPED))
 			continue;
 		if (laddr != INADDR_ANY && p->inp_laddr != INADDR_ANY && p->inp_laddr != laddr)

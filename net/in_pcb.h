@@ -7,6 +7,14 @@
  *    wildcard listeners (laddr, lport, 0, 0) and (0, lport, 0, 0);
  *  - the port hash, keyed by lport, for bind conflict checks and ephemeral port choice.
  * Hashes are keyed with a per-instance random secret, so remote hosts cannot aim at a chain.
+ *
+ * Scale: a table doubles when it holds more pcbs than buckets (load factor 1), so chains stay
+ * short from ten to a million connections.  The doubling is incremental (linear-hashing
+ * style): the old table is kept and every insert or removal moves a few of its buckets into
+ * the new one, so no single segment or connect pays for rehashing every pcb.  While both
+ * exist, a key whose old bucket has not moved yet is in the old table, else in the new; a
+ * lookup still probes exactly one chain.  Counters (ipi_lookups, ipi_visits) let tests and
+ * benchmarks check the chain length a lookup walks, which must not grow with the table.
  * Raw IP pcbs (no ports) are only on the pcbinfo's list (ipi_all).
  *
  * Addresses and ports in an inpcb are HOST order (ipaddr_t, as everywhere inside net/); the
@@ -56,9 +64,30 @@ typedef uint32_t ipaddr_t;      /* host order (same typedef as net/ip_var.h) */
 
 struct inpcbinfo;
 
+/* A hash chain link; pprev points at the previous link's next or at the bucket head. */
+struct inp_hlink {
+	struct inpcb *next;
+	struct inpcb **pprev;
+	uint32_t hash;                  /* the full key hash (bucket = hash & mask) */
+};
+
+/* A growable chained hash table of pcbs (see "Scale" above). */
+struct inp_htab {
+	struct inpcb **ih_b;            /* buckets */
+	uint32_t ih_mask;               /* buckets - 1 (power of two) */
+	uint32_t ih_max;                /* largest bucket count it may grow to */
+	struct inpcb **ih_old;          /* the table before the last doubling, while migrating */
+	uint32_t ih_oldmask;
+	uint32_t ih_moved;              /* old buckets already migrated */
+	uint32_t ih_count;              /* pcbs in the table */
+	size_t ih_link;                 /* offsetof(struct inpcb, the struct inp_hlink used) */
+	uint32_t ih_grows;              /* doublings done */
+	uint32_t ih_grow_fail;          /* doublings skipped for lack of memory */
+};
+
 struct inpcb {
-	struct inpcb *inp_lnext, **inp_lpprev;  /* lookup hash chain */
-	struct inpcb *inp_pnext, **inp_ppprev;  /* port hash chain */
+	struct inp_hlink inp_lh;        /* lookup hash chain */
+	struct inp_hlink inp_ph;        /* port hash chain */
 	struct inpcb *inp_anext, **inp_apprev;  /* ipi_all list */
 	struct inpcbinfo *inp_pcbinfo;
 	struct socket *inp_socket;      /* NULL once the socket is gone (TCP TIME-WAIT) */
@@ -72,31 +101,42 @@ struct inpcb {
 	int inp_ip_p;                   /* raw IP: protocol to match and send (0 = any) */
 	int inp_pmtudisc;               /* IP_MTU_DISCOVER value (DF on output unless DONT) */
 	uint32_t inp_icmp_filter;       /* raw ICMP: ICMP_FILTER bitmap of types to drop */
-	uint32_t inp_lookup_hash;       /* cached hash of the 4-tuple when on the lookup hash */
 	struct route inp_route;         /* cached route toward inp_faddr (or the last dest) */
 };
 
 struct inpcbinfo {
 	struct netstack *ipi_ns;
 	const char *ipi_name;           /* "udp", "tcp", "raw" (logs) */
-	struct inpcb **ipi_lookup;      /* lookup hash buckets */
-	struct inpcb **ipi_porthash;    /* port hash buckets */
-	uint32_t ipi_mask;              /* buckets - 1 (power of two) */
+	struct inp_htab ipi_lookup;     /* by 4-tuple */
+	struct inp_htab ipi_porthash;   /* by local port */
 	uint64_t ipi_key[2];            /* hash secret */
 	struct inpcb *ipi_all;          /* every pcb */
 	uint32_t ipi_count;             /* pcbs allocated */
+	uint32_t ipi_limit;             /* most pcbs at once (0 = no limit), see ipi_reclaim */
+	/* Called when a pcb cannot be had (the limit is reached or memory ran out) to free one
+	 * that may be given up (TCP: the oldest TIME-WAIT connection); returns true if it freed
+	 * one.  NULL: none is ever reclaimed. */
+	bool (*ipi_reclaim)(struct inpcbinfo *info);
+	uint32_t ipi_limited;           /* allocations refused: limit reached, nothing to reclaim */
+	/* Structural counters (deterministic; tests and benchmarks assert them). */
+	uint64_t ipi_lookups;           /* hash probes (in_pcblookup makes one to three) */
+	uint64_t ipi_visits;            /* chain entries examined by those probes */
+	uint64_t ipi_eph_tries;         /* ephemeral ports considered by connect/bind */
+	uint64_t ipi_eph_visits;        /* port-chain entries examined for them */
 	/* RFC 6056 algorithm 4 state */
 	uint64_t ipi_eph_key[2];
 	uint16_t ipi_eph_table[256];
 };
 
-/* Sets up (buckets rounded up to a power of two) / tears down a pcbinfo.  fini requires
- * that every pcb was freed.  Returns 0 or -ENOMEM. */
+/* Sets up (buckets: the initial size, rounded up to a power of two; tables grow from there)
+ * / tears down a pcbinfo.  Returns 0 or -ENOMEM. */
 int in_pcbinfo_init(struct inpcbinfo *info, struct netstack *ns, const char *name,
     uint32_t buckets);
 void in_pcbinfo_fini(struct inpcbinfo *info);
 
-/* Creates a pcb for so (so->so_pcb = it, inp_socket = so) on info's list.  0 or -ENOMEM. */
+/* Creates a pcb for so (so->so_pcb = it, inp_socket = so) on info's list.  When ipi_limit
+ * pcbs exist or memory is short, asks ipi_reclaim to free one first.  0, -ENOBUFS (the limit,
+ * nothing reclaimable) or -ENOMEM. */
 int in_pcballoc(struct socket *so, struct inpcbinfo *info);
 /* Unhashes and frees the pcb; clears so->so_pcb of its socket, if any. */
 void in_pcbfree(struct inpcb *inp);
@@ -136,6 +176,9 @@ void in_pcb_foreach_port(struct inpcbinfo *info, uint16_t lport, ipaddr_t laddr,
     bool (*fn)(struct inpcb *, void *), void *arg);
 /* Calls fn for every pcb (netstat, raw input).  fn returns false to stop. */
 void in_pcb_foreach(struct inpcbinfo *info, bool (*fn)(struct inpcb *, void *), void *arg);
+
+/* The longest chain in the lookup hash (tests and benchmarks; walks every bucket). */
+uint32_t in_pcbinfo_maxchain(const struct inpcbinfo *info);
 
 /* getsockname / getpeername as sockaddr_in. */
 void in_pcb_sockaddr(const struct inpcb *inp, struct sockaddr_storage *nam, socklen_t *len);

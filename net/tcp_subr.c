@@ -58,6 +58,11 @@ static void tcp_conf_defaults(struct tcp_conf *c)
 	net_strlcpy(c->cc_default, tcp_cc_default->name, sizeof c->cc_default);
 }
 
+static bool tcp_pcb_reclaim(struct inpcbinfo *info)
+{
+	return tcp_tw_reclaim(info->ipi_ns);
+}
+
 int tcp_init(struct netstack *ns)
 {
 	struct tcp_instance *ti = net_zalloc(sizeof *ti);
@@ -74,6 +79,8 @@ int tcp_init(struct netstack *ns)
 		port_free(ti);
 		return err;
 	}
+	ti->ti_pcbinfo.ipi_reclaim = tcp_pcb_reclaim;
+	ti->ti_tw_tailp = &ti->ti_tw_head;
 	ns->ns_tcp = ti;
 	ns->ns_tcpstat = &ti->ti_stat;
 	/* so_instance_init calls us (protosw.c's list) and tcp_fini at teardown. */
@@ -121,10 +128,12 @@ struct tcpcb *tcp_newtcpcb(struct inpcb *inp)
 	struct netstack *ns = inp->inp_pcbinfo->ipi_ns;
 	struct tcp_instance *ti = tcp_instance(ns);
 	struct tcp_conf *c = &ti->ti_conf;
-	struct tcpcb *tp = net_zalloc(sizeof *tp);
+	struct tcpcb *tp;
 
-	if (!tp)
-		return NULL;
+	/* Short of memory: a TIME-WAIT connection gives way before a new one is refused. */
+	while (!(tp = net_zalloc(sizeof *tp)))
+		if (!tcp_tw_reclaim(ns))
+			return NULL;
 	tp->t_inpcb = inp;
 	tp->t_ns = ns;
 	tp->t_state = TCPS_CLOSED;
@@ -157,6 +166,49 @@ void tcp_set_state(struct tcpcb *tp, int state)
 	tp->t_state = state;
 }
 
+/* The TIME-WAIT list: appended at tcp_twstart, so its head is always the connection that
+ * entered TIME-WAIT first, the one closest to the end of its 2MSL. */
+static void tw_unlink(struct tcp_instance *ti, struct tcpcb *tp)
+{
+	if (!tp->t_twpprev)
+		return;
+	*tp->t_twpprev = tp->t_twnext;
+	if (tp->t_twnext)
+		tp->t_twnext->t_twpprev = tp->t_twpprev;
+	else
+		ti->ti_tw_tailp = tp->t_twpprev;
+	tp->t_twnext = NULL;
+	tp->t_twpprev = NULL;
+	ti->ti_ntw--;
+}
+
+static void tw_append(struct tcp_instance *ti, struct tcpcb *tp)
+{
+	tw_unlink(ti, tp);
+	tp->t_twnext = NULL;
+	tp->t_twpprev = ti->ti_tw_tailp;
+	*ti->ti_tw_tailp = tp;
+	ti->ti_tw_tailp = &tp->t_twnext;
+	ti->ti_ntw++;
+}
+
+/* RFC 9293 3.6.1 lets TIME-WAIT end early when a new SYN reuses its 4-tuple (tcp_input.c);
+ * issue 6 asks the same under memory pressure: a TIME-WAIT connection only guards against
+ * old duplicates, and refusing a live connection to keep it is the worse trade (Linux, too,
+ * drops TIME-WAIT sockets beyond tcp_max_tw_buckets).  The oldest goes first: it has the
+ * least of its 2MSL left.  A connection in any other state is never reclaimed. */
+bool tcp_tw_reclaim(struct netstack *ns)
+{
+	struct tcp_instance *ti = tcp_instance(ns);
+	struct tcpcb *tp = ti ? ti->ti_tw_head : NULL;
+
+	if (!tp)
+		return false;
+	TCPSTAT_INC(ti, twrecycled);
+	tcp_close(tp);
+	return true;
+}
+
 struct tcpcb *tcp_close(struct tcpcb *tp)
 {
 	struct inpcb *inp = tp->t_inpcb;
@@ -165,6 +217,7 @@ struct tcpcb *tcp_close(struct tcpcb *tp)
 
 	tcp_timers_stop_all(tp);
 	tcp_reass_flush(tp);
+	tw_unlink(ti, tp);
 	if (tp->t_state == TCPS_ESTABLISHED || tp->t_state == TCPS_CLOSE_WAIT ||
 	    tcps_have_sent_fin(tp->t_state))
 		TCPSTAT_INC(ti, closed);
@@ -245,6 +298,7 @@ void tcp_twstart(struct tcpcb *tp)
 	tcp_timers_stop_all(tp);
 	tcp_reass_flush(tp);
 	tcp_timer_arm(tp, TT_2MSL, 2 * tcp_instance(tp->t_ns)->ti_conf.msl_ns);
+	tw_append(tcp_instance(tp->t_ns), tp);
 	if (so) {
 		soisdisconnected(so);
 		if (so->so_state & SS_NOFDREF) {

@@ -188,6 +188,9 @@ struct tcpcb {
 	/* Urgent data (RFC 9293 3.8.5, RFC 6093): the out-of-band byte if one arrived. */
 	int t_oobbyte;              /* -1 = none */
 	tcp_seq t_oobseq;
+
+	/* TIME-WAIT list (tcp_subr.c), oldest first: what memory pressure reclaims. */
+	struct tcpcb *t_twnext, **t_twpprev;
 };
 
 static inline struct tcpcb *intotcpcb(const struct inpcb *inp)
@@ -273,6 +276,7 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(cookiesbad, "ACKs with an invalid SYN cookie") \
 	X(twreuse, "TIME-WAIT connections reused by a new SYN") \
 	X(twrst, "RSTs in TIME-WAIT ignored (RFC 1337)") \
+	X(twrecycled, "TIME-WAIT connections reclaimed for new ones (connection limit or memory)") \
 	X(icmpsoft, "ICMP errors noted as soft") \
 	X(icmphard, "connections aborted by ICMP") \
 	X(icmpbadseq, "ICMP errors for sequence numbers not in flight") \
@@ -320,6 +324,11 @@ struct tcp_instance {
 	uint64_t ti_chack_second;                 /* RFC 5961 7 rate limit window */
 	uint32_t ti_chack_count;
 	uint32_t ti_ntcpcb;                       /* live connection blocks */
+	/* Connections in TIME-WAIT, oldest first (t_twnext): under memory pressure, or at the
+	 * connection limit (ti_pcbinfo.ipi_limit, 0 = none), a new connection takes the place
+	 * of the oldest one instead of being refused. */
+	struct tcpcb *ti_tw_head, **ti_tw_tailp;
+	uint32_t ti_ntw;
 };
 
 /* Instance init/teardown (called from so_instance_init / its destroy hook). */
@@ -350,7 +359,8 @@ uint32_t tcp_ts_now(const struct tcpcb *tp);
 uint32_t tcp_mss_for(struct netstack *ns, uint32_t faddr);
 /* Applies the peer's MSS option (or its absence) to t_maxseg and resets congestion state. */
 void tcp_mss_update(struct tcpcb *tp, bool have, uint16_t peer_mss);
-/* Moves to TIME-WAIT: 2MSL timer, socket released if the user has closed. */
+/* Moves to TIME-WAIT: 2MSL timer, socket released if the user has closed; the connection
+ * joins the tail of the TIME-WAIT list. */
 void tcp_twstart(struct tcpcb *tp);
 /* The state-changing helper: records the state; wakes the socket where the change matters. */
 void tcp_set_state(struct tcpcb *tp, int state);
@@ -360,6 +370,9 @@ bool tcp_challenge_ack_allowed(struct netstack *ns);
 unsigned tcp_count_state(struct netstack *ns, int state, uint16_t lport);
 /* Drops every connection in `state` (tcpdrop); returns how many. */
 unsigned tcp_drop_state(struct netstack *ns, int state);
+/* Closes the oldest TIME-WAIT connection to make room for a new one (counted in
+ * twrecycled); false when none is in TIME-WAIT.  Never touches another state. */
+bool tcp_tw_reclaim(struct netstack *ns);
 
 /* tcp_output.c */
 /* A SYN-ACK carrying only an MSS option, sent without a connection block (SYN cookies). */

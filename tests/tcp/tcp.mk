@@ -28,3 +28,37 @@ H_T_TESTS += tests/tcp/tcp_tso.c
 # 35-tcp-unit runs it (plain and with the sanitizers) through tests/tcp/run_tests.sh.
 H_T_TESTS += tests/tcp/tcp_fast.c
 # --- end R ---
+
+# --- X: TCP at scale (suite 38-tcp-scale) and the per-segment cost figure (make bench) ---
+#   tcp_scale: 100,000 connections between two instances; deterministic structural counters
+#   at 10 and 100,000 (tests/tcp/tcp_scale.c).  tcp_scale_tw: TIME-WAIT reuse by a new SYN
+#   (RFC 6191), RFC 1337, and reclaiming the oldest TIME-WAIT connection under pressure.
+#   tcp_scale_bench: instructions per segment at 10 ... 100,000 connections under callgrind
+#   (tests/tcp/tcp_scale_bench.c; bench/bench.mk's tcp-scale-bench target).  Kept out of
+#   build/host/tests so suite 35 does not run them.
+TCP_SCALE_DIR := $(BUILD)/host/scale
+TCP_SCALE_WORLD := tests/tcp/tcp_scale_world.c
+TCP_SCALE_DEPS = $(TCP_SCALE_WORLD) tests/tcp/tcp_scale_world.h $(BUILD)/host/libhost.a \
+	$(BUILD)/net/host/libnet.a $(wildcard host/*.h net/*.h)
+TCP_SCALE_ASAN_DEPS = $(TCP_SCALE_WORLD) tests/tcp/tcp_scale_world.h \
+	$(BUILD)/host/asan/libhost.a $(BUILD)/net/asan/libnet.a $(wildcard host/*.h net/*.h)
+TCP_SCALE_LINK = -Wl,--start-group $(BUILD)/host/libhost.a $(BUILD)/net/host/libnet.a -Wl,--end-group
+TCP_SCALE_ASAN_LINK = -Wl,--start-group $(BUILD)/host/asan/libhost.a $(BUILD)/net/asan/libnet.a \
+	-Wl,--end-group
+
+$(TCP_SCALE_DIR)/tcp_scale: tests/tcp/tcp_scale.c $(TCP_SCALE_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(H_CFLAGS) tests/tcp/tcp_scale.c $(TCP_SCALE_WORLD) -o $@ $(TCP_SCALE_LINK) -lcmocka -pthread
+$(TCP_SCALE_DIR)/tcp_scale_tw: tests/tcp/tcp_scale_tw.c $(TCP_SCALE_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(H_CFLAGS) tests/tcp/tcp_scale_tw.c -o $@ $(TCP_SCALE_LINK) -lcmocka -pthread
+$(TCP_SCALE_DIR)/asan/tcp_scale_tw: tests/tcp/tcp_scale_tw.c $(TCP_SCALE_ASAN_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(H_ASAN_CFLAGS) tests/tcp/tcp_scale_tw.c -o $@ $(TCP_SCALE_ASAN_LINK) -lcmocka -pthread
+$(TCP_SCALE_DIR)/tcp_scale_bench: tests/tcp/tcp_scale_bench.c $(TCP_SCALE_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(H_CFLAGS) tests/tcp/tcp_scale_bench.c $(TCP_SCALE_WORLD) -o $@ $(TCP_SCALE_LINK) -pthread
+
+ALL_TARGETS += $(TCP_SCALE_DIR)/tcp_scale $(TCP_SCALE_DIR)/tcp_scale_tw \
+	$(TCP_SCALE_DIR)/asan/tcp_scale_tw $(TCP_SCALE_DIR)/tcp_scale_bench
+# --- end X ---

@@ -1,0 +1,309 @@
+/* TIME-WAIT at scale: what may end it early, and what may not.  A scripted peer (10.0.0.99,
+ * host/testutil.h's fixture) on the in-memory wire with the virtual clock; stack "a" closes
+ * first, so its end of each connection waits in TIME-WAIT (2MSL = 60 s).
+ *  - RFC 1337: an RST (in window, with or without ACK) does not end TIME-WAIT; 2MSL does.
+ *  - RFC 6191 / RFC 9293 3.6.1: a new SYN for the 4-tuple whose timestamp is newer than the
+ *    old incarnation's reopens it at once; one with an old timestamp does not.
+ *  - Memory pressure (issue 6): at the connection limit (ipi_limit) a new connection takes
+ *    the place of the OLDEST TIME-WAIT connection (counted in twrecycled), never of one in
+ *    another state: with no TIME-WAIT left the new connection is refused instead, and
+ *    socket() fails with ENOBUFS.
+ * Pools and memory balance at teardown (the fixture checks). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "host/testutil.h"
+#include "host/wire.h"
+#include "host/stos_api.h"
+#include "net/in_cksum.h"
+#include "net/netlib.h"
+#include "net/netstack.h"
+#include "net/tcp_var.h"
+#include <stos/socket.h>
+#include <stos/in.h>
+
+#define PORT 80
+
+static int setup(void **st)
+{
+	int rc = tu_fx_setup(st);
+	if (rc)
+		return rc;
+	struct tu_fx *fx = *st;
+	return stos_stack_init(fx->a) == 0 ? 0 : -1;
+}
+
+static int teardown(void **st)
+{
+	struct tu_fx *fx = *st;
+	stos_close_all(fx->a);
+	world_run(fx->w, 20 * 60 * SEC);
+	TU_LOCKED(fx->a, assert_int_equal(tcp_count_state(fx->a, 0, 0), 0));
+	return tu_fx_teardown(st);
+}
+
+/* A TCP segment from the peer, always with a timestamp option (NOP NOP TS) and, on a SYN,
+ * MSS first. */
+static size_t mk_tcp(uint8_t *b, uint16_t sport, uint32_t seq, uint32_t ack, uint8_t flags,
+    uint32_t tsval, uint32_t tsecr)
+{
+	uint8_t opts[16];
+	size_t optlen = 0;
+	if (flags & TH_SYN) {
+		const uint8_t mss[4] = { 2, 4, 0x05, 0xb4 };
+		memcpy(opts, mss, 4);
+		optlen = 4;
+	}
+	opts[optlen++] = 1;
+	opts[optlen++] = 1;
+	opts[optlen++] = 8;
+	opts[optlen++] = 10;
+	be32_put(opts + optlen, tsval);
+	be32_put(opts + optlen + 4, tsecr);
+	optlen += 8;
+	size_t tl = 20 + optlen;
+	size_t h = tu_ip(b, TU_IP_P, TU_IP_A, 6, 1, 0x4000, 64, tl, NULL, 0);
+	uint8_t *t = b + h;
+	be16_put(t, sport);
+	be16_put(t + 2, PORT);
+	be32_put(t + 4, seq);
+	be32_put(t + 8, ack);
+	t[12] = (uint8_t)((tl / 4) << 4);
+	t[13] = flags;
+	be16_put(t + 14, 65535);
+	be16_put(t + 16, 0);
+	be16_put(t + 18, 0);
+	memcpy(t + 20, opts, optlen);
+	uint32_t sum = in_pseudo(TU_IP_P, TU_IP_A, 6, (uint16_t)tl);
+	be16_put(t + 16, (uint16_t)(~in_cksum_add(sum, t, tl) & 0xffff));
+	return h + tl;
+}
+
+static void send_seg(struct tu_fx *fx, uint16_t sport, uint32_t seq, uint32_t ack, uint8_t fl,
+    uint32_t tsval, uint32_t tsecr)
+{
+	uint8_t b[256];
+	tu_fx_send(fx, b, mk_tcp(b, sport, seq, ack, fl, tsval, tsecr));
+}
+
+struct seg { uint16_t dport; uint32_t seq, ack, tsval; uint8_t flags; };
+
+/* The last TCP segment a sent. */
+static int last_seg(struct tu_fx *fx, struct seg *s)
+{
+	size_t n = tu_peer_count(&fx->peer, 0x0800, 6, -1), len;
+	if (n == 0)
+		return 0;
+	const uint8_t *f = tu_peer_find(&fx->peer, 0x0800, 6, -1, n - 1, &len);
+	const uint8_t *ip = f + 14;
+	const uint8_t *t = ip + (ip[0] & 15u) * 4u;
+	size_t off = (t[12] >> 4) * 4u;
+	s->dport = be16_get(t + 2);
+	s->seq = be32_get(t + 4);
+	s->ack = be32_get(t + 8);
+	s->flags = t[13];
+	s->tsval = 0;
+	for (size_t i = 20; i < off;) {
+		if (t[i] == 0)
+			break;
+		if (t[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= off || t[i + 1] < 2)
+			break;
+		if (t[i] == 8 && t[i + 1] == 10)
+			s->tsval = be32_get(t + i + 2);
+		i += t[i + 1];
+	}
+	return 1;
+}
+
+static size_t nsegs(struct tu_fx *fx) { return tu_peer_count(&fx->peer, 0x0800, 6, -1); }
+
+static int listener(struct tu_fx *fx)
+{
+	int l = stos_socket(fx->a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in s;
+	memset(&s, 0, sizeof s);
+	s.sin_family = AF_INET;
+	s.sin_port = net_htons(PORT);
+	assert_true(l >= 0);
+	assert_int_equal(stos_bind(l, (struct sockaddr *)&s, sizeof s), 0);
+	assert_int_equal(stos_listen(l, 64), 0);
+	return l;
+}
+
+/* The peer opens a connection from sport (ISN iss, TSval ts); a accepts it.  Returns the
+ * accepted descriptor; *a_next is a's next sequence number, *a_ts its last TSval. */
+static int open_conn(struct tu_fx *fx, int l, uint16_t sport, uint32_t iss, uint32_t ts,
+    uint32_t *a_next, uint32_t *a_ts)
+{
+	struct seg s;
+	size_t before = nsegs(fx);
+	send_seg(fx, sport, iss, 0, TH_SYN, ts, 0);
+	assert_int_equal(nsegs(fx), before + 1);
+	assert_true(last_seg(fx, &s));
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	assert_int_equal(s.ack, iss + 1);
+	assert_int_equal(s.dport, sport);
+	send_seg(fx, sport, iss + 1, s.seq + 1, TH_ACK, ts + 1, s.tsval);
+	int c = stos_accept(l, NULL, NULL);
+	assert_true(c >= 0);
+	*a_next = s.seq + 1;
+	*a_ts = s.tsval;
+	return c;
+}
+
+/* a closes first; the peer acknowledges a's FIN and sends its own: a is in TIME-WAIT. */
+static void to_timewait(struct tu_fx *fx, int c, uint16_t sport, uint32_t iss, uint32_t ts,
+    uint32_t a_next)
+{
+	struct seg s;
+	assert_int_equal(stos_close(c), 0);
+	world_run(fx->w, 1 * MSEC);
+	assert_true(last_seg(fx, &s));
+	assert_true(s.flags & TH_FIN);
+	assert_int_equal(s.seq, a_next);
+	send_seg(fx, sport, iss + 1, a_next + 1, TH_FIN | TH_ACK, ts + 2, s.tsval);
+	assert_true(last_seg(fx, &s));
+	assert_int_equal(s.flags, TH_ACK);
+	assert_int_equal(s.ack, iss + 2);
+}
+
+static unsigned count(struct tu_fx *fx, int state)
+{
+	unsigned n;
+	TU_LOCKED(fx->a, n = tcp_count_state(fx->a, state, PORT));
+	return n;
+}
+
+static bool have_conn(struct tu_fx *fx, uint16_t sport)
+{
+	struct inpcb *inp;
+	TU_LOCKED(fx->a, inp = in_pcblookup(&tcp_instance(fx->a)->ti_pcbinfo, TU_IP_P, sport,
+	    TU_IP_A, PORT, 0));
+	return inp != NULL;
+}
+
+static void test_rst_does_not_end_timewait(void **st)
+{
+	struct tu_fx *fx = *st;
+	uint32_t a_next, a_ts;
+	int l = listener(fx);
+	int c = open_conn(fx, l, 4000, 1000, 100, &a_next, &a_ts);
+	to_timewait(fx, c, 4000, 1000, 100, a_next);
+	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
+	/* RFC 1337: in-window RSTs, with and without ACK, at RCV.NXT exactly. */
+	send_seg(fx, 4000, 1002, 0, TH_RST, 200, a_ts);
+	send_seg(fx, 4000, 1002, a_next + 1, TH_RST | TH_ACK, 201, a_ts);
+	assert_int_equal(stos_stat(fx->a, "tcp", "twrst"), 2);
+	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
+	world_run(fx->w, 59 * SEC);
+	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
+	/* 2MSL ends it. */
+	world_run(fx->w, 2 * SEC);
+	assert_int_equal(count(fx, TCPS_TIME_WAIT), 0);
+	stos_close(l);
+}
+
+static void test_new_syn_reuses_timewait(void **st)
+{
+	struct tu_fx *fx = *st;
+	uint32_t a_next, a_ts;
+	struct seg s;
+	int l = listener(fx);
+	int c = open_conn(fx, l, 4001, 1000, 100, &a_next, &a_ts);
+	to_timewait(fx, c, 4001, 1000, 100, a_next);
+	/* A SYN whose timestamp is not newer could be an old duplicate: TIME-WAIT stays. */
+	size_t before = nsegs(fx);
+	send_seg(fx, 4001, 900000, 0, TH_SYN, 100, 0);
+	assert_int_equal(stos_stat(fx->a, "tcp", "twreuse"), 0);
+	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
+	if (nsegs(fx) > before) {
+		assert_true(last_seg(fx, &s));
+		assert_false(s.flags & TH_SYN);        /* at most a (challenge) ACK */
+	}
+	/* RFC 6191: a newer timestamp proves a new incarnation; it is accepted at once. */
+	world_run(fx->w, 1 * SEC);
+	send_seg(fx, 4001, 900000, 0, TH_SYN, 5000, 0);
+	assert_int_equal(stos_stat(fx->a, "tcp", "twreuse"), 1);
+	assert_true(last_seg(fx, &s));
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	assert_int_equal(s.ack, 900001);
+	assert_int_equal(count(fx, TCPS_TIME_WAIT), 0);
+	send_seg(fx, 4001, 900001, s.seq + 1, TH_ACK, 5001, s.tsval);
+	int c2 = stos_accept(l, NULL, NULL);
+	assert_true(c2 >= 0);
+	assert_int_equal(count(fx, TCPS_ESTABLISHED), 1);
+	stos_close(c2);
+	stos_close(l);
+}
+
+static void test_pressure_reclaims_oldest_timewait(void **st)
+{
+	struct tu_fx *fx = *st;
+	uint32_t a_next, a_ts;
+	int l = listener(fx);
+	/* Four connections go to TIME-WAIT, 4100 first (the oldest). */
+	for (uint16_t p = 4100; p < 4104; p++) {
+		int c = open_conn(fx, l, p, 1000u * p, 100, &a_next, &a_ts);
+		to_timewait(fx, c, p, 1000u * p, 100, a_next);
+		world_run(fx->w, 1 * SEC);
+	}
+	assert_int_equal(count(fx, TCPS_TIME_WAIT), 4);
+	/* Room for the listener and four connections, and all of it taken. */
+	TU_LOCKED(fx->a, tcp_instance(fx->a)->ti_pcbinfo.ipi_limit = 5);
+	int c5 = open_conn(fx, l, 4105, 7000, 100, &a_next, &a_ts);
+	assert_int_equal(stos_stat(fx->a, "tcp", "twrecycled"), 1);
+	assert_false(have_conn(fx, 4100));
+	assert_true(have_conn(fx, 4101));
+	assert_true(have_conn(fx, 4102));
+	assert_true(have_conn(fx, 4103));
+	int c6 = open_conn(fx, l, 4106, 8000, 100, &a_next, &a_ts);
+	assert_int_equal(stos_stat(fx->a, "tcp", "twrecycled"), 2);
+	assert_false(have_conn(fx, 4101));
+	assert_true(have_conn(fx, 4102));
+	assert_int_equal(count(fx, TCPS_TIME_WAIT), 2);
+	assert_int_equal(count(fx, TCPS_ESTABLISHED), 2);
+	/* The rest of TIME-WAIT ends by itself; now every pcb is a live connection. */
+	world_run(fx->w, 2 * 60 * SEC);
+	assert_int_equal(count(fx, TCPS_TIME_WAIT), 0);
+	TU_LOCKED(fx->a, tcp_instance(fx->a)->ti_pcbinfo.ipi_limit = 3);
+	size_t before = nsegs(fx);
+	uint64_t drops = stos_stat(fx->a, "tcp", "listendrop");
+	send_seg(fx, 4107, 9000, 0, TH_SYN, 100, 0);
+	assert_int_equal(nsegs(fx), before);                   /* refused: no SYN-ACK */
+	assert_int_equal(stos_stat(fx->a, "tcp", "listendrop"), drops + 1);
+	assert_int_equal(stos_stat(fx->a, "tcp", "twrecycled"), 2);
+	assert_int_equal(count(fx, TCPS_ESTABLISHED), 2);      /* nobody else paid for it */
+	assert_true(have_conn(fx, 4105));
+	assert_true(have_conn(fx, 4106));
+	int s = stos_socket(fx->a, AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(s, -1);
+	assert_int_equal(errno, ENOBUFS);
+	uint32_t limited;
+	TU_LOCKED(fx->a, limited = tcp_instance(fx->a)->ti_pcbinfo.ipi_limited);
+	assert_int_equal(limited, 2);
+	/* Both connections still carry data. */
+	char buf[8];
+	assert_int_equal(stos_send(c5, "ok", 2, 0), 2);
+	assert_int_equal(stos_send(c6, "ok", 2, 0), 2);
+	assert_int_equal(stos_recv(c5, buf, sizeof buf, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+	TU_LOCKED(fx->a, tcp_instance(fx->a)->ti_pcbinfo.ipi_limit = 0);
+	stos_close(c5);
+	stos_close(c6);
+	stos_close(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rst_does_not_end_timewait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_syn_reuses_timewait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pressure_reclaims_oldest_timewait, setup,
+		    teardown),
+	};
+	return TU_RUN(tests);
+}
