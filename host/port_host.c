@@ -40,7 +40,11 @@ void port_free(void *p)
 	free(h);
 }
 
-uint64_t host_alloc_live(void) { return __atomic_load_n(&alloc_live, __ATOMIC_RELAXED); }
+/* Live bytes not counting the free blocks the mbuf layer caches for reuse (mbuf.h). */
+uint64_t host_alloc_live(void)
+{
+	return __atomic_load_n(&alloc_live, __ATOMIC_RELAXED) - mbuf_cache_bytes();
+}
 
 /* ---- locks ---- */
 struct port_lock {

@@ -189,6 +189,9 @@ void mbuf_stats(struct mbuf_stats *out);
 /* Caps the number of live mbufs and clusters (0 = no cap).  Returns nothing; takes effect for
  * later allocations.  Tests use it to exercise every allocation failure path. */
 void mbuf_set_limits(uint64_t max_mbufs, uint64_t max_clusters);
+/* Bytes of port_alloc memory the mbuf layer keeps cached for reuse (free mbufs and clusters
+ * not yet returned with port_free): a leak check subtracts them from what is live. */
+uint64_t mbuf_cache_bytes(void);
 
 /* A FIFO of packets (m_nextpkt-linked) with a length cap: the interface queues, ARP's hold
  * queue, the IP reassembly lists use it.  The queue has no lock; its owner's lock covers it. */
