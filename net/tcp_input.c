@@ -536,10 +536,12 @@ static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput)
 		return false;
 	}
 
-	uint32_t sacked_before = tcp_sack_bytes(tp);
-	if ((tp->t_flags & TF_SACK_PERMIT) && (s->to.to_flags & TOF_SACK))
+	bool new_sack = false;
+	if ((tp->t_flags & TF_SACK_PERMIT) && (s->to.to_flags & TOF_SACK)) {
+		uint32_t sacked_before = tcp_sack_bytes(tp);
 		tcp_sack_scoreboard_update(tp, &s->to);
-	bool new_sack = tcp_sack_bytes(tp) > sacked_before;
+		new_sack = tcp_sack_bytes(tp) > sacked_before;
+	}
 
 	if (SEQ_LEQ(ack, tp->snd_una)) {
 		/* A duplicate ACK in the RFC 5681 sense: nothing new acked, no data, no window
@@ -674,8 +676,9 @@ void tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s)
 	bool needoutput = false;
 
 	tp->t_rcvtime = port_now_ns(tp->t_ns);     /* keepalive idle time restarts */
-	if (!step_paws(tp, s) || !step_rst(tp, s) || !step_syn(tp, s, tcp_rcv_wnd_test(tp)) ||
-	    !step_seq(tp, s))
+	/* (The window step_syn tests against is computed only for a SYN.) */
+	if (!step_paws(tp, s) || !step_rst(tp, s) ||
+	    ((s->flags & TH_SYN) && !step_syn(tp, s, tcp_rcv_wnd_test(tp))) || !step_seq(tp, s))
 		return;
 	tcp_ts_recent_update(tp, s, port_now_ns(tp->t_ns));
 	if (!step_ack(tp, s, &needoutput))
