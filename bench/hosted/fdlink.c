@@ -13,7 +13,7 @@ struct fdlink {
 	int fd;
 	struct mbuf *held;                  /* the frame the descriptor refused */
 	uint64_t tx, rx, errors;
-	uint8_t flat[SP_FRAME_MAX];         /* frames too large for a cluster */
+	uint8_t flat[SP_FRAME_MAX];         /* a chain too long for the iovec, flattened */
 };
 
 /* 1: written (or dropped on a hard error, counted), 0: would block (m not consumed). */
@@ -124,7 +124,7 @@ int fdlink_rx(struct fdlink *l, unsigned max)
 			return len < 0 && n == 0 ? -1 : (int)n;
 		}
 		if ((unsigned long)len >= MCLBYTES - 2) {
-			/* Possibly cut short (a jumbo frame): read frames that large flat instead. */
+			/* Possibly cut short: a frame longer than a cluster (fdlink.h). */
 			m_freem(m);
 			l->ifp->if_c.ierrors++;
 			continue;

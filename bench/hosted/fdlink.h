@@ -6,7 +6,9 @@
  * frame stays with the link (fdlink_tx_blocked) until fdlink_tx_resume, like a NIC whose
  * descriptor ring is full; nothing is dropped.  Receive (fdlink_rx) reads each frame straight
  * into a cluster mbuf, as a NIC's DMA would, and queues it with if_input; netisr_run then runs
- * the receive path.  No checksum offload: the stack computes and verifies every checksum.
+ * the receive path (so frames are at most MCLBYTES - 2 = 2046 bytes: MSS 1992 at most; a
+ * longer frame is counted in ierrors and dropped).  No checksum offload: the stack computes
+ * and verifies every checksum.
  */
 #ifndef BENCH_FDLINK_H
 #define BENCH_FDLINK_H

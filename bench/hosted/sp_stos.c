@@ -238,15 +238,14 @@ static int setup_recv(struct app *a)
 /* ---- idle: conns established connections held open ---- */
 static int idle_run(struct app *a)
 {
-	uint64_t t0 = sp_now_ns(), heap0 = sp_heap_used(), alloc0 = host_alloc_live();
+	uint64_t t0 = sp_now_ns();
 	int *fds = calloc(a->o.conns, sizeof *fds);
 	unsigned opened = 0, est = 0;
 	int l = -1, ok = fds != NULL;
 	if (ok && !a->o.send)
 		ok = (l = listen_fd(a)) >= 0;
-	/* The listener's own memory is not a connection's. */
-	heap0 = sp_heap_used();
-	alloc0 = host_alloc_live();
+	/* Measured from here: the listener's own memory is not a connection's. */
+	uint64_t heap0 = sp_heap_used(), alloc0 = host_alloc_live();
 	while (ok && est < a->o.conns && !expired(a, t0)) {
 		unsigned work = stack_turn(a);
 		if (a->o.send) {
@@ -299,6 +298,11 @@ int main(int argc, char **argv)
 	static struct app a;
 	sp_parse(argc, argv, &a.o);
 	a.o.backend = "stos";
+	if (a.o.mss + 54 > MCLBYTES - 2) {
+		/* fdlink reads a frame into one cluster. */
+		fprintf(stderr, "sp_stos: MSS at most %d\n", MCLBYTES - 2 - 54);
+		return 2;
+	}
 	struct mbuf_stats ms0, ms1;
 	mbuf_stats(&ms0);
 	uint64_t alloc0 = host_alloc_live();
