@@ -26,6 +26,7 @@
 #include "net/tcp_var.h"
 #include <stos/socket.h>
 #include <stos/in.h>
+#include <poll.h>
 
 #define PORT  80
 #define SPORT 4242
@@ -244,9 +245,13 @@ static void test_inorder_data_fast(void **state)
 	uint64_t dat0 = st(fx->a, "preddat"), miss0 = st(fx->a, "predmiss");
 
 	size_t before = nsegs(fx);
+	struct pollfd pfd = { .fd = p.c, .events = POLLIN };
+	assert_int_equal(stos_poll(&pfd, 1, 0), 0);
 	peer_data(&p, payload, 1000, 0, WIN);
 	assert_int_equal(st(fx->a, "preddat"), dat0 + 1);
 	assert_int_equal(nsegs(fx), before);                   /* delayed */
+	assert_int_equal(stos_poll(&pfd, 1, 0), 1);            /* readable */
+	assert_true(pfd.revents & POLLIN);
 	peer_data(&p, payload + 1000, 1000, TH_PUSH, WIN);     /* PSH does not matter */
 	assert_int_equal(st(fx->a, "preddat"), dat0 + 2);
 	assert_int_equal(nsegs(fx), before + 1);               /* every second segment */
