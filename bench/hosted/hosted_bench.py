@@ -230,6 +230,16 @@ def scale():
         return json.load(f).get('tcp_scale')
 
 
+def provenance():
+    """The commit measured, and whether net/ or host/ differed from it (shared tree)."""
+    def git(*args):
+        p = subprocess.run(['git', '-C', ROOT] + list(args), capture_output=True, text=True)
+        return p.stdout.strip() if p.returncode == 0 else None
+    dirty = git('status', '--porcelain', '--', 'net', 'host', 'bench/hosted')
+    return {'commit': git('rev-parse', '--short', 'HEAD'),
+            'modified': dirty.splitlines() if dirty else []}
+
+
 def fmt(v, f='%.3f'):
     return '-' if v is None else f % v
 
@@ -246,7 +256,8 @@ def main():
     t0 = time.time()
     res = {'mss': MSS, 'mib': MIB, 'runs': RUNS, 'cg_mib': CG_MIB[:2],
            'setup_conns': SETUP_CONNS, 'idle_conns': IDLE_CONNS, 'cpus': spair.cpus(),
-           'sched_fifo': RT}
+           'sched_fifo': RT, 'time': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}
+    res.update(provenance())
     res['memwire'] = memwire()
     rows = {}
     rounds, frames = goodput_rounds(('raw', 'stos', 'lwip'), RUNS)
@@ -290,6 +301,8 @@ def main():
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, 'w') as f:
         json.dump(res, f, indent=2)
+    log('# measured at commit %s%s' % (res['commit'], ' with uncommitted changes in %s' % ', '.join(
+        sorted({m.split()[-1].split('/')[0] for m in res['modified']})) if res['modified'] else ''))
     log('saved %s and %s (%.0f s)' % (os.path.relpath(OUT, ROOT),
                                       os.path.relpath(PROFILE, ROOT), res['secs']))
     for fl in failures:
