@@ -20,9 +20,22 @@
 /* ---- memory ---- */
 struct alloc_hdr { size_t n; size_t pad; };
 static uint64_t alloc_live;
+static size_t alloc_fail_size;
+static unsigned alloc_fail_count;
+
+void host_alloc_fail(size_t size, unsigned count)
+{
+	alloc_fail_size = size;
+	__atomic_store_n(&alloc_fail_count, count, __ATOMIC_RELEASE);
+}
 
 void *port_alloc(size_t n)
 {
+	if (__atomic_load_n(&alloc_fail_count, __ATOMIC_ACQUIRE) &&
+	    (alloc_fail_size == 0 || alloc_fail_size == n)) {
+		__atomic_sub_fetch(&alloc_fail_count, 1, __ATOMIC_ACQ_REL);
+		return NULL;
+	}
 	struct alloc_hdr *h = malloc(sizeof(*h) + n);
 	if (!h)
 		return NULL;

@@ -47,5 +47,8 @@ uint64_t host_log_count(int level);
 
 /* Bytes of port_alloc memory live now (tests assert it returns to its starting value). */
 uint64_t host_alloc_live(void);
+/* Fault injection (tests of memory pressure): the next `count` port_alloc calls of exactly
+ * `size` bytes (any size when 0) return NULL.  count 0 turns it off. */
+void host_alloc_fail(size_t size, unsigned count);
 
 #endif

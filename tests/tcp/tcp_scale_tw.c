@@ -7,7 +7,7 @@
  *  - Memory pressure (issue 6): at the connection limit (ipi_limit) a new connection takes
  *    the place of the OLDEST TIME-WAIT connection (counted in twrecycled), never of one in
  *    another state: with no TIME-WAIT left the new connection is refused instead, and
- *    socket() fails with ENOBUFS.
+ *    socket() fails with ENOBUFS.  The same when an allocation fails (host_alloc_fail).
  * Pools and memory balance at teardown (the fixture checks). */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 #include "host/testutil.h"
 #include "host/wire.h"
 #include "host/stos_api.h"
+#include "host/port_host.h"
 #include "net/in_cksum.h"
 #include "net/netlib.h"
 #include "net/netstack.h"
@@ -297,12 +298,52 @@ static void test_pressure_reclaims_oldest_timewait(void **st)
 	stos_close(l);
 }
 
+/* The same when memory runs out instead: the allocation of the new connection's pcb (or of
+ * its tcpcb) fails once, the oldest TIME-WAIT connection is reclaimed and the allocation
+ * retried; with no TIME-WAIT left the new connection is refused. */
+static void test_alloc_failure_reclaims_oldest_timewait(void **st)
+{
+	struct tu_fx *fx = *st;
+	uint32_t a_next, a_ts;
+	int l = listener(fx);
+	for (uint16_t p = 4200; p < 4202; p++) {
+		int c = open_conn(fx, l, p, 1000u * p, 100, &a_next, &a_ts);
+		to_timewait(fx, c, p, 1000u * p, 100, a_next);
+		world_run(fx->w, 1 * SEC);
+	}
+	host_alloc_fail(sizeof(struct inpcb), 1);
+	int c2 = open_conn(fx, l, 4202, 7000, 100, &a_next, &a_ts);
+	assert_int_equal(stos_stat(fx->a, "tcp", "twrecycled"), 1);
+	assert_false(have_conn(fx, 4200));
+	assert_true(have_conn(fx, 4201));
+	host_alloc_fail(sizeof(struct tcpcb), 1);
+	int c3 = open_conn(fx, l, 4203, 8000, 100, &a_next, &a_ts);
+	assert_int_equal(stos_stat(fx->a, "tcp", "twrecycled"), 2);
+	assert_false(have_conn(fx, 4201));
+	assert_int_equal(count(fx, TCPS_TIME_WAIT), 0);
+	/* Nothing left to give up: refused, and the live connections are untouched. */
+	size_t before = nsegs(fx);
+	uint64_t drops = stos_stat(fx->a, "tcp", "listendrop");
+	host_alloc_fail(sizeof(struct inpcb), 1);
+	send_seg(fx, 4204, 9000, 0, TH_SYN, 100, 0);
+	host_alloc_fail(0, 0);
+	assert_int_equal(nsegs(fx), before);
+	assert_int_equal(stos_stat(fx->a, "tcp", "listendrop"), drops + 1);
+	assert_int_equal(stos_stat(fx->a, "tcp", "twrecycled"), 2);
+	assert_int_equal(count(fx, TCPS_ESTABLISHED), 2);
+	stos_close(c2);
+	stos_close(c3);
+	stos_close(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rst_does_not_end_timewait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_syn_reuses_timewait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pressure_reclaims_oldest_timewait, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_failure_reclaims_oldest_timewait, setup,
 		    teardown),
 	};
 	return TU_RUN(tests);
