@@ -118,6 +118,11 @@ uint16_t in_cksum_mbuf(const struct mbuf *m, uint32_t off, uint32_t len, uint32_
 		off -= m->m_len;
 		m = m->m_next;
 	}
+	if (m && m->m_len - off >= len) {
+		/* All in one mbuf (a received frame in its cluster, a header we built). */
+		s += to_be_order(sum_native(m->m_data + off, len));
+		return (uint16_t)~fold64(s);
+	}
 	for (; m && len; m = m->m_next, off = 0) {
 		uint32_t c = NET_MIN(len, m->m_len - off);
 		uint32_t part = to_be_order(sum_native(m->m_data + off, c));
