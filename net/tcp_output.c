@@ -249,12 +249,35 @@ static size_t tcp_plain_optlen(const struct tcpcb *tp)
 	return !(tp->t_flags & TF_NOOPT) && tcp_ts_on(tp) ? TCPOLEN_TSTAMP_APPA : 0;
 }
 
-/* The data payload [off, off+len) of the send buffer as a chain sharing its clusters. */
-static struct mbuf *tcp_payload(struct socket *so, uint32_t off, uint32_t len)
+/* The data payload [off, off+len) of the send buffer (off from snd_una) as a chain sharing
+ * its clusters.  The walk to off starts at the hint when it lies at or before off: the hint's
+ * mbuf is still in the buffer as long as its first byte is not below snd_una, because the
+ * buffer only loses whole mbufs below snd_una and trims the one holding it (sbdrop), and only
+ * grows at its tail (sbappendstream). */
+static struct mbuf *tcp_payload(struct tcpcb *tp, struct socket *so, uint32_t off, uint32_t len)
 {
+	struct sockbuf *sb = &so->so_snd;
+	struct mbuf *m = sb->sb_mb;
+	uint32_t at = 0;            /* buffer offset of m's first byte */
+
 	if (len == 0)
 		return NULL;
-	return m_copym(so->so_snd.sb_mb, off, len);
+	if (tp->t_sndhint && SEQ_GEQ(tp->t_sndhint_seq, tp->snd_una)) {
+		uint32_t h = tp->t_sndhint_seq - tp->snd_una;
+		if (h <= off && h < sb->sb_cc) {
+			m = tp->t_sndhint;
+			at = h;
+		}
+	}
+	while (m && off - at >= m->m_len) {
+		at += m->m_len;
+		m = m->m_next;
+	}
+	if (!m)
+		return NULL;
+	tp->t_sndhint = m;
+	tp->t_sndhint_seq = tp->snd_una + at;
+	return m_copym(m, off - at, len);
 }
 
 int tcp_output(struct tcpcb *tp)
@@ -478,7 +501,7 @@ int tcp_output(struct tcpcb *tp)
 
 		struct mbuf *payload = NULL;
 		if (len) {
-			payload = tcp_payload(so, off, len);
+			payload = tcp_payload(tp, so, off, len);
 			if (!payload) {
 				TCPSTAT_INC(ti, sndfail);
 				err = -ENOBUFS;

@@ -155,6 +155,11 @@ struct tcpcb {
 	uint32_t t_dupacks;
 	struct sack_scoreboard t_sack;
 	tcp_seq sack_hint;          /* RFC 6675 HighRxt: highest retransmitted in recovery */
+	/* Where tcp_output last found its data in so_snd: an mbuf of the buffer and the sequence
+	 * number of its first byte (valid while that is not below snd_una), so a segment does not
+	 * walk the buffer from its start. */
+	struct mbuf *t_sndhint;
+	tcp_seq t_sndhint_seq;
 
 	/* Receiver SACK blocks to report (RFC 2018 4), most recent first. */
 	uint8_t rcv_numsacks;
