@@ -65,11 +65,13 @@ ALL_TARGETS += $(B_ASAN_PROGS)
 # never fail on speed.  Tables: build/bench/stos-bench.json and build/bench/hosted.json.
 # It builds only what it runs.  Both parts run even when the first fails.
 .PHONY: bench-hosted
-bench: $(BUILD)/kernel/stos.elf32 $(BUILD)/user/initrd.cpio $(B_HOSTED_PROGS)
+# The scale work's per-segment program, when its make block (tests/tcp/tcp.mk) is there.
+B_SCALE_BENCH := $(if $(TCP_SCALE_DIR),$(TCP_SCALE_DIR)/tcp_scale_bench)
+bench: $(BUILD)/kernel/stos.elf32 $(BUILD)/user/initrd.cpio $(B_HOSTED_PROGS) $(B_SCALE_BENCH)
 	@/usr/bin/python3 bench/stos_bench.py; a=$$?; \
 	/usr/bin/python3 bench/hosted/hosted_bench.py; b=$$?; [ $$a -eq 0 ] && [ $$b -eq 0 ]
 # Only the hosted benchmark (no root needed).
-bench-hosted: $(B_HOSTED_PROGS)
+bench-hosted: $(B_HOSTED_PROGS) $(B_SCALE_BENCH)
 	@/usr/bin/python3 bench/hosted/hosted_bench.py
 
 # ---- X: instructions per TCP segment at 10 ... 100,000 connections (issue 6, "flat") ----
