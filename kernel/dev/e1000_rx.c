@@ -15,13 +15,19 @@
 #include "../../net/netlib.h"
 #include "../../net/mbuf.h"
 
+/* A fresh buffer for descriptor i: its bus address, and the status cleared so DD is the
+ * device's again.  (The device writes length, errors and status back; addr stays.) */
 static void rx_set_buf(struct e1000_softc *sc, unsigned i, struct mbuf *m)
 {
 	sc->rx_buf[i] = m;
 	sc->rx_ring[i].addr = sc->ops->dma_addr(sc->ctx, m->m_data);
 	sc->rx_ring[i].status = 0;
-	sc->rx_ring[i].errors = 0;
-	sc->rx_ring[i].length = 0;
+}
+
+/* Descriptor i keeps its buffer (copybreak, or a frame dropped): only the status is cleared. */
+static void rx_reuse(struct e1000_softc *sc, unsigned i)
+{
+	sc->rx_ring[i].status = 0;
 }
 
 int e1000_rx_init(struct e1000_softc *sc)
@@ -101,7 +107,7 @@ static bool rx_take(struct e1000_softc *sc, unsigned i, uint16_t len, bool eop)
 			return false;
 		memcpy(m->m_data, sc->rx_buf[i]->m_data, len);
 		sc->st.rx_copied++;
-		rx_set_buf(sc, i, sc->rx_buf[i]);
+		rx_reuse(sc, i);
 	} else {
 		struct mbuf *fresh = m_getcl(MT_DATA, M_PKTHDR);
 		if (!fresh)
@@ -148,18 +154,18 @@ unsigned e1000_rxeof(struct e1000_softc *sc, unsigned max)
 
 		if (sc->rx_discard) {
 			/* Tail of a frame already dropped. */
-			rx_set_buf(sc, i, sc->rx_buf[i]);
+			rx_reuse(sc, i);
 		} else if ((eop && (errors & E1000_RXD_ERR_FRAME)) || len > E1000_RXBUF_SIZE) {
 			/* 3.2.3.2: error bits are valid on the last descriptor of a frame.  A length
 			 * beyond our buffer is impossible from a correct device; counted the same. */
 			sc->st.rx_errors++;
 			rx_drop_partial(sc);
-			rx_set_buf(sc, i, sc->rx_buf[i]);
+			rx_reuse(sc, i);
 			sc->rx_discard = !eop;
 		} else if (!rx_take(sc, i, len, eop)) {
 			sc->st.rx_nobufs++;
 			rx_drop_partial(sc);
-			rx_set_buf(sc, i, sc->rx_buf[i]);
+			rx_reuse(sc, i);
 			sc->rx_discard = !eop;
 		}
 		if (eop) {
@@ -185,6 +191,7 @@ unsigned e1000_rxeof(struct e1000_softc *sc, unsigned max)
 		e1000_wmb();
 		e1000_wr(sc, E1000_RDT, last);
 		sc->rx_rdt = last;
+		sc->st.rx_passes++;
 	}
 	return frames;
 }

@@ -1,9 +1,10 @@
 /* The network kernel thread ("netisr") and the kernel's stack instance (knet.h).
  *
  * The receive path is the seed's: a NIC interrupt reads ICR, masks the device and kicks this
- * thread; the thread runs each driver's poll (receive ring -> mbufs -> if_input -> the
- * interface input queue; transmit reclaim), then netisr_run (ether_input, ARP, IP and the
- * transports, which wake sleeping sockets), then the callout wheel with the kernel clock.
+ * thread; the thread runs each driver's poll (receive ring -> mbufs -> ether_input, ARP, IP
+ * and the transports, which wake sleeping sockets; transmit reclaim), then netisr_run (the
+ * interface input queues: loopback, and any driver that queues with if_input), then the
+ * callout wheel with the kernel clock.
  * Nothing of the stack runs in interrupt context, so the stack's allocations (kmalloc, which
  * interrupt handlers may not call) and its sleepable net lock are always legal.
  * When idle the thread sleeps until a kick or the next timer, and at least once a second
@@ -19,6 +20,20 @@
 #include "../../net/netlib.h"
 
 #define KNET_TICK_NS 1000000000ull
+
+/* Where the netisr thread's time goes (`netstat -s`, group "netisr"): wall-clock ns from the
+ * kernel clock, so under QEMU's -icount they count guest instructions (shift 0: one ns per
+ * instruction), a figure that does not move with the host's load. */
+#define KNET_STAT_LIST(X) \
+	X(loops, "passes of the netisr loop") \
+	X(driver_ns, "nanoseconds in the drivers' poll (receive rings, and the stack on their frames)") \
+	X(queue_ns, "nanoseconds in netisr_run (frames from the interface input queues)") \
+	X(timer_ns, "nanoseconds in the callout wheel") \
+	X(queue_frames, "frames netisr_run took from the input queues")
+#define KNET_STAT_FIELD(name, desc) uint64_t name;
+static struct { KNET_STAT_LIST(KNET_STAT_FIELD) } knet_st;
+#define KNET_STAT_DESC(name, desc) { #name, desc },
+static const struct net_statdesc knet_st_desc[] = { KNET_STAT_LIST(KNET_STAT_DESC) };
 
 static struct spinlock knet_drv_lk = { 0, "knet-drivers" };
 static struct knet_driver *knet_drivers;
@@ -188,11 +203,18 @@ static void netisr_main(void *arg)
 	uint64_t next_tick = clock_ns() + KNET_TICK_NS;
 	for (;;) {
 		bool more = false;
+		uint64_t t0 = clock_ns();
 		for (struct knet_driver *d = knet_drivers; d; d = d->next)
 			more |= d->poll(d->arg);
-		netisr_run(ns);
+		uint64_t t1 = clock_ns();
+		knet_st.queue_frames += netisr_run(ns);
 		uint64_t now = clock_ns();
 		net_timers_run(ns, now);
+		uint64_t t3 = clock_ns();
+		knet_st.loops++;
+		knet_st.driver_ns += t1 - t0;
+		knet_st.queue_ns += now - t1;
+		knet_st.timer_ns += t3 - now;
 		if (now >= next_tick) {
 			for (struct knet_driver *d = knet_drivers; d; d = d->next)
 				if (d->tick)
@@ -226,6 +248,10 @@ void knet_start(void)
 	if (rc)
 		kprintf("net: socket layer init failed (%d)\n", rc);
 	__atomic_store_n(&knet_ns, ns, __ATOMIC_RELEASE);
+	NET_LOCK(ns);
+	net_stats_register(ns, "netisr", knet_st_desc, sizeof(knet_st_desc) / sizeof(knet_st_desc[0]),
+	    &knet_st);
+	NET_UNLOCK(ns);
 	knet_bringup(ns);
 	if (!kthread_create("netisr", netisr_main, ns))
 		kprintf("net: cannot start the netisr thread; networking off\n");

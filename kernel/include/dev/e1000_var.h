@@ -16,7 +16,8 @@
  *   e1000_hw_stop(sc)     reset the device and free the rings and their buffers
  *   e1000_intr(sc)        interrupt handler body (any context, allocates nothing): reads
  *                         ICR, masks the device's interrupts, returns the causes
- *   e1000_rxeof(sc, max)  hands up to max received frames to sc->rx_deliver
+ *   e1000_rxeof(sc, max)  hands up to max received frames to sc->rx_deliver (the kernel
+ *                         collects them and gives the batch to ether_input)
  *   e1000_encap(sc, m, o) puts one frame on the transmit ring (doorbell: e1000_tx_commit)
  *   e1000_txeof(sc)       reclaims transmitted descriptors and frees their mbufs
  *   e1000_intr_enable(sc) unmasks the device's interrupts after the work is done
@@ -89,6 +90,9 @@ struct e1000_txoff {
 	X(rx_frames, "frames received") \
 	X(rx_bytes, "bytes received") \
 	X(rx_copied, "small frames copied out of the ring (copybreak)") \
+	X(rx_passes, "receive ring walks that found frames") \
+	X(rx_ring_ns, "nanoseconds in receive ring walks (kernel: e1000_rxeof)") \
+	X(rx_stack_ns, "nanoseconds in the stack for received frames (kernel: ether_input on)") \
 	X(rx_multidesc, "frames that spanned several descriptors") \
 	X(rx_errors, "frames with a receive error reported by the device") \
 	X(rx_filtered, "frames dropped by the software receive filter (not for us, not wanted)") \
@@ -219,11 +223,16 @@ static inline void e1000_wr(struct e1000_softc *sc, uint32_t reg, uint32_t v)
 	sc->ops->wr(sc->ctx, reg, v);
 }
 /* Store ordering before a doorbell (RDT/TDT): the descriptor writes must reach memory before
- * the device can see the new tail, or it reads stale descriptors and hangs (8254x SDM 3.3.5;
- * the compiler would otherwise move the stores past the MMIO write). */
-static inline void e1000_wmb(void) { __asm__ volatile("sfence" ::: "memory"); }
-/* Read ordering after DD: the rest of the descriptor is read only after its status. */
-static inline void e1000_rmb(void) { __asm__ volatile("lfence" ::: "memory"); }
+ * the device can see the new tail, or it reads stale descriptors and hangs (8254x SDM 3.3.5).
+ * On x86 the hardware keeps stores in program order, the uncached MMIO write included (Intel
+ * SDM vol. 3A 8.2.2: "writes to memory are not reordered with other writes"; the descriptor
+ * rings are ordinary write-back memory), so what is needed is a compiler barrier: without it
+ * the compiler may move the descriptor stores past the MMIO write.  A fence instruction would
+ * cost a host fence per doorbell under QEMU's TCG and buy nothing. */
+static inline void e1000_wmb(void) { __asm__ volatile("" ::: "memory"); }
+/* Read ordering after DD: the rest of the descriptor is read only after its status.  x86
+ * does not reorder loads with other loads (8.2.2), so again only the compiler must be held. */
+static inline void e1000_rmb(void) { __asm__ volatile("" ::: "memory"); }
 
 int e1000_hw_attach(struct e1000_softc *sc);
 int e1000_hw_init(struct e1000_softc *sc);
