@@ -33,6 +33,7 @@ H_T_TESTS += tests/tcp/tcp_fast.c
 #   tcp_scale: 100,000 connections between two instances; deterministic structural counters
 #   at 10 and 100,000 (tests/tcp/tcp_scale.c).  tcp_scale_tw: TIME-WAIT reuse by a new SYN
 #   (RFC 6191), RFC 1337, and reclaiming the oldest TIME-WAIT connection under pressure.
+#   tcp_scale_wheel: the hierarchical callout wheel against a reference model.
 #   tcp_scale_bench: instructions per segment at 10 ... 100,000 connections under callgrind
 #   (tests/tcp/tcp_scale_bench.c; bench/bench.mk's tcp-scale-bench target).  Kept out of
 #   build/host/tests so suite 35 does not run them.
@@ -55,10 +56,13 @@ $(TCP_SCALE_DIR)/tcp_scale_tw: tests/tcp/tcp_scale_tw.c $(TCP_SCALE_DEPS)
 $(TCP_SCALE_DIR)/asan/tcp_scale_tw: tests/tcp/tcp_scale_tw.c $(TCP_SCALE_ASAN_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(H_ASAN_CFLAGS) tests/tcp/tcp_scale_tw.c -o $@ $(TCP_SCALE_ASAN_LINK) -lcmocka -pthread
+$(TCP_SCALE_DIR)/tcp_scale_wheel: tests/tcp/tcp_scale_wheel.c $(TCP_SCALE_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(H_CFLAGS) tests/tcp/tcp_scale_wheel.c -o $@ $(TCP_SCALE_LINK) -lcmocka -pthread
 $(TCP_SCALE_DIR)/tcp_scale_bench: tests/tcp/tcp_scale_bench.c $(TCP_SCALE_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(H_CFLAGS) tests/tcp/tcp_scale_bench.c $(TCP_SCALE_WORLD) -o $@ $(TCP_SCALE_LINK) -pthread
 
-ALL_TARGETS += $(TCP_SCALE_DIR)/tcp_scale $(TCP_SCALE_DIR)/tcp_scale_tw \
+ALL_TARGETS += $(TCP_SCALE_DIR)/tcp_scale $(TCP_SCALE_DIR)/tcp_scale_tw $(TCP_SCALE_DIR)/tcp_scale_wheel \
 	$(TCP_SCALE_DIR)/asan/tcp_scale_tw $(TCP_SCALE_DIR)/tcp_scale_bench
 # --- end X ---
