@@ -28,6 +28,19 @@ void tcp_ack_now(struct tcpcb *tp);
 void tcp_challenge_ack(struct tcpcb *tp);
 /* Every synchronized state (tcp_input.c): RFC 9293 3.10.7.4.  Consumes s. */
 void tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s);
+/* TIME-WAIT (tcp_input.c): RFC 1337, RFC 6191 reuse, else tcp_input_sync.  Consumes s. */
+void tcp_input_timewait(struct tcpcb *tp, struct tcp_seg *s, struct netstack *ns);
+
+/* Pieces of tcp_input_sync's steps that the header-prediction fast path (tcp_input_fast.c)
+ * runs as they are, so both paths behave the same (tcp_input.c). */
+/* RFC 7323 4.3: TS.Recent from a segment covering Last.ACK.sent. */
+void tcp_ts_recent_update(struct tcpcb *tp, const struct tcp_seg *s, uint64_t now);
+/* An acceptable ACK with SND.UNA < ack <= SND.MAX; false when it finished the segment. */
+bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput);
+/* The SND.WL1/SND.WL2 window update rule. */
+void tcp_ack_window(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput);
+/* Text at RCV.NXT with nothing queued out of order, to the socket; consumes s. */
+void tcp_data_inorder(struct tcpcb *tp, struct tcp_seg *s);
 
 /* Opening connections (tcp_input_open.c). */
 void tcp_syn_options(struct tcpcb *tp, const struct tcp_seg *s);
