@@ -1,4 +1,4 @@
-/* TCP header prediction (net/tcp_input.c tcp_fast_path; TCP/IP Illustrated Vol. 2, 28.4).
+/* TCP header prediction (net/tcp_input_fast.c tcp_fast_path; TCP/IP Illustrated Vol. 2, 28.4).
  *
  * Against a scripted peer on the in-memory wire (host/testutil.h fixture: stack a = 10.0.0.1,
  * peer 10.0.0.99, timestamps negotiated, no window scaling so the window field is exact): the
