@@ -429,8 +429,8 @@ static void test_fin_and_push_ride_along(void **state)
 	int c, s;
 	static uint8_t buf[65536 + 8 * 1448];
 	pair_up(&p, NULL, true, HW_TSO);
-	pair_connect(&p, &c, &s, 0);
-	/* b does not read, so its 64 KiB window fills (45 whole segments) and the rest waits
+	pair_connect(&p, &c, &s, 32768);    /* SO_RCVBUF doubles it (as Linux): 64 KiB */
+	/* b does not read, so its 64 KiB window fills (whole segments) and the rest waits
 	 * in a's send buffer with the FIN behind it; when b reads everything, the rest and the
 	 * FIN go as one large segment with PSH and FIN, which only its last piece keeps. */
 	size_t total = 45 * 1448 + 3 * 1448;
