@@ -192,6 +192,9 @@ void mbuf_set_limits(uint64_t max_mbufs, uint64_t max_clusters);
 /* Bytes of port_alloc memory the mbuf layer keeps cached for reuse (free mbufs and clusters
  * not yet returned with port_free): a leak check subtracts them from what is live. */
 uint64_t mbuf_cache_bytes(void);
+/* Hands every cached block back to port_free (the kernel's kstats call does, so its kmalloc
+ * counts mean live objects). */
+void mbuf_cache_drain(void);
 
 /* A FIFO of packets (m_nextpkt-linked) with a length cap: the interface queues, ARP's hold
  * queue, the IP reassembly lists use it.  The queue has no lock; its owner's lock covers it. */

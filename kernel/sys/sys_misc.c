@@ -15,6 +15,7 @@
 #include <stos/reboot.h>
 #include <stos/utsname.h>
 #include <stos/kstats.h>
+#include "../../net/mbuf.h"
 
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
@@ -97,6 +98,9 @@ SYSCALL_DECL(stos_kstats)
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	if ((size_t)a1 != sizeof(struct stos_kstats))
 		return -EINVAL;
+	/* Free mbufs and clusters the mbuf layer caches for reuse go back to kmalloc first, so
+	 * "live kmalloc objects" counts what is really in use (leak checks compare it). */
+	mbuf_cache_drain();
 	struct kalloc_stats ks;
 	kalloc_stats(&ks);
 	struct stos_kstats st = {
