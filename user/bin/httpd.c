@@ -75,7 +75,9 @@ static const char *content_type(const char *path)
 
 static void serve_bytes(int fd, const char *arg, int head_only)
 {
-	static unsigned char block[256 * 64];
+	/* 64 KiB a write: on STOS each write becomes one TSO segment of up to 45 wire segments,
+	 * so fewer, larger writes cost the guest less per byte (16 KiB writes: about 25% more). */
+	static unsigned char block[256 * 256];
 	char *end;
 	long n = strtol(arg, &end, 10), sent = 0;
 	if (!*arg || *end || n < 0 || n > MAX_BYTES) {
