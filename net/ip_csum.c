@@ -71,11 +71,16 @@ int ip_csum_output(struct ifnet *ifp, struct mbuf *m, unsigned hlen, bool fragme
 		uint16_t c = in_cksum_mbuf(m, hlen, l4len, 0);
 		if ((sw & CSUM_UDP) && c == 0)
 			c = 0xffff;         /* RFC 768: a computed zero is sent as all ones */
-		uint8_t b[2];
-		be16_put(b, c);
-		if (m_copyback(m, l4off, 2, b) != 0) {
-			st->ocsumbad++;
-			return -EINVAL;
+		/* The field is in the header mbuf we built (the usual case): store it there. */
+		if (l4off + 2 <= m->m_len && M_WRITABLE(m)) {
+			be16_put(mtod(m, uint8_t *) + l4off, c);
+		} else {
+			uint8_t b[2];
+			be16_put(b, c);
+			if (m_copyback(m, l4off, 2, b) != 0) {
+				st->ocsumbad++;
+				return -EINVAL;
+			}
 		}
 		st->ocsumsw++;
 	}
