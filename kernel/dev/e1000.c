@@ -281,25 +281,39 @@ static void e1000_ktick(void *arg)
 	}
 }
 
-/* e1000.rxdesc=N / e1000.txdesc=N on the command line: ring sizes (powers of two, 8-4096;
- * anything else keeps the default).  A small receive ring is how the burst test makes the
- * ring run out (tests/suites/45-kernel-e1000-burst). */
-static unsigned e1000_ring_knob(const char *key, unsigned dflt)
+/* A number from the command line ("key=N", max..min), or dflt when absent or out of range. */
+static unsigned e1000_num_knob(const char *key, unsigned dflt, unsigned min, unsigned max,
+    bool pow2)
 {
 	char v[16];
 	if (!knet_cmdline_get(key, v, sizeof(v)))
 		return dflt;
 	unsigned n = 0;
-	for (const char *p = v; *p; p++) {
-		if (*p < '0' || *p > '9' || n > 4096)
-			return dflt;
+	bool ok = v[0] != 0;
+	for (const char *p = v; ok && *p; p++) {
+		ok = *p >= '0' && *p <= '9' && n <= max;
 		n = n * 10 + (unsigned)(*p - '0');
 	}
-	if (n < 8 || n > 4096 || (n & (n - 1))) {
-		kprintf("e1000: %s=%s ignored (a power of two from 8 to 4096)\n", key, v);
+	if (!ok || n < min || n > max || (pow2 && (n & (n - 1)))) {
+		kprintf("e1000: %s=%s ignored (%s from %u to %u)\n", key, v,
+		    pow2 ? "a power of two" : "a number", min, max);
 		return dflt;
 	}
 	return n;
+}
+
+/* Command-line knobs, for experiments and tests: e1000.rxdesc=N / e1000.txdesc=N, ring sizes
+ * (powers of two, 8-4096; a small receive ring is how tests/suites/45-kernel-e1000-burst
+ * makes the ring run out); e1000.itr=N, the interrupt throttling interval in 256 ns units
+ * (13.4.18; 0 = none), and e1000.radv=N, the receive absolute delay in 1.024 us units.  QEMU
+ * raises an interrupt at once when none is pending and then waits min(ITR, 4 x RADV), but at
+ * least 500 units (128 us), before the next one. */
+static void e1000_knobs(struct e1000_softc *sc)
+{
+	sc->rx_ndesc = e1000_num_knob("e1000.rxdesc", sc->rx_ndesc, 8, 4096, true);
+	sc->tx_ndesc = e1000_num_knob("e1000.txdesc", sc->tx_ndesc, 8, 4096, true);
+	sc->itr = e1000_num_knob("e1000.itr", sc->itr, 0, 65535, false);
+	sc->radv = e1000_num_knob("e1000.radv", sc->radv, 0, 65535, false);
 }
 
 static bool e1000_match(const struct pci_dev *p)
@@ -377,8 +391,7 @@ static int e1000_attach_one(struct netstack *ns, struct pci_dev *p, unsigned uni
 	d->ns = ns;
 	struct e1000_softc *sc = &d->sc;
 	e1000_softc_defaults(sc);
-	sc->rx_ndesc = e1000_ring_knob("e1000.rxdesc", sc->rx_ndesc);
-	sc->tx_ndesc = e1000_ring_knob("e1000.txdesc", sc->tx_ndesc);
+	e1000_knobs(sc);
 	sc->ops = &e1000_kops;
 	sc->ctx = d;
 	sc->device_id = p->device;

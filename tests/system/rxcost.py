@@ -2,6 +2,7 @@
 """What receiving costs STOS, per frame, in guest instructions (a measurement, not a test).
 
   sudo /usr/bin/python3 tests/system/rxcost.py [--kernel K] [--udp N | --tcp-mib N] [--runs R]
+                                               [--append "e1000.itr=N ..."]
   sudo /usr/bin/python3 tests/system/rxcost.py --first-ping [--runs R]
 
 Boots STOS on a TAP in a namespace it creates (stos-t-<pid>-rxcost, deleted by exact name on
@@ -45,12 +46,12 @@ def nsx(*a, **kw):
     return sh("ip", "netns", "exec", NS, *a, **kw)
 
 
-def boot(kernel, icount):
+def boot(kernel, icount, append=""):
     extra = ["-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
              "-device", "e1000,netdev=n0"]
     if icount:
         extra += ["-icount", "shift=0,sleep=on"]
-    cmd = ["ip", "netns", "exec", NS] + q.qemu_cmd(f"ip={STOS_IP}/24 init=/bin/sh", q.INITRD,
+    cmd = ["ip", "netns", "exec", NS] + q.qemu_cmd(f"ip={STOS_IP}/24 {append} init=/bin/sh", q.INITRD,
                                                    "custom", extra, interactive=True, limit=300)
     cmd[cmd.index("-kernel") + 1] = kernel
     c = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace", timeout=60)
@@ -96,8 +97,8 @@ print(time.monotonic() - t)
 """
 
 
-def measure(kernel, mode, n):
-    c = boot(kernel, True)
+def measure(kernel, mode, n, append):
+    c = boot(kernel, True, append)
     if mode == "tcp":
         c.sendline("nc -l 5001 > /dev/null &")
         c.expect(r"\$ ")
@@ -145,6 +146,7 @@ def main():
     ap.add_argument("--tcp-mib", type=int, default=0)
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--first-ping", action="store_true")
+    ap.add_argument("--append", default="", help="more kernel command line (e1000.itr=N ...)")
     a = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("rxcost: needs root (network namespaces)")
@@ -162,7 +164,7 @@ def main():
               f"{statistics.median(ok) if ok else 'none'}")
         return 0
     mode, n = ("tcp", a.tcp_mib) if a.tcp_mib else ("udp", a.udp or 20000)
-    per = [measure(a.kernel, mode, n) for _ in range(a.runs)]
+    per = [measure(a.kernel, mode, n, a.append) for _ in range(a.runs)]
     if len(per) > 1:
         print(f"median netisr instructions per received frame: {statistics.median(per):.0f}")
     return 0
