@@ -132,6 +132,14 @@ struct sleeper {
 };
 static pthread_mutex_t sleep_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct sleeper *sleepers;
+/* How many threads are in port_sleep, changed under sleep_mu, read by port_wakeup without it
+ * so that a wakeup nobody waits for (nearly every one in a transfer) costs one load.  No
+ * wakeup is lost: a sleeper counts itself while it still holds lk, the lock under which it
+ * found its condition false, and only then releases lk; a waker changes the condition under
+ * that same lock (port.h's contract: that is what makes the wakeup meaningful at all) and
+ * reads the count after.  So the waker's lock acquisition follows the sleeper's release,
+ * which follows the count's increment, and the waker sees it. */
+static unsigned nsleepers;
 
 int port_sleep(struct netstack *ns, void *chan, struct port_lock *lk, uint64_t deadline_ns)
 {
@@ -149,6 +157,7 @@ int port_sleep(struct netstack *ns, void *chan, struct port_lock *lk, uint64_t d
 	pthread_mutex_lock(&sleep_mu);
 	s.next = sleepers;
 	sleepers = &s;
+	__atomic_add_fetch(&nsleepers, 1, __ATOMIC_SEQ_CST);
 	port_unlock(lk);
 	while (!s.woken) {
 		if (deadline_ns && port_now_ns(ns) >= deadline_ns) {
@@ -168,6 +177,7 @@ int port_sleep(struct netstack *ns, void *chan, struct port_lock *lk, uint64_t d
 			*pp = s.next;
 			break;
 		}
+	__atomic_sub_fetch(&nsleepers, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&sleep_mu);
 	pthread_cond_destroy(&s.cv);
 	port_lock(lk);
@@ -176,6 +186,8 @@ int port_sleep(struct netstack *ns, void *chan, struct port_lock *lk, uint64_t d
 
 void port_wakeup(void *chan)
 {
+	if (__atomic_load_n(&nsleepers, __ATOMIC_SEQ_CST) == 0)
+		return;
 	pthread_mutex_lock(&sleep_mu);
 	for (struct sleeper *s = sleepers; s; s = s->next)
 		if (s->chan == chan) {

@@ -20,6 +20,22 @@ struct ifnet *if_alloc(struct netstack *ns, const char *name, unsigned type)
 	return ifp;
 }
 
+/* in_isbroadcast's filter for a search of every interface: the host bits of the longest
+ * prefix shorter than /31 among the attached interfaces' addresses (0 when there is none).
+ * Every subnet broadcast or network address of those prefixes has these bits all ones or all
+ * zeros, so an address whose bits here are mixed is no interface's broadcast address, which
+ * settles the common case (a unicast address) without the walk.  Recomputed whenever an
+ * address or an interface comes or goes. */
+static void bcast_filter_update(struct netstack *ns)
+{
+	unsigned longest = 0;
+	for (struct ifnet *i = ns->ns_ifnet; i; i = i->if_next)
+		for (unsigned k = 0; k < i->if_naddrs; k++)
+			if (i->if_addrs[k].ia_plen < 31 && i->if_addrs[k].ia_plen >= longest)
+				longest = i->if_addrs[k].ia_plen + 1u;
+	ns->ns_bcast_low = longest ? ~in_plen2mask(longest - 1) : 0;
+}
+
 int if_attach(struct ifnet *ifp)
 {
 	struct netstack *ns = ifp->if_ns;
@@ -30,6 +46,7 @@ int if_attach(struct ifnet *ifp)
 	for (pp = &ns->ns_ifnet; *pp; pp = &(*pp)->if_next)
 		;
 	*pp = ifp;
+	bcast_filter_update(ns);
 	return 0;
 }
 
@@ -54,6 +71,7 @@ void if_detach(struct ifnet *ifp)
 		}
 	if (ns->ns_loif == ifp)
 		ns->ns_loif = NULL;
+	bcast_filter_update(ns);
 	if (ifp->if_free)
 		ifp->if_free(ifp);
 	port_lock(ns->ns_inq_lock);
@@ -182,6 +200,7 @@ int if_addr_add(struct ifnet *ifp, ipaddr_t addr, unsigned plen)
 	ia->ia_net = addr & ia->ia_mask;
 	ia->ia_bcast = plen < 31 ? (ia->ia_net | ~ia->ia_mask) : 0;
 	ifp->if_naddrs++;
+	bcast_filter_update(ns);
 	/* The connected route (if another interface has one for the same subnet, keep it);
 	 * then the local host route, which delivers to ourselves through loopback. */
 	int rc = rt_add(ns, ia->ia_net, plen, 0, ifp, 0, RTF_UP | RTF_CONNECTED);
@@ -201,6 +220,7 @@ int if_addr_add(struct ifnet *ifp, ipaddr_t addr, unsigned plen)
 	return 0;
 undo:
 	ifp->if_naddrs--;
+	bcast_filter_update(ns);
 	return rc;
 }
 
@@ -214,6 +234,7 @@ int if_addr_del(struct ifnet *ifp, ipaddr_t addr)
 		memmove(&ifp->if_addrs[i], &ifp->if_addrs[i + 1],
 		    (ifp->if_naddrs - i - 1) * sizeof(ifp->if_addrs[0]));
 		ifp->if_naddrs--;
+		bcast_filter_update(ns);
 		struct rt_entry *rt = rt_lookup_exact(ns, addr, 32);
 		if (rt && (rt->rt_flags & RTF_LOCAL) && rt->rt_ifp == ifp)
 			rt_del(ns, addr, 32);
@@ -304,6 +325,9 @@ bool in_isbroadcast(struct netstack *ns, ipaddr_t a, const struct ifnet *ifp)
 		return true;
 	if (ifp)
 		return if_isbcast(ifp, a);
+	uint32_t low = a & ns->ns_bcast_low;
+	if (low != 0 && low != ns->ns_bcast_low)
+		return false;
 	for (struct ifnet *i = ns->ns_ifnet; i; i = i->if_next)
 		if (if_isbcast(i, a))
 			return true;

@@ -39,16 +39,53 @@ static inline uint64_t load64(const uint8_t *p)
 	return w;
 }
 
+#if defined(__x86_64__)
+/* The 128-byte rounds on x86-64: one add-with-carry per 64-bit word, the carry chained from
+ * word to word and folded back in once per round (end-around carry, RFC 1071 2(C)), about
+ * 0.16 instructions per byte against 0.27 for the portable rounds, which need a separate
+ * carry count because C has no add-with-carry.  Returns s plus the rounds' sum, modulo
+ * 2^64 - 1 (what the fold needs). */
+static uint64_t sum_rounds(const uint8_t **pp, size_t rounds, uint64_t s)
+{
+	const uint8_t *p = *pp;
+	__asm__("1:\n\t"
+	    "addq 0(%[p]), %[s]\n\t"   "adcq 8(%[p]), %[s]\n\t"
+	    "adcq 16(%[p]), %[s]\n\t"  "adcq 24(%[p]), %[s]\n\t"
+	    "adcq 32(%[p]), %[s]\n\t"  "adcq 40(%[p]), %[s]\n\t"
+	    "adcq 48(%[p]), %[s]\n\t"  "adcq 56(%[p]), %[s]\n\t"
+	    "adcq 64(%[p]), %[s]\n\t"  "adcq 72(%[p]), %[s]\n\t"
+	    "adcq 80(%[p]), %[s]\n\t"  "adcq 88(%[p]), %[s]\n\t"
+	    "adcq 96(%[p]), %[s]\n\t"  "adcq 104(%[p]), %[s]\n\t"
+	    "adcq 112(%[p]), %[s]\n\t" "adcq 120(%[p]), %[s]\n\t"
+	    "adcq $0, %[s]\n\t"
+	    "leaq 128(%[p]), %[p]\n\t"
+	    "decq %[n]\n\t"
+	    "jnz 1b"
+	    : [s] "+r"(s), [p] "+r"(p), [n] "+r"(rounds)
+	    :
+	    : "cc", "memory");   /* it reads the buffer: "memory" orders the stores before it */
+	*pp = p;
+	return s;
+}
+#endif
+
 static uint32_t sum_native(const uint8_t *p, size_t len)
 {
 	uint64_t s = 0, c = 0, tail = 0;
 
+#if defined(__x86_64__)
+	if (len >= 128) {
+		s = sum_rounds(&p, len / 128, 0);
+		len %= 128;
+	}
+#else
 	while (len >= 128) {
 		ACC_ADD8(p);
 		ACC_ADD8(p + 64);
 		p += 128;
 		len -= 128;
 	}
+#endif
 	if (len >= 64) {
 		ACC_ADD8(p);
 		p += 64;

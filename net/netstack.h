@@ -73,6 +73,7 @@ struct netstack {
 	struct ifnet *ns_ifnet;             /* list in index order */
 	unsigned ns_ifnext;                 /* next index to hand out */
 	struct ifnet *ns_loif;              /* "lo", always present */
+	uint32_t ns_bcast_low;              /* in_isbroadcast's filter (if.c) */
 
 	/* routing, ARP, IPv4 */
 	struct rtable *ns_rt;
