@@ -186,8 +186,11 @@ int in_pcbinfo_init(struct inpcbinfo *info, struct netstack *ns, const char *nam
 	    offsetof(struct inpcb, inp_lh)) != 0)
 		return -ENOMEM;
 	if (ht_init(&info->ipi_porthash, buckets, PORT_MAX_BUCKETS,
-	    offsetof(struct inpcb, inp_ph)) != 0) {
+	    offsetof(struct inpcb, inp_ph)) != 0 ||
+	    ht_init(&info->ipi_bindhash, 16, PORT_MAX_BUCKETS,
+	    offsetof(struct inpcb, inp_bh)) != 0) {
 		ht_fini(&info->ipi_lookup);
+		ht_fini(&info->ipi_porthash);
 		return -ENOMEM;
 	}
 	port_random(info->ipi_key, sizeof(info->ipi_key));
@@ -202,6 +205,7 @@ void in_pcbinfo_fini(struct inpcbinfo *info)
 		in_pcbfree(info->ipi_all);
 	ht_fini(&info->ipi_lookup);
 	ht_fini(&info->ipi_porthash);
+	ht_fini(&info->ipi_bindhash);
 }
 
 static void unhash_lookup(struct inpcb *inp)
@@ -220,13 +224,26 @@ static void unhash_port(struct inpcb *inp)
 	inp->inp_flags &= ~INP_INPORT;
 }
 
+static void unhash_bind(struct inpcb *inp)
+{
+	if (!(inp->inp_flags & INP_INBIND))
+		return;
+	ht_remove(&inp->inp_pcbinfo->ipi_bindhash, inp);
+	inp->inp_flags &= ~INP_INBIND;
+}
+
 void in_pcbrehash(struct inpcb *inp)
 {
 	struct inpcbinfo *info = inp->inp_pcbinfo;
 	unhash_lookup(inp);
 	unhash_port(inp);
+	unhash_bind(inp);
 	if (inp->inp_lport == 0)
 		return;
+	if (inp->inp_faddr == INADDR_ANY) {
+		ht_insert(&info->ipi_bindhash, inp, port_hash(info, inp->inp_lport));
+		inp->inp_flags |= INP_INBIND;
+	}
 	ht_insert(&info->ipi_lookup, inp, lookup_hash(info, inp->inp_faddr, inp->inp_fport,
 	    inp->inp_laddr, inp->inp_lport));
 	inp->inp_flags |= INP_INLOOKUP;
@@ -270,6 +287,7 @@ void in_pcbfree(struct inpcb *inp)
 	struct inpcbinfo *info = inp->inp_pcbinfo;
 	unhash_lookup(inp);
 	unhash_port(inp);
+	unhash_bind(inp);
 	*inp->inp_apprev = inp->inp_anext;
 	if (inp->inp_anext)
 		inp->inp_anext->inp_apprev = inp->inp_apprev;
@@ -334,11 +352,30 @@ static bool port_conflict(struct inpcbinfo *info, const struct inpcb *me, ipaddr
 
 /* For a connect-time choice: the port may be shared with connections to other peers (TCP)
  * but not with an unconnected pcb or the same 4-tuple.  UDP-style pcbinfos (share false)
- * need the port unused on the address. */
+ * need the port unused on the address.  The shared case never walks the connections on the
+ * port (100,000 of them may share a few thousand ports): the unconnected ones have their
+ * own hash, and the same 4-tuple is one lookup-hash chain. */
 static bool port_usable_connect(struct inpcbinfo *info, ipaddr_t laddr, uint16_t lport,
     ipaddr_t faddr, uint16_t fport, bool share)
 {
 	struct inpcb *p;
+	if (share) {
+		uint32_t h = port_hash(info, lport);
+		for (p = *ht_bucket(&info->ipi_bindhash, h); p; p = p->inp_bh.next) {
+			info->ipi_eph_visits++;
+			if (p->inp_lport == lport && (laddr == INADDR_ANY ||
+			    p->inp_laddr == INADDR_ANY || p->inp_laddr == laddr))
+				return false;
+		}
+		h = lookup_hash(info, faddr, fport, laddr, lport);
+		for (p = *ht_bucket(&info->ipi_lookup, h); p; p = p->inp_lh.next) {
+			info->ipi_eph_visits++;
+			if (p->inp_faddr == faddr && p->inp_fport == fport && p->inp_lport == lport &&
+			    (laddr == INADDR_ANY || p->inp_laddr == INADDR_ANY || p->inp_laddr == laddr))
+				return false;
+		}
+		return true;
+	}
 	for (p = *ht_bucket(&info->ipi_porthash, port_hash(info, lport)); p; p = p->inp_ph.next) {
 		info->ipi_eph_visits++;
 		if (p->inp_lport != lport)

@@ -5,7 +5,10 @@
  *  - the lookup hash, keyed by the pcb's current 4-tuple (laddr, lport, faddr, fport) with
  *    zeros for what is unset, so demultiplexing is O(1): the exact 4-tuple first, then the
  *    wildcard listeners (laddr, lport, 0, 0) and (0, lport, 0, 0);
- *  - the port hash, keyed by lport, for bind conflict checks and ephemeral port choice.
+ *  - the port hash, keyed by lport, for bind conflict checks and ephemeral port choice;
+ *  - the unconnected-port hash: the same, holding only pcbs without a foreign address
+ *    (listeners, bound sockets), so choosing an ephemeral port for a connection looks at
+ *    those and at one exact 4-tuple, never at the connections sharing that port.
  * Hashes are keyed with a per-instance random secret, so remote hosts cannot aim at a chain.
  *
  * Scale: a table doubles when it holds more pcbs than buckets (load factor 1), so chains stay
@@ -61,6 +64,7 @@ typedef uint32_t ipaddr_t;      /* host order (same typedef as net/ip_var.h) */
 #define INP_TIMEWAIT   0x0040u  /* TCP TIME-WAIT (socket gone): may be reused, see bind rules */
 #define INP_ANONPORT   0x0080u  /* the local port was chosen by the stack */
 #define INP_DROPPED    0x0100u  /* being torn down; lookups skip it */
+#define INP_INBIND     0x0200u  /* on the unconnected-port hash */
 
 struct inpcbinfo;
 
@@ -88,6 +92,7 @@ struct inp_htab {
 struct inpcb {
 	struct inp_hlink inp_lh;        /* lookup hash chain */
 	struct inp_hlink inp_ph;        /* port hash chain */
+	struct inp_hlink inp_bh;        /* unconnected-port hash chain */
 	struct inpcb *inp_anext, **inp_apprev;  /* ipi_all list */
 	struct inpcbinfo *inp_pcbinfo;
 	struct socket *inp_socket;      /* NULL once the socket is gone (TCP TIME-WAIT) */
@@ -109,6 +114,7 @@ struct inpcbinfo {
 	const char *ipi_name;           /* "udp", "tcp", "raw" (logs) */
 	struct inp_htab ipi_lookup;     /* by 4-tuple */
 	struct inp_htab ipi_porthash;   /* by local port */
+	struct inp_htab ipi_bindhash;   /* by local port, unconnected pcbs only */
 	uint64_t ipi_key[2];            /* hash secret */
 	struct inpcb *ipi_all;          /* every pcb */
 	uint32_t ipi_count;             /* pcbs allocated */
