@@ -74,16 +74,6 @@ bench: $(BUILD)/kernel/stos.elf32 $(BUILD)/user/initrd.cpio $(B_HOSTED_PROGS) $(
 bench-hosted: $(B_HOSTED_PROGS) $(B_SCALE_BENCH)
 	@/usr/bin/python3 bench/hosted/hosted_bench.py
 
-# ---- X: instructions per TCP segment at 10 ... 100,000 connections (issue 6, "flat") ----
-# tests/tcp/tcp_scale_bench.c (interface in its header comment) runs itself under callgrind
-# once per connection count; table on stdout, JSON in build/bench/tcp-scale.json.  A
-# prerequisite of `make bench` that never fails it (a figure, not a test).
-.PHONY: bench-tcp-scale
-bench-tcp-scale: $(BUILD)/host/scale/tcp_scale_bench
-	@mkdir -p $(BUILD)/bench
-	-$(BUILD)/host/scale/tcp_scale_bench --json $(BUILD)/bench/tcp-scale.json
-bench: bench-tcp-scale
-
 # The per-segment cost at 10 ... 100,000 connections alone (the TCP scale work's program,
 # tests/tcp/tcp_scale_bench.c; hosted_bench.py runs it too when it is built).
 .PHONY: tcp-scale-bench
