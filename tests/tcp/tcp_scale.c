@@ -3,7 +3,7 @@
  * measurements are taken with 10 connections and with SCALE_N (100,000, or $TCP_SCALE_N)
  * and compared through deterministic structural counters, never wall-clock time:
  *  - pcb lookup: hash-chain entries examined per lookup (in_pcblookup), and the longest
- *    chain of the lookup hash;
+ *    chain of the lookup hash; the same for the handshakes (listener lookups);
  *  - ephemeral ports (RFC 6056): ports tried and port-chain entries examined per connect;
  *  - the callout wheel: with two keepalive timers armed per connection, the work of one
  *    tick (slots processed, callouts cascaded, callouts visited but not due) over a second
@@ -27,6 +27,7 @@
 struct measure {
 	double visits_per_lookup, lookups_per_seg;
 	double eph_tries_per_conn, eph_visits_per_conn;
+	double open_lookups_per_conn, open_visits_per_lookup;   /* handshakes: listener lookups */
 	double wheel_work_per_tick;
 	uint64_t skipped;
 	uint32_t maxchain;
@@ -75,15 +76,19 @@ static void open_counted(struct scale_world *sw, size_t n, size_t last, struct m
 	scale_counters(sw, &c1);
 	m->eph_tries_per_conn = (double)(c1.eph_tries - c0.eph_tries) / (double)last;
 	m->eph_visits_per_conn = (double)(c1.eph_visits - c0.eph_visits) / (double)last;
+	m->open_lookups_per_conn = (double)(c1.lookups - c0.lookups) / (double)last;
+	m->open_visits_per_lookup = (double)(c1.visits - c0.visits) / (double)(c1.lookups - c0.lookups);
 }
 
 static void print_measure(const char *what, size_t n, const struct measure *m)
 {
 	printf("# %s (%zu connections): %.3f chain entries per lookup, %.2f lookups per segment, "
 	    "longest chain %u; %.3f ports tried and %.2f port-chain entries per connect; "
-	    "wheel work %.3f per tick, %llu not-due callouts visited\n", what, n,
+	    "wheel work %.3f per tick, %llu not-due callouts visited; handshakes: %.2f probes per "
+	    "connection, %.3f chain entries per probe\n", what, n,
 	    m->visits_per_lookup, m->lookups_per_seg, m->maxchain, m->eph_tries_per_conn,
-	    m->eph_visits_per_conn, m->wheel_work_per_tick, (unsigned long long)m->skipped);
+	    m->eph_visits_per_conn, m->wheel_work_per_tick, (unsigned long long)m->skipped,
+	    m->open_lookups_per_conn, m->open_visits_per_lookup);
 }
 
 static void test_scale(void **st)
@@ -122,6 +127,10 @@ static void test_scale(void **st)
 	assert_true(large.lookups_per_seg <= small.lookups_per_seg + 0.01);
 	assert_true(large.visits_per_lookup <= small.visits_per_lookup + 1.0);
 	assert_true(large.maxchain <= 16);
+	/* Handshakes (listener lookups: the exact 4-tuple, then the wildcards): as many probes,
+	 * chains as short. */
+	assert_true(large.open_lookups_per_conn <= small.open_lookups_per_conn + 0.01);
+	assert_true(large.open_visits_per_lookup <= small.open_visits_per_lookup + 1.0);
 	/* Ephemeral ports: a connect tries as many ports at 100,000 as at 10. */
 	assert_true(large.eph_tries_per_conn <= 2.0);
 	assert_true(large.eph_visits_per_conn <= small.eph_visits_per_conn + 2.0);
