@@ -221,6 +221,7 @@ int if_addr_add(struct ifnet *ifp, ipaddr_t addr, unsigned plen)
 undo:
 	ifp->if_naddrs--;
 	bcast_filter_update(ns);
+	ns->ns_local_last = 0;
 	return rc;
 }
 
@@ -235,6 +236,7 @@ int if_addr_del(struct ifnet *ifp, ipaddr_t addr)
 		    (ifp->if_naddrs - i - 1) * sizeof(ifp->if_addrs[0]));
 		ifp->if_naddrs--;
 		bcast_filter_update(ns);
+		ns->ns_local_last = 0;
 		struct rt_entry *rt = rt_lookup_exact(ns, addr, 32);
 		if (rt && (rt->rt_flags & RTF_LOCAL) && rt->rt_ifp == ifp)
 			rt_del(ns, addr, 32);
@@ -302,9 +304,16 @@ ipaddr_t in_ifprimary(const struct ifnet *ifp)
 	return ifp->if_naddrs ? ifp->if_addrs[0].ia_addr : 0;
 }
 
+/* Every segment a connection receives or sends asks this about the same address, so the
+ * last address found is kept (never 0, which is nobody's); deleting any address forgets it. */
 bool in_islocal(struct netstack *ns, ipaddr_t a)
 {
-	return in_ifwithaddr(ns, a, NULL) != NULL;
+	if (a == ns->ns_local_last && a != 0)
+		return true;
+	if (!in_ifwithaddr(ns, a, NULL))
+		return false;
+	ns->ns_local_last = a;
+	return true;
 }
 
 static bool if_isbcast(const struct ifnet *ifp, ipaddr_t a)
@@ -323,11 +332,12 @@ bool in_isbroadcast(struct netstack *ns, ipaddr_t a, const struct ifnet *ifp)
 {
 	if (a == INADDR_BROADCAST_H || a == 0)
 		return true;
+	/* The filter covers every attached interface (if_index != 0 exactly when attached). */
+	uint32_t low = a & ns->ns_bcast_low;
+	if (low != 0 && low != ns->ns_bcast_low && (!ifp || ifp->if_index != 0))
+		return false;
 	if (ifp)
 		return if_isbcast(ifp, a);
-	uint32_t low = a & ns->ns_bcast_low;
-	if (low != 0 && low != ns->ns_bcast_low)
-		return false;
 	for (struct ifnet *i = ns->ns_ifnet; i; i = i->if_next)
 		if (if_isbcast(i, a))
 			return true;

@@ -115,10 +115,16 @@ unsigned netisr_run_locked(struct netstack *ns)
 	unsigned n = 0;
 	bool more = true;
 	/* Round-robin one frame per interface per pass, so one busy link cannot starve the
-	 * others; loopback frames sent while processing are picked up in a later pass. */
+	 * others; loopback frames sent while processing are picked up in a later pass.
+	 * A queue that looks empty is passed over without its lock (the lock pair cost more
+	 * than the rest of the loop, and most queues are empty most of the time).  A frame
+	 * that if_input enqueues just after the look is not lost: if_input kicks the netisr
+	 * (port_netisr_kick) after enqueueing, which runs this again. */
 	while (more) {
 		more = false;
 		for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next) {
+			if (__atomic_load_n(&ifp->if_inq.mq_head, __ATOMIC_SEQ_CST) == NULL)
+				continue;
 			port_lock(ns->ns_inq_lock);
 			struct mbuf *m = mbufq_dequeue(&ifp->if_inq);
 			port_unlock(ns->ns_inq_lock);

@@ -74,6 +74,7 @@ struct netstack {
 	unsigned ns_ifnext;                 /* next index to hand out */
 	struct ifnet *ns_loif;              /* "lo", always present */
 	uint32_t ns_bcast_low;              /* in_isbroadcast's filter (if.c) */
+	ipaddr_t ns_local_last;             /* in_islocal's last hit, 0 = none (if.c) */
 
 	/* routing, ARP, IPv4 */
 	struct rtable *ns_rt;
