@@ -107,6 +107,12 @@ struct protosw {
 	 * ICMP passes it on), borrowed.  info: next-hop MTU for fragmentation-needed, else 0. */
 	void (*pr_ctlinput)(struct netstack *ns, int icmp_type, int icmp_code, uint32_t info,
 	    const uint8_t *quoted, size_t qlen);
+
+	/* Memory ran out for a new socket of this protocol (socket() or a connection arriving
+	 * on a listener): free something that may be given up (TCP: its oldest TIME-WAIT
+	 * connection) and return true, so the allocation is tried again; false when there is
+	 * nothing.  May be NULL. */
+	bool (*pr_reclaim)(struct netstack *ns);
 };
 
 /* The per-instance protocol table.  Returns 0, -EEXIST for a duplicate (domain, type,

@@ -164,9 +164,10 @@ static struct socket *so_alloc(struct netstack *ns, const struct protosw *pr, in
     int protocol)
 {
 	struct so_instance *si = so_inst(ns);
-	struct socket *so = net_zalloc(sizeof(*so));
-	if (!so)
-		return NULL;
+	struct socket *so;
+	while (!(so = net_zalloc(sizeof(*so))))
+		if (!pr->pr_reclaim || !pr->pr_reclaim(ns))
+			return NULL;
 	so->so_ns = ns;
 	so->so_proto = pr;
 	so->so_type = type;

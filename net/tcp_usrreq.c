@@ -477,4 +477,5 @@ const struct protosw tcp_protosw = {
 	.pr_poll = NULL,
 	.pr_input = tcp_input,
 	.pr_ctlinput = tcp_ctlinput,
+	.pr_reclaim = tcp_tw_reclaim,
 };

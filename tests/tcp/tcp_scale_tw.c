@@ -7,7 +7,8 @@
  *  - Memory pressure (issue 6): at the connection limit (ipi_limit) a new connection takes
  *    the place of the OLDEST TIME-WAIT connection (counted in twrecycled), never of one in
  *    another state: with no TIME-WAIT left the new connection is refused instead, and
- *    socket() fails with ENOBUFS.  The same when an allocation fails (host_alloc_fail).
+ *    socket() fails with ENOBUFS.  The same when an allocation fails (host_alloc_fail): the
+ *    new connection's socket, inpcb or tcpcb.
  * Pools and memory balance at teardown (the fixture checks). */
 #include <errno.h>
 #include <stdlib.h>
@@ -320,6 +321,24 @@ static void test_alloc_failure_reclaims_oldest_timewait(void **st)
 	int c3 = open_conn(fx, l, 4203, 8000, 100, &a_next, &a_ts);
 	assert_int_equal(stos_stat(fx->a, "tcp", "twrecycled"), 2);
 	assert_false(have_conn(fx, 4201));
+	/* The socket, allocated first of all (socket.c asks the protocol, pr_reclaim). */
+	int c4 = open_conn(fx, l, 4210, 6000, 100, &a_next, &a_ts);
+	to_timewait(fx, c4, 4210, 6000, 100, a_next);
+	host_alloc_fail(sizeof(struct socket), 1);
+	c4 = open_conn(fx, l, 4211, 5000, 100, &a_next, &a_ts);
+	assert_int_equal(stos_stat(fx->a, "tcp", "twrecycled"), 3);
+	assert_false(have_conn(fx, 4210));
+	stos_close(c4);
+	world_run(fx->w, 1 * MSEC);
+	uint32_t c4_seq;
+	{
+		/* c4 closed by a: finish it (the peer's FIN) so only c2 and c3 are left live. */
+		struct seg s;
+		assert_true(last_seg(fx, &s));
+		c4_seq = s.seq;
+		send_seg(fx, 4211, 5001, c4_seq + 1, TH_FIN | TH_ACK, 300, s.tsval);
+	}
+	world_run(fx->w, 2 * 60 * SEC);
 	assert_int_equal(count(fx, TCPS_TIME_WAIT), 0);
 	/* Nothing left to give up: refused, and the live connections are untouched. */
 	size_t before = nsegs(fx);
@@ -329,7 +348,7 @@ static void test_alloc_failure_reclaims_oldest_timewait(void **st)
 	host_alloc_fail(0, 0);
 	assert_int_equal(nsegs(fx), before);
 	assert_int_equal(stos_stat(fx->a, "tcp", "listendrop"), drops + 1);
-	assert_int_equal(stos_stat(fx->a, "tcp", "twrecycled"), 2);
+	assert_int_equal(stos_stat(fx->a, "tcp", "twrecycled"), 3);
 	assert_int_equal(count(fx, TCPS_ESTABLISHED), 2);
 	stos_close(c2);
 	stos_close(c3);
