@@ -20,11 +20,16 @@
  * for new data (the sender's side) or the next in-order data segment acknowledging nothing
  * new (the receiver's side).  For those, most of RFC 9293 3.10.7.4's steps are known to pass:
  * no RST, SYN, FIN or URG; the segment starts at RCV.NXT and fits the buffer, so it is
- * acceptable and needs no trimming; PAWS passes; the window does not change.  The fast path
+ * acceptable and needs no trimming; PAWS passes; it is no duplicate ACK.  The fast path
  * checks exactly that and then runs the same helpers as the slow path (tcp_ts_recent_update,
  * tcp_ack_advance, tcp_ack_window, tcp_data_inorder), so what it does is what the slow path
- * would have done; anything else (out of order, a hole being filled, a window change, SACK
- * blocks, loss recovery, a retransmission in progress, a PAWS failure) takes the slow path.
+ * would have done; anything else (out of order, a hole being filled, SACK blocks, loss
+ * recovery, a retransmission in progress, a PAWS failure, an ACK of nothing new without data)
+ * takes the slow path.  Unlike Van Jacobson's, a window change is taken here: tcp_ack_window
+ * is the slow path's own window step, and the window only matters to the slow path's
+ * duplicate-ACK test, which neither case below can meet (an ACK of new data, or an ACK
+ * riding on data).  A receiver whose application reads between segments advertises a new
+ * window in nearly every ACK, so the sender's ACKs would otherwise all miss.
  * Returns true when it handled (consumed) the segment. */
 static bool tcp_fast_path(struct tcpcb *tp, struct tcp_seg *s)
 {
@@ -33,7 +38,6 @@ static bool tcp_fast_path(struct tcpcb *tp, struct tcp_seg *s)
 
 	if ((s->flags & (TH_SYN | TH_FIN | TH_RST | TH_URG | TH_ACK)) != TH_ACK ||
 	    s->seq != tp->rcv_nxt || so == NULL ||
-	    ((uint32_t)s->th.th_win << tp->snd_scale) != tp->snd_wnd ||
 	    tp->snd_nxt != tp->snd_max ||
 	    (tp->t_flags & (TF_FASTRECOVERY | TF_NEEDFIN)) || (s->to.to_flags & TOF_SACK))
 		return false;

@@ -307,29 +307,31 @@ static void test_ooo_and_reass_miss(void **state)
 	assert_memory_equal(got, payload, 4000);
 }
 
-/* A window change, URG, a PAWS failure and a FIN all take the slow path. */
-static void test_window_urg_paws_fin_miss(void **state)
+/* In-order data with a window change is predicted (tcp_ack_window is the slow path's own
+ * window step); URG, a PAWS failure and a FIN take the slow path. */
+static void test_window_hit_urg_paws_fin_miss(void **state)
 {
 	struct tu_fx *fx = *state;
 	struct peer p;
 	peer_connect(fx, &p);
 	uint64_t dat0 = st(fx->a, "preddat"), miss0 = st(fx->a, "predmiss");
 
-	peer_data(&p, payload, 100, 0, WIN - 1000);            /* window changed */
-	assert_int_equal(st(fx->a, "predmiss"), miss0 + 1);
-	peer_data(&p, payload + 100, 100, 0, WIN - 1000);      /* same again: predicted */
+	peer_data(&p, payload, 100, 0, WIN - 1000);            /* window changed: predicted */
 	assert_int_equal(st(fx->a, "preddat"), dat0 + 1);
+	assert_int_equal(st(fx->a, "predmiss"), miss0);
+	peer_data(&p, payload + 100, 100, 0, WIN - 1000);      /* same again: predicted */
+	assert_int_equal(st(fx->a, "preddat"), dat0 + 2);
 	peer_data(&p, payload + 200, 100, TH_URG, WIN - 1000);
-	assert_int_equal(st(fx->a, "predmiss"), miss0 + 2);
+	assert_int_equal(st(fx->a, "predmiss"), miss0 + 1);
 	/* RFC 7323 5.3: a timestamp older than TS.Recent fails PAWS: dropped, ACKed. */
 	size_t before = nsegs(fx);
 	peer_send_ts(&p, p.snd_nxt, p.rcv_nxt, TH_ACK, WIN - 1000, payload + 300, 100, 0, 5, NULL, 0);
-	assert_int_equal(st(fx->a, "predmiss"), miss0 + 3);
+	assert_int_equal(st(fx->a, "predmiss"), miss0 + 2);
 	assert_int_equal(st(fx->a, "pawsdrop"), 1);
 	assert_int_equal(nsegs(fx), before + 1);
 	peer_data(&p, payload + 300, 100, TH_FIN, WIN - 1000);
-	assert_int_equal(st(fx->a, "predmiss"), miss0 + 4);
-	assert_int_equal(st(fx->a, "preddat"), dat0 + 1);
+	assert_int_equal(st(fx->a, "predmiss"), miss0 + 3);
+	assert_int_equal(st(fx->a, "preddat"), dat0 + 2);
 	static uint8_t got[1000];
 	assert_int_equal(stos_recv(p.c, got, sizeof got, MSG_DONTWAIT), 400);
 	assert_memory_equal(got, payload, 400);
@@ -371,8 +373,9 @@ static void test_full_buffer_miss(void **state)
 	assert_int_equal(stos_recv(p.c, got, sizeof got, MSG_DONTWAIT), 1000);
 }
 
-/* Pure ACKs of new data are predicted (the send buffer is released); a duplicate ACK, an ACK
- * with a window change or with SACK blocks, and ACKs during loss recovery are not. */
+/* Pure ACKs of new data are predicted (the send buffer is released), with a window change
+ * too, which then limits what is sent; a window update acknowledging nothing new, a
+ * duplicate ACK, an ACK with SACK blocks and ACKs during loss recovery are not. */
 static void test_pure_ack_fast_and_recovery_miss(void **state)
 {
 	struct tu_fx *fx = *state;
@@ -403,18 +406,33 @@ static void test_pure_ack_fast_and_recovery_miss(void **state)
 	assert_int_equal(ti.tcpi_unacked, 1);                       /* the buffer let go */
 	peer_ack(&p, una + 2 * mss, WIN - 100);                     /* window update only */
 	assert_int_equal(st(fx->a, "predmiss"), miss0 + 1);
-	peer_ack(&p, una + 3 * mss, WIN);                           /* window changed back */
-	assert_int_equal(st(fx->a, "predmiss"), miss0 + 2);
-	assert_int_equal(st(fx->a, "predack"), ack0 + 2);
+	peer_ack(&p, una + 3 * mss, (uint16_t)mss);                 /* new ack, one-segment window */
+	assert_int_equal(st(fx->a, "predmiss"), miss0 + 1);
+	assert_int_equal(st(fx->a, "predack"), ack0 + 3);
 	una += 3 * mss;
+	/* The window the fast path took lets one segment out of two. */
+	before = nsegs(fx);
+	assert_int_equal(stos_send(p.c, payload, 2 * mss, MSG_DONTWAIT), (ssize_t)(2 * mss));
+	world_run(fx->w, 1 * MSEC);
+	assert_int_equal(nsegs(fx), before + 1);
+	peer_absorb(&p, before);
+	peer_ack(&p, una + mss, WIN);                               /* and the window opens */
+	assert_int_equal(st(fx->a, "predack"), ack0 + 4);
+	world_run(fx->w, 1 * MSEC);
+	assert_int_equal(nsegs(fx), before + 2);
+	peer_absorb(&p, before + 1);
+	peer_ack(&p, una + 2 * mss, WIN);
+	assert_int_equal(st(fx->a, "predack"), ack0 + 5);
+	assert_int_equal(st(fx->a, "predmiss"), miss0 + 1);
+	una += 2 * mss;
 	before = nsegs(fx);
 	assert_int_equal(stos_send(p.c, payload, 4 * mss, MSG_DONTWAIT), (ssize_t)(4 * mss));
 	world_run(fx->w, 1 * MSEC);
 	assert_int_equal(nsegs(fx), before + 4);
 	peer_absorb(&p, before);
 	peer_ack(&p, una + 4 * mss, WIN);                           /* all of it: predicted */
-	assert_int_equal(st(fx->a, "predack"), ack0 + 3);
-	assert_int_equal(st(fx->a, "rcvackbyte"), 7 * mss + 1);
+	assert_int_equal(st(fx->a, "predack"), ack0 + 6);
+	assert_int_equal(st(fx->a, "rcvackbyte"), 9 * mss + 1);
 	una += 4 * mss;
 
 	/* Six or more segments out (as cwnd allows); the first is lost: three duplicate ACKs
@@ -432,14 +450,14 @@ static void test_pure_ack_fast_and_recovery_miss(void **state)
 	/* A partial ACK during recovery: slow path (RFC 6582 3.2 step 5). */
 	peer_ack(&p, una + mss, WIN);
 	assert_int_equal(st(fx->a, "predmiss"), miss1 + 4);
-	assert_int_equal(st(fx->a, "predack"), ack0 + 3);
+	assert_int_equal(st(fx->a, "predack"), ack0 + 6);
 	/* An ACK with a SACK block (RFC 2018) also takes the slow path. */
 	uint8_t sack[12] = { TCPOPT_NOP, TCPOPT_NOP, TCPOPT_SACK, 10 };
 	be32_put(sack + 4, una + 4 * mss);
 	be32_put(sack + 8, una + 5 * mss);
 	peer_send_ts(&p, p.snd_nxt, una + 2 * mss, TH_ACK, WIN, NULL, 0, 0, 0, sack, sizeof sack);
 	assert_int_equal(st(fx->a, "predmiss"), miss1 + 5);
-	assert_int_equal(st(fx->a, "predack"), ack0 + 3);
+	assert_int_equal(st(fx->a, "predack"), ack0 + 6);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -609,7 +627,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_inorder_data_fast, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ooo_and_reass_miss, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_window_urg_paws_fin_miss, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_hit_urg_paws_fin_miss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_buffer_miss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pure_ack_fast_and_recovery_miss, setup, teardown),
 		cmocka_unit_test(test_bulk_takes_fast_path),
