@@ -274,6 +274,10 @@ static int pkt_attach(struct socket *so, int proto)
 	pp->pp_so = so;
 	pp->pp_proto = (uint16_t)proto;
 	so->so_pcb = pp;
+	/* The tap is in the interfaces' paths only while a packet socket exists: with none, its
+	 * call was pure cost on every frame in and out. */
+	if (!pi->pi_all)
+		net_tap_add(so->so_ns, &pi->pi_tap);
 	pp->pp_next = pi->pi_all;
 	pi->pi_all = pp;
 	return soreserve(so, SO_BUF_DEFAULT, SO_BUF_DEFAULT);
@@ -290,6 +294,8 @@ static void pkt_detach(struct socket *so)
 			*pq = pp->pp_next;
 			break;
 		}
+	if (!pi->pi_all)
+		net_tap_remove(so->so_ns, &pi->pi_tap);
 	for (unsigned i = 0; i < PKT_MAXMEMB; i++)
 		if (pp->pp_memb[i].count)
 			(void)pkt_ifref_change(so->so_ns, pp->pp_memb[i].ifindex, pp->pp_memb[i].type,
@@ -528,8 +534,7 @@ int packet_init(struct netstack *ns)
 		port_free(pi);
 		return err;
 	}
-	net_tap_add(ns, &pi->pi_tap);
-	return 0;
+	return 0;    /* the tap goes in with the first socket (pkt_attach) */
 }
 
 void packet_fini(struct netstack *ns)
