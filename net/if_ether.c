@@ -104,7 +104,7 @@ void ether_input(struct ifnet *ifp, struct mbuf *m)
 		es->promisc++;
 		goto drop;
 	}
-	m_adj(m, ETHER_HDR_LEN);
+	m_adj_hdr(m, ETHER_HDR_LEN);
 	m->m_pkthdr.ether_type = type;
 	switch (type) {
 	case ETHERTYPE_IP:

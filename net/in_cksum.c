@@ -10,13 +10,14 @@
 #include "in_cksum.h"
 #include "mbuf.h"
 
+/* Each step adds the high part back (end-around carry); the bounds show two of each size
+ * suffice: a carry out of the first step leaves the low part below its maximum. */
 static uint32_t fold64(uint64_t s)
 {
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffffu) + (s >> 16);
-	s = (s & 0xffffu) + (s >> 16);
-	s = (s & 0xffffu) + (s >> 16);
+	s = (s & 0xffffffffu) + (s >> 32);     /* <= 2^33 - 2 */
+	s = (s & 0xffffffffu) + (s >> 32);     /* <= 2^32 - 1 */
+	s = (s & 0xffffu) + (s >> 16);         /* <= 0x1fffe */
+	s = (s & 0xffffu) + (s >> 16);         /* <= 0xffff */
 	return (uint32_t)s;
 }
 
@@ -176,9 +177,10 @@ uint16_t in_cksum_mbuf(const struct mbuf *m, uint32_t off, uint32_t len, uint32_
 
 uint32_t in_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
 {
-	uint64_t s = (uint64_t)(src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) +
-	    proto + len;
-	return fold64(s);
+	/* Six 16-bit values: below 2^19, so two 16-bit folds suffice (see fold64). */
+	uint32_t s = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + proto + len;
+	s = (s & 0xffffu) + (s >> 16);
+	return (s & 0xffffu) + (s >> 16);
 }
 
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). */

@@ -128,6 +128,18 @@ struct mbuf *m_prepend(struct mbuf *m, uint32_t len);
 /* Trims req bytes from the head (req > 0) or the tail (req < 0) of the chain, updating
  * pkthdr.len; borrows m (the caller still owns it); trimming more than there is empties it. */
 void m_adj(struct mbuf *m, int req);
+/* m_adj(m, len) for a header of len bytes at the front, inline when the first mbuf holds it
+ * (a received frame in its cluster), as the receive path strips each layer's header. */
+static inline void m_adj_hdr(struct mbuf *m, uint32_t len)
+{
+	if (m->m_len >= len && (m->m_flags & M_PKTHDR)) {
+		m->m_data += len;
+		m->m_len -= len;
+		m->m_pkthdr.len -= len;
+	} else {
+		m_adj(m, (int)len);
+	}
+}
 
 /* Makes the first len bytes contiguous in the first mbuf (len <= MHLEN, or <= the first
  * mbuf's cluster size).  Consumes m; returns the head (the caller owns it), or NULL after

@@ -149,7 +149,7 @@ static bool tcp_input_parse(struct netstack *ns, struct mbuf **mp, int iphlen, s
 	s->flags = s->th.th_flags;
 	s->seq = s->th.th_seq;
 	s->len = tlen - off;
-	m_adj(m, iphlen + (int)off);
+	m_adj_hdr(m, (uint32_t)iphlen + off);
 	s->m = m;
 	*mp = NULL;
 	return true;
