@@ -234,6 +234,23 @@ class Stos:
             return None
         return udp_counters(self.con.before.replace("\r", ""))
 
+    def netstat(self):
+        """STOS's netstat -s as {(group, name): value}."""
+        self.con.send("netstat -s; echo @@done\n")
+        if not self.expect(r"\n@@done"):
+            return {}
+        out, group = {}, None
+        for line in self.con.before.replace("\r", "").splitlines():
+            m = re.match(r"^(\S+):$", line)
+            if m:
+                group = m.group(1)
+                continue
+            m = re.match(r"^\s+(\S+): (\d+)$", line)
+            if m and group:
+                out[(group, m.group(1))] = int(m.group(2))
+        self.expect(r"\$ ")
+        return out
+
     def close(self):
         self.con.send("poweroff\n")
         self.expect(pexpect.EOF, 20)
@@ -258,8 +275,13 @@ def stos_side():
 
     n = STOS_MIB << 20
     res["tcp_bytes"] = n
+    c0 = s.netstat()
     res["tcp_rx_mbit"], res["tcp_rx_runs"] = mbit(n, [curl_get(STOS_IP, 80, n)
                                                       for _ in range(RUNS)])
+    c1 = s.netstat()
+    # TCP segmentation offload during the downloads: large segments the e1000 cut.
+    res["tso"] = {k: c1.get(("tcp", k), 0) - c0.get(("tcp", k), 0)
+                  for k in ("sndtso", "sndpack", "sndbyte")}
     tx = []
     for _ in range(RUNS):
         s.con.send(f"nc -l {SINK_PORT} > /dev/null\n")
@@ -378,6 +400,10 @@ def main():
         print(f"# UDP into STOS: {u['sent']} sent in {u['secs']:.2f} s, {u['to_qemu']} left the "
               f"TAP towards QEMU, {u['delivered']} delivered to nc "
               f"(socket-buffer-full drops {u['rcvbuf_errors']})")
+    if stos.get("tso"):
+        t = stos["tso"]
+        print(f"# STOS downloads: {t['sndpack']} wire segments ({t['sndbyte']} bytes) went to "
+              f"the e1000 as {t['sndtso']} TSO segments (netstat -s: tcp sndtso)")
     if stos.get("inflight"):
         i = stos["inflight"]
         print(f"# 4 MiB download capture ({i['pcap']}): STOS kept at most "
