@@ -1,7 +1,7 @@
 /* The Internet checksum (RFC 1071) with 64-bit accumulation, and RFC 1624 updates.
  *
  * The sum is taken over big-endian 16-bit words.  For speed we add the buffer as native
- * 64-bit words with deferred carries (RFC 1071 2(C), see sum_native), fold, and byte-swap
+ * 64-bit words with deferred carries (RFC 1071 2(C), see sum64), fold, and byte-swap
  * the result on little-endian machines: the
  * one's complement sum is byte-order independent (RFC 1071 2(B)), so summing in native
  * order and swapping at the end equals summing big-endian words.
@@ -70,7 +70,9 @@ static uint64_t sum_rounds(const uint8_t **pp, size_t rounds, uint64_t s)
 }
 #endif
 
-static uint32_t sum_native(const uint8_t *p, size_t len)
+/* Native-order one's complement sum of buf, unfolded: 64 bits, end-around carries added
+ * back, so fold64 of it is sum_native's value. */
+static uint64_t sum64(const uint8_t *p, size_t len)
 {
 	uint64_t s = 0, c = 0, tail = 0;
 
@@ -116,7 +118,12 @@ static uint32_t sum_native(const uint8_t *p, size_t len)
 	}
 	ACC_ADD(tail);
 	s += c;
-	return fold64(s + (s < c));        /* c's own end-around carry */
+	return s + (s < c);                /* c's own end-around carry */
+}
+
+static uint32_t sum_native(const uint8_t *p, size_t len)
+{
+	return fold64(sum64(p, len));
 }
 
 static uint32_t to_be_order(uint32_t native16)
@@ -161,17 +168,23 @@ uint16_t in_cksum_mbuf(const struct mbuf *m, uint32_t off, uint32_t len, uint32_
 		s += to_be_order(sum_native(m->m_data + off, len));
 		return (uint16_t)~fold64(s);
 	}
+	/* The pieces' unfolded sums are added with end-around carry and folded once.  A piece
+	 * starting at an odd position has its bytes in swapped lanes: rotating its 64-bit sum
+	 * by 8 bits multiplies it by 2^8 modulo 2^64 - 1, hence modulo 2^16 - 1 (a divisor),
+	 * which is the byte swap of its 16-bit sum. */
+	uint64_t acc = 0;
 	for (; m && len; m = m->m_next, off = 0) {
 		uint32_t c = NET_MIN(len, m->m_len - off);
-		uint32_t part = to_be_order(sum_native(m->m_data + off, c));
-		/* A piece starting at an odd position has its bytes in swapped lanes. */
+		uint64_t part = sum64(m->m_data + off, c);
 		if (odd)
-			part = ((part & 0xff) << 8) | (part >> 8);
-		s += part;
+			part = (part << 8) | (part >> 56);
+		acc += part;
+		acc += acc < part;
 		if (c & 1)
 			odd = !odd;
 		len -= c;
 	}
+	s += to_be_order(fold64(acc));
 	return (uint16_t)~fold64(s);
 }
 
