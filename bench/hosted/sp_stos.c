@@ -19,6 +19,7 @@
 #include "bench/hosted/fdlink.h"
 #include <stos/socket.h>
 #include <stos/in.h>
+#include "host/sin.h"
 
 #define RX_BATCH 256                    /* frames read per turn (the input queue holds 512) */
 
@@ -29,16 +30,6 @@ struct app {
 	int peer_gone;
 	uint8_t buf[SP_CHUNK];
 };
-
-static struct sockaddr_in sin_h(uint32_t a, uint16_t port)
-{
-	struct sockaddr_in s;
-	memset(&s, 0, sizeof s);
-	s.sin_family = AF_INET;
-	s.sin_port = net_htons(port);
-	s.sin_addr.s_addr = net_htonl(a);
-	return s;
-}
 
 /* One turn of the stack: frames in, input path, timers.  Returns frames processed. */
 static unsigned stack_turn(struct app *a)

@@ -40,6 +40,7 @@
 #include "bench/hosted/memlink.h"
 #include <stos/socket.h>
 #include <stos/in.h>
+#include "host/sin.h"
 
 #define SND_ADDR 0x0a000001u
 #define RCV_ADDR 0x0a000002u
@@ -202,16 +203,6 @@ static int all_closed(struct bulk *b)
 	n += tcp_count_state(b->ns[1], 0, 0);
 	NET_UNLOCK(b->ns[1]);
 	return n == 0;
-}
-
-static struct sockaddr_in sin_h(uint32_t a, uint16_t port)
-{
-	struct sockaddr_in s;
-	memset(&s, 0, sizeof s);
-	s.sin_family = AF_INET;
-	s.sin_port = net_htons(port);
-	s.sin_addr.s_addr = net_htonl(a);
-	return s;
 }
 
 static int connect_pair(struct bulk *b)

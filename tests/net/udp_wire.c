@@ -15,6 +15,7 @@
 #include "net/route.h"
 #include <stos/socket.h>
 #include <stos/in.h>
+#include "host/sin.h"
 
 static int setup(void **st)
 {
@@ -32,16 +33,6 @@ static int teardown(void **st)
 	int rc = tu_fx_teardown(st);
 	assert_int_equal(left, 0);
 	return rc;
-}
-
-static struct sockaddr_in sin_h(uint32_t a, uint16_t port)
-{
-	struct sockaddr_in s;
-	memset(&s, 0, sizeof(s));
-	s.sin_family = AF_INET;
-	s.sin_port = net_htons(port);
-	s.sin_addr.s_addr = net_htonl(a);
-	return s;
 }
 
 #define SA(x) ((struct sockaddr *)&(x))

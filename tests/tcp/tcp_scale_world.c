@@ -11,18 +11,9 @@
 #include "net/tcp_var.h"
 #include <stos/socket.h>
 #include <stos/in.h>
+#include "host/sin.h"
 
 #define BATCH 512       /* handshakes in flight at once (below the listen backlog) */
-
-static struct sockaddr_in sin_h(uint32_t a, uint16_t port)
-{
-	struct sockaddr_in s;
-	memset(&s, 0, sizeof s);
-	s.sin_family = AF_INET;
-	s.sin_port = net_htons(port);
-	s.sin_addr.s_addr = net_htonl(a);
-	return s;
-}
 
 int scale_world_init(struct scale_world *sw)
 {

@@ -24,6 +24,7 @@
 #include "net/tcp_var.h"
 #include <stos/socket.h>
 #include <stos/in.h>
+#include "host/sin.h"
 
 #define A_ADDR 0x0a000001u
 #define B_ADDR 0x0a000002u
@@ -254,15 +255,6 @@ static void pair_down(struct pair *p)
 	tu_leakcheck_end(&p->lc);
 }
 
-static struct sockaddr_in sin_h(uint32_t a, uint16_t port)
-{
-	struct sockaddr_in s;
-	memset(&s, 0, sizeof s);
-	s.sin_family = AF_INET;
-	s.sin_port = net_htons(port);
-	s.sin_addr.s_addr = net_htonl(a);
-	return s;
-}
 #define SA(x) ((struct sockaddr *)&(x))
 
 static struct tcpcb *fd_tcpcb(int fd)
