@@ -328,14 +328,11 @@ static bool if_isbcast(const struct ifnet *ifp, ipaddr_t a)
 	return false;
 }
 
-bool in_isbroadcast(struct netstack *ns, ipaddr_t a, const struct ifnet *ifp)
+/* in_isbroadcast's (netstack.h) answer when its inline filter could not settle it. */
+bool in_isbroadcast_walk(struct netstack *ns, ipaddr_t a, const struct ifnet *ifp)
 {
 	if (a == INADDR_BROADCAST_H || a == 0)
 		return true;
-	/* The filter covers every attached interface (if_index != 0 exactly when attached). */
-	uint32_t low = a & ns->ns_bcast_low;
-	if (low != 0 && low != ns->ns_bcast_low && (!ifp || ifp->if_index != 0))
-		return false;
 	if (ifp)
 		return if_isbcast(ifp, a);
 	for (struct ifnet *i = ns->ns_ifnet; i; i = i->if_next)

@@ -123,9 +123,9 @@ struct ifnet *in_ifwithnet(struct netstack *ns, ipaddr_t a, struct in_ifaddr **i
 ipaddr_t in_ifprimary(const struct ifnet *ifp);
 /* a is one of this host's addresses. */
 bool in_islocal(struct netstack *ns, ipaddr_t a);
-/* a is a broadcast address for ifp (limited, or the subnet broadcast of one of its
- * addresses); with ifp NULL, for any interface. */
-bool in_isbroadcast(struct netstack *ns, ipaddr_t a, const struct ifnet *ifp);
+/* in_isbroadcast (netstack.h, inline: it needs struct netstack's filter) asks this when its
+ * filter cannot settle the answer: the interfaces' addresses are walked. */
+bool in_isbroadcast_walk(struct netstack *ns, ipaddr_t a, const struct ifnet *ifp);
 
 /* The tap points where AF_PACKET sockets and capture hook in.  There are exactly two:
  * ether_input calls every tap with NET_TAP_IN after the frame passed link validation and the

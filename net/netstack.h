@@ -117,6 +117,20 @@ struct netstack {
 	unsigned ns_ndestroy_hooks;
 };
 
+/* a is a broadcast address for ifp (limited, or the subnet broadcast of one of its
+ * addresses); with ifp NULL, for any interface.  Inline because TCP and IP ask it about both
+ * addresses of every segment, and nearly always ns_bcast_low's filter (if.c) settles it: an
+ * address whose host bits there are mixed (neither all zeros nor all ones, so neither 0 nor
+ * the limited broadcast either) is no attached interface's broadcast or network address (an
+ * interface not attached, if_index 0, is outside the filter). */
+static inline bool in_isbroadcast(struct netstack *ns, ipaddr_t a, const struct ifnet *ifp)
+{
+	uint32_t low = a & ns->ns_bcast_low;
+	if (low != 0 && low != ns->ns_bcast_low && (!ifp || ifp->if_index != 0))
+		return false;
+	return in_isbroadcast_walk(ns, a, ifp);
+}
+
 #define NET_LOCK(ns)   port_lock((ns)->ns_lock)
 #define NET_UNLOCK(ns) port_unlock((ns)->ns_lock)
 #define NET_ASSERT_LOCKED(ns) NET_ASSERT(port_lock_held((ns)->ns_lock))
