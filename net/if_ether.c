@@ -131,7 +131,7 @@ int ether_output_frame(struct ifnet *ifp, struct mbuf *m, const uint8_t dst[ETHE
     uint16_t type)
 {
 	struct netstack *ns = ifp->if_ns;
-	M_PREPEND(m, ETHER_HDR_LEN);
+	m = m_prepend_inline(m, ETHER_HDR_LEN);
 	if (!m) {
 		ns->ns_etherstat.onobufs++;
 		ifp->if_c.oerrors++;

@@ -68,7 +68,11 @@ int ip_csum_output(struct ifnet *ifp, struct mbuf *m, unsigned hlen, bool fragme
 	if (sw & (CSUM_TCP | CSUM_UDP)) {
 		/* The field holds the pseudo-header sum: the checksum of the segment with it in
 		 * place is the transport's checksum. */
-		uint16_t c = in_cksum_mbuf(m, hlen, l4len, 0);
+		uint16_t c;
+		if (hlen + l4len <= m->m_len)   /* all in the header mbuf: a pure ACK, say */
+			c = in_cksum(mtod(m, uint8_t *) + hlen, l4len);
+		else
+			c = in_cksum_mbuf(m, hlen, l4len, 0);
 		if ((sw & CSUM_UDP) && c == 0)
 			c = 0xffff;         /* RFC 768: a computed zero is sent as all ones */
 		/* The field is in the header mbuf we built (the usual case): store it there. */

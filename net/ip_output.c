@@ -171,7 +171,7 @@ int ip_output(struct netstack *ns, struct mbuf *m, const struct ip_out *p, struc
 			rc = -EMSGSIZE;
 			goto bad;
 		}
-		M_PREPEND(m, hlen);
+		m = m_prepend_inline(m, hlen);
 		if (!m) {
 			st->odropped++;
 			return -ENOBUFS;

@@ -124,6 +124,21 @@ void m_align(struct mbuf *m, uint32_t len);
  * head (the caller owns it), or NULL after freeing the chain. */
 struct mbuf *m_prepend(struct mbuf *m, uint32_t len);
 #define M_PREPEND(m, len) ((m) = m_prepend((m), (len)))
+/* m_prepend's common case inline, for the output path's per-packet headers: a packet-header
+ * mbuf holding its data inline (so always writable, unlike a cluster) with len bytes of
+ * headroom, as the header mbuf TCP builds for every segment has.  Anything else goes
+ * through m_prepend; same contract. */
+static inline struct mbuf *m_prepend_inline(struct mbuf *m, uint32_t len)
+{
+	if (m && (m->m_flags & (M_PKTHDR | M_EXT)) == M_PKTHDR &&
+	    (size_t)(m->m_data - m->m_dat) >= len) {
+		m->m_data -= len;
+		m->m_len += len;
+		m->m_pkthdr.len += len;
+		return m;
+	}
+	return m_prepend(m, len);
+}
 
 /* Trims req bytes from the head (req > 0) or the tail (req < 0) of the chain, updating
  * pkthdr.len; borrows m (the caller still owns it); trimming more than there is empties it. */

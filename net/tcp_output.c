@@ -569,7 +569,8 @@ int tcp_output(struct tcpcb *tp)
 		tp->last_ack_sent = tp->rcv_nxt;
 		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
 		tp->t_unacked_segs = 0;
-		tcp_timer_stop(tp, TT_DELACK);
+		if (tcp_timer_active(tp, TT_DELACK))    /* this segment carries the ACK */
+			tcp_timer_stop(tp, TT_DELACK);
 
 		err = tcp_emit(ns, inp, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
 		    inp->inp_fport, seq, (flags & TH_ACK) ? tp->rcv_nxt : 0, flags, thwin, opts,
