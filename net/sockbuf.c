@@ -207,6 +207,61 @@ void sbdrop(struct sockbuf *sb, uint32_t len)
 		sb->sb_mbtail = NULL;
 }
 
+struct mbuf *sbtakestream(struct sockbuf *sb, uint32_t len, uint32_t *got)
+{
+	struct mbuf *top = NULL, **mp = &top;
+	uint32_t n = 0;
+
+	while (n < len && sb->sb_mb) {
+		struct mbuf *m = sb->sb_mb, *p;
+		uint32_t c;
+		if (m->m_len <= len - n) {
+			sb->sb_mb = m->m_next;
+			m->m_next = NULL;
+			sbfree(sb, m);
+			n += m->m_len;
+			*mp = m;
+			mp = &m->m_next;
+			continue;
+		}
+		/* The last mbuf is taken in part: its cluster is shared (read-only from now on,
+		 * which also stops sbcompress appending into it) or its few inline bytes copied. */
+		c = len - n;
+		p = m_copym(m, 0, c);
+		if (!p)
+			break;
+		m->m_data += c;
+		m->m_len -= c;
+		sb->sb_cc -= c;
+		if (m->m_flags & M_PKTHDR)
+			m->m_pkthdr.len -= c;
+		n += c;
+		*mp = p;
+		break;
+	}
+	if (!sb->sb_mb)
+		sb->sb_mbtail = NULL;
+	*got = n;
+	return top;
+}
+
+void sbunreadstream(struct sockbuf *sb, struct mbuf *chain)
+{
+	struct mbuf *m, *last = NULL;
+	if (!chain)
+		return;
+	for (m = chain; m; m = m->m_next) {
+		m->m_flags &= (uint16_t)~M_PKTHDR;
+		m->m_nextpkt = NULL;
+		sballoc(sb, m);
+		last = m;
+	}
+	last->m_next = sb->sb_mb;
+	if (!sb->sb_mb)
+		sb->sb_mbtail = last;
+	sb->sb_mb = chain;
+}
+
 void sbdroprecord(struct sockbuf *sb)
 {
 	struct mbuf *rec = sb->sb_mb, *m;

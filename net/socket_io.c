@@ -211,6 +211,40 @@ static ssize_t so_copyout(const struct mbuf *m, uint32_t off, size_t len, struct
 	return (ssize_t)done;
 }
 
+/* Stream read of c bytes (c <= sb_cc and <= the uio's room): the bytes are unlinked from the
+ * receive buffer under the net lock, copied to the user without it, so the network thread
+ * can keep queueing segments meanwhile, and freed; a failed copy puts them back, so data is
+ * lost no more than when the copy ran under the lock.  Net lock held on entry and on return
+ * (released in between). */
+static ssize_t so_stream_read(struct socket *so, size_t c, struct uio *uio)
+{
+	struct netstack *ns = so->so_ns;
+	struct sockbuf *sb = &so->so_rcv;
+	uint32_t got;
+	struct mbuf *chain = sbtakestream(sb, (uint32_t)c, &got);
+	ssize_t n;
+
+	if (!chain) {
+		/* No mbuf for the partial piece: copy under the lock. */
+		n = so_copyout(sb->sb_mb, 0, c, uio);
+		if (n > 0)
+			sbdrop(sb, (uint32_t)n);
+		return n;
+	}
+	NET_UNLOCK(ns);
+	n = so_copyout(chain, 0, got, uio);
+	if (n == (ssize_t)got) {
+		m_freem(chain);
+		NET_LOCK(ns);
+		return n;
+	}
+	NET_LOCK(ns);
+	sbunreadstream(sb, chain);
+	if (n > 0)
+		sbdrop(sb, (uint32_t)n);
+	return n;
+}
+
 static ssize_t so_receive_dgram(struct socket *so, struct uio *uio,
     struct sockaddr_storage *nam, socklen_t *namlen, int flags, int *outflags)
 {
@@ -304,8 +338,10 @@ ssize_t so_receive(struct socket *so, struct uio *uio, struct sockaddr_storage *
 				if (flags & MSG_TRUNC) {
 					n = (ssize_t)c;   /* Linux TCP: discard without copying */
 					uio->uio_resid -= c;
-				} else {
+				} else if (flags & MSG_PEEK) {
 					n = so_copyout(so->so_rcv.sb_mb, 0, c, uio);
+				} else {
+					n = so_stream_read(so, c, uio);   /* drops what it copied */
 				}
 				if (n < 0) {
 					err = (int)n;
@@ -313,7 +349,8 @@ ssize_t so_receive(struct socket *so, struct uio *uio, struct sockaddr_storage *
 				}
 				copied += n;
 				if (!(flags & MSG_PEEK)) {
-					sbdrop(&so->so_rcv, (uint32_t)n);
+					if (flags & MSG_TRUNC)
+						sbdrop(&so->so_rcv, (uint32_t)n);
 					if (pr->pr_flags & PR_WANTRCVD)
 						pr->pr_rcvd(so, flags);
 				}

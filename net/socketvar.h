@@ -216,6 +216,14 @@ bool sbappendaddr(struct sockbuf *sb, const struct sockaddr *asa, socklen_t alen
 bool sbappendrecord(struct sockbuf *sb, struct mbuf *m);
 /* Stream: removes len bytes from the front (acknowledged data, or data read). */
 void sbdrop(struct sockbuf *sb, uint32_t len);
+/* Stream: unlinks up to len bytes from the front as a chain the caller owns, so a reader can
+ * copy them out without the net lock; a partly taken mbuf is shared with m_copym.  *got = the
+ * chain's length: len, or less when no mbuf could be had for the partial piece (NULL, 0 when
+ * not even one byte could be taken). */
+struct mbuf *sbtakestream(struct sockbuf *sb, uint32_t len, uint32_t *got);
+/* Stream: puts a chain from sbtakestream back at the front (its copy-out failed).  Consumes
+ * it. */
+void sbunreadstream(struct sockbuf *sb, struct mbuf *chain);
 /* Datagram: removes the first record. */
 void sbdroprecord(struct sockbuf *sb);
 /* Frees everything in the buffer. */
