@@ -94,7 +94,9 @@ static int tcp_emit(struct netstack *ns, struct inpcb *inp, uint32_t laddr, uint
 	be16_put(th + TCPH_WIN, win);
 	be16_put(th + TCPH_SUM, 0);
 	be16_put(th + TCPH_URP, urp);
-	if (optlen)
+	if (optlen == TCPOLEN_TSTAMP_APPA)
+		memcpy(th + TCP_HDR_LEN, opts, TCPOLEN_TSTAMP_APPA);  /* the usual case, inlined */
+	else if (optlen)
 		memcpy(th + TCP_HDR_LEN, opts, optlen);
 	if (payload)
 		m_cat(m, payload);
@@ -167,6 +169,11 @@ void tcp_respond_synack(struct netstack *ns, uint32_t laddr, uint16_t lport, uin
 	    optlen, NULL, 0, 0, 0);
 }
 
+static bool tcp_ts_on(const struct tcpcb *tp)
+{
+	return (tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP);
+}
+
 /* Options for a segment with `flags` on tp; returns their length. */
 static size_t tcp_output_options(struct tcpcb *tp, unsigned flags, uint8_t *buf)
 {
@@ -191,12 +198,24 @@ static size_t tcp_output_options(struct tcpcb *tp, unsigned flags, uint8_t *buf)
 			to.to_tsecr = tp->ts_recent;
 		}
 	} else {
+		bool sack = (tp->t_flags & TF_SACK_PERMIT) && (tp->rcv_numsacks > 0 || tp->rcv_have_dsack);
+		if (!sack && tcp_ts_on(tp)) {
+			/* The option nearly every segment carries, written as tcp_opts_build would
+			 * (RFC 7323 appendix A layout: NOP, NOP, kind 8, length 10, TSval, TSecr). */
+			buf[0] = TCPOPT_NOP;
+			buf[1] = TCPOPT_NOP;
+			buf[2] = TCPOPT_TIMESTAMP;
+			buf[3] = TCPOLEN_TIMESTAMP;
+			be32_put(buf + 4, tcp_ts_now(tp));
+			be32_put(buf + 8, tp->ts_recent);
+			return TCPOLEN_TSTAMP_APPA;
+		}
 		if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP)) {
 			to.to_flags |= TOF_TS;
 			to.to_tsval = tcp_ts_now(tp);
 			to.to_tsecr = tp->ts_recent;
 		}
-		if ((tp->t_flags & TF_SACK_PERMIT) && (tp->rcv_numsacks > 0 || tp->rcv_have_dsack)) {
+		if (sack) {
 			/* RFC 2883 4: a D-SACK block goes first, once; then RFC 2018 4's blocks,
 			 * most recent first, as many as fit (tcp_opts_build cuts the rest). */
 			unsigned n = 0;
@@ -211,11 +230,6 @@ static size_t tcp_output_options(struct tcpcb *tp, unsigned flags, uint8_t *buf)
 		}
 	}
 	return tcp_opts_build(buf, &to);
-}
-
-static bool tcp_ts_on(const struct tcpcb *tp)
-{
-	return (tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP);
 }
 
 /* Payload bytes a segment carrying optlen bytes of options may hold (RFC 6691: the MSS
