@@ -39,15 +39,42 @@ size_t strlen(const char *s);
 	if (!(c)) { port_log(PORT_LOG_ERR, "net: assertion %s failed at %s:%d", #c, __FILE__, \
 	    __LINE__); __builtin_trap(); } } while (0)
 
-static inline uint16_t be16_get(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
+/* Each is one unaligned load or store and a byte swap (x86 takes unaligned accesses; the
+ * memcpy form is how C says so without breaking aliasing rules).  Byte-at-a-time stores were
+ * merged badly by gcc across a header's fields: one shift/or per byte. */
+static inline uint16_t be16_get(const uint8_t *p)
+{
+	uint16_t v;
+	__builtin_memcpy(&v, p, 2);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return v;
+#else
+	return __builtin_bswap16(v);
+#endif
+}
 static inline uint32_t be32_get(const uint8_t *p)
 {
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+	uint32_t v;
+	__builtin_memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return v;
+#else
+	return __builtin_bswap32(v);
+#endif
 }
-static inline void be16_put(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void be16_put(uint8_t *p, uint16_t v)
+{
+#if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+	v = __builtin_bswap16(v);
+#endif
+	__builtin_memcpy(p, &v, 2);
+}
 static inline void be32_put(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+#if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+	v = __builtin_bswap32(v);
+#endif
+	__builtin_memcpy(p, &v, 4);
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
