@@ -214,6 +214,7 @@ static void unhash_lookup(struct inpcb *inp)
 		return;
 	ht_remove(&inp->inp_pcbinfo->ipi_lookup, inp);
 	inp->inp_flags &= ~INP_INLOOKUP;
+	inp->inp_pcbinfo->ipi_last = NULL;
 }
 
 static void unhash_port(struct inpcb *inp)
@@ -247,6 +248,7 @@ void in_pcbrehash(struct inpcb *inp)
 	ht_insert(&info->ipi_lookup, inp, lookup_hash(info, inp->inp_faddr, inp->inp_fport,
 	    inp->inp_laddr, inp->inp_lport));
 	inp->inp_flags |= INP_INLOOKUP;
+	info->ipi_last = NULL;
 	ht_insert(&info->ipi_porthash, inp, port_hash(info, inp->inp_lport));
 	inp->inp_flags |= INP_INPORT;
 }
@@ -593,10 +595,25 @@ static struct inpcb *probe(struct inpcbinfo *info, ipaddr_t fa, uint16_t fp, ipa
 	return NULL;
 }
 
+/* The exact probe first, answered by ipi_last when it is the same 4-tuple again.  Since
+ * ipi_last was found, the table has neither gained nor lost an entry (either forgets it), so
+ * the chain the probe would walk is unchanged and its first match is still ipi_last, unless
+ * ipi_last was dropped since, which the test below checks as the probe does.  Only connected
+ * pcbs (a foreign address) are kept: the wildcard ones may share their key (SO_REUSEPORT). */
 struct inpcb *in_pcblookup(struct inpcbinfo *info, ipaddr_t faddr, uint16_t fport,
     ipaddr_t laddr, uint16_t lport, int flags)
 {
-	struct inpcb *p = probe(info, faddr, fport, laddr, lport);
+	struct inpcb *p = info->ipi_last;
+	if (p && p->inp_faddr == faddr && p->inp_fport == fport && p->inp_laddr == laddr &&
+	    p->inp_lport == lport && !(p->inp_flags & INP_DROPPED)) {
+		info->ipi_lookups++;
+		info->ipi_visits++;
+		info->ipi_lasthits++;
+		return p;
+	}
+	p = probe(info, faddr, fport, laddr, lport);
+	if (p && p->inp_faddr != INADDR_ANY)
+		info->ipi_last = p;
 	if (p || !(flags & INPLOOKUP_WILDCARD))
 		return p;
 	p = probe(info, INADDR_ANY, 0, laddr, lport);

@@ -129,6 +129,11 @@ struct inpcbinfo {
 	uint64_t ipi_visits;            /* chain entries examined by those probes */
 	uint64_t ipi_eph_tries;         /* ephemeral ports considered by connect/bind */
 	uint64_t ipi_eph_visits;        /* port-chain entries examined for them */
+	uint64_t ipi_lasthits;          /* lookups answered by ipi_last (counted in both above) */
+	/* in_pcblookup's last exact 4-tuple answer: a bulk transfer's segments come in runs for
+	 * one connection.  Forgotten whenever the lookup table gains or loses an entry, so it is
+	 * always what the probe would find (see in_pcblookup). */
+	struct inpcb *ipi_last;
 	/* RFC 6056 algorithm 4 state */
 	uint64_t ipi_eph_key[2];
 	uint16_t ipi_eph_table[256];
