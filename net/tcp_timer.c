@@ -23,25 +23,60 @@ void tcp_timers_init(struct tcpcb *tp)
 		callout_init(&tp->t_timer[i]);
 }
 
+/* The retransmission and delayed-ACK timers are kept lazily.  A sender restarts the
+ * retransmission timer on every ACK of new data (RFC 6298 5.3); a receiver owes an ACK for
+ * every second segment and sends it with the next one (RFC 5681 4.2), arming the delayed-ACK
+ * timer for the first and stopping it when the ACK goes out.  Eagerly that is a wheel
+ * operation or two per segment.  Instead the due time lives in t_timer_due (0: stopped):
+ * arming while the callout is pending no later than the new due time only records that
+ * time, and stopping the delayed-ACK timer only clears it (the retransmission timer is
+ * stopped for real: it stops rarely in a transfer, and an idle connection should leave
+ * nothing on the wheel; the delayed-ACK callout left behind fires once, within delack_ns).
+ * When the callout fires, lazy_due moves it on to the recorded due time if that is later,
+ * or does nothing if the timer was stopped, so each timer's work runs exactly when the
+ * eager timer's would have.  TT_LAZY (tcp_var.h) names them. */
 void tcp_timer_arm(struct tcpcb *tp, int which, uint64_t delay_ns)
 {
-	callout_reset(tp->t_ns, &tp->t_timer[which], delay_ns, tcp_timer_fns[which], tp);
+	struct callout *c = &tp->t_timer[which];
+	if (TT_LAZY & (1u << which)) {
+		uint64_t due = net_now(tp->t_ns) + delay_ns;
+		tp->t_timer_due[which] = due;
+		if (!callout_pending(c) || c->c_expire > due)
+			callout_reset_at(tp->t_ns, c, due, tcp_timer_fns[which], tp);
+		return;
+	}
+	callout_reset(tp->t_ns, c, delay_ns, tcp_timer_fns[which], tp);
 }
 
 void tcp_timer_stop(struct tcpcb *tp, int which)
 {
+	tp->t_timer_due[which] = 0;
+	if (which == TT_DELACK)
+		return;   /* the callout may stay pending: see above */
 	callout_stop(tp->t_ns, &tp->t_timer[which]);
-}
-
-bool tcp_timer_active(const struct tcpcb *tp, int which)
-{
-	return callout_pending(&tp->t_timer[which]);
 }
 
 void tcp_timers_stop_all(struct tcpcb *tp)
 {
-	for (int i = 0; i < TT_NTIMERS; i++)
+	for (int i = 0; i < TT_NTIMERS; i++) {
+		tp->t_timer_due[i] = 0;
 		callout_stop(tp->t_ns, &tp->t_timer[i]);
+	}
+}
+
+/* A lazy timer's callout fired: true when the timer is really due (and no longer armed);
+ * otherwise it was stopped (nothing to do) or re-armed for later (the callout is moved). */
+static bool lazy_due(struct tcpcb *tp, int which)
+{
+	uint64_t due = tp->t_timer_due[which];
+	if (due == 0)
+		return false;
+	if (due > net_now(tp->t_ns)) {
+		callout_reset_at(tp->t_ns, &tp->t_timer[which], due, tcp_timer_fns[which], tp);
+		return false;
+	}
+	tp->t_timer_due[which] = 0;
+	return true;
 }
 
 static uint64_t clamp_rto(const struct tcpcb *tp, uint64_t rto)
@@ -101,6 +136,8 @@ void tcp_setpersist(struct tcpcb *tp)
 static void tcp_timer_rexmt(void *arg)
 {
 	struct tcpcb *tp = arg;
+	if (!lazy_due(tp, TT_REXMT))
+		return;
 	struct tcp_instance *ti = tcp_instance(tp->t_ns);
 	const struct tcp_conf *c = &ti->ti_conf;
 	uint32_t limit = tp->t_state == TCPS_SYN_SENT || tp->t_state == TCPS_SYN_RECEIVED ?
@@ -220,6 +257,8 @@ static void tcp_timer_delack(void *arg)
 {
 	struct tcpcb *tp = arg;
 
+	if (!lazy_due(tp, TT_DELACK))
+		return;
 	TCPSTAT_INC(tcp_instance(tp->t_ns), delack);
 	tp->t_flags |= TF_ACKNOW;
 	tcp_output(tp);

@@ -148,6 +148,8 @@ struct tcpcb {
 	uint32_t t_rexmits_total;
 	uint64_t t_starttime;       /* connection start (SYN sent or received) */
 	uint64_t t_rcvtime;         /* last segment received (keepalive idle) */
+	uint64_t t_timer_due[TT_NTIMERS];   /* lazily kept timers' due time, 0 = stopped
+	                                     * (TT_REXMT, TT_DELACK; tcp_timer.c) */
 
 	/* Congestion control and loss recovery. */
 	struct tcp_cc t_cc;
@@ -390,7 +392,16 @@ uint32_t tcp_rcv_window(const struct tcpcb *tp);
 /* tcp_timer.c */
 void tcp_timer_arm(struct tcpcb *tp, int which, uint64_t delay_ns);
 void tcp_timer_stop(struct tcpcb *tp, int which);
-bool tcp_timer_active(const struct tcpcb *tp, int which);
+/* TT_REXMT and TT_DELACK are kept lazily (tcp_timer.c): their callout may be pending when
+ * they are not armed, so t_timer_due says whether they are.  Inline: tcp_output asks it
+ * several times for every segment. */
+#define TT_LAZY ((1u << TT_REXMT) | (1u << TT_DELACK))
+static inline bool tcp_timer_active(const struct tcpcb *tp, int which)
+{
+	if (TT_LAZY & (1u << which))
+		return tp->t_timer_due[which] != 0;
+	return callout_pending(&tp->t_timer[which]);
+}
 void tcp_timers_init(struct tcpcb *tp);
 void tcp_timers_stop_all(struct tcpcb *tp);
 /* RFC 6298 RTT sample (ns) and the current RTO with backoff. */
