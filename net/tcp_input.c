@@ -54,13 +54,13 @@ void tcp_ack_now(struct tcpcb *tp)
 }
 
 /* At most this many ACKs per connection per second answer segments we refuse (challenge
- * ACKs, and ACKs of empty segments beyond the window).  Two ends that disagree about the
- * sequence space (one accepted forged data, say) otherwise trade ACKs without end: the ACK
- * one sends for the other's unacceptable segment (RFC 9293 3.10.7.4) is unacceptable in
- * turn and draws another (RFC 5961 5.2 challenge ACK, or RFC 9293's "send an ACK").  The
- * instance-wide limit of RFC 5961 7 bounds such a loop but does not end it; FreeBSD
- * (ack-war prevention) and Linux (tcp_invalid_ratelimit) also limit per connection.  Both
- * loops were found by the TCP fuzz target (tests/fuzz/tcp_corpus/regress-ack-war*). */
+ * ACKs, ACKs of empty segments beyond the window, and of a second, different FIN).  Two
+ * ends that disagree about the sequence space (one accepted forged data, say) otherwise
+ * trade ACKs without end: the ACK one sends for the other's unacceptable segment (RFC 9293
+ * 3.10.7.4) is unacceptable in turn and draws another (RFC 5961 5.2 challenge ACK, or RFC
+ * 9293's "send an ACK").  The instance-wide limit of RFC 5961 7 bounds such a loop but does
+ * not end it; FreeBSD (ack-war prevention) and Linux (tcp_invalid_ratelimit) also limit per
+ * connection.  The loops were found by the TCP fuzz target (tests/fuzz/tcp_corpus/regress-*). */
 #define TCP_OOW_ACKS_PER_CONN 5
 
 static bool tcp_oow_ack_allowed(struct tcpcb *tp)
@@ -633,8 +633,14 @@ static bool step_data_fin(struct tcpcb *tp, struct tcp_seg *s)
 	} else {
 		seg_free(s);
 		fin = 0;
-		if ((s->flags & TH_FIN) && tcps_have_rcvd_fin(tp->t_state))
-			tp->t_flags |= TF_ACKNOW;      /* a retransmitted FIN: ACK it again */
+		/* A FIN after the one we accepted (a retransmission of that one was trimmed as a
+		 * duplicate in step_seq, so this one claims a different end of the stream: the
+		 * ends disagree about the sequence space).  Answered within the per-connection
+		 * limit: each answer carries our own FIN, which that end finds out of order and
+		 * answers at once, for ever (found by the TCP fuzz target:
+		 * tests/fuzz/tcp_corpus/regress-fin-war). */
+		if ((s->flags & TH_FIN) && tcps_have_rcvd_fin(tp->t_state) && tcp_oow_ack_allowed(tp))
+			tp->t_flags |= TF_ACKNOW;
 	}
 	if (!fin)
 		return true;
