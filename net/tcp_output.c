@@ -66,11 +66,13 @@ uint32_t tcp_rcv_window(const struct tcpcb *tp)
 }
 
 /* Builds and sends one segment.  payload (may be NULL) is consumed.  Addresses host order.
- * Returns ip_output's result. */
-static int tcp_emit(struct netstack *ns, struct inpcb *inp, uint32_t laddr, uint16_t lport,
-    uint32_t faddr, uint16_t fport, tcp_seq seq, tcp_seq ack, unsigned flags, uint16_t win,
-    const uint8_t *opts, size_t optlen, struct mbuf *payload, uint32_t len, uint16_t urp,
-    uint32_t tso_segsz)
+ * Returns ip_output's result.  Inlined into its three callers: passing its sixteen
+ * arguments cost more than much of its work, and some are constant at a call (no pcb for a
+ * SYN-ACK, no payload and no TSO for tcp_respond's replies), so their branches fold away. */
+static inline __attribute__((always_inline)) int tcp_emit(struct netstack *ns,
+    struct inpcb *inp, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport,
+    tcp_seq seq, tcp_seq ack, unsigned flags, uint16_t win, const uint8_t *opts, size_t optlen,
+    struct mbuf *payload, uint32_t len, uint16_t urp, uint32_t tso_segsz)
 {
 	struct tcp_instance *ti = tcp_instance(ns);
 	uint32_t hlen = TCP_HDR_LEN + (uint32_t)optlen;
