@@ -2,7 +2,8 @@
  * sockets, the state changes protocols report, wakeups and poll readiness.
  * Data transfer is in socket_io.c, options in socket_opt.c, buffers in sockbuf.c.
  *
- * Every so_* entry point takes the net lock and drops it only inside port_sleep.  Error
+ * Every so_* entry point takes the net lock and drops it only inside port_sleep (and
+ * so_receive around its copy to the user, from mbufs it has unlinked).  Error
  * values and the order in which conditions are checked follow Linux (net/socket.c,
  * net/ipv4/af_inet.c), since programs and tests are written against Linux behaviour.
  */
@@ -16,7 +17,15 @@
 int so_sleep(struct socket *so, void *chan, uint64_t deadline_ns)
 {
 	struct netstack *ns = so->so_ns;
-	return port_sleep(ns, chan, ns->ns_lock, deadline_ns);
+	struct sockbuf *sb = chan == &so->so_rcv ? &so->so_rcv :
+	    chan == &so->so_snd ? &so->so_snd : NULL;
+	int rc;
+	if (sb)
+		sb->sb_sleepers++;
+	rc = port_sleep(ns, chan, ns->ns_lock, deadline_ns);
+	if (sb)
+		sb->sb_sleepers--;
+	return rc;
 }
 
 uint64_t so_deadline(struct socket *so, const struct sockbuf *sb)
@@ -33,15 +42,19 @@ static void so_notify(struct socket *so, int events)
 	port_wakeup(so_pollchan(so->so_ns));
 }
 
+/* Called for every segment received or acknowledged: the scheduler's wakeup (a scan of the
+ * threads under a spinlock) runs only when a reader or writer sleeps in so_sleep. */
 void sorwakeup(struct socket *so)
 {
-	port_wakeup(&so->so_rcv);
+	if (so->so_rcv.sb_sleepers)
+		port_wakeup(&so->so_rcv);
 	so_notify(so, POLLIN | POLLRDNORM | POLLRDHUP | POLLHUP | POLLERR);
 }
 
 void sowwakeup(struct socket *so)
 {
-	port_wakeup(&so->so_snd);
+	if (so->so_snd.sb_sleepers)
+		port_wakeup(&so->so_snd);
 	so_notify(so, POLLOUT | POLLWRNORM | POLLHUP | POLLERR);
 }
 

@@ -61,6 +61,8 @@ struct sockbuf {
 	uint32_t sb_reccnt;         /* records held (datagram) */
 	uint64_t sb_timeo_ns;       /* SO_RCVTIMEO / SO_SNDTIMEO; 0 = wait forever */
 	uint64_t sb_drops;          /* records refused for lack of space (receive side) */
+	uint32_t sb_sleepers;       /* threads in so_sleep on this buffer (net lock held to
+	                             * change or read it), so a wakeup with none is skipped */
 };
 
 /* so_state */
