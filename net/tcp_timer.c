@@ -40,7 +40,7 @@ void tcp_timer_arm(struct tcpcb *tp, int which, uint64_t delay_ns)
 	struct callout *c = &tp->t_timer[which];
 	if (TT_LAZY & (1u << which)) {
 		uint64_t due = net_now(tp->t_ns) + delay_ns;
-		tp->t_timer_due[which] = due;
+		tp->t_timer_due[TT_DUE(which)] = due;
 		if (!callout_pending(c) || c->c_expire > due)
 			callout_reset_at(tp->t_ns, c, due, tcp_timer_fns[which], tp);
 		return;
@@ -50,7 +50,8 @@ void tcp_timer_arm(struct tcpcb *tp, int which, uint64_t delay_ns)
 
 void tcp_timer_stop(struct tcpcb *tp, int which)
 {
-	tp->t_timer_due[which] = 0;
+	if (TT_LAZY & (1u << which))
+		tp->t_timer_due[TT_DUE(which)] = 0;
 	if (which == TT_DELACK)
 		return;   /* the callout may stay pending: see above */
 	callout_stop(tp->t_ns, &tp->t_timer[which]);
@@ -58,24 +59,23 @@ void tcp_timer_stop(struct tcpcb *tp, int which)
 
 void tcp_timers_stop_all(struct tcpcb *tp)
 {
-	for (int i = 0; i < TT_NTIMERS; i++) {
-		tp->t_timer_due[i] = 0;
+	tp->t_timer_due[TT_DUE(TT_REXMT)] = tp->t_timer_due[TT_DUE(TT_DELACK)] = 0;
+	for (int i = 0; i < TT_NTIMERS; i++)
 		callout_stop(tp->t_ns, &tp->t_timer[i]);
-	}
 }
 
 /* A lazy timer's callout fired: true when the timer is really due (and no longer armed);
  * otherwise it was stopped (nothing to do) or re-armed for later (the callout is moved). */
 static bool lazy_due(struct tcpcb *tp, int which)
 {
-	uint64_t due = tp->t_timer_due[which];
+	uint64_t due = tp->t_timer_due[TT_DUE(which)];
 	if (due == 0)
 		return false;
 	if (due > net_now(tp->t_ns)) {
 		callout_reset_at(tp->t_ns, &tp->t_timer[which], due, tcp_timer_fns[which], tp);
 		return false;
 	}
-	tp->t_timer_due[which] = 0;
+	tp->t_timer_due[TT_DUE(which)] = 0;
 	return true;
 }
 

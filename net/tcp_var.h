@@ -148,8 +148,7 @@ struct tcpcb {
 	uint32_t t_rexmits_total;
 	uint64_t t_starttime;       /* connection start (SYN sent or received) */
 	uint64_t t_rcvtime;         /* last segment received (keepalive idle) */
-	uint64_t t_timer_due[TT_NTIMERS];   /* lazily kept timers' due time, 0 = stopped
-	                                     * (TT_REXMT, TT_DELACK; tcp_timer.c) */
+	uint64_t t_timer_due[2];    /* lazy timers' due time, 0 = stopped: [TT_DUE(which)] */
 
 	/* Congestion control and loss recovery. */
 	struct tcp_cc t_cc;
@@ -396,10 +395,11 @@ void tcp_timer_stop(struct tcpcb *tp, int which);
  * they are not armed, so t_timer_due says whether they are.  Inline: tcp_output asks it
  * several times for every segment. */
 #define TT_LAZY ((1u << TT_REXMT) | (1u << TT_DELACK))
+#define TT_DUE(which) ((which) == TT_DELACK)   /* a lazy timer's t_timer_due slot */
 static inline bool tcp_timer_active(const struct tcpcb *tp, int which)
 {
 	if (TT_LAZY & (1u << which))
-		return tp->t_timer_due[which] != 0;
+		return tp->t_timer_due[TT_DUE(which)] != 0;
 	return callout_pending(&tp->t_timer[which]);
 }
 void tcp_timers_init(struct tcpcb *tp);
