@@ -84,6 +84,31 @@ size_t tu_ip(uint8_t *b, uint32_t src, uint32_t dst, uint8_t proto, uint16_t id,
 	return hlen;
 }
 
+size_t tu_tcp(uint8_t *b, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+    uint8_t flags, uint16_t win, const uint8_t *opts, size_t optlen, const void *pay,
+    size_t plen, uint16_t urp)
+{
+	size_t tl = 20 + optlen + plen;
+	size_t h = tu_ip(b, TU_IP_P, TU_IP_A, 6, 1, 0x4000, 64, tl, NULL, 0);
+	uint8_t *t = b + h;
+	be16_put(t, sport);
+	be16_put(t + 2, dport);
+	be32_put(t + 4, seq);
+	be32_put(t + 8, ack);
+	t[12] = (uint8_t)(((20 + optlen) / 4) << 4);
+	t[13] = flags;
+	be16_put(t + 14, win);
+	be16_put(t + 16, 0);
+	be16_put(t + 18, urp);
+	if (optlen)
+		memcpy(t + 20, opts, optlen);
+	if (plen)
+		memcpy(t + 20 + optlen, pay, plen);
+	uint32_t sum = in_pseudo(TU_IP_P, TU_IP_A, 6, (uint16_t)tl);
+	be16_put(t + 16, (uint16_t)(~in_cksum_add(sum, t, tl) & 0xffff));
+	return h + tl;
+}
+
 size_t tu_icmp(uint8_t *b, uint8_t type, uint8_t code, uint16_t id, uint16_t seq,
     const uint8_t *payload, size_t plen)
 {

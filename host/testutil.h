@@ -37,6 +37,11 @@ size_t tu_eth(uint8_t *b, const uint8_t dst[6], const uint8_t src[6], uint16_t t
  * payload of plen bytes; returns the header length. */
 size_t tu_ip(uint8_t *b, uint32_t src, uint32_t dst, uint8_t proto, uint16_t id,
     uint16_t off_flags, uint8_t ttl, size_t plen, const uint8_t *opts, size_t optlen);
+/* Writes an IPv4 datagram (TU_IP_P -> TU_IP_A, DF, TTL 64) carrying a TCP segment with the
+ * given header fields, options and payload, checksummed; returns its length. */
+size_t tu_tcp(uint8_t *b, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+    uint8_t flags, uint16_t win, const uint8_t *opts, size_t optlen, const void *pay,
+    size_t plen, uint16_t urp);
 /* Writes an ICMP echo request (type 8) or other type/code with payload; returns its length. */
 size_t tu_icmp(uint8_t *b, uint8_t type, uint8_t code, uint16_t id, uint16_t seq,
     const uint8_t *payload, size_t plen);

@@ -50,29 +50,11 @@ struct peer {
 	uint32_t mss;               /* a's segment size (1460 less the timestamp option) */
 };
 
-/* A TCP segment from the peer inside an IPv4 datagram; returns its length. */
+/* A TCP segment from the peer (SPORT -> PORT) inside an IPv4 datagram; returns its length. */
 static size_t mk_tcp(uint8_t *b, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
     const uint8_t *opts, size_t optlen, const void *pay, size_t plen, uint16_t urp)
 {
-	size_t tl = 20 + optlen + plen;
-	size_t h = tu_ip(b, TU_IP_P, TU_IP_A, 6, 1, 0x4000, 64, tl, NULL, 0);
-	uint8_t *t = b + h;
-	be16_put(t, SPORT);
-	be16_put(t + 2, PORT);
-	be32_put(t + 4, seq);
-	be32_put(t + 8, ack);
-	t[12] = (uint8_t)(((20 + optlen) / 4) << 4);
-	t[13] = flags;
-	be16_put(t + 14, win);
-	be16_put(t + 16, 0);
-	be16_put(t + 18, urp);
-	if (optlen)
-		memcpy(t + 20, opts, optlen);
-	if (plen)
-		memcpy(t + 20 + optlen, pay, plen);
-	uint32_t sum = in_pseudo(TU_IP_P, TU_IP_A, 6, (uint16_t)tl);
-	be16_put(t + 16, (uint16_t)(~in_cksum_add(sum, t, tl) & 0xffff));
-	return h + tl;
+	return tu_tcp(b, SPORT, PORT, seq, ack, flags, win, opts, optlen, pay, plen, urp);
 }
 
 /* A segment a sent, from the peer's recording. */

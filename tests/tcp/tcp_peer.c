@@ -36,32 +36,6 @@ static int teardown(void **st)
 	return tu_fx_teardown(st);
 }
 
-/* A TCP segment from the peer inside an IPv4 datagram; returns its length. */
-static size_t mk_tcp(uint8_t *b, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-    uint8_t flags, uint16_t win, const uint8_t *opts, size_t optlen, const void *pay,
-    size_t plen, uint16_t urp)
-{
-	size_t tl = 20 + optlen + plen;
-	size_t h = tu_ip(b, TU_IP_P, TU_IP_A, 6, 1, 0x4000, 64, tl, NULL, 0);
-	uint8_t *t = b + h;
-	be16_put(t, sport);
-	be16_put(t + 2, dport);
-	be32_put(t + 4, seq);
-	be32_put(t + 8, ack);
-	t[12] = (uint8_t)(((20 + optlen) / 4) << 4);
-	t[13] = flags;
-	be16_put(t + 14, win);
-	be16_put(t + 16, 0);
-	be16_put(t + 18, urp);
-	if (optlen)
-		memcpy(t + 20, opts, optlen);
-	if (plen)
-		memcpy(t + 20 + optlen, pay, plen);
-	uint32_t sum = in_pseudo(TU_IP_P, TU_IP_A, 6, (uint16_t)tl);
-	be16_put(t + 16, (uint16_t)(~in_cksum_add(sum, t, tl) & 0xffff));
-	return h + tl;
-}
-
 /* What a sent, from the peer's recording: the i-th TCP segment. */
 struct seg { uint16_t sport, dport; uint32_t seq, ack; uint8_t flags; size_t len, optlen;
 	const uint8_t *opt; };
@@ -106,7 +80,7 @@ static void send_seg(struct tu_fx *fx, uint16_t sport, uint32_t seq, uint32_t ac
     const uint8_t *opts, size_t optlen, const void *pay, size_t plen, uint16_t urp)
 {
 	uint8_t b[2048];
-	size_t n = mk_tcp(b, sport, PORT, seq, ack, fl, 65535, opts, optlen, pay, plen, urp);
+	size_t n = tu_tcp(b, sport, PORT, seq, ack, fl, 65535, opts, optlen, pay, plen, urp);
 	tu_fx_send(fx, b, n);
 }
 
@@ -255,7 +229,7 @@ static void test_malformed_options_and_urgent(void **state)
 	assert_memory_equal(b, "abc", 3);
 	/* A header whose data offset points past the segment is dropped and counted. */
 	uint8_t dg[100];
-	size_t n = mk_tcp(dg, 4000, PORT, 104, s.seq + 1, TH_ACK, 65535, NULL, 0, NULL, 0, 0);
+	size_t n = tu_tcp(dg, 4000, PORT, 104, s.seq + 1, TH_ACK, 65535, NULL, 0, NULL, 0, 0);
 	dg[20 + 12] = 0xf0;     /* 60-byte header in a 20-byte segment (checksum now wrong too) */
 	tu_fx_send(fx, dg, n);
 	assert_true(stos_stat(fx->a, "tcp", "rcvbadoff") + stos_stat(fx->a, "tcp", "rcvbadsum") >= 1);

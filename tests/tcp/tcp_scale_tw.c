@@ -63,22 +63,7 @@ static size_t mk_tcp(uint8_t *b, uint16_t sport, uint32_t seq, uint32_t ack, uin
 	be32_put(opts + optlen, tsval);
 	be32_put(opts + optlen + 4, tsecr);
 	optlen += 8;
-	size_t tl = 20 + optlen;
-	size_t h = tu_ip(b, TU_IP_P, TU_IP_A, 6, 1, 0x4000, 64, tl, NULL, 0);
-	uint8_t *t = b + h;
-	be16_put(t, sport);
-	be16_put(t + 2, PORT);
-	be32_put(t + 4, seq);
-	be32_put(t + 8, ack);
-	t[12] = (uint8_t)((tl / 4) << 4);
-	t[13] = flags;
-	be16_put(t + 14, 65535);
-	be16_put(t + 16, 0);
-	be16_put(t + 18, 0);
-	memcpy(t + 20, opts, optlen);
-	uint32_t sum = in_pseudo(TU_IP_P, TU_IP_A, 6, (uint16_t)tl);
-	be16_put(t + 16, (uint16_t)(~in_cksum_add(sum, t, tl) & 0xffff));
-	return h + tl;
+	return tu_tcp(b, sport, PORT, seq, ack, flags, 65535, opts, optlen, NULL, 0, 0);
 }
 
 static void send_seg(struct tu_fx *fx, uint16_t sport, uint32_t seq, uint32_t ack, uint8_t fl,
