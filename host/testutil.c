@@ -3,6 +3,7 @@
 #include "host/testutil.h"
 #include "host/port_host.h"
 #include "host/wire.h"
+#include "host/stos_api.h"
 #include "net/netlib.h"
 #include "net/in_cksum.h"
 #include <stdlib.h>
@@ -252,6 +253,23 @@ int tu_fx_teardown(void **state)
 	tu_leakcheck_end(&fx->lc);
 	free(fx);
 	return 0;
+}
+
+int tu_fx_setup_sockets(void **state)
+{
+	int rc = tu_fx_setup(state);
+	if (rc)
+		return rc;
+	struct tu_fx *fx = *state;
+	return stos_stack_init(fx->a) == 0 ? 0 : -1;
+}
+
+int tu_fx_teardown_sockets(void **state)
+{
+	struct tu_fx *fx = *state;
+	stos_close_all(fx->a);
+	world_run(fx->w, 20 * 60 * SEC);
+	return tu_fx_teardown(state);
 }
 
 void tu_fx_send(struct tu_fx *fx, const uint8_t *ip, size_t len)

@@ -90,6 +90,11 @@ struct tu_fx {
 int tu_fx_setup(void **state);
 int tu_fx_teardown(void **state);
 /* Sends an IPv4 datagram from the peer to a (frame addressed to a's MAC) and settles. */
+/* The fixture with the socket layer attached to instance a (stos_stack_init), and its
+ * teardown: every socket of a closed, then twenty idle minutes so closing connections finish
+ * (FIN exchange, 2MSL) before the instance goes. */
+int tu_fx_setup_sockets(void **state);
+int tu_fx_teardown_sockets(void **state);
 void tu_fx_send(struct tu_fx *fx, const uint8_t *ipdgram, size_t len);
 
 /* Runs fn with the instance's net lock held. */

@@ -155,23 +155,6 @@ static void peer_ack(struct peer *p, uint32_t ack, uint16_t win)
 	peer_absorb(p, before);
 }
 
-static int setup(void **state)
-{
-	int rc = tu_fx_setup(state);
-	if (rc)
-		return rc;
-	struct tu_fx *fx = *state;
-	return stos_stack_init(fx->a) == 0 ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	struct tu_fx *fx = *state;
-	stos_close_all(fx->a);
-	world_run(fx->w, 20 * 60 * SEC);
-	return tu_fx_teardown(state);
-}
-
 /* Listener on a, handshake from the peer with MSS 1460, SACK-permitted and timestamps (no
  * window scaling: the window field is the window), accept. */
 static void peer_connect(struct tu_fx *fx, struct peer *p)
@@ -607,11 +590,16 @@ int main(void)
 {
 	fill_payload();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_inorder_data_fast, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ooo_and_reass_miss, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_window_hit_urg_paws_fin_miss, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full_buffer_miss, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pure_ack_fast_and_recovery_miss, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inorder_data_fast, tu_fx_setup_sockets,
+		    tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_ooo_and_reass_miss, tu_fx_setup_sockets,
+		    tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_window_hit_urg_paws_fin_miss, tu_fx_setup_sockets,
+		    tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_full_buffer_miss, tu_fx_setup_sockets,
+		    tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_pure_ack_fast_and_recovery_miss, tu_fx_setup_sockets,
+		    tu_fx_teardown_sockets),
 		cmocka_unit_test(test_bulk_takes_fast_path),
 		cmocka_unit_test(test_same_frames_with_and_without),
 	};

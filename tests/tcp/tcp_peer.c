@@ -18,24 +18,6 @@
 
 #define PORT 80
 
-static int setup(void **st)
-{
-	int rc = tu_fx_setup(st);
-	if (rc)
-		return rc;
-	struct tu_fx *fx = *st;
-	return stos_stack_init(fx->a) == 0 ? 0 : -1;
-}
-
-static int teardown(void **st)
-{
-	struct tu_fx *fx = *st;
-	stos_close_all(fx->a);
-	/* Let closing connections finish on the idle wire before the instance goes. */
-	world_run(fx->w, 20 * 60 * SEC);
-	return tu_fx_teardown(st);
-}
-
 /* What a sent, from the peer's recording: the i-th TCP segment. */
 struct seg { uint16_t sport, dport; uint32_t seq, ack; uint8_t flags; size_t len, optlen;
 	const uint8_t *opt; };
@@ -240,10 +222,14 @@ static void test_malformed_options_and_urgent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_syn_cookies, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_challenge_ack_throttle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_icmp_needfrag_shrinks_mss, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_options_and_urgent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_cookies, tu_fx_setup_sockets,
+		    tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_challenge_ack_throttle, tu_fx_setup_sockets,
+		    tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_icmp_needfrag_shrinks_mss, tu_fx_setup_sockets,
+		    tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_malformed_options_and_urgent, tu_fx_setup_sockets,
+		    tu_fx_teardown_sockets),
 	};
 	return TU_RUN(tests);
 }

@@ -26,15 +26,6 @@
 
 #define PORT 80
 
-static int setup(void **st)
-{
-	int rc = tu_fx_setup(st);
-	if (rc)
-		return rc;
-	struct tu_fx *fx = *st;
-	return stos_stack_init(fx->a) == 0 ? 0 : -1;
-}
-
 static int teardown(void **st)
 {
 	struct tu_fx *fx = *st;
@@ -343,11 +334,11 @@ static void test_alloc_failure_reclaims_oldest_timewait(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_rst_does_not_end_timewait, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_new_syn_reuses_timewait, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pressure_reclaims_oldest_timewait, setup,
+		cmocka_unit_test_setup_teardown(test_rst_does_not_end_timewait, tu_fx_setup_sockets, teardown),
+		cmocka_unit_test_setup_teardown(test_new_syn_reuses_timewait, tu_fx_setup_sockets, teardown),
+		cmocka_unit_test_setup_teardown(test_pressure_reclaims_oldest_timewait, tu_fx_setup_sockets,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_alloc_failure_reclaims_oldest_timewait, setup,
+		cmocka_unit_test_setup_teardown(test_alloc_failure_reclaims_oldest_timewait, tu_fx_setup_sockets,
 		    teardown),
 	};
 	return TU_RUN(tests);
