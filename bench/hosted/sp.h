@@ -40,7 +40,9 @@ struct sp_opts {
 	uint64_t bytes;
 	unsigned mss;
 	unsigned conns;
-	unsigned window;                    /* the no-stack backend's window (bytes) */
+	unsigned window;                    /* receive window of the run (bytes): the no-stack
+	                                       sender's limit, STOS's receive buffer (lwIP's is
+	                                       fixed by its build at 65,535) */
 	unsigned timeout_s;                 /* give up (and fail) after this long */
 	unsigned sndbuf;                    /* STOS: SO_SNDBUF of the sending socket (0: default) */
 	uint64_t corrupt;                   /* no-stack sender: flip stream byte corrupt - 1 (0: none),

@@ -69,7 +69,11 @@ static int listen_fd(struct app *a)
 	struct sockaddr_in s = sin_h(sp_addr(0), SP_PORT);
 	int l = stos_socket(a->ns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	int one = 1;
+	/* The run's receive window (--window, the no-stack backend's window too): SO_RCVBUF
+	 * stores twice the value given (Linux), so half of it; accepted sockets inherit it. */
+	int rcvbuf = (int)((a->o.window + 1) / 2);
 	if (l < 0 || stos_setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    stos_setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0 ||
 	    stos_bind(l, (struct sockaddr *)&s, sizeof s) != 0 || stos_listen(l, 1024) != 0)
 		return -1;
 	return l;
