@@ -78,14 +78,19 @@ def run_suite(path, name):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", help="run only suites whose name contains this")
+    ap.add_argument("--only", help="run only suites whose name contains one of these "
+                    "space-separated words")
     args = ap.parse_args()
     os.makedirs(LOGS, exist_ok=True)
     names = sorted(n for n in os.listdir(SUITES)
                    if os.access(os.path.join(SUITES, n), os.X_OK)
                    and not os.path.isdir(os.path.join(SUITES, n)))
     if args.only:
-        names = [n for n in names if args.only in n]
+        words = args.only.split()
+        names = [n for n in names if any(w in n for w in words)]
+        if not names:
+            print(f"no suite matches {args.only!r}", file=sys.stderr)
+            return 2
     total_p = total_f = 0
     t0 = time.monotonic()
     for name in names:
