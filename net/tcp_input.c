@@ -362,21 +362,19 @@ static void tcp_partial_ack(struct tcpcb *tp, tcp_seq ack, uint32_t acked)
  * SND.MAX): RTT sample, retransmission timer, congestion control and recovery, release of the
  * acknowledged data, and the state changes our FIN's ACK brings.  Shared by step_ack and the
  * header-prediction fast path.  Returns false when the segment is finished (consumed). */
-bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput)
+bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *needoutput)
 {
-	struct netstack *ns = tp->t_ns;
-	struct tcp_instance *ti = tcp_instance(ns);
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
 	struct socket *so = tp_socket(tp);
 	tcp_seq ack = s->th.th_ack;
 	uint32_t acked = ack - tp->snd_una;
-	uint64_t now = port_now_ns(ns);
 
 	TCPSTAT_INC(ti, rcvackpack);
 	TCPSTAT_ADD(ti, rcvackbyte, acked);
 	/* RTT: timestamps give a sample per ACK (RFC 7323 4.1); else the one timed
 	 * segment, unless retransmitted (Karn). */
 	if ((s->to.to_flags & TOF_TS) && (tp->t_flags & TF_RCVD_TSTMP) && s->to.to_tsecr) {
-		uint32_t rtt_ms = tcp_ts_now(tp) - s->to.to_tsecr;
+		uint32_t rtt_ms = tcp_ts_at(tp, now) - s->to.to_tsecr;
 		if (rtt_ms < 60000)
 			tcp_rtt_update(tp, (uint64_t)(rtt_ms ? rtt_ms : 1) * TCP_NS_PER_MS);
 		tp->t_rtttime = 0;
@@ -389,7 +387,7 @@ bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput)
 		tcp_timer_stop(tp, TT_REXMT);
 		*needoutput = true;
 	} else if (!tcp_timer_active(tp, TT_PERSIST)) {
-		tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
+		tcp_timer_arm_at(tp, TT_REXMT, now, tcp_rexmt_timeout(tp));
 	}
 	tp->t_rxtshift = 0;
 
@@ -463,33 +461,8 @@ bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput)
 	return true;
 }
 
-/* Window update (RFC 9293 3.10.7.4 fifth, SND.WL1/SND.WL2 rule). */
-void tcp_ack_window(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput)
-{
-	struct tcp_instance *ti = tcp_instance(tp->t_ns);
-	tcp_seq ack = s->th.th_ack;
-
-	if (SEQ_LT(tp->snd_wl1, s->seq) || (tp->snd_wl1 == s->seq && SEQ_LEQ(tp->snd_wl2, ack))) {
-		uint32_t w = (uint32_t)s->th.th_win << tp->snd_scale;
-		if (w > tp->snd_wnd && s->len == 0 && tp->snd_wl2 == ack)
-			TCPSTAT_INC(ti, rcvwinupd);
-		if (w != tp->snd_wnd)
-			*needoutput = true;
-		tp->snd_wnd = w;
-		tp->snd_wl1 = s->seq;
-		tp->snd_wl2 = ack;
-		if (tp->snd_wnd > tp->max_sndwnd)
-			tp->max_sndwnd = tp->snd_wnd;
-		if (tp->snd_wnd > 0 && tcp_timer_active(tp, TT_PERSIST)) {
-			tcp_timer_stop(tp, TT_PERSIST);
-			tp->t_rxtshift = 0;
-			tp->snd_nxt = tp->snd_una;
-		}
-	}
-}
-
 /* RFC 9293 3.10.7.4 fifth: the ACK field.  Returns false when the segment is finished. */
-static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput)
+static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *needoutput)
 {
 	struct netstack *ns = tp->t_ns;
 	struct tcp_instance *ti = tcp_instance(ns);
@@ -555,7 +528,7 @@ static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput)
 			tcp_dupack(tp, s);
 		else if (ack == tp->snd_una)
 			tp->t_dupacks = 0;
-	} else if (!tcp_ack_advance(tp, s, needoutput)) {
+	} else if (!tcp_ack_advance(tp, s, now, needoutput)) {
 		return false;
 	}
 	tcp_ack_window(tp, s, needoutput);
@@ -565,7 +538,7 @@ static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput)
 /* RFC 9293 3.10.7.4 seventh, the common case: text at RCV.NXT with nothing queued out of
  * order goes straight to the socket.  Consumes s.  Shared by step_data_fin and the
  * header-prediction fast path. */
-void tcp_data_inorder(struct tcpcb *tp, struct tcp_seg *s)
+void tcp_data_inorder(struct tcpcb *tp, struct tcp_seg *s, uint64_t now)
 {
 	struct tcp_instance *ti = tcp_instance(tp->t_ns);
 	struct socket *so = tp_socket(tp);
@@ -585,14 +558,14 @@ void tcp_data_inorder(struct tcpcb *tp, struct tcp_seg *s)
 			tp->t_flags |= TF_ACKNOW;
 		} else {
 			tp->t_flags |= TF_DELACK;
-			tcp_timer_arm(tp, TT_DELACK, ti->ti_conf.delack_ns);
+			tcp_timer_arm_at(tp, TT_DELACK, now, ti->ti_conf.delack_ns);
 		}
 	}
 	seg_free(s);
 }
 
 /* RFC 9293 3.10.7.4 seventh (text) and eighth (FIN).  Returns false when tp is gone. */
-static bool step_data_fin(struct tcpcb *tp, struct tcp_seg *s)
+static bool step_data_fin(struct tcpcb *tp, struct tcp_seg *s, uint64_t now)
 {
 	struct socket *so = tp_socket(tp);
 	unsigned fin = s->flags & TH_FIN;
@@ -605,7 +578,7 @@ static bool step_data_fin(struct tcpcb *tp, struct tcp_seg *s)
 
 	if ((s->len || fin) && !tcps_have_rcvd_fin(tp->t_state)) {
 		if (s->seq == tp->rcv_nxt && tp->t_segq == NULL) {
-			tcp_data_inorder(tp, s);
+			tcp_data_inorder(tp, s, now);
 		} else {
 			/* Out of order (or filling a hole): queue, ACK at once (RFC 5681 4.2)
 			 * with SACK blocks (RFC 2018 4). */
@@ -668,30 +641,20 @@ have_fin:
 	return true;
 }
 
-/* RFC 7323 4.3: remember the timestamp of a segment that covers Last.ACK.sent. */
-void tcp_ts_recent_update(struct tcpcb *tp, const struct tcp_seg *s, uint64_t now)
-{
-	if ((s->to.to_flags & TOF_TS) && (tp->t_flags & TF_RCVD_TSTMP) &&
-	    SEQ_LEQ(s->seq, tp->last_ack_sent) &&
-	    SEQ_LEQ(tp->last_ack_sent, s->seq + s->len + !!(s->flags & (TH_SYN | TH_FIN)))) {
-		tp->ts_recent = s->to.to_tsval;
-		tp->ts_recent_age = now;
-	}
-}
-
 void tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s)
 {
 	bool needoutput = false;
+	uint64_t now = port_now_ns(tp->t_ns);      /* the one clock reading for this segment */
 
-	tp->t_rcvtime = port_now_ns(tp->t_ns);     /* keepalive idle time restarts */
+	tp->t_rcvtime = now;                       /* keepalive idle time restarts */
 	/* (The window step_syn tests against is computed only for a SYN.) */
 	if (!step_paws(tp, s) || !step_rst(tp, s) ||
 	    ((s->flags & TH_SYN) && !step_syn(tp, s, tcp_rcv_wnd_test(tp))) || !step_seq(tp, s))
 		return;
-	tcp_ts_recent_update(tp, s, port_now_ns(tp->t_ns));
-	if (!step_ack(tp, s, &needoutput))
+	tcp_ts_recent_update(tp, s, now);
+	if (!step_ack(tp, s, now, &needoutput))
 		return;
-	if (!step_data_fin(tp, s))
+	if (!step_data_fin(tp, s, now))
 		return;
 	if (needoutput || (tp->t_flags & TF_ACKNOW))
 		tcp_output(tp);

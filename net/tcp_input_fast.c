@@ -31,7 +31,7 @@
  * riding on data).  A receiver whose application reads between segments advertises a new
  * window in nearly every ACK, so the sender's ACKs would otherwise all miss.
  * Returns true when it handled (consumed) the segment. */
-static bool tcp_fast_path(struct tcpcb *tp, struct tcp_seg *s)
+static bool tcp_fast_path(struct tcp_instance *ti, struct tcpcb *tp, struct tcp_seg *s)
 {
 	struct socket *so = tp_socket(tp);
 	tcp_seq ack = s->th.th_ack;
@@ -58,23 +58,22 @@ static bool tcp_fast_path(struct tcpcb *tp, struct tcp_seg *s)
 			return false;
 	}
 
-	struct tcp_instance *ti = tcp_instance(tp->t_ns);
 	bool needoutput = false;
-	uint64_t now = port_now_ns(tp->t_ns);
+	uint64_t now = port_now_ns(tp->t_ns);      /* the one clock reading for this segment */
 
 	tp->t_rcvtime = now;                       /* keepalive idle time restarts */
 	tcp_ts_recent_update(tp, s, now);
 	if (s->len == 0) {
 		TCPSTAT_INC(ti, predack);
 		/* ESTABLISHED: no FIN of ours to be acknowledged, so this never ends s. */
-		tcp_ack_advance(tp, s, &needoutput);
+		tcp_ack_advance(tp, s, now, &needoutput);
 		tcp_ack_window(tp, s, &needoutput);
 		seg_free(s);
 	} else {
 		TCPSTAT_INC(ti, preddat);
 		tp->t_dupacks = 0;                 /* step_ack: an ACK at SND.UNA with data */
 		tcp_ack_window(tp, s, &needoutput);
-		tcp_data_inorder(tp, s);
+		tcp_data_inorder(tp, s, now);
 	}
 	if (needoutput || (tp->t_flags & TF_ACKNOW))
 		tcp_output(tp);
@@ -84,9 +83,9 @@ static bool tcp_fast_path(struct tcpcb *tp, struct tcp_seg *s)
 /* ---------------------------------------------------------------------------------------
  * Entry */
 
-static bool tcp_input_parse(struct netstack *ns, struct mbuf **mp, int iphlen, struct tcp_seg *s)
+static bool tcp_input_parse(struct netstack *ns, struct tcp_instance *ti, struct mbuf **mp,
+    int iphlen, struct tcp_seg *s)
 {
-	struct tcp_instance *ti = tcp_instance(ns);
 	struct mbuf *m = *mp;
 	struct ip_view iv;
 
@@ -168,7 +167,7 @@ void tcp_input(struct netstack *ns, struct mbuf *m, int iphlen)
 		m_freem(m);
 		return;
 	}
-	if (!tcp_input_parse(ns, &m, iphlen, &s))
+	if (!tcp_input_parse(ns, ti, &m, iphlen, &s))
 		return;
 	struct inpcb *inp = in_pcblookup(&ti->ti_pcbinfo, s.src, s.th.th_sport, s.dst,
 	    s.th.th_dport, INPLOOKUP_WILDCARD);
@@ -206,7 +205,7 @@ void tcp_input(struct netstack *ns, struct mbuf *m, int iphlen)
 			return;
 		}
 		if (tp->t_state == TCPS_ESTABLISHED && !ti->ti_conf.no_hdrpred) {
-			if (tcp_fast_path(tp, &s))
+			if (tcp_fast_path(ti, tp, &s))
 				return;
 			TCPSTAT_INC(ti, predmiss);
 		}

@@ -32,15 +32,49 @@ void tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s);
 void tcp_input_timewait(struct tcpcb *tp, struct tcp_seg *s, struct netstack *ns);
 
 /* Pieces of tcp_input_sync's steps that the header-prediction fast path (tcp_input_fast.c)
- * runs as they are, so both paths behave the same (tcp_input.c). */
-/* RFC 7323 4.3: TS.Recent from a segment covering Last.ACK.sent. */
-void tcp_ts_recent_update(struct tcpcb *tp, const struct tcp_seg *s, uint64_t now);
+ * runs as they are, so both paths behave the same (tcp_input.c).  `now` is the clock as read
+ * once for the segment (port_now_ns): the timers they arm and the RTT they sample count from
+ * it. */
 /* An acceptable ACK with SND.UNA < ack <= SND.MAX; false when it finished the segment. */
-bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput);
-/* The SND.WL1/SND.WL2 window update rule. */
-void tcp_ack_window(struct tcpcb *tp, struct tcp_seg *s, bool *needoutput);
+bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *needoutput);
 /* Text at RCV.NXT with nothing queued out of order, to the socket; consumes s. */
-void tcp_data_inorder(struct tcpcb *tp, struct tcp_seg *s);
+void tcp_data_inorder(struct tcpcb *tp, struct tcp_seg *s, uint64_t now);
+
+/* RFC 7323 4.3: remember the timestamp of a segment that covers Last.ACK.sent.  Inline (as
+ * tcp_ack_window): both run for every segment a connection receives. */
+static inline void tcp_ts_recent_update(struct tcpcb *tp, const struct tcp_seg *s, uint64_t now)
+{
+	if ((s->to.to_flags & TOF_TS) && (tp->t_flags & TF_RCVD_TSTMP) &&
+	    SEQ_LEQ(s->seq, tp->last_ack_sent) &&
+	    SEQ_LEQ(tp->last_ack_sent, s->seq + s->len + !!(s->flags & (TH_SYN | TH_FIN)))) {
+		tp->ts_recent = s->to.to_tsval;
+		tp->ts_recent_age = now;
+	}
+}
+
+/* Window update (RFC 9293 3.10.7.4 fifth, SND.WL1/SND.WL2 rule). */
+static inline void tcp_ack_window(struct tcpcb *tp, const struct tcp_seg *s, bool *needoutput)
+{
+	tcp_seq ack = s->th.th_ack;
+
+	if (SEQ_LT(tp->snd_wl1, s->seq) || (tp->snd_wl1 == s->seq && SEQ_LEQ(tp->snd_wl2, ack))) {
+		uint32_t w = (uint32_t)s->th.th_win << tp->snd_scale;
+		if (w > tp->snd_wnd && s->len == 0 && tp->snd_wl2 == ack)
+			TCPSTAT_INC(tcp_instance(tp->t_ns), rcvwinupd);
+		if (w != tp->snd_wnd)
+			*needoutput = true;
+		tp->snd_wnd = w;
+		tp->snd_wl1 = s->seq;
+		tp->snd_wl2 = ack;
+		if (tp->snd_wnd > tp->max_sndwnd)
+			tp->max_sndwnd = tp->snd_wnd;
+		if (tp->snd_wnd > 0 && tcp_timer_active(tp, TT_PERSIST)) {
+			tcp_timer_stop(tp, TT_PERSIST);
+			tp->t_rxtshift = 0;
+			tp->snd_nxt = tp->snd_una;
+		}
+	}
+}
 
 /* Opening connections (tcp_input_open.c). */
 void tcp_syn_options(struct tcpcb *tp, const struct tcp_seg *s);

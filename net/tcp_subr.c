@@ -262,7 +262,7 @@ struct tcpcb *tcp_drop(struct tcpcb *tp, int err)
 
 uint32_t tcp_ts_now(const struct tcpcb *tp)
 {
-	return (uint32_t)(port_now_ns(tp->t_ns) / TCP_NS_PER_MS) + tp->ts_offset;
+	return tcp_ts_at(tp, port_now_ns(tp->t_ns));
 }
 
 uint32_t tcp_mss_for(struct netstack *ns, uint32_t faddr)

@@ -35,17 +35,25 @@ void tcp_timers_init(struct tcpcb *tp)
  * When the callout fires, lazy_due moves it on to the recorded due time if that is later,
  * or does nothing if the timer was stopped, so each timer's work runs exactly when the
  * eager timer's would have.  TT_LAZY (tcp_var.h) names them. */
-void tcp_timer_arm(struct tcpcb *tp, int which, uint64_t delay_ns)
+/* The due time counts from the later of `now` and the wheel's time, as net_now does
+ * (callout.c): on a real clock the wheel's time lags between runs. */
+void tcp_timer_arm_at(struct tcpcb *tp, int which, uint64_t now, uint64_t delay_ns)
 {
 	struct callout *c = &tp->t_timer[which];
+	uint64_t wheel = tp->t_ns->ns_callouts.cw_now;
+	uint64_t due = (now > wheel ? now : wheel) + delay_ns;
 	if (TT_LAZY & (1u << which)) {
-		uint64_t due = net_now(tp->t_ns) + delay_ns;
 		tp->t_timer_due[TT_DUE(which)] = due;
 		if (!callout_pending(c) || c->c_expire > due)
 			callout_reset_at(tp->t_ns, c, due, tcp_timer_fns[which], tp);
 		return;
 	}
-	callout_reset(tp->t_ns, c, delay_ns, tcp_timer_fns[which], tp);
+	callout_reset_at(tp->t_ns, c, due, tcp_timer_fns[which], tp);
+}
+
+void tcp_timer_arm(struct tcpcb *tp, int which, uint64_t delay_ns)
+{
+	tcp_timer_arm_at(tp, which, port_now_ns(tp->t_ns), delay_ns);
 }
 
 void tcp_timer_stop(struct tcpcb *tp, int which)

@@ -390,6 +390,9 @@ uint32_t tcp_rcv_window(const struct tcpcb *tp);
 
 /* tcp_timer.c */
 void tcp_timer_arm(struct tcpcb *tp, int which, uint64_t delay_ns);
+/* The same with the time already read (port_now_ns): the input path reads the clock once per
+ * segment and arms its timers from that reading. */
+void tcp_timer_arm_at(struct tcpcb *tp, int which, uint64_t now, uint64_t delay_ns);
 void tcp_timer_stop(struct tcpcb *tp, int which);
 /* TT_REXMT and TT_DELACK are kept lazily (tcp_timer.c): their callout may be pending when
  * they are not armed, so t_timer_due says whether they are.  Inline: tcp_output asks it
@@ -449,5 +452,11 @@ struct tcpcb *tcp_usrclosed(struct tcpcb *tp);
 
 #define TCP_NS_PER_MS 1000000ull
 #define TCP_NS_PER_S  1000000000ull
+
+/* tcp_ts_now's value at time `now` (port_now_ns), for a caller that has read the clock. */
+static inline uint32_t tcp_ts_at(const struct tcpcb *tp, uint64_t now)
+{
+	return (uint32_t)(now / TCP_NS_PER_MS) + tp->ts_offset;
+}
 
 #endif

@@ -338,6 +338,58 @@ static void test_full_buffer_miss(void **state)
 	assert_int_equal(stos_recv(p.c, got, sizeof got, MSG_DONTWAIT), 1000);
 }
 
+/* The fast path reads the clock once per segment and arms its timers and takes its RTT
+ * sample from that reading: a lone data segment is ACKed by the delayed-ACK timer 40 ms
+ * after it arrived, not before (RFC 1122 4.2.3.2); a predicted ACK of new data 30 ms after
+ * the send gives a timestamp RTT sample of 30 ms (RFC 7323 4.1), which raises the smoothed
+ * RTT; and it restarts the retransmission timer from its arrival (RFC 6298 5.3), so the
+ * segment still outstanding is resent one RTO after that ACK, not one RTO after the send. */
+static void test_fast_path_timers_count_from_arrival(void **state)
+{
+	struct tu_fx *fx = *state;
+	struct peer p;
+	peer_connect(fx, &p);
+	uint64_t dat0 = st(fx->a, "preddat"), ack0 = st(fx->a, "predack");
+
+	size_t before = nsegs(fx);
+	peer_data(&p, payload, 500, 0, WIN);
+	assert_int_equal(st(fx->a, "preddat"), dat0 + 1);
+	world_run(fx->w, 39 * MSEC);
+	assert_int_equal(nsegs(fx), before);
+	world_run(fx->w, 2 * MSEC);
+	assert_int_equal(nsegs(fx), before + 1);
+	struct seg s;
+	assert_true(nth_seg(fx, before, &s));
+	assert_int_equal(s.ack, p.snd_nxt);
+
+	struct tcp_info ti;
+	unsigned tlen = sizeof ti;
+	assert_int_equal(stos_getsockopt(p.c, IPPROTO_TCP, TCP_INFO, &ti, &tlen), 0);
+	uint32_t srtt0 = ti.tcpi_rtt;
+	assert_true(srtt0 < 10000);
+	before = nsegs(fx);
+	assert_int_equal(stos_send(p.c, payload, 2 * p.mss, MSG_DONTWAIT), (ssize_t)(2 * p.mss));
+	world_run(fx->w, 1 * MSEC);
+	assert_int_equal(nsegs(fx), before + 2);
+	assert_true(nth_seg(fx, before, &s));
+	peer_absorb(&p, before);
+	world_run(fx->w, 29 * MSEC);
+	peer_ack(&p, s.seq + p.mss, WIN);
+	assert_int_equal(st(fx->a, "predack"), ack0 + 1);
+	assert_int_equal(stos_getsockopt(p.c, IPPROTO_TCP, TCP_INFO, &ti, &tlen), 0);
+	assert_true(ti.tcpi_rtt > srtt0 + 2000);
+	uint64_t rto_ms = ti.tcpi_rto / 1000;
+	assert_true(rto_ms > 40);
+	size_t n = nsegs(fx);
+	world_run(fx->w, (rto_ms - 2) * MSEC);
+	assert_int_equal(nsegs(fx), n);                       /* not one RTO after the send */
+	world_run(fx->w, 4 * MSEC);
+	assert_int_equal(nsegs(fx), n + 1);                   /* one RTO after the ACK */
+	assert_true(nth_seg(fx, n, &s));
+	assert_int_equal(s.seq, p.rcv_nxt - p.mss);
+	assert_int_equal(s.len, p.mss);
+}
+
 /* Pure ACKs of new data are predicted (the send buffer is released), with a window change
  * too, which then limits what is sent; a window update acknowledging nothing new, a
  * duplicate ACK, an ACK with SACK blocks and ACKs during loss recovery are not. */
@@ -600,6 +652,8 @@ int main(void)
 		    tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_pure_ack_fast_and_recovery_miss, tu_fx_setup_sockets,
 		    tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_fast_path_timers_count_from_arrival,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test(test_bulk_takes_fast_path),
 		cmocka_unit_test(test_same_frames_with_and_without),
 	};
