@@ -9,14 +9,6 @@
 #define PROTO_TCP 6
 #define PROTO_UDP 17
 
-uint16_t ip_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
-{
-	uint32_t s = in_pseudo(src, dst, proto, len);
-	while (s >> 16)
-		s = (s & 0xffffu) + (s >> 16);
-	return (uint16_t)s;
-}
-
 /* Where the transport checksum field of m lies, for request `req`; 0 when the request does
  * not fit the packet. */
 static uint32_t l4_sum_offset(const struct mbuf *m, unsigned hlen, unsigned req, uint32_t *l4len)

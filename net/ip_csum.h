@@ -11,13 +11,17 @@
 #define NET_IP_CSUM_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "in_cksum.h"
 
 struct ifnet;
 struct mbuf;
 struct ipstat;
 
 /* The folded (not complemented) pseudo-header sum to put in a deferred checksum field. */
-uint16_t ip_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
+static inline uint16_t ip_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
+{
+	return (uint16_t)in_pseudo(src, dst, proto, len);
+}
 
 /* m is a whole IPv4 datagram (header of hlen bytes contiguous in the first mbuf) about to go
  * to ifp.  Does in software every CSUM_* request of m that ifp's if_hwassist does not cover

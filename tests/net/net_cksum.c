@@ -178,6 +178,147 @@ static void test_pseudo_header(void **st)
 	assert_int_equal((uint16_t)~in_cksum_add(ps, udp, 10), 0);
 }
 
+/* The textbook sum, not complemented and not folded to a representation: for comparing the
+ * 64-bit variants, whose folds may differ from it only by 0 against 0xffff (never, for a
+ * nonzero buffer: see in_cksum_fold64). */
+static uint32_t ref_sum(const uint8_t *p, size_t len)
+{
+	return (uint16_t)~ref_cksum(p, len);
+}
+
+/* Folds a native-order 64-bit sum the way in_cksum_add does. */
+static uint32_t be_fold(uint64_t s)
+{
+	return in_cksum_native_to_be(in_cksum_fold64(s));
+}
+
+/* Each sum variant (the portable C loop and the x86-64 add-with-carry one the kernel uses)
+ * against the reference, every length 0..2100 at every start alignment 0..7, on random
+ * bytes and on all-ones bytes (a carry out of every word). */
+static void test_sum_variants_every_length(void **st)
+{
+	(void)st;
+	enum { MAXLEN = 2100 };
+	uint8_t *buf = malloc(MAXLEN + 8);
+	srand(13);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < MAXLEN + 8; i++)
+			buf[i] = pass ? 0xff : (uint8_t)rand();
+		for (size_t len = 0; len <= MAXLEN; len++)
+			for (size_t off = 0; off < 8; off++) {
+				uint32_t want = ref_sum(buf + off, len);
+				uint32_t a = be_fold(in_cksum_sum64_portable(buf + off, len));
+				uint32_t b = be_fold(in_cksum_sum64_adc(buf + off, len));
+				if (a != want || b != want)
+					fail_msg("len %zu off %zu: portable %x adc %x want %x", len, off,
+					    a, b, want);
+			}
+	}
+	free(buf);
+}
+
+/* The fold against the add-the-high-part-back loop, on edge values. */
+static void test_fold(void **st)
+{
+	(void)st;
+	static const uint64_t v[] = { 0, 1, 0xffff, 0x10000, 0x1fffe, 0xffffffff, 0x100000000ull,
+	    0xffffffffffffffffull, 0xfffffffffffffffeull, 0x8000000080000000ull,
+	    0x0000ffff0000ffffull, 0xffff0000ffff0001ull };
+	for (size_t i = 0; i < NET_ARRAY_LEN(v); i++) {
+		uint64_t s = v[i];
+		while (s >> 16)
+			s = (s & 0xffff) + (s >> 16);
+		assert_int_equal(in_cksum_fold64(v[i]), s);
+	}
+	srand(17);
+	for (int i = 0; i < 100000; i++) {
+		uint64_t x = (uint64_t)rand() << 42 ^ (uint64_t)rand() << 21 ^ (uint64_t)rand();
+		uint64_t s = x;
+		while (s >> 16)
+			s = (s & 0xffff) + (s >> 16);
+		assert_int_equal(in_cksum_fold64(x), s);
+	}
+}
+
+/* A chain of mbufs of the given lengths holding buf. */
+static struct mbuf *chain_of(const uint8_t *buf, const uint32_t *lens, size_t n)
+{
+	struct mbuf *top = NULL, **pp = &top;
+	for (size_t i = 0; i < n; i++) {
+		struct mbuf *m = lens[i] + 2 > MLEN ? m_getcl(MT_DATA, 0) : m_get(MT_DATA);
+		if (!m) {
+			m_freem(top);
+			return NULL;
+		}
+		/* Start the data at an odd or even address too (unaligned loads). */
+		m->m_data += i % 3;
+		memcpy(m->m_data, buf, lens[i]);
+		m->m_len = lens[i];
+		buf += lens[i];
+		*pp = m;
+		pp = &m->m_next;
+	}
+	return top;
+}
+
+/* Chains split at random places, odd and even lengths and empty mbufs among them, summed
+ * from random offsets with a random starting partial sum (a pseudo-header). */
+static void test_mbuf_chain_random_splits(void **st)
+{
+	(void)st;
+	struct tu_leakcheck lc;
+	tu_leakcheck_begin(&lc);
+	static uint8_t buf[4000];
+	srand(19);
+	for (int iter = 0; iter < 3000; iter++) {
+		uint32_t total = (uint32_t)(rand() % 3000);
+		for (uint32_t i = 0; i < total; i++)
+			buf[i] = (uint8_t)(iter % 5 == 0 ? 0xff : rand());
+		uint32_t lens[16];
+		size_t n = 0;
+		uint32_t left = total;
+		while (left && n < NET_ARRAY_LEN(lens) - 1) {
+			uint32_t c = (uint32_t)(rand() % 4 == 0 ? rand() % 4 : rand() % 700);
+			if (c > left)
+				c = left;
+			if (c > MCLBYTES - 2)
+				c = MCLBYTES - 2;
+			lens[n++] = c;
+			left -= c;
+		}
+		if (left)
+			lens[n++] = left;
+		struct mbuf *m = chain_of(buf, lens, n);
+		assert_non_null(m);
+		uint32_t off = total ? (uint32_t)rand() % (total + 1) : 0;
+		uint32_t ps = in_pseudo((uint32_t)rand(), (uint32_t)rand(), 6, (uint16_t)total);
+		uint16_t want = (uint16_t)~in_cksum_add(ps, buf + off, total - off);
+		assert_int_equal(in_cksum_mbuf(m, off, total - off, ps), want);
+		m_freem(m);
+	}
+	tu_leakcheck_end(&lc);
+}
+
+/* in_pseudo's whole-word sum against the six 16-bit values added one by one. */
+static void test_pseudo_matches_words(void **st)
+{
+	(void)st;
+	srand(23);
+	for (int i = 0; i < 100000; i++) {
+		uint32_t a = (uint32_t)rand() * 2654435761u, b = (uint32_t)rand() * 40503u;
+		if (i % 11 == 0)
+			a = b = 0xffffffffu;
+		uint8_t pr = (uint8_t)rand();
+		uint16_t len = (uint16_t)rand();
+		if (i == 0)
+			a = b = pr = len = 0;
+		uint32_t s = (a >> 16) + (a & 0xffff) + (b >> 16) + (b & 0xffff) + pr + len;
+		while (s >> 16)
+			s = (s & 0xffff) + (s >> 16);
+		assert_int_equal(in_pseudo(a, b, pr, len), s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +331,10 @@ int main(void)
 		cmocka_unit_test(test_every_length_and_alignment),
 		cmocka_unit_test(test_mbuf_chain_full_segment),
 		cmocka_unit_test(test_pseudo_header),
+		cmocka_unit_test(test_sum_variants_every_length),
+		cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_mbuf_chain_random_splits),
+		cmocka_unit_test(test_pseudo_matches_words),
 	};
 	return TU_RUN(tests);
 }
