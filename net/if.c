@@ -201,6 +201,7 @@ int if_addr_add(struct ifnet *ifp, ipaddr_t addr, unsigned plen)
 	ia->ia_bcast = plen < 31 ? (ia->ia_net | ~ia->ia_mask) : 0;
 	ifp->if_naddrs++;
 	bcast_filter_update(ns);
+	ns->ns_rtgen++;     /* route caches hold source and broadcast decisions (route.h) */
 	/* The connected route (if another interface has one for the same subnet, keep it);
 	 * then the local host route, which delivers to ourselves through loopback. */
 	int rc = rt_add(ns, ia->ia_net, plen, 0, ifp, 0, RTF_UP | RTF_CONNECTED);
@@ -237,6 +238,7 @@ int if_addr_del(struct ifnet *ifp, ipaddr_t addr)
 		ifp->if_naddrs--;
 		bcast_filter_update(ns);
 		ns->ns_local_last = 0;
+		ns->ns_rtgen++;     /* as in if_addr_add */
 		struct rt_entry *rt = rt_lookup_exact(ns, addr, 32);
 		if (rt && (rt->rt_flags & RTF_LOCAL) && rt->rt_ifp == ifp)
 			rt_del(ns, addr, 32);

@@ -106,6 +106,7 @@ static void arp_free_entry(struct arptab *t, struct llentry *la)
 	callout_stop(ns, &la->la_timer);
 	mbufq_drain(&la->la_hold);
 	t->at_count--;
+	ns->ns_llgen++;
 	port_free(la);
 }
 
@@ -308,6 +309,21 @@ int arp_resolve(struct ifnet *ifp, ipaddr_t nexthop, struct mbuf *m, uint8_t mac
 	return -EINPROGRESS;
 }
 
+int arp_resolved(struct ifnet *ifp, ipaddr_t nexthop, uint8_t mac[ETHER_ADDR_LEN], void **lle)
+{
+	struct llentry *la = arp_find(ifp->if_ns->ns_arp, ifp, nexthop);
+	if (!la || (la->la_state != ARPS_REACHABLE && la->la_state != ARPS_STATIC))
+		return -ENOENT;
+	memcpy(mac, la->la_mac, ETHER_ADDR_LEN);
+	*lle = la;
+	return 0;
+}
+
+void arp_touch(struct netstack *ns, void *lle)
+{
+	lru_touch(ns->ns_arp, lle);
+}
+
 static bool ifp_has_addr(const struct ifnet *ifp, ipaddr_t a)
 {
 	for (unsigned i = 0; i < ifp->if_naddrs; i++)
@@ -394,6 +410,8 @@ void arp_input(struct ifnet *ifp, struct mbuf *m)
 	/* RFC 826 "merge": refresh an entry we already have for the sender. */
 	struct llentry *la = spa ? arp_find(t, ifp, spa) : NULL;
 	if (la && la->la_state != ARPS_STATIC) {
+		if (la->la_state != ARPS_REACHABLE || memcmp(la->la_mac, sha, ETHER_ADDR_LEN) != 0)
+			ns->ns_llgen++;     /* resolved, or moved: path caches must look again */
 		memcpy(la->la_mac, sha, ETHER_ADDR_LEN);
 		la->la_state = ARPS_REACHABLE;
 		la->la_tries = 0;
@@ -492,6 +510,7 @@ int arp_add_static(struct netstack *ns, struct ifnet *ifp, ipaddr_t a,
 	}
 	memcpy(la->la_mac, mac, ETHER_ADDR_LEN);
 	la->la_state = ARPS_STATIC;
+	ns->ns_llgen++;
 	la->la_expire = 0;
 	callout_stop(ns, &la->la_timer);
 	ns->ns_arpstat.staticset++;

@@ -159,6 +159,31 @@ int ether_output_frame(struct ifnet *ifp, struct mbuf *m, const uint8_t dst[ETHE
 	return if_transmit(ifp, m);
 }
 
+int ether_output_resolved(struct ifnet *ifp, struct mbuf *m, const uint8_t *hdr, void *lle)
+{
+	struct netstack *ns = ifp->if_ns;
+	m = m_prepend_inline(m, ETHER_HDR_LEN);
+	if (!m) {
+		ns->ns_etherstat.onobufs++;
+		ifp->if_c.oerrors++;
+		return -ENOBUFS;
+	}
+	memcpy(mtod(m, uint8_t *), hdr, ETHER_HDR_LEN);
+	m->m_pkthdr.ether_type = ETHERTYPE_IP;
+	arp_touch(ns, lle);
+	/* IEEE 802.3 minimum frame, as ether_output_frame (a pure ACK without options). */
+	if (m->m_pkthdr.len < ETHER_MIN_LEN) {
+		static const uint8_t zeros[ETHER_MIN_LEN];
+		if (m_append(m, ETHER_MIN_LEN - m->m_pkthdr.len, zeros) != 0) {
+			ns->ns_etherstat.onobufs++;
+			ifp->if_c.oerrors++;
+			m_freem(m);
+			return -ENOBUFS;
+		}
+	}
+	return if_transmit(ifp, m);
+}
+
 int ether_output(struct ifnet *ifp, struct mbuf *m, ipaddr_t nexthop, unsigned mflags)
 {
 	struct netstack *ns = ifp->if_ns;

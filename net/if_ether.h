@@ -38,6 +38,10 @@ int ether_output(struct ifnet *ifp, struct mbuf *m, ipaddr_t nexthop, unsigned m
 /* Prepends an Ethernet header (dst, our MAC, type) and calls if_transmit.  Consumes m. */
 int ether_output_frame(struct ifnet *ifp, struct mbuf *m, const uint8_t dst[ETHER_ADDR_LEN],
     uint16_t type);
+/* ether_output for an IP datagram whose neighbour ip_output's path cache resolved already
+ * (route.h): prepends the cached header hdr (ETHER_HDR_LEN bytes, type IP), keeps the ARP
+ * entry lle most recently used, and calls if_transmit.  Consumes m. */
+int ether_output_resolved(struct ifnet *ifp, struct mbuf *m, const uint8_t *hdr, void *lle);
 
 /* Ethernet statistics group "ether" (see net_stats.h). */
 #define ETHERSTAT_LIST(X) \
@@ -97,6 +101,14 @@ void arp_input(struct ifnet *ifp, struct mbuf *m);   /* m starts at the ARP pack
  * failed; m NOT consumed: the caller frees it).  -ENOBUFS: no entry could be made (m not
  * consumed). */
 int arp_resolve(struct ifnet *ifp, ipaddr_t nexthop, struct mbuf *m, uint8_t mac[ETHER_ADDR_LEN]);
+/* The resolved address of nexthop on ifp without side effects: 0 with mac and *lle (the
+ * entry, for arp_touch) filled when a reachable or static entry exists, else -ENOENT.  Every
+ * change of an entry's address or state and every removal bumps ns->ns_llgen, which is how
+ * a holder of *lle knows it is still the same. */
+int arp_resolved(struct ifnet *ifp, ipaddr_t nexthop, uint8_t mac[ETHER_ADDR_LEN], void **lle);
+/* Marks an entry from arp_resolved (still valid: ns_llgen unchanged) as just used, as
+ * arp_resolve does, for the eviction order. */
+void arp_touch(struct netstack *ns, void *lle);
 /* Static entries (`arp -s`): 0, -EINVAL, -ENOMEM. */
 int arp_add_static(struct netstack *ns, struct ifnet *ifp, ipaddr_t a,
     const uint8_t mac[ETHER_ADDR_LEN]);

@@ -47,8 +47,12 @@ static uint32_t id_hash(const uint32_t k[4], uint32_t a, uint32_t b, uint32_t c)
 	return h;
 }
 
+uint16_t ip_id_bucket(struct netstack *ns, ipaddr_t src, ipaddr_t dst, uint8_t proto)
+{
+	return (uint16_t)(id_hash(ns->ns_ipid_key, src, dst, proto) & (IPID_BUCKETS - 1));
+}
+
 uint16_t ip_newid(struct netstack *ns, ipaddr_t src, ipaddr_t dst, uint8_t proto)
 {
-	uint32_t b = id_hash(ns->ns_ipid_key, src, dst, proto) & (IPID_BUCKETS - 1);
-	return ns->ns_ipid[b]++;
+	return ns->ns_ipid[ip_id_bucket(ns, src, dst, proto)]++;
 }

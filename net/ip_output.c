@@ -127,6 +127,88 @@ fail:
 	return NULL;
 }
 
+/* The path cache (route.h).  A datagram from a transport with a cached route, no IP
+ * options and none of the special handlings (a raw header, forwarding, SO_DONTROUTE) whose
+ * source, destination and protocol are those of the resolved path skips what resolved it:
+ * the route lookup, the source and broadcast checks and the ARP lookup were made for the
+ * same addresses, and nothing they depend on has changed since (the generation counters).
+ * Everything that is per datagram still happens: the header with a fresh ID (from the same
+ * RFC 6864 bucket ip_newid would use), the MTU check, the checksums (ip_csum_output: by the
+ * interface when it offers them, segmentation included), the taps and counters
+ * (if_transmit). */
+#define IP_PATH_FLAGS (IP_DF | IP_ALLOWBROADCAST)
+
+_Static_assert(sizeof(((struct route *)0)->ro_llhdr) == ETHER_HDR_LEN, "route: link header");
+
+static inline bool ip_path_ok(const struct netstack *ns, const struct route *ro,
+    const struct ip_out *p, const struct mbuf *m)
+{
+	return ro->ro_pifp && ro->ro_gen == ns->ns_rtgen && ro->ro_llgen == ns->ns_llgen &&
+	    ro->ro_dst == p->dst && ro->ro_psrc == p->src && ro->ro_pproto == p->proto &&
+	    p->optlen == 0 && m->m_pkthdr.len <= IP_MAXPACKET - IP_HDR_MIN &&
+	    (m->m_pkthdr.len + IP_HDR_MIN <= ro->ro_pmtu || (m->m_pkthdr.csum_flags & CSUM_TSO));
+}
+
+/* Keeps what the full path just decided for a datagram from p through ifp to nexthop, when
+ * the next one may reuse it: a unicast Ethernet neighbour with a resolved address. */
+static void ip_path_fill(struct netstack *ns, struct route *ro, const struct ip_out *p,
+    struct ifnet *ifp, ipaddr_t nexthop, uint32_t mtu)
+{
+	uint8_t mac[ETHER_ADDR_LEN];
+	void *lle;
+
+	ro->ro_pifp = NULL;
+	if (ifp->if_type != IFT_ETHER || (ifp->if_flags & IFF_LOOPBACK) || mtu > 0xffff ||
+	    in_ismulticast(nexthop) || in_isbroadcast(ns, nexthop, ifp) ||
+	    arp_resolved(ifp, nexthop, mac, &lle) != 0)
+		return;
+	memcpy(ro->ro_llhdr, mac, ETHER_ADDR_LEN);
+	memcpy(ro->ro_llhdr + ETHER_ADDR_LEN, ifp->if_hwaddr, ETHER_ADDR_LEN);
+	be16_put(ro->ro_llhdr + 2 * ETHER_ADDR_LEN, ETHERTYPE_IP);
+	ro->ro_lle = lle;
+	ro->ro_psrc = p->src;
+	ro->ro_pproto = p->proto;
+	ro->ro_pmtu = (uint16_t)mtu;
+	ro->ro_idbucket = ip_id_bucket(ns, p->src, p->dst, p->proto);
+	ro->ro_llgen = ns->ns_llgen;
+	ro->ro_pifp = ifp;
+}
+
+/* ip_output through a valid path (ip_path_ok). */
+static int ip_output_path(struct netstack *ns, struct mbuf *m, const struct ip_out *p,
+    struct route *ro, unsigned flags)
+{
+	struct ipstat *st = &ns->ns_ipstat;
+	struct ifnet *ifp = ro->ro_pifp;
+	struct ip_view v;
+
+	m = m_prepend_inline(m, IP_HDR_MIN);
+	if (!m) {
+		st->odropped++;
+		return -ENOBUFS;
+	}
+	ip_view(&v, mtod(m, uint8_t *), IP_HDR_MIN);
+	ipv_set_vhl(v, IP_HDR_MIN);
+	ipv_set_tos(v, p->tos);
+	ipv_set_len(v, (uint16_t)m->m_pkthdr.len);
+	ipv_set_id(v, ns->ns_ipid[ro->ro_idbucket]++);
+	ipv_set_off(v, (flags & IP_DF) ? IP_DF_BIT : 0);
+	ipv_set_ttl(v, p->ttl ? p->ttl : ns->ns_conf.ip_defttl);
+	ipv_set_proto(v, p->proto);
+	ipv_set_sum(v, 0);
+	ipv_set_src(v, p->src);
+	ipv_set_dst(v, p->dst);
+	st->localout++;
+	st->pathcached++;
+	m->m_pkthdr.csum_flags |= CSUM_IP;
+	int rc = ip_csum_output(ifp, m, IP_HDR_MIN, false, st);
+	if (rc) {
+		m_freem(m);
+		return rc;
+	}
+	return ether_output_resolved(ifp, m, ro->ro_llhdr, ro->ro_lle);
+}
+
 int ip_output(struct netstack *ns, struct mbuf *m, const struct ip_out *p, struct route *ro,
     unsigned flags)
 {
@@ -136,6 +218,8 @@ int ip_output(struct netstack *ns, struct mbuf *m, const struct ip_out *p, struc
 	int rc;
 
 	NET_ASSERT_LOCKED(ns);
+	if (ro && p && !(flags & ~IP_PATH_FLAGS) && ip_path_ok(ns, ro, p, m))
+		return ip_output_path(ns, m, p, ro, flags);
 
 	if (flags & (IP_RAWOUTPUT | IP_FORWARDING)) {
 		m = m_pullup(m, IP_HDR_MIN);
@@ -271,6 +355,9 @@ int ip_output(struct netstack *ns, struct mbuf *m, const struct ip_out *p, struc
 		if (!(flags & IP_RAWOUTPUT) || ipv_id(v) == 0)
 			ipv_set_id(v, ip_newid(ns, src, dst, ipv_proto(v)));
 	}
+	if (ro && p && !(flags & ~IP_PATH_FLAGS) && !p->optlen && p->src && !mflags &&
+	    dst != INADDR_BROADCAST_H && ro->ro_rt && ifp == ro->ro_rt->rt_ifp)
+		ip_path_fill(ns, ro, p, ifp, nexthop, mtu);
 	if (flags & IP_FORWARDING) {
 		/* A forwarded datagram keeps its checksums; no request from its input may ride
 		 * along to the next device. */

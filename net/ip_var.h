@@ -92,6 +92,9 @@ uint32_t ip_path_mtu(struct netstack *ns, ipaddr_t dst);
  * (src, dst, proto) hash bucket, starting at a random value, so IDs don't leak a global
  * sequence and don't repeat quickly toward one destination. */
 uint16_t ip_newid(struct netstack *ns, ipaddr_t src, ipaddr_t dst, uint8_t proto);
+/* The counter bucket ip_newid uses for (src, dst, proto): ns->ns_ipid[bucket]++ is the next
+ * ID (ip_output's path cache keeps the bucket instead of hashing per datagram). */
+uint16_t ip_id_bucket(struct netstack *ns, ipaddr_t src, ipaddr_t dst, uint8_t proto);
 
 /* Input entry from the link layer: m starts at the IP header.  Consumes m. */
 void ip_input(struct ifnet *ifp, struct mbuf *m);
@@ -130,6 +133,7 @@ void ip_input(struct ifnet *ifp, struct mbuf *m);
 	X(fragmemfull, "datagrams dropped: reassembly memory or queue cap") \
 	X(reassembled, "datagrams reassembled") \
 	X(localout, "datagrams sent by this host") \
+	X(pathcached, "of which sent through a socket's resolved path (route and neighbour)") \
 	X(rawout, "raw datagrams sent") \
 	X(noroute, "datagrams not sent: no route") \
 	X(nobroadcast, "datagrams not sent: broadcast not allowed") \

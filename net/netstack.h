@@ -80,6 +80,7 @@ struct netstack {
 	struct rtable *ns_rt;
 	uint32_t ns_rtgen;                  /* bumped on every route change (struct route) */
 	struct arptab *ns_arp;
+	uint32_t ns_llgen;                  /* bumped on every ARP entry change (struct route) */
 	struct ipreass *ns_reass;
 	struct ipproto ns_ipproto[256];
 	ip_rawinput_fn ns_rawinput;

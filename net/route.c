@@ -164,6 +164,7 @@ struct rt_entry *rt_lookup_cached(struct netstack *ns, struct route *ro, ipaddr_
 {
 	if (ro->ro_rt && ro->ro_gen == ns->ns_rtgen && ro->ro_dst == dst)
 		return ro->ro_rt;
+	ro->ro_pifp = NULL;         /* the path was resolved for the old route */
 	ro->ro_dst = dst;
 	ro->ro_rt = rt_lookup(ns, dst);
 	ro->ro_gen = ns->ns_rtgen;

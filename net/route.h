@@ -39,11 +39,28 @@ struct rt_entry {
 	uint64_t rt_expire;         /* RTF_PMTU: when to forget it (net_now clock); 0 = never */
 };
 
-/* A cached route (one per socket).  Valid while ro_gen == ns->ns_rtgen and ro_dst matches. */
+/* A cached route (one per socket).  Valid while ro_gen == ns->ns_rtgen and ro_dst matches.
+ *
+ * It also holds ip_output's resolved path toward ro_dst (ip_output.c, "the path cache"):
+ * once a datagram has gone out through the full route/source/broadcast/ARP checks to a
+ * resolved unicast Ethernet neighbour, the outcome (interface, MTU, the Ethernet header
+ * with the neighbour's address, the IP ID bucket) is kept, so the next datagram with the
+ * same source, destination and protocol goes straight to the interface.  It is valid while
+ * ro_pifp is set, the route part is (every route, interface address, MTU or up/down change
+ * bumps ns_rtgen; refreshing the route part clears ro_pifp) and ro_llgen == ns->ns_llgen
+ * (every ARP entry change bumps it). */
 struct route {
 	ipaddr_t ro_dst;
-	struct rt_entry *ro_rt;
 	uint32_t ro_gen;
+	struct rt_entry *ro_rt;
+	struct ifnet *ro_pifp;      /* the path's interface; NULL: no path */
+	void *ro_lle;               /* its ARP entry (kept most recently used) */
+	ipaddr_t ro_psrc;           /* the source address the path was checked for */
+	uint32_t ro_llgen;          /* ns_llgen when resolved */
+	uint16_t ro_pmtu;           /* the path MTU (route MTU, else the interface's) */
+	uint16_t ro_idbucket;       /* ip_id_bucket(src, dst, proto) */
+	uint8_t ro_pproto;          /* the protocol the ID bucket is for */
+	uint8_t ro_llhdr[14];       /* Ethernet header: neighbour, our address, ETHERTYPE_IP */
 };
 
 /* Adds a route.  gw 0 means on-link through ifp; ifp NULL with a gateway means "the interface
