@@ -97,8 +97,9 @@ void ether_input(struct ifnet *ifp, struct mbuf *m)
 			pkttype = PACKET_OTHERHOST;
 		}
 	}
-	/* The input tap point.  Loopback frames were seen once already, at output. */
-	if (!loop)
+	/* The input tap point.  Loopback frames were seen once already, at output.  (Asked here
+	 * first: nearly always no tap is open.) */
+	if (!loop && ns->ns_taps)
 		net_tap_run(ifp, m, NET_TAP_IN, pkttype);
 	if (m->m_flags & M_OTHERHOST) {
 		es->promisc++;

@@ -595,23 +595,16 @@ static struct inpcb *probe(struct inpcbinfo *info, ipaddr_t fa, uint16_t fp, ipa
 	return NULL;
 }
 
-/* The exact probe first, answered by ipi_last when it is the same 4-tuple again.  Since
- * ipi_last was found, the table has neither gained nor lost an entry (either forgets it), so
- * the chain the probe would walk is unchanged and its first match is still ipi_last, unless
- * ipi_last was dropped since, which the test below checks as the probe does.  Only connected
- * pcbs (a foreign address) are kept: the wildcard ones may share their key (SO_REUSEPORT). */
-struct inpcb *in_pcblookup(struct inpcbinfo *info, ipaddr_t faddr, uint16_t fport,
+/* The exact probe first; in_pcblookup (in_pcb.h) has already asked ipi_last, the answer
+ * kept when it is the same 4-tuple again.  Since ipi_last was found, the table has neither
+ * gained nor lost an entry (either forgets it), so the chain the probe would walk is
+ * unchanged and its first match is still ipi_last, unless ipi_last was dropped since, which
+ * the inline test checks as the probe does.  Only connected pcbs (a foreign address) are
+ * kept: the wildcard ones may share their key (SO_REUSEPORT). */
+struct inpcb *in_pcblookup_hash(struct inpcbinfo *info, ipaddr_t faddr, uint16_t fport,
     ipaddr_t laddr, uint16_t lport, int flags)
 {
-	struct inpcb *p = info->ipi_last;
-	if (p && p->inp_faddr == faddr && p->inp_fport == fport && p->inp_laddr == laddr &&
-	    p->inp_lport == lport && !(p->inp_flags & INP_DROPPED)) {
-		info->ipi_lookups++;
-		info->ipi_visits++;
-		info->ipi_lasthits++;
-		return p;
-	}
-	p = probe(info, faddr, fport, laddr, lport);
+	struct inpcb *p = probe(info, faddr, fport, laddr, lport);
 	if (p && p->inp_faddr != INADDR_ANY)
 		info->ipi_last = p;
 	if (p || !(flags & INPLOOKUP_WILDCARD))

@@ -179,8 +179,24 @@ void in_pcbrehash(struct inpcb *inp);
 /* Demultiplexing: the exact 4-tuple (host order), else with wildcard true the best listener
  * or unconnected pcb on lport (laddr match before INADDR_ANY).  NULL if none. */
 #define INPLOOKUP_WILDCARD 1
-struct inpcb *in_pcblookup(struct inpcbinfo *info, ipaddr_t faddr, uint16_t fport,
+struct inpcb *in_pcblookup_hash(struct inpcbinfo *info, ipaddr_t faddr, uint16_t fport,
     ipaddr_t laddr, uint16_t lport, int flags);
+/* ipi_last answers first when it is the same 4-tuple again (see in_pcblookup_hash, in_pcb.c,
+ * for why that is always the probe's answer); inline, since nearly every segment of a bulk
+ * transfer is answered so. */
+static inline struct inpcb *in_pcblookup(struct inpcbinfo *info, ipaddr_t faddr,
+    uint16_t fport, ipaddr_t laddr, uint16_t lport, int flags)
+{
+	struct inpcb *p = info->ipi_last;
+	if (p && p->inp_faddr == faddr && p->inp_fport == fport && p->inp_laddr == laddr &&
+	    p->inp_lport == lport && !(p->inp_flags & INP_DROPPED)) {
+		info->ipi_lookups++;
+		info->ipi_visits++;
+		info->ipi_lasthits++;
+		return p;
+	}
+	return in_pcblookup_hash(info, faddr, fport, laddr, lport, flags);
+}
 /* Calls fn for every pcb on lport whose local address matches laddr (or is INADDR_ANY, or
  * laddr is INADDR_ANY) — UDP broadcast delivery.  fn returns false to stop. */
 void in_pcb_foreach_port(struct inpcbinfo *info, uint16_t lport, ipaddr_t laddr,

@@ -190,7 +190,10 @@ void ip_input(struct ifnet *ifp, struct mbuf *m)
 	 * any interface; plus limited and subnet broadcasts of the receiving interface. */
 	bool bcast = dst == INADDR_BROADCAST_H ||
 	    in_isbroadcast(ns, dst, ifp->if_type == IFT_LOOP ? NULL : ifp);
-	bool ours = bcast || in_islocal(ns, dst) || dst == 0xe0000001u /* all-hosts */;
+	/* (in_islocal's own last-hit test first, without the call: nearly every datagram is for
+	 * the address the one before was for.) */
+	bool ours = bcast || (dst == ns->ns_local_last && dst != 0) || in_islocal(ns, dst) ||
+	    dst == 0xe0000001u /* all-hosts */;
 	if (!ours) {
 		if (ns->ns_conf.ip_forwarding && !(m->m_flags & (M_BCAST | M_MCAST)) &&
 		    !in_ismulticast(dst)) {

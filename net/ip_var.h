@@ -51,7 +51,8 @@ void ip_proto_unregister(struct netstack *ns, uint8_t proto);
  * this host (after reassembly, before the transport, ICMP included) to this hook, which
  * borrows m (it copies what it keeps) and returns how many sockets took a copy.  A protocol
  * with no transport that a raw socket took gets no ICMP protocol unreachable (RFC 1122
- * 3.2.2.1).  NULL = none. */
+ * 3.2.2.1).  NULL = none: raw_ip.c sets it while at least one raw socket exists, so a
+ * host without one pays nothing per datagram. */
 typedef int (*ip_rawinput_fn)(struct netstack *ns, const struct mbuf *m, int iphlen);
 void ip_set_rawinput(struct netstack *ns, ip_rawinput_fn fn);
 

@@ -28,6 +28,8 @@ static int raw_attach(struct socket *so, int proto)
 	err = in_pcballoc(so, &ri->ri_pcbinfo);
 	if (err)
 		return err;
+	/* IP offers datagrams to raw sockets only while there is one (raw_detach). */
+	ip_set_rawinput(so->so_ns, raw_ip_deliver);
 	inp = sotoinpcb(so);
 	inp->inp_ip_p = proto;
 	/* raw(7): IPPROTO_RAW implies IP_HDRINCL. */
@@ -41,6 +43,10 @@ static void raw_detach(struct socket *so)
 	struct inpcb *inp = sotoinpcb(so);
 	if (inp)
 		in_pcbfree(inp);
+	/* The last raw socket gone: ip_deliver no longer calls raw_ip_deliver for every
+	 * datagram only to find nobody (raw_attach sets it again). */
+	if (!raw_instance(so->so_ns)->ri_pcbinfo.ipi_all)
+		ip_set_rawinput(so->so_ns, NULL);
 }
 
 static int raw_bind(struct socket *so, const struct sockaddr *nam, socklen_t len)
@@ -367,7 +373,6 @@ int raw_ip_init(struct netstack *ns)
 		raw_ip_fini(ns);
 		return err;
 	}
-	ip_set_rawinput(ns, raw_ip_deliver);
 	return 0;
 }
 

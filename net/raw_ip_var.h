@@ -1,7 +1,7 @@
 /* Raw IP sockets (SOCK_RAW, any IP protocol; IP_HDRINCL), which ping uses.
  *
- * Receive (Linux semantics): ip_input calls raw_ip_deliver for every datagram addressed to
- * this host, after reassembly and before the transport's own input, so a raw socket for
+ * Receive (Linux semantics): while a raw socket exists, ip_input calls raw_ip_deliver for
+ * every datagram addressed to this host, after reassembly and before the transport's own input, so a raw socket for
  * protocol P gets a copy of every P datagram (ICMP echo replies, UDP, ...), IP header
  * included, filtered by the socket's bound local and connected foreign address.
  * Send: without IP_HDRINCL the stack builds the IP header (protocol = the socket's); with it

@@ -315,6 +315,43 @@ static void test_raw_icmp_socket(void **st)
 	stos_close(u);
 }
 
+/* IP offers datagrams to raw sockets through its hook only while one exists (raw_ip.c sets
+ * it on the first and clears it with the last): a protocol nobody takes draws an ICMP
+ * protocol unreachable (RFC 1122 3.2.2.1) before any raw socket and after the last is
+ * closed; while one for that protocol is open it gets a copy instead, also after a second
+ * one came and the first went. */
+static void test_raw_hook_follows_raw_sockets(void **st)
+{
+	struct tu_fx *fx = *st;
+	uint8_t d[100], buf[200];
+	size_t h = tu_ip(d, TU_IP_P, TU_IP_A, 200, 9, 0, 64, 4, NULL, 0);
+	memcpy(d + h, "abcd", 4);
+	assert_null(fx->a->ns_rawinput);
+	tu_fx_send(fx, d, h + 4);
+	assert_int_equal(tu_peer_count(&fx->peer, 0x0800, 1, 3), 1);
+
+	int r1 = stos_socket(fx->a, AF_INET, SOCK_RAW | SOCK_NONBLOCK, 200);
+	assert_true(r1 >= 0);
+	assert_non_null(fx->a->ns_rawinput);
+	tu_fx_send(fx, d, h + 4);
+	assert_int_equal(stos_recv(r1, buf, sizeof(buf), 0), (ssize_t)(h + 4));
+	assert_memory_equal(buf + h, "abcd", 4);
+	assert_int_equal(tu_peer_count(&fx->peer, 0x0800, 1, 3), 1);
+
+	int r2 = stos_socket(fx->a, AF_INET, SOCK_RAW | SOCK_NONBLOCK, 200);
+	assert_true(r2 >= 0);
+	stos_close(r1);
+	assert_non_null(fx->a->ns_rawinput);
+	tu_fx_send(fx, d, h + 4);
+	assert_int_equal(stos_recv(r2, buf, sizeof(buf), 0), (ssize_t)(h + 4));
+	assert_int_equal(tu_peer_count(&fx->peer, 0x0800, 1, 3), 1);
+
+	stos_close(r2);
+	assert_null(fx->a->ns_rawinput);
+	tu_fx_send(fx, d, h + 4);
+	assert_int_equal(tu_peer_count(&fx->peer, 0x0800, 1, 3), 2);
+}
+
 static void test_raw_hdrincl(void **st)
 {
 	struct tu_fx *fx = *st;
@@ -442,6 +479,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_icmp_refused_from_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_icmp_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_hdrincl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_raw_hook_follows_raw_sockets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bindtodevice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dhcp_broadcast_bound_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect_keeps_port, setup, teardown),
