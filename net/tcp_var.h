@@ -110,7 +110,7 @@ struct tcpcb {
 	struct netstack *t_ns;
 	int t_state;
 	unsigned t_flags;
-	struct callout t_timer[TT_NTIMERS];
+	struct callout t_callout;   /* the connection's one timer callout (tcp_timer.c) */
 
 	/* Send sequence space (RFC 9293 3.3.1). */
 	tcp_seq iss;
@@ -148,7 +148,7 @@ struct tcpcb {
 	uint32_t t_rexmits_total;
 	uint64_t t_starttime;       /* connection start (SYN sent or received) */
 	uint64_t t_rcvtime;         /* last segment received (keepalive idle) */
-	uint64_t t_timer_due[2];    /* lazy timers' due time, 0 = stopped: [TT_DUE(which)] */
+	uint64_t t_due[TT_NTIMERS]; /* each timer's due time (ns), 0 = stopped */
 
 	/* Congestion control and loss recovery. */
 	struct tcp_cc t_cc;
@@ -394,16 +394,10 @@ void tcp_timer_arm(struct tcpcb *tp, int which, uint64_t delay_ns);
  * segment and arms its timers from that reading. */
 void tcp_timer_arm_at(struct tcpcb *tp, int which, uint64_t now, uint64_t delay_ns);
 void tcp_timer_stop(struct tcpcb *tp, int which);
-/* TT_REXMT and TT_DELACK are kept lazily (tcp_timer.c): their callout may be pending when
- * they are not armed, so t_timer_due says whether they are.  Inline: tcp_output asks it
- * several times for every segment. */
-#define TT_LAZY ((1u << TT_REXMT) | (1u << TT_DELACK))
-#define TT_DUE(which) ((which) == TT_DELACK)   /* a lazy timer's t_timer_due slot */
+/* Whether a timer is armed.  Inline: tcp_output asks it several times for every segment. */
 static inline bool tcp_timer_active(const struct tcpcb *tp, int which)
 {
-	if (TT_LAZY & (1u << which))
-		return tp->t_timer_due[TT_DUE(which)] != 0;
-	return callout_pending(&tp->t_timer[which]);
+	return tp->t_due[which] != 0;
 }
 void tcp_timers_init(struct tcpcb *tp);
 void tcp_timers_stop_all(struct tcpcb *tp);

@@ -34,6 +34,7 @@ H_T_TESTS += tests/tcp/tcp_fast.c
 #   at 10 and 100,000 (tests/tcp/tcp_scale.c).  tcp_scale_tw: TIME-WAIT reuse by a new SYN
 #   (RFC 6191), RFC 1337, and reclaiming the oldest TIME-WAIT connection under pressure.
 #   tcp_scale_wheel: the hierarchical callout wheel against a reference model.
+#   tcp_timers: a connection's five timers on its one callout (net/tcp_timer.c).
 #   tcp_scale_bench: instructions per segment at 10 ... 100,000 connections under callgrind
 #   (tests/tcp/tcp_scale_bench.c; bench/bench.mk's tcp-scale-bench target).  Kept out of
 #   build/host/tests so suite 35 does not run them.
@@ -59,10 +60,13 @@ $(TCP_SCALE_DIR)/asan/tcp_scale_tw: tests/tcp/tcp_scale_tw.c $(TCP_SCALE_ASAN_DE
 $(TCP_SCALE_DIR)/tcp_scale_wheel: tests/tcp/tcp_scale_wheel.c $(TCP_SCALE_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(H_CFLAGS) tests/tcp/tcp_scale_wheel.c -o $@ $(TCP_SCALE_LINK) -lcmocka -pthread
+$(TCP_SCALE_DIR)/tcp_timers: tests/tcp/tcp_timers.c $(TCP_SCALE_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(H_CFLAGS) tests/tcp/tcp_timers.c $(TCP_SCALE_WORLD) -o $@ $(TCP_SCALE_LINK) -lcmocka -pthread
 $(TCP_SCALE_DIR)/tcp_scale_bench: tests/tcp/tcp_scale_bench.c $(TCP_SCALE_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(H_CFLAGS) tests/tcp/tcp_scale_bench.c $(TCP_SCALE_WORLD) -o $@ $(TCP_SCALE_LINK) -pthread
 
 ALL_TARGETS += $(TCP_SCALE_DIR)/tcp_scale $(TCP_SCALE_DIR)/tcp_scale_tw $(TCP_SCALE_DIR)/tcp_scale_wheel \
-	$(TCP_SCALE_DIR)/asan/tcp_scale_tw $(TCP_SCALE_DIR)/tcp_scale_bench
+	$(TCP_SCALE_DIR)/asan/tcp_scale_tw $(TCP_SCALE_DIR)/tcp_scale_bench $(TCP_SCALE_DIR)/tcp_timers
 # --- end X ---
