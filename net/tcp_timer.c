@@ -26,14 +26,14 @@ static void tcp_timers_fire(void *arg);
  * t_due[which] (0: stopped) and the callout is pending no later than the earliest of them:
  * arming a timer due after the callout only records the time, arming one due before it
  * moves the callout, and stopping the delayed-ACK timer only clears its due time.  So the
- * per-segment timer work of a transfer (the retransmission timer restarted by every ACK of new data,
- * RFC 6298 5.3; the delayed-ACK timer armed by one segment and stopped when the ACK goes
- * out with the next, RFC 5681 4.2) is a store, not a wheel operation.  A callout left
- * behind by a stopped delayed-ACK timer fires once (within delack_ns) and finds nothing
- * due.  When the callout fires, tcp_timers_fire runs every timer that is due and moves the
- * callout to the earliest one still armed, so
- * each timer's work runs exactly when a callout of its own would have run it.  One callout
- * instead of five is also 168 bytes less per connection. */
+ * per-segment timer work of a transfer (the retransmission timer restarted by every ACK of
+ * new data, RFC 6298 5.3; the delayed-ACK timer armed by one segment and stopped when the
+ * ACK goes out with the next, RFC 5681 4.2) is a store, not a wheel operation.  A callout
+ * left behind by a stopped delayed-ACK timer fires once (within delack_ns) and finds
+ * nothing due.  When the callout fires, tcp_timers_fire runs every timer that is due and
+ * moves the callout to the earliest one still armed, so each timer's work runs exactly when
+ * a callout of its own would have run it.  One callout instead of five is also 168 bytes
+ * less per connection. */
 void tcp_timers_init(struct tcpcb *tp)
 {
 	callout_init(&tp->t_callout);
