@@ -16,6 +16,10 @@ struct mcluster {
 	uint32_t ref;
 	uint8_t buf[MCLBYTES];
 };
+struct mbigcluster {
+	uint32_t ref;
+	uint8_t buf[MBIGCLBYTES];
+};
 
 /* A small cache of free mbuf and cluster blocks in front of port_alloc: every segment sent
  * allocates and frees a few of each, and the general allocator costs several hundred
@@ -24,60 +28,73 @@ struct mcluster {
  * thread, or a kernel thread that preempted the holder) simply uses port_alloc/port_free, so
  * nobody ever waits and nothing can deadlock.  Cached blocks are not "live" for the pool
  * counters (mbuf_stats) nor for leak checks (mbuf_cache_bytes).  Under AddressSanitizer there
- * is no cache, so a use after free of an mbuf is still caught. */
+ * is no cache, so a use after free of an mbuf is still caught.
+ *
+ * The get and put are inlined into the allocation and free paths (a handful of instructions
+ * when the cache answers): as out-of-line calls, with a port_free(NULL) call on every put,
+ * they cost more than the work they did. */
 #if defined(__SANITIZE_ADDRESS__)
-#define MCACHE_MAX 0u
+#define MCACHE_ON 0
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define MCACHE_MAX 0u
+#define MCACHE_ON 0
 #endif
 #endif
-#ifndef MCACHE_MAX
-#define MCACHE_MAX 512u         /* blocks per cache: 1 MiB of clusters at most */
+#ifndef MCACHE_ON
+#define MCACHE_ON 1
 #endif
 
 struct mcache {
 	int busy;                   /* try-lock */
 	unsigned n;
 	void *head;                 /* free blocks, linked through their first word */
+	unsigned max;               /* blocks kept at most (0 under AddressSanitizer) */
+	size_t size;                /* bytes per block */
 };
-static struct mcache mcache_mbuf, mcache_clus;
-static const unsigned mcache_max = MCACHE_MAX;
+/* At most 1 MiB of small clusters and 1 MiB of page-sized ones stay cached. */
+static struct mcache mcache_mbuf = { .max = MCACHE_ON ? 512u : 0u, .size = sizeof(struct mbuf) };
+static struct mcache mcache_clus = { .max = MCACHE_ON ? 512u : 0u,
+    .size = sizeof(struct mcluster) };
+static struct mcache mcache_big = { .max = MCACHE_ON ? 256u : 0u,
+    .size = sizeof(struct mbigcluster) };
+#define MCACHE_INLINE static inline __attribute__((always_inline))
 
-static bool mcache_trylock(struct mcache *c)
+MCACHE_INLINE bool mcache_trylock(struct mcache *c)
 {
 	return !__atomic_exchange_n(&c->busy, 1, __ATOMIC_ACQUIRE);
 }
 
-static void mcache_unlock(struct mcache *c)
+MCACHE_INLINE void mcache_unlock(struct mcache *c)
 {
 	__atomic_store_n(&c->busy, 0, __ATOMIC_RELEASE);
 }
 
-static void *mcache_get(struct mcache *c, size_t size)
+MCACHE_INLINE void *mcache_get(struct mcache *c)
 {
 	void *p = NULL;
-	if (mcache_max && mcache_trylock(c)) {
+	if (MCACHE_ON && __atomic_load_n(&c->head, __ATOMIC_RELAXED) && mcache_trylock(c)) {
 		p = c->head;
 		if (p) {
-			c->head = *(void **)p;
+			__atomic_store_n(&c->head, *(void **)p, __ATOMIC_RELAXED);
 			__atomic_store_n(&c->n, c->n - 1, __ATOMIC_RELAXED);
 		}
 		mcache_unlock(c);
 	}
-	return p ? p : port_alloc(size);
+	return p ? p : port_alloc(c->size);
 }
 
-static void mcache_put(struct mcache *c, void *p)
+MCACHE_INLINE void mcache_put(struct mcache *c, void *p)
 {
-	if (c->n < mcache_max && mcache_trylock(c)) {
-		if (c->n < mcache_max) {
+	if (__atomic_load_n(&c->n, __ATOMIC_RELAXED) < c->max && mcache_trylock(c)) {
+		bool kept = c->n < c->max;
+		if (kept) {
 			*(void **)p = c->head;
-			c->head = p;
+			__atomic_store_n(&c->head, p, __ATOMIC_RELAXED);
 			__atomic_store_n(&c->n, c->n + 1, __ATOMIC_RELAXED);
-			p = NULL;
 		}
 		mcache_unlock(c);
+		if (kept)
+			return;
 	}
 	port_free(p);
 }
@@ -87,8 +104,8 @@ static void mcache_put(struct mcache *c, void *p)
  * is allocating. */
 void mbuf_cache_drain(void)
 {
-	struct mcache *caches[] = { &mcache_mbuf, &mcache_clus };
-	for (unsigned i = 0; i < 2; i++) {
+	struct mcache *caches[] = { &mcache_mbuf, &mcache_clus, &mcache_big };
+	for (unsigned i = 0; i < 3; i++) {
 		struct mcache *c = caches[i];
 		void *list = NULL;
 		if (mcache_trylock(c)) {
@@ -108,7 +125,9 @@ void mbuf_cache_drain(void)
 uint64_t mbuf_cache_bytes(void)
 {
 	return (uint64_t)__atomic_load_n(&mcache_mbuf.n, __ATOMIC_RELAXED) * sizeof(struct mbuf) +
-	    (uint64_t)__atomic_load_n(&mcache_clus.n, __ATOMIC_RELAXED) * sizeof(struct mcluster);
+	    (uint64_t)__atomic_load_n(&mcache_clus.n, __ATOMIC_RELAXED) * sizeof(struct mcluster) +
+	    (uint64_t)__atomic_load_n(&mcache_big.n, __ATOMIC_RELAXED) *
+	    sizeof(struct mbigcluster);
 }
 
 void mbuf_stats(struct mbuf_stats *out)
@@ -130,7 +149,7 @@ void mbuf_set_limits(uint64_t mm, uint64_t mc)
 	__atomic_store_n(&max_clusters, mc, __ATOMIC_RELAXED);
 }
 
-static struct mbuf *mbuf_alloc(int type, unsigned flags)
+MCACHE_INLINE struct mbuf *mbuf_alloc(int type, unsigned flags)
 {
 	uint64_t lim = ATOMIC_LOAD(max_mbufs);
 	if (lim && ATOMIC_INC(mstat.mbufs) > lim) {
@@ -138,7 +157,7 @@ static struct mbuf *mbuf_alloc(int type, unsigned flags)
 		ATOMIC_INC(mstat.drops);
 		return NULL;
 	}
-	struct mbuf *m = mcache_get(&mcache_mbuf, sizeof(*m));
+	struct mbuf *m = mcache_get(&mcache_mbuf);
 	if (!m) {
 		if (lim)
 			ATOMIC_DEC(mstat.mbufs);
@@ -163,8 +182,9 @@ static struct mbuf *mbuf_alloc(int type, unsigned flags)
 struct mbuf *m_get(int type) { return mbuf_alloc(type, 0); }
 struct mbuf *m_gethdr(int type) { return mbuf_alloc(type, M_PKTHDR); }
 
-/* Attaches a fresh cluster to m; false (m untouched) on failure. */
-static bool m_clget(struct mbuf *m)
+/* Attaches a fresh cluster of `size` bytes (MCLBYTES or MBIGCLBYTES) to m; false (m
+ * untouched) on failure.  Both sizes count as clusters in mbuf_stats and the limits. */
+MCACHE_INLINE bool m_clget(struct mbuf *m, uint32_t size)
 {
 	uint64_t lim = ATOMIC_LOAD(max_clusters);
 	if (lim && ATOMIC_INC(mstat.clusters) > lim) {
@@ -172,8 +192,18 @@ static bool m_clget(struct mbuf *m)
 		ATOMIC_INC(mstat.drops);
 		return false;
 	}
-	struct mcluster *c = mcache_get(&mcache_clus, sizeof(*c));
-	if (!c) {
+	uint32_t *ref;
+	uint8_t *buf;
+	if (size == MBIGCLBYTES) {
+		struct mbigcluster *c = mcache_get(&mcache_big);
+		ref = c ? &c->ref : NULL;
+		buf = c ? c->buf : NULL;
+	} else {
+		struct mcluster *c = mcache_get(&mcache_clus);
+		ref = c ? &c->ref : NULL;
+		buf = c ? c->buf : NULL;
+	}
+	if (!ref) {
 		if (lim)
 			ATOMIC_DEC(mstat.clusters);
 		ATOMIC_INC(mstat.drops);
@@ -182,38 +212,55 @@ static bool m_clget(struct mbuf *m)
 	if (!lim)
 		ATOMIC_INC(mstat.clusters);
 	ATOMIC_INC(mstat.cluster_allocs);
-	c->ref = 1;
-	m->m_ext.ext_buf = c->buf;
-	m->m_ext.ext_size = MCLBYTES;
-	m->m_ext.ext_ref = &c->ref;
-	m->m_data = c->buf;
+	*ref = 1;
+	m->m_ext.ext_buf = buf;
+	m->m_ext.ext_size = size;
+	m->m_ext.ext_ref = ref;
+	m->m_data = buf;
 	m->m_flags |= M_EXT;
 	return true;
 }
 
+MCACHE_INLINE struct mbuf *mbuf_free_one(struct mbuf *m);
+
 struct mbuf *m_getcl(int type, unsigned flags)
 {
 	struct mbuf *m = mbuf_alloc(type, flags & M_PKTHDR);
-	if (m && !m_clget(m)) {
-		m_free(m);
+	if (m && !m_clget(m, MCLBYTES)) {
+		mbuf_free_one(m);
 		return NULL;
 	}
 	return m;
 }
 
-static void cluster_unref(struct mbuf *m)
+struct mbuf *m_getjcl(int type, unsigned flags, uint32_t size)
 {
-	if (__atomic_sub_fetch(m->m_ext.ext_ref, 1, __ATOMIC_ACQ_REL) == 0) {
-		mcache_put(&mcache_clus, NET_CONTAINER_OF(m->m_ext.ext_ref, struct mcluster, ref));
+	NET_ASSERT(size == MCLBYTES || size == MBIGCLBYTES);
+	struct mbuf *m = mbuf_alloc(type, flags & M_PKTHDR);
+	if (m && !m_clget(m, size)) {
+		mbuf_free_one(m);
+		return NULL;
+	}
+	return m;
+}
+
+MCACHE_INLINE void cluster_unref(struct mbuf *m)
+{
+	uint32_t *ref = m->m_ext.ext_ref;
+	/* The last reference needs no atomic decrement: nobody else can be looking. */
+	if (__atomic_load_n(ref, __ATOMIC_ACQUIRE) == 1 ||
+	    __atomic_sub_fetch(ref, 1, __ATOMIC_ACQ_REL) == 0) {
+		if (m->m_ext.ext_size == MCLBYTES)
+			mcache_put(&mcache_clus, NET_CONTAINER_OF(ref, struct mcluster, ref));
+		else
+			mcache_put(&mcache_big, NET_CONTAINER_OF(ref, struct mbigcluster, ref));
 		ATOMIC_DEC(mstat.clusters);
 		ATOMIC_INC(mstat.cluster_frees);
 	}
 }
 
-struct mbuf *m_free(struct mbuf *m)
+MCACHE_INLINE struct mbuf *mbuf_free_one(struct mbuf *m)
 {
-	if (!m)
-		return NULL;
 	struct mbuf *n = m->m_next;
 	if (m->m_flags & M_EXT)
 		cluster_unref(m);
@@ -224,10 +271,47 @@ struct mbuf *m_free(struct mbuf *m)
 	return n;
 }
 
+struct mbuf *m_free(struct mbuf *m)
+{
+	return m ? mbuf_free_one(m) : NULL;
+}
+
+/* Frees a chain with one visit to the mbuf cache: a chain is already linked through the
+ * first word of each mbuf (m_next), as the cache's free list is, so the whole chain goes on
+ * the list at once when it fits. */
 void m_freem(struct mbuf *m)
 {
-	while (m)
-		m = m_free(m);
+	struct mcache *c = &mcache_mbuf;
+	struct mbuf *last = NULL;
+	unsigned n = 0;
+
+	if (!m)
+		return;
+	for (struct mbuf *x = m; x; x = x->m_next) {
+		if (x->m_flags & M_EXT)
+			cluster_unref(x);
+		x->m_type = MT_FREE;
+		last = x;
+		n++;
+	}
+	__atomic_sub_fetch(&mstat.mbufs, n, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&mstat.mbuf_frees, n, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&c->n, __ATOMIC_RELAXED) + n <= c->max && mcache_trylock(c)) {
+		bool kept = c->n + n <= c->max;
+		if (kept) {
+			last->m_next = c->head;
+			__atomic_store_n(&c->head, m, __ATOMIC_RELAXED);
+			__atomic_store_n(&c->n, c->n + n, __ATOMIC_RELAXED);
+		}
+		mcache_unlock(c);
+		if (kept)
+			return;
+	}
+	while (m) {
+		struct mbuf *next = m->m_next;
+		mcache_put(c, m);
+		m = next;
+	}
 }
 
 void m_freem_list(struct mbuf *m)
@@ -346,10 +430,15 @@ void m_adj(struct mbuf *mp, int req)
 			mp->m_pkthdr.len = keep;
 		for (m = mp; m; m = m->m_next) {
 			if (m->m_len >= keep) {
+				/* A cut mbuf no longer ends where its cluster's free bytes begin:
+				 * others may share the bytes it gave up (M_WRTAIL). */
 				m->m_len = keep;
+				m->m_flags &= (uint16_t)~M_WRTAIL;
 				/* Empty the rest but keep the mbufs: the caller owns the chain shape. */
-				for (m = m->m_next; m; m = m->m_next)
+				for (m = m->m_next; m; m = m->m_next) {
 					m->m_len = 0;
+					m->m_flags &= (uint16_t)~M_WRTAIL;
+				}
 				break;
 			}
 			keep -= m->m_len;
@@ -408,6 +497,38 @@ struct mbuf *m_copym(const struct mbuf *m, uint32_t off, uint32_t len)
 	struct mbuf *top = NULL, **np = &top, *n;
 	const struct mbuf *m0 = m;
 	bool all = len == M_COPYALL;
+	uint32_t total = 0;
+
+	if (m && !(m->m_flags & M_PKTHDR) && len > 0 && !all) {
+		/* The output path's case, a segment's payload from a stream send buffer (no
+		 * packet header, a bounded range): the walk below without its other cases. */
+		while (m && off >= m->m_len) {
+			off -= m->m_len;
+			m = m->m_next;
+		}
+		for (; m; m = m->m_next, off = 0) {
+			uint32_t c = NET_MIN(len, m->m_len - off);
+			n = mbuf_alloc(m->m_type, 0);
+			if (!n)
+				goto nospace;
+			if (m->m_flags & M_EXT) {
+				n->m_ext = m->m_ext;
+				n->m_flags = M_EXT;
+				__atomic_add_fetch(m->m_ext.ext_ref, 1, __ATOMIC_ACQ_REL);
+				n->m_data = m->m_data + off;
+				ATOMIC_INC(mstat.copies);
+			} else {
+				memcpy(n->m_data, m->m_data + off, c);
+			}
+			n->m_len = c;
+			*np = n;
+			np = &n->m_next;
+			len -= c;
+			if (len == 0)
+				return top;
+		}
+		goto nospace;           /* the chain is too short */
+	}
 
 	while (m && off >= m->m_len && !(off == 0 && m->m_len == 0)) {
 		off -= m->m_len;
@@ -440,6 +561,7 @@ struct mbuf *m_copym(const struct mbuf *m, uint32_t off, uint32_t len)
 			memcpy(n->m_data, m->m_data + off, c);
 		}
 		n->m_len = c;
+		total += c;
 		*np = n;
 		np = &n->m_next;
 		if (!all)
@@ -448,7 +570,7 @@ struct mbuf *m_copym(const struct mbuf *m, uint32_t off, uint32_t len)
 		m = m->m_next;
 	}
 	if (top && (top->m_flags & M_PKTHDR))
-		top->m_pkthdr.len = m_length(top);
+		top->m_pkthdr.len = total;
 	if (!top) {
 		/* A zero-length copy: an empty packet. */
 		top = mbuf_alloc(m0->m_type, m0->m_flags & M_PKTHDR);
@@ -650,6 +772,7 @@ struct mbuf *m_split(struct mbuf *m0, uint32_t len0)
 	t->m_next = m->m_next;
 	m->m_next = NULL;
 	m->m_len = len;
+	m->m_flags &= (uint16_t)~M_WRTAIL;   /* t now shares the bytes after m's (M_WRTAIL) */
 	if (m0->m_flags & M_PKTHDR)
 		m0->m_pkthdr.len = len0;
 	return n;

@@ -34,12 +34,21 @@ struct ifnet;
 #define MLEN     176           /* inline bytes in every mbuf (header or not) */
 #define MHLEN    MLEN          /* inline bytes in a packet-header mbuf (same: pkthdr is separate) */
 #define MCLBYTES 2048          /* bytes in a cluster */
+/* bytes in a page-sized cluster: a stream send buffer fills these (so_send), so that most
+ * segments of a bulk transfer reference one cluster, not two; with its reference count and
+ * the kernel allocator's 64-byte header the block is one 4 KiB page */
+#define MBIGCLBYTES (4096u - 72u)
 #define MINCLSIZE (MHLEN + 1)  /* from this size on, m_append/m_devget use clusters */
 #define M_MAXHDR 128           /* headroom reserved by senders for link + IP + transport headers */
 
 /* m_flags */
 #define M_PKTHDR  0x0001u      /* first mbuf of a packet: m_pkthdr valid */
 #define M_EXT     0x0002u      /* data lives in a cluster (m_ext) */
+#define M_WRTAIL  0x0004u      /* M_EXT: the cluster's bytes after this mbuf's data are this
+                                * mbuf's alone, even while the cluster is shared (a stream send
+                                * buffer's tail, which keeps filling its cluster after segments
+                                * took references to the front; sockbuf.c).  Never copied; cut
+                                * by m_split and by m_adj's trims from the tail */
 #define M_BCAST   0x0010u      /* received as link-level broadcast */
 #define M_MCAST   0x0020u      /* received as link-level multicast */
 #define M_LOOP    0x0040u      /* looped back by this host (loopback or a copy to self) */
@@ -55,7 +64,7 @@ struct ifnet;
 
 struct m_ext {
 	uint8_t *ext_buf;           /* start of the cluster's storage */
-	uint32_t ext_size;          /* MCLBYTES */
+	uint32_t ext_size;          /* MCLBYTES or MBIGCLBYTES */
 	uint32_t *ext_ref;          /* shared reference count */
 };
 
@@ -105,6 +114,7 @@ bool M_WRITABLE(const struct mbuf *m);
 struct mbuf *m_get(int type);                 /* plain mbuf, m_len 0 */
 struct mbuf *m_gethdr(int type);              /* packet header mbuf, pkthdr zeroed */
 struct mbuf *m_getcl(int type, unsigned flags); /* with a cluster; flags M_PKTHDR or 0 */
+struct mbuf *m_getjcl(int type, unsigned flags, uint32_t size); /* size MCLBYTES/MBIGCLBYTES */
 
 /* Frees one mbuf (dropping its cluster reference) and returns its m_next, which the caller
  * now owns.  m_free(NULL) returns NULL. */

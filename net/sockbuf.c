@@ -75,8 +75,17 @@ void sb_sethiwat(struct sockbuf *sb, uint32_t hiwat)
 	sb->sb_mbmax = sb_mbmax_for(hiwat);
 }
 
+/* True when m continues tail t in t's own cluster: so_send wrote m's bytes into the free end
+ * of t's cluster (t holds M_WRTAIL) through m, a second reference to that cluster. */
+static bool sb_continues(const struct mbuf *t, const struct mbuf *m)
+{
+	return (t->m_flags & M_WRTAIL) && (m->m_flags & M_EXT) &&
+	    m->m_ext.ext_ref == t->m_ext.ext_ref && m->m_data == t->m_data + t->m_len;
+}
+
 /* Appends mbufs to a stream, copying small ones into the tail's free space (BSD sbcompress)
- * so that many tiny writes do not cost one mbuf each.  Empty mbufs are freed. */
+ * so that many tiny writes do not cost one mbuf each, and merging an mbuf that continues the
+ * tail in its cluster (sb_continues) into it.  Empty mbufs are freed. */
 static void sbcompress(struct sockbuf *sb, struct mbuf *m)
 {
 	while (m) {
@@ -85,6 +94,13 @@ static void sbcompress(struct sockbuf *sb, struct mbuf *m)
 		m->m_next = NULL;
 		m->m_nextpkt = NULL;
 		if (m->m_len == 0) {
+			m_free(m);
+			m = next;
+			continue;
+		}
+		if (t && sb_continues(t, m)) {
+			t->m_len += m->m_len;
+			sb->sb_cc += m->m_len;
 			m_free(m);
 			m = next;
 			continue;

@@ -95,6 +95,74 @@ static struct mbuf *so_uio_chain(struct uio *uio, size_t len, bool hdr, int *err
 	return top;
 }
 
+/* Copies up to len bytes from the uio into m's cluster after its data (or into its inline
+ * storage); returns 0 or -EFAULT. */
+static int so_uio_fill(struct mbuf *m, uint32_t room, size_t *left, struct uio *uio)
+{
+	uint32_t c = (uint32_t)NET_MIN((size_t)room, *left);
+	if (c && uiomove(m->m_data + m->m_len, c, uio))
+		return -EFAULT;
+	m->m_len += c;
+	*left -= c;
+	return 0;
+}
+
+/* A stream send's chain of len bytes, to be appended to the send buffer sb.  The bytes go
+ * first into the free end of the buffer's tail cluster (M_WRTAIL), through an mbuf sharing
+ * that cluster which sbappendstream merges into the tail, then into fresh clusters, each
+ * marked M_WRTAIL so the next send continues where this one stops: small writes share
+ * clusters instead of taking one each.  A buffer of four pages or more gets page-sized
+ * clusters (MBIGCLBYTES), so that a segment's payload (tcp_output's m_copym) mostly lies in
+ * one cluster (1.36 mbufs per 1460-byte segment instead of 1.71) and an acknowledgment mostly
+ * frees bytes, not mbufs (sbdrop).  Writing past the tail's data while segments share the
+ * cluster is safe: they reference only bytes already in the buffer, and nothing else writes
+ * there (M_WRTAIL is never copied, and shared clusters are read-only to everyone else).
+ * *errp: -ENOBUFS or -EFAULT on failure (NULL returned; what was written past the tail's data
+ * is no one's data). */
+static struct mbuf *so_stream_chain(const struct sockbuf *sb, struct uio *uio, size_t len,
+    int *errp)
+{
+	struct mbuf *top = NULL, **mp = &top, *t = sb->sb_mbtail, *m;
+	size_t left = len;
+	uint32_t clsize = sb->sb_hiwat >= 4 * MBIGCLBYTES ? MBIGCLBYTES : MCLBYTES;
+
+	if (t && (t->m_flags & M_WRTAIL) && left > 0) {
+		uint8_t *end = t->m_data + t->m_len;
+		uint32_t room = (uint32_t)(t->m_ext.ext_buf + t->m_ext.ext_size - end);
+		if (room && (m = m_get(MT_DATA)) != NULL) {
+			m->m_ext = t->m_ext;
+			m->m_flags |= M_EXT;
+			__atomic_add_fetch(m->m_ext.ext_ref, 1, __ATOMIC_ACQ_REL);
+			m->m_data = end;
+			*mp = m;
+			mp = &m->m_next;
+			if ((*errp = so_uio_fill(m, room, &left, uio)) != 0)
+				goto fail;
+		}
+	}
+	while (left > 0) {
+		if (left > MHLEN) {
+			m = m_getjcl(MT_DATA, 0, clsize);
+			if (m)
+				m->m_flags |= M_WRTAIL;
+		} else {
+			m = m_get(MT_DATA);
+		}
+		if (!m) {
+			*errp = -ENOBUFS;
+			goto fail;
+		}
+		*mp = m;
+		mp = &m->m_next;
+		if ((*errp = so_uio_fill(m, M_TRAILINGSPACE(m), &left, uio)) != 0)
+			goto fail;
+	}
+	return top;
+fail:
+	m_freem(top);
+	return NULL;
+}
+
 ssize_t so_send(struct socket *so, struct uio *uio, const struct sockaddr *nam,
     socklen_t namlen, int flags)
 {
@@ -174,7 +242,7 @@ ssize_t so_send(struct socket *so, struct uio *uio, const struct sockaddr *nam,
 			continue;
 		}
 		chunk = NET_MIN(chunk, uio->uio_resid);
-		m = so_uio_chain(uio, chunk, false, &err);
+		m = so_stream_chain(&so->so_snd, uio, chunk, &err);
 		if (!m)
 			break;
 		err = pr->pr_send(so, m, nam, namlen, NULL, flags);

@@ -12,6 +12,8 @@ struct fdlink {
 	struct ifnet *ifp;
 	int fd;
 	struct mbuf *held;                  /* the frame the descriptor refused */
+	struct mbuf *spare;                 /* a cluster a poll found no frame for, kept for the
+	                                     * next (most polls of a busy loop find none) */
 	uint64_t tx, rx, errors;
 	uint8_t flat[SP_FRAME_MAX];         /* a chain too long for the iovec, flattened */
 };
@@ -79,6 +81,8 @@ static void fdlink_gone(struct ifnet *ifp)
 	struct fdlink *l = ifp->if_softc;
 	m_freem(l->held);
 	l->held = NULL;
+	m_freem(l->spare);
+	l->spare = NULL;
 	l->ifp = NULL;
 }
 
@@ -113,19 +117,24 @@ int fdlink_rx(struct fdlink *l, unsigned max)
 {
 	unsigned n = 0;
 	while (n < max && l->ifp) {
-		struct mbuf *m = m_getcl(MT_DATA, M_PKTHDR);
-		if (!m)
-			return (int)n;
-		/* Headroom 2 aligns the IP header, as the drivers do. */
-		m->m_data += 2;
+		struct mbuf *m = l->spare;
+		if (m) {
+			l->spare = NULL;
+		} else {
+			m = m_getcl(MT_DATA, M_PKTHDR);
+			if (!m)
+				return (int)n;
+			/* Headroom 2 aligns the IP header, as the drivers do. */
+			m->m_data += 2;
+		}
 		long len = sp_frame_recv(l->fd, m->m_data, MCLBYTES - 2);
 		if (len <= 0) {
-			m_freem(m);
+			l->spare = m;       /* untouched: still empty, headroom 2 */
 			return len < 0 && n == 0 ? -1 : (int)n;
 		}
 		if ((unsigned long)len >= MCLBYTES - 2) {
 			/* Possibly cut short: a frame longer than a cluster (fdlink.h). */
-			m_freem(m);
+			l->spare = m;
 			l->ifp->if_c.ierrors++;
 			continue;
 		}

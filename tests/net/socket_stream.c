@@ -269,6 +269,56 @@ static void test_stream_data_flags(void **st)
 	stos_close(l);
 }
 
+/* Small writes share the send buffer's clusters (so_send continues in the tail's cluster,
+ * M_WRTAIL) while earlier bytes are in flight referencing the same clusters, and every byte
+ * arrives intact. */
+static void test_small_writes_fill_clusters(void **st)
+{
+	struct fx *f = *st;
+	NEED_STREAM(f);
+	int c, a, l;
+	uint8_t out[6000], in[6100];
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 31 + i / 251);
+	pair(f->ns, 8004, &c, &a, &l);
+	struct mbuf_stats s0, s1;
+	mbuf_stats(&s0);
+	for (int i = 0; i < 20; i++)   /* each sent at once (TCP_NODELAY), sharing the clusters */
+		assert_int_equal(stos_send(c, out + 300 * i, 300, 0), 300);
+	mbuf_stats(&s1);
+	/* 6000 bytes in two page-sized clusters, not one cluster per write */
+	assert_int_equal(s1.clusters - s0.clusters, (6000 + MBIGCLBYTES - 1) / MBIGCLBYTES);
+	pump(f->ns, 60);
+	assert_int_equal(stos_recv(a, in, sizeof(in), 0), 6000);
+	assert_memory_equal(in, out, 6000);
+	/* writes of every size, with reads in between */
+	size_t sent = 0, got = 0;
+	for (unsigned i = 0; sent < sizeof(out); i++) {
+		size_t n = (i * 577u) % 1700u + 1;
+		if (n > sizeof(out) - sent)
+			n = sizeof(out) - sent;
+		assert_int_equal(stos_send(c, out + sent, n, 0), (ssize_t)n);
+		sent += n;
+		if (i % 3 == 2) {
+			pump(f->ns, 2);
+			ssize_t r = stos_recv(a, in + got, sizeof(in) - got, 0);
+			if (r > 0)
+				got += (size_t)r;
+		}
+	}
+	for (int i = 0; i < 100 && got < sent; i++) {
+		pump(f->ns, 1);
+		ssize_t r = stos_recv(a, in + got, sizeof(in) - got, 0);
+		if (r > 0)
+			got += (size_t)r;
+	}
+	assert_int_equal(got, sizeof(out));
+	assert_memory_equal(in, out, sizeof(out));
+	stos_close(a);
+	stos_close(c);
+	stos_close(l);
+}
+
 struct rdarg {
 	int fd;
 	size_t want;
@@ -430,6 +480,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connect_states, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_nonblocking, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_data_flags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_small_writes_fill_clusters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_waitall_and_timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listener_close_resets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sndtimeo_full_buffer, setup, teardown),
