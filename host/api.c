@@ -543,6 +543,7 @@ int stos_poll(struct pollfd *fds, unsigned long nfds, int timeout_ms)
 		if (count || timeout_ms == 0)
 			break;
 		rc = port_sleep(ns, so_pollchan(ns), ns->ns_lock, deadline);
+		net_clock_forget(ns);
 		if (rc == -ETIMEDOUT) {
 			count = poll_scan(fds, nfds, ns);
 			break;

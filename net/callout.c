@@ -112,7 +112,7 @@ void callout_reset(struct netstack *ns, struct callout *c, uint64_t delay_ns, ca
  * lags between runs, and a delay must count from the present. */
 uint64_t net_now(struct netstack *ns)
 {
-	uint64_t now = port_now_ns(ns);
+	uint64_t now = net_clock(ns);
 	return now > ns->ns_callouts.cw_now ? now : ns->ns_callouts.cw_now;
 }
 

@@ -114,28 +114,44 @@ unsigned netisr_run_locked(struct netstack *ns)
 {
 	unsigned n = 0;
 	bool more = true;
-	/* Round-robin one frame per interface per pass, so one busy link cannot starve the
-	 * others; loopback frames sent while processing are picked up in a later pass.
-	 * A queue that looks empty is passed over without its lock (the lock pair cost more
-	 * than the rest of the loop, and most queues are empty most of the time).  A frame
-	 * that if_input enqueues just after the look is not lost: if_input kicks the netisr
-	 * (port_netisr_kick) after enqueueing, which runs this again. */
+	/* Each pass takes every interface's whole input queue under one acquisition of the
+	 * queue lock (a lock pair per frame cost more than the rest of this loop) and runs its
+	 * frames; interfaces take turns pass by pass, so one busy link holds up the others by
+	 * at most its queue's length (if_inq's cap).  Loopback frames sent while processing
+	 * are picked up in a later pass.  A queue that looks empty is passed over without its
+	 * lock (most queues are empty most of the time); a frame that if_input enqueues just
+	 * after the look is not lost: if_input kicks the netisr (port_netisr_kick) after
+	 * enqueueing, which runs this again.  The clock is read afresh for each batch
+	 * (net_clock), not for every frame. */
 	while (more) {
 		more = false;
 		for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next) {
 			if (__atomic_load_n(&ifp->if_inq.mq_head, __ATOMIC_SEQ_CST) == NULL)
 				continue;
 			port_lock(ns->ns_inq_lock);
-			struct mbuf *m = mbufq_dequeue(&ifp->if_inq);
+			struct mbuf *m = mbufq_flush(&ifp->if_inq);
 			port_unlock(ns->ns_inq_lock);
 			if (!m)
 				continue;
 			more = true;
-			n++;
-			ether_input(ifp, m);
+			net_clock_forget(ns);
+			while (m) {
+				struct mbuf *next = m->m_nextpkt;
+				m->m_nextpkt = NULL;
+				n++;
+				ether_input(ifp, m);
+				m = next;
+			}
 		}
 	}
 	return n;
+}
+
+uint64_t net_clock_read(struct netstack *ns)
+{
+	uint64_t now = port_now_ns(ns);
+	__atomic_store_n(&ns->ns_clock, now, __ATOMIC_RELAXED);
+	return now;
 }
 
 unsigned netisr_run(struct netstack *ns)

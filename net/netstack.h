@@ -91,6 +91,7 @@ struct netstack {
 
 	/* timers */
 	struct callout_wheel ns_callouts;
+	uint64_t ns_clock;                  /* net_clock's reading for this lock hold, 0 = none */
 
 	/* the tap points (if.h) */
 	struct net_tap *ns_taps;
@@ -132,7 +133,31 @@ static inline bool in_isbroadcast(struct netstack *ns, ipaddr_t a, const struct 
 	return in_isbroadcast_walk(ns, a, ifp);
 }
 
-#define NET_LOCK(ns)   port_lock((ns)->ns_lock)
+/* The clock for protocol work under the net lock: port_now_ns read once per hold of the lock
+ * (and once per netisr batch) and reused, instead of once per timestamp, timer and RTT sample
+ * (three or four times per segment).  Protocol times need no finer grain: TCP timestamps
+ * count milliseconds, timers fire at callout-wheel ticks, and an RTT sample taken against a
+ * reading made a few microseconds earlier in the same batch is still an RTT.  Net lock held.
+ * net_clock_forget drops the reading: NET_LOCK, the socket layer's sleep and a virtual clock's
+ * step do it; 0 is "not read" (a virtual clock at 0 is simply read every time). */
+static inline void net_clock_forget(struct netstack *ns)
+{
+	__atomic_store_n(&ns->ns_clock, 0, __ATOMIC_RELAXED);
+}
+uint64_t net_clock_read(struct netstack *ns);
+static inline uint64_t net_clock(struct netstack *ns)
+{
+	uint64_t now = __atomic_load_n(&ns->ns_clock, __ATOMIC_RELAXED);
+	return now ? now : net_clock_read(ns);
+}
+
+static inline void net_lock(struct netstack *ns)
+{
+	port_lock(ns->ns_lock);
+	net_clock_forget(ns);
+}
+
+#define NET_LOCK(ns)   net_lock(ns)
 #define NET_UNLOCK(ns) port_unlock((ns)->ns_lock)
 #define NET_ASSERT_LOCKED(ns) NET_ASSERT(port_lock_held((ns)->ns_lock))
 

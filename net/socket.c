@@ -23,6 +23,7 @@ int so_sleep(struct socket *so, void *chan, uint64_t deadline_ns)
 	if (sb)
 		sb->sb_sleepers++;
 	rc = port_sleep(ns, chan, ns->ns_lock, deadline_ns);
+	net_clock_forget(ns);          /* time went by while the lock was released */
 	if (sb)
 		sb->sb_sleepers--;
 	return rc;

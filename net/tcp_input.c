@@ -65,7 +65,7 @@ void tcp_ack_now(struct tcpcb *tp)
 
 static bool tcp_oow_ack_allowed(struct tcpcb *tp)
 {
-	uint64_t now = port_now_ns(tp->t_ns);
+	uint64_t now = net_clock(tp->t_ns);
 	if (now - tp->t_chack_start >= TCP_NS_PER_S) {
 		tp->t_chack_start = now;
 		tp->t_chack_count = 0;
@@ -118,7 +118,7 @@ static bool step_paws(struct tcpcb *tp, struct tcp_seg *s)
 	if (!TSTMP_LT(s->to.to_tsval, tp->ts_recent))
 		return true;
 	/* R3 (5.5): after 24 days idle, ts_recent is no longer valid. */
-	if (port_now_ns(tp->t_ns) - tp->ts_recent_age > 24ull * 24 * 3600 * TCP_NS_PER_S) {
+	if (net_clock(tp->t_ns) - tp->ts_recent_age > 24ull * 24 * 3600 * TCP_NS_PER_S) {
 		tp->ts_recent = 0;
 		return true;
 	}
@@ -312,7 +312,7 @@ static void tcp_dupack(struct tcpcb *tp, struct tcp_seg *s)
 	TCPSTAT_INC(ti, fastrexmit);
 	TCPSTAT_INC(ti, recoveries);
 	uint32_t flight = tp->snd_max - tp->snd_una;
-	tp->t_cc.ops->signal(&tp->t_cc, CC_DUPACK, flight, port_now_ns(tp->t_ns));
+	tp->t_cc.ops->signal(&tp->t_cc, CC_DUPACK, flight, net_clock(tp->t_ns));
 	tp->snd_recover = tp->snd_max;
 	tp->t_flags |= TF_FASTRECOVERY;
 	tp->t_rtttime = 0;          /* Karn: what is timed may be retransmitted */
@@ -644,7 +644,7 @@ have_fin:
 void tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s)
 {
 	bool needoutput = false;
-	uint64_t now = port_now_ns(tp->t_ns);      /* the one clock reading for this segment */
+	uint64_t now = net_clock(tp->t_ns);      /* the one clock reading for this segment */
 
 	tp->t_rcvtime = now;                       /* keepalive idle time restarts */
 	/* (The window step_syn tests against is computed only for a SYN.) */

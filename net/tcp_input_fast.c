@@ -59,7 +59,7 @@ static bool tcp_fast_path(struct tcp_instance *ti, struct tcpcb *tp, struct tcp_
 	}
 
 	bool needoutput = false;
-	uint64_t now = port_now_ns(tp->t_ns);      /* the one clock reading for this segment */
+	uint64_t now = net_clock(tp->t_ns);      /* the one clock reading for this segment */
 
 	tp->t_rcvtime = now;                       /* keepalive idle time restarts */
 	tcp_ts_recent_update(tp, s, now);

@@ -29,7 +29,7 @@ void tcp_syn_options(struct tcpcb *tp, const struct tcp_seg *s)
 	if ((tp->t_flags & TF_REQ_TSTMP) && (to->to_flags & TOF_TS)) {
 		tp->t_flags |= TF_RCVD_TSTMP;
 		tp->ts_recent = to->to_tsval;
-		tp->ts_recent_age = port_now_ns(tp->t_ns);
+		tp->ts_recent_age = net_clock(tp->t_ns);
 	} else {
 		tp->t_flags &= ~TF_REQ_TSTMP;
 	}
@@ -113,7 +113,7 @@ void tcp_input_listen(struct tcpcb *ltp, struct tcp_seg *s)
 					tp->snd_wnd = s->th.th_win;
 					tp->snd_wl1 = s->seq;
 					tp->snd_wl2 = s->th.th_ack;
-					tp->t_starttime = tp->t_rcvtime = port_now_ns(ns);
+					tp->t_starttime = tp->t_rcvtime = net_clock(ns);
 					tcp_mss_update(tp, true, mss);
 					tcp_established(tp);
 					tcp_input_sync(tp, s);   /* the ACK may carry data */
@@ -175,7 +175,7 @@ void tcp_input_listen(struct tcpcb *ltp, struct tcp_seg *s)
 	tp->rcv_nxt = s->seq + 1;
 	tp->rcv_adv = tp->rcv_nxt;
 	tp->iss = tcp_isn(ti->ti_isn_key, s->dst, s->th.th_dport, s->src, s->th.th_sport,
-	    port_now_ns(ns));
+	    net_clock(ns));
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->snd_up = tp->iss;
 	tp->snd_recover = tp->iss;
 	tcp_syn_options(tp, s);
@@ -183,7 +183,7 @@ void tcp_input_listen(struct tcpcb *ltp, struct tcp_seg *s)
 	tp->max_sndwnd = tp->snd_wnd;
 	tp->snd_wl1 = s->seq;
 	tp->snd_wl2 = tp->iss;
-	tp->t_starttime = tp->t_rcvtime = port_now_ns(ns);
+	tp->t_starttime = tp->t_rcvtime = net_clock(ns);
 	tcp_set_state(tp, TCPS_SYN_RECEIVED);
 	tcp_timer_arm(tp, TT_KEEP, tp->t_keepinit);
 	TCPSTAT_INC(ti, accepts);
@@ -232,14 +232,14 @@ void tcp_input_synsent(struct tcpcb *tp, struct tcp_seg *s)
 	tp->rcv_adv = tp->rcv_nxt;
 	tcp_syn_options(tp, s);
 	tcp_round_rcvbuf(tp);
-	tp->t_rcvtime = port_now_ns(ns);
+	tp->t_rcvtime = net_clock(ns);
 	if (ack_ok) {
 		tp->snd_una = s->th.th_ack;
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
 		/* RTT sample from the handshake (the SYN was timed unless retransmitted). */
 		if (tp->t_rtttime && SEQ_GT(s->th.th_ack, tp->t_rtseq)) {
-			tcp_rtt_update(tp, port_now_ns(ns) - tp->t_rtttime);
+			tcp_rtt_update(tp, net_clock(ns) - tp->t_rtttime);
 			tp->t_rtttime = 0;
 		}
 		tcp_timer_stop(tp, TT_REXMT);

@@ -318,7 +318,7 @@ int tcp_output(struct tcpcb *tp)
 
 		/* RFC 5681 4.1: after an idle period longer than the RTO, restart from the
 		 * initial window. */
-		if (idle && tp->t_rcvtime && port_now_ns(ns) - tp->t_rcvtime > tcp_rexmt_timeout(tp) &&
+		if (idle && tp->t_rcvtime && net_clock(ns) - tp->t_rcvtime > tcp_rexmt_timeout(tp) &&
 		    tp->t_state == TCPS_ESTABLISHED && tp->t_cc.cwnd > tcp_cc_initial_window(tp->t_maxseg))
 			tp->t_cc.cwnd = tcp_cc_initial_window(tp->t_maxseg);
 
@@ -561,7 +561,7 @@ int tcp_output(struct tcpcb *tp)
 				tp->snd_max = tp->snd_nxt;
 				/* Time this segment if nothing is being timed (Karn: only new data). */
 				if (tp->t_rtttime == 0) {
-					tp->t_rtttime = port_now_ns(ns) | 1;   /* 0 means "nothing timed" */
+					tp->t_rtttime = net_clock(ns) | 1;   /* 0 means "nothing timed" */
 					tp->t_rtseq = start;
 					TCPSTAT_INC(ti, segstimed);
 				}

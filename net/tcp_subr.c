@@ -25,11 +25,6 @@ const char *tcp_state_name(int state)
 
 static const struct net_statdesc tcpstat_desc[] = { TCPSTAT_LIST(NET_STAT_DESC) };
 
-struct tcp_instance *tcp_instance(struct netstack *ns)
-{
-	return (struct tcp_instance *)ns->ns_tcp;
-}
-
 static void tcp_conf_defaults(struct tcp_conf *c)
 {
 	c->rfc1323 = true;
@@ -262,7 +257,7 @@ struct tcpcb *tcp_drop(struct tcpcb *tp, int err)
 
 uint32_t tcp_ts_now(const struct tcpcb *tp)
 {
-	return tcp_ts_at(tp, port_now_ns(tp->t_ns));
+	return tcp_ts_at(tp, net_clock(tp->t_ns));
 }
 
 uint32_t tcp_mss_for(struct netstack *ns, uint32_t faddr)
@@ -316,7 +311,7 @@ void tcp_twstart(struct tcpcb *tp)
 bool tcp_challenge_ack_allowed(struct netstack *ns)
 {
 	struct tcp_instance *ti = tcp_instance(ns);
-	uint64_t sec = port_now_ns(ns) / TCP_NS_PER_S;
+	uint64_t sec = net_clock(ns) / TCP_NS_PER_S;
 
 	if (sec != ti->ti_chack_second) {
 		ti->ti_chack_second = sec;

@@ -33,14 +33,14 @@ tcp_seq tcp_cookie_make(struct netstack *ns, uint32_t laddr, uint16_t lport, uin
 	for (unsigned i = 0; i < 8; i++)
 		if (cookie_mss[i] <= mss)
 			idx = i;
-	uint64_t slot = port_now_ns(ns) / COOKIE_SLOT_NS;
+	uint64_t slot = net_clock(ns) / COOKIE_SLOT_NS;
 	return (cookie_hash(ns, laddr, lport, faddr, fport, irs, slot, idx) & ~7u) | idx;
 }
 
 uint16_t tcp_cookie_check(struct netstack *ns, uint32_t laddr, uint16_t lport, uint32_t faddr,
     uint16_t fport, tcp_seq irs, tcp_seq cookie)
 {
-	uint64_t slot = port_now_ns(ns) / COOKIE_SLOT_NS;
+	uint64_t slot = net_clock(ns) / COOKIE_SLOT_NS;
 	for (uint64_t s = slot; s + 1 >= slot && s <= slot; s--) {
 		if (((cookie_hash(ns, laddr, lport, faddr, fport, irs, s, cookie & 7u) ^ cookie) & ~7u) == 0)
 			return cookie_mss[cookie & 7u];

@@ -62,7 +62,7 @@ void tcp_timer_arm_at(struct tcpcb *tp, int which, uint64_t now, uint64_t delay_
 
 void tcp_timer_arm(struct tcpcb *tp, int which, uint64_t delay_ns)
 {
-	tcp_timer_arm_at(tp, which, port_now_ns(tp->t_ns), delay_ns);
+	tcp_timer_arm_at(tp, which, net_clock(tp->t_ns), delay_ns);
 }
 
 static uint64_t tcp_timers_earliest(const struct tcpcb *tp)
@@ -198,7 +198,7 @@ static bool tcp_timer_rexmt(struct tcpcb *tp)
 	uint32_t flight = tp->snd_max - tp->snd_una;
 	if (tcps_have_rcvd_syn(tp->t_state) && tp->t_state != TCPS_SYN_RECEIVED) {
 		/* RFC 5681 3.1 / RFC 6582: an RTO ends any recovery and collapses cwnd. */
-		tp->t_cc.ops->signal(&tp->t_cc, CC_RTO, flight, port_now_ns(tp->t_ns));
+		tp->t_cc.ops->signal(&tp->t_cc, CC_RTO, flight, net_clock(tp->t_ns));
 		tp->t_flags &= ~TF_FASTRECOVERY;
 		tp->snd_recover = tp->snd_max;
 	}
@@ -221,7 +221,7 @@ static bool tcp_timer_persist(struct tcpcb *tp)
 	/* RFC 6429 / RFC 1122 4.2.2.17: keep probing a zero window as long as the peer keeps
 	 * answering; give up only when it has been silent for the whole retransmission
 	 * budget. */
-	uint64_t now = port_now_ns(tp->t_ns);
+	uint64_t now = net_clock(tp->t_ns);
 	if (tp->t_rxtshift >= (int)ti->ti_conf.rexmit_limit && tp->t_rcvtime &&
 	    now - tp->t_rcvtime >= ti->ti_conf.rexmit_max_ns * 2) {
 		TCPSTAT_INC(ti, timeoutdrop);
@@ -250,7 +250,7 @@ static bool tcp_timer_keep(struct tcpcb *tp)
 	}
 	if (so && (so->so_options & SO_F_KEEPALIVE) &&
 	    (tp->t_state == TCPS_ESTABLISHED || tp->t_state == TCPS_CLOSE_WAIT)) {
-		uint64_t now = port_now_ns(tp->t_ns);
+		uint64_t now = net_clock(tp->t_ns);
 		uint64_t idle = now - tp->t_rcvtime;
 		if (idle >= tp->t_keepidle + (uint64_t)tp->t_keepcnt * tp->t_keepintvl) {
 			TCPSTAT_INC(ti, keepdrops);

@@ -101,7 +101,7 @@ static int tcp_connect(struct socket *so, const struct sockaddr *nam, socklen_t 
 	tp->request_r_scale = s;
 	tp->t_advmss = tcp_mss_for(ns, inp->inp_faddr);
 	tp->t_maxseg = NET_MIN(tp->t_advmss, ti->ti_conf.mssdflt);
-	uint64_t now = port_now_ns(ns);
+	uint64_t now = net_clock(ns);
 	tp->iss = tcp_isn(ti->ti_isn_key, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
 	    inp->inp_fport, now);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->snd_up = tp->iss;

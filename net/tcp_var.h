@@ -21,6 +21,7 @@
 #include "in_pcb.h"
 #include "net_stats.h"
 #include "tcp_siphash.h"
+#include "netstack.h"
 
 struct netstack;
 struct mbuf;
@@ -340,7 +341,11 @@ struct tcp_instance {
 /* Instance init/teardown (called from so_instance_init / its destroy hook). */
 int tcp_init(struct netstack *ns);
 void tcp_fini(struct netstack *ns);
-struct tcp_instance *tcp_instance(struct netstack *ns);
+/* The instance's TCP state (ns_tcp): inline, as every segment asks for it several times. */
+static inline struct tcp_instance *tcp_instance(struct netstack *ns)
+{
+	return (struct tcp_instance *)ns->ns_tcp;
+}
 
 /* IP input and ICMP (the protosw's pr_input / pr_ctlinput). */
 void tcp_input(struct netstack *ns, struct mbuf *m, int iphlen);
