@@ -97,6 +97,32 @@ void if_input(struct ifnet *ifp, struct mbuf *m)
 	port_netisr_kick(ns);
 }
 
+/* The inq lock costs more than the rest of if_input: a batch takes it once. */
+void if_input_list(struct ifnet *ifp, struct mbuf *list)
+{
+	struct netstack *ns = ifp->if_ns;
+	struct mbuf *drop = NULL, **dropp = &drop;
+	if (!list)
+		return;
+	port_lock(ns->ns_inq_lock);
+	while (list) {
+		struct mbuf *m = list;
+		list = m->m_nextpkt;
+		m->m_nextpkt = NULL;
+		m->m_pkthdr.rcvif = ifp;
+		if (mbufq_full(&ifp->if_inq)) {
+			ifp->if_c.iqdrops++;
+			*dropp = m;
+			dropp = &m->m_nextpkt;
+			continue;
+		}
+		mbufq_enqueue(&ifp->if_inq, m);
+	}
+	port_unlock(ns->ns_inq_lock);
+	m_freem_list(drop);        /* outside the lock, as if_input frees */
+	port_netisr_kick(ns);
+}
+
 struct mbuf *if_dequeue(struct ifnet *ifp)
 {
 	return mbufq_dequeue(&ifp->if_snd);

@@ -94,6 +94,11 @@ void if_detach(struct ifnet *ifp);
  * Consumes m (a whole frame with m_pkthdr.len set); counts iqdrops when the queue is full;
  * kicks the netisr. */
 void if_input(struct ifnet *ifp, struct mbuf *m);
+/* if_input for a batch: frames linked through m_nextpkt (NULL-terminated), queued in order
+ * under one taking of the inq lock, with one kick; those that find the queue full are
+ * counted in iqdrops and freed, as if_input does one at a time.  For a driver that receives
+ * several frames per poll. */
+void if_input_list(struct ifnet *ifp, struct mbuf *list);
 /* Takes the next frame the stack queued for transmission (the caller owns it), or NULL. */
 struct mbuf *if_dequeue(struct ifnet *ifp);
 /* Queues a complete link-level frame for the driver (after the output tap) and starts it.

@@ -113,9 +113,13 @@ struct fdlink *fdlink_new(struct netstack *ns, int fd, const uint8_t mac[6], uin
 	return l;
 }
 
+/* The frames of one call go to the stack together (if_input_list: one taking of the input
+ * queue's lock per batch instead of one per frame). */
 int fdlink_rx(struct fdlink *l, unsigned max)
 {
 	unsigned n = 0;
+	struct mbuf *head = NULL, **tailp = &head;
+	int rc = 0;
 	while (n < max && l->ifp) {
 		struct mbuf *m = l->spare;
 		if (m) {
@@ -123,14 +127,15 @@ int fdlink_rx(struct fdlink *l, unsigned max)
 		} else {
 			m = m_getcl(MT_DATA, M_PKTHDR);
 			if (!m)
-				return (int)n;
+				break;
 			/* Headroom 2 aligns the IP header, as the drivers do. */
 			m->m_data += 2;
 		}
 		long len = sp_frame_recv(l->fd, m->m_data, MCLBYTES - 2);
 		if (len <= 0) {
 			l->spare = m;       /* untouched: still empty, headroom 2 */
-			return len < 0 && n == 0 ? -1 : (int)n;
+			rc = len < 0 && n == 0 ? -1 : 0;
+			break;
 		}
 		if ((unsigned long)len >= MCLBYTES - 2) {
 			/* Possibly cut short: a frame longer than a cluster (fdlink.h). */
@@ -141,11 +146,14 @@ int fdlink_rx(struct fdlink *l, unsigned max)
 		m->m_len = (uint32_t)len;
 		m->m_pkthdr.len = (uint32_t)len;
 		m->m_pkthdr.rcvif = l->ifp;
-		if_input(l->ifp, m);
+		*tailp = m;
+		tailp = &m->m_nextpkt;
 		l->rx++;
 		n++;
 	}
-	return (int)n;
+	if (head)
+		if_input_list(l->ifp, head);
+	return rc < 0 ? rc : (int)n;
 }
 
 int fdlink_tx_blocked(const struct fdlink *l) { return l->held != NULL; }
