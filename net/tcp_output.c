@@ -66,15 +66,14 @@ uint32_t tcp_rcv_window(const struct tcpcb *tp)
 }
 
 /* Builds and sends one segment.  payload (may be NULL) is consumed.  Addresses host order.
- * Returns ip_output's result.  Inlined into its three callers: passing its sixteen
+ * Returns ip_output's result.  Inlined into its three callers: passing its seventeen
  * arguments cost more than much of its work, and some are constant at a call (no pcb for a
  * SYN-ACK, no payload and no TSO for tcp_respond's replies), so their branches fold away. */
 static inline __attribute__((always_inline)) int tcp_emit(struct netstack *ns,
-    struct inpcb *inp, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport,
+    struct tcp_instance *ti, struct inpcb *inp, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport,
     tcp_seq seq, tcp_seq ack, unsigned flags, uint16_t win, const uint8_t *opts, size_t optlen,
     struct mbuf *payload, uint32_t len, uint16_t urp, uint32_t tso_segsz)
 {
-	struct tcp_instance *ti = tcp_instance(ns);
 	uint32_t hlen = TCP_HDR_LEN + (uint32_t)optlen;
 	struct mbuf *m = m_gethdr(MT_HEADER);
 
@@ -155,7 +154,7 @@ void tcp_respond(struct netstack *ns, struct tcpcb *tp, uint32_t laddr, uint16_t
 	else
 		TCPSTAT_INC(ti, sndacks);
 	TCPSTAT_INC(ti, sndctrl);
-	tcp_emit(ns, tp ? tp->t_inpcb : NULL, laddr, lport, faddr, fport, seq,
+	tcp_emit(ns, ti, tp ? tp->t_inpcb : NULL, laddr, lport, faddr, fport, seq,
 	    (flags & TH_ACK) ? ack : 0, flags, win, opts, optlen, NULL, 0, 0, 0);
 }
 
@@ -166,8 +165,9 @@ void tcp_respond_synack(struct netstack *ns, uint32_t laddr, uint16_t lport, uin
 	struct tcp_opts to = { .to_flags = TOF_MSS, .to_mss = mss };
 	size_t optlen = tcp_opts_build(opts, &to);
 
-	TCPSTAT_INC(tcp_instance(ns), sndctrl);
-	tcp_emit(ns, NULL, laddr, lport, faddr, fport, seq, ack, TH_SYN | TH_ACK, TCP_MAXWIN, opts,
+	struct tcp_instance *ti = tcp_instance(ns);
+	TCPSTAT_INC(ti, sndctrl);
+	tcp_emit(ns, ti, NULL, laddr, lport, faddr, fport, seq, ack, TH_SYN | TH_ACK, TCP_MAXWIN, opts,
 	    optlen, NULL, 0, 0, 0);
 }
 
@@ -296,10 +296,449 @@ static struct mbuf *tcp_payload(struct tcpcb *tp, struct socket *so, uint32_t of
 	return m_copym(m, off - at, len);
 }
 
-int tcp_output(struct tcpcb *tp)
+/* One segment as decided (tcp_output_fast or tcp_output_decide), for tcp_output_send. */
+struct tcp_seg {
+	uint32_t off;           /* payload offset from snd_una */
+	uint32_t len;           /* payload bytes */
+	uint32_t win;           /* the receive window, bytes (rcv_adv follows it) */
+	uint32_t tso_segsz;     /* 0, or the device's segment size (TSO) */
+	tcp_seq seq;
+	unsigned flags;
+	size_t optlen;          /* option bytes in the caller's buffer */
+	uint16_t thwin;         /* the header's window field */
+	uint16_t urp;
+	bool sendalot;          /* more may go at once: decide again */
+	bool sack_rxmit;        /* a SACK hole retransmission */
+	bool fast;              /* decided by tcp_output_fast (tcpstat sndfast) */
+};
+
+/* RFC 5681 4.1: after an idle period longer than the RTO, restart from the initial window.
+ * The clock is asked only when the rule could change something. */
+static void tcp_idle_restart(struct tcpcb *tp)
+{
+	if (tp->snd_max == tp->snd_una && tp->t_rcvtime && tp->t_state == TCPS_ESTABLISHED &&
+	    tp->t_cc.cwnd > tcp_cc_initial_window(tp->t_maxseg) &&
+	    net_clock(tp->t_ns) - tp->t_rcvtime > tcp_rexmt_timeout(tp))
+		tp->t_cc.cwnd = tcp_cc_initial_window(tp->t_maxseg);
+}
+
+/* The window field for a segment with `flags` advertising win bytes: never shrink what we
+ * advertised (RFC 9293 3.8.6.2.2), and advertise zero rather than a silly sliver.  Updates
+ * sg->win and TF_RXWIN0SENT. */
+static uint16_t tcp_adv_window(struct tcpcb *tp, struct socket *so, struct tcp_seg *sg)
+{
+	uint32_t win = sg->win;
+	if (so && win < so->so_rcv.sb_hiwat / 4 && win < tp->t_maxseg)
+		win = 0;
+	if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt) && win < (uint32_t)(tp->rcv_adv - tp->rcv_nxt))
+		win = tp->rcv_adv - tp->rcv_nxt;
+	uint16_t thwin;
+	if (sg->flags & TH_SYN)
+		thwin = (uint16_t)NET_MIN(win, TCP_MAXWIN);  /* RFC 7323 2.2: SYN unscaled */
+	else
+		thwin = (uint16_t)NET_MIN(win >> tp->rcv_scale, TCP_MAXWIN);
+	if (thwin == 0)
+		tp->t_flags |= TF_RXWIN0SENT;
+	else
+		tp->t_flags &= ~TF_RXWIN0SENT;
+	sg->win = win;
+	return thwin;
+}
+
+/* RFC 9293 3.8.6.2.2 receiver SWS avoidance: whether the window grew enough since the last
+ * advertisement to be worth a segment of its own: by at least min(buffer/2, MSS)... two
+ * segments or half the buffer, as BSD (one segment after a zero window). */
+static bool tcp_winup_due(const struct tcpcb *tp, const struct socket *so, uint32_t win)
+{
+	uint32_t cur = tp->rcv_adv - tp->rcv_nxt;
+	if (SEQ_LT(tp->rcv_adv, tp->rcv_nxt))
+		cur = 0;
+	uint32_t adv = win > cur ? win - cur : 0;
+	return adv >= 2 * tp->t_maxseg || (so && 2 * adv >= so->so_rcv.sb_hiwat) ||
+	    ((tp->t_flags & TF_RXWIN0SENT) && adv >= tp->t_maxseg);
+}
+
+/* Nothing may be sent now though data may wait.  With data in flight, its ACKs (or the
+ * retransmission timer) will wake us; with nothing in flight the peer's window is closed
+ * and only probes will (RFC 9293 3.8.6.1). */
+static void tcp_output_wait(struct tcpcb *tp, uint32_t sb_cc, uint32_t off)
+{
+	if (sb_cc > off && tp->snd_max != tp->snd_una) {
+		if (!tcp_timer_active(tp, TT_REXMT) && !tcp_timer_active(tp, TT_PERSIST))
+			tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
+	} else if (sb_cc > off && !tcp_timer_active(tp, TT_REXMT) &&
+	    !tcp_timer_active(tp, TT_PERSIST)) {
+		tp->t_rxtshift = 0;
+		tcp_setpersist(tp);
+	}
+}
+
+/* tcp_output_fast's answers. */
+#define TCP_FAST_GENERAL 0      /* not a common case: tcp_output_decide decides */
+#define TCP_FAST_SEND 1         /* send sg */
+#define TCP_FAST_WAIT 2         /* nothing may go now (tcp_output_wait done) */
+
+/* The common cases of a synchronized connection, decided in a few comparisons: a full
+ * segment of new data (not for a device that segments: the general path cuts large
+ * segments); a pure ACK or window update with nothing to send; and nothing at all while
+ * Nagle holds back a short tail behind data in flight.  Nothing special may be pending: no
+ * retransmission (snd_nxt below snd_max), no probe, no loss recovery, no urgent data, no
+ * SACK blocks to report (their options take payload room).  These are the conditions under
+ * which tcp_output_decide reaches the same result by its longer way (tests/tcp/tcp_outfast.c
+ * compares the two); anything else is left to it.  *tso_route as in tcp_output. */
+static int tcp_output_fast(struct tcpcb *tp, struct tcp_instance *ti, struct socket *so,
+    int *tso_route, uint8_t *opts, struct tcp_seg *sg)
+{
+	/* ESTABLISHED, CLOSE-WAIT and FIN-WAIT-2 send plain ACK segments (tcp_outflags); so
+	 * do FIN-WAIT-1's data segments short of the end before the FIN went (the general
+	 * decision clears the FIN on them). */
+	int st = tp->t_state;
+	bool plain = st == TCPS_ESTABLISHED || st == TCPS_CLOSE_WAIT || st == TCPS_FIN_WAIT_2;
+	if ((!plain && (st != TCPS_FIN_WAIT_1 || (tp->t_flags & TF_SENTFIN))) || !so ||
+	    (tp->t_flags & (TF_FORCEDATA | TF_FASTRECOVERY)) || tp->snd_nxt != tp->snd_max ||
+	    SEQ_GT(tp->snd_up, tp->snd_una) || tp->rcv_numsacks || tp->rcv_have_dsack)
+		return TCP_FAST_GENERAL;
+	uint32_t sb_cc = so->so_snd.sb_cc;
+	uint32_t off = tp->snd_nxt - tp->snd_una;
+	uint32_t sendwin = NET_MIN(tp->snd_wnd, tp->t_cc.cwnd);
+	int64_t slen = (int64_t)NET_MIN(sb_cc, sendwin) - (int64_t)off;
+	unsigned flags = TH_ACK;
+	uint32_t len = 0;
+	uint32_t win = tcp_rcv_window(tp);
+	bool sendalot = false;
+
+	if (slen >= tp->t_maxseg) {
+		if (slen > tp->t_maxseg) {
+			if (*tso_route < 0)
+				*tso_route = tcp_tso_route(tp->t_ns, tp->t_inpcb);
+			if (*tso_route)
+				return TCP_FAST_GENERAL;
+			sendalot = true;
+		}
+		len = tp->t_maxseg;
+		if (!plain && off + len >= sb_cc)
+			return TCP_FAST_GENERAL;    /* the FIN goes with it */
+	} else if (!plain) {
+		return TCP_FAST_GENERAL;
+	} else if (slen == 0 || (slen > 0 && tp->snd_max != tp->snd_una &&
+	    !(tp->t_flags & TF_NODELAY) && !(tp->max_sndwnd > 0 && slen >= tp->max_sndwnd / 2))) {
+		/* No data (or a short tail Nagle holds: RFC 1122 4.2.3.4, and not the sender
+		 * SWS rule's half window): only an ACK or a window update may go. */
+		bool winup = win > 0 && !tcps_have_rcvd_fin(st) && tcp_winup_due(tp, so, win);
+		if (!winup && !(tp->t_flags & TF_ACKNOW)) {
+			tcp_output_wait(tp, sb_cc, off);
+			return TCP_FAST_WAIT;
+		}
+		if (slen > 0)
+			return TCP_FAST_GENERAL;    /* an ACK with a short tail: rare, decide fully */
+		if (winup)
+			TCPSTAT_INC(ti, sndwinup);
+	} else {
+		return TCP_FAST_GENERAL;
+	}
+	sg->optlen = tcp_output_options(tp, flags, opts);
+	if (len) {
+		/* Options beyond the timestamps take room from the payload (RFC 6691). */
+		uint32_t room = tcp_seg_room(tp, sg->optlen);
+		if (len > room) {
+			len = room;
+			sendalot = true;
+		}
+		if (off + len == sb_cc)
+			flags |= TH_PUSH;
+	}
+	sg->off = off;
+	sg->len = len;
+	sg->win = win;
+	sg->tso_segsz = 0;
+	sg->seq = tp->snd_nxt;      /* == snd_max */
+	sg->flags = flags;
+	sg->thwin = tcp_adv_window(tp, so, sg);
+	sg->urp = 0;
+	tp->snd_up = tp->snd_una;   /* no urgent data: drag it along, so it never wraps */
+	sg->sendalot = sendalot;
+	sg->sack_rxmit = false;
+	sg->fast = true;
+	return TCP_FAST_SEND;
+}
+
+/* Everything else: what may be sent now, by the rules in the comment at the top.  Returns
+ * false when nothing is to be sent (timers armed as needed), true with sg (and the options
+ * in opts) filled. */
+static bool tcp_output_decide(struct tcpcb *tp, struct socket *so, int *tso_route,
+    uint8_t *opts, struct tcp_seg *sg)
 {
 	struct netstack *ns = tp->t_ns;
 	struct tcp_instance *ti = tcp_instance(ns);
+	bool sendalot = false;
+	bool idle = tp->snd_max == tp->snd_una;
+	uint32_t sb_cc = so ? so->so_snd.sb_cc : 0;
+	uint32_t off = tp->snd_nxt - tp->snd_una;
+	uint32_t sendwin = NET_MIN(tp->snd_wnd, tp->t_cc.cwnd);
+	unsigned flags = tcp_outflags[tp->t_state];
+
+	/* In loss recovery with SACK, retransmit the first hole first (RFC 6675 5). */
+	bool sack_rxmit = false;
+	tcp_seq rxmit_seq = 0;
+	uint32_t rxmit_len = 0;
+	if ((tp->t_flags & (TF_FASTRECOVERY | TF_SACK_PERMIT)) == (TF_FASTRECOVERY | TF_SACK_PERMIT)) {
+		uint32_t pipe = tp->snd_max - tp->snd_una - tcp_sack_bytes(tp);
+		if (pipe < tp->t_cc.cwnd &&
+		    tcp_sack_next_hole(tp, SEQ_MAX(tp->sack_hint, tp->snd_una), &rxmit_seq, &rxmit_len)) {
+			sack_rxmit = true;
+			if (rxmit_len > tp->t_maxseg)
+				rxmit_len = tp->t_maxseg;
+		}
+	}
+
+	if (tp->t_flags & TF_FORCEDATA) {
+		/* Persist: probe a zero window with one byte (RFC 9293 3.8.6.1). */
+		if (sendwin == 0) {
+			if (off < sb_cc)
+				flags &= ~TH_FIN;
+			sendwin = 1;
+		} else {
+			tcp_timer_stop(tp, TT_PERSIST);
+			tp->t_rxtshift = 0;
+		}
+	}
+
+	int64_t slen;
+	if (sack_rxmit) {
+		off = rxmit_seq - tp->snd_una;
+		slen = rxmit_len;
+	} else {
+		slen = (int64_t)NET_MIN(sb_cc, sendwin) - (int64_t)off;
+	}
+	if ((flags & TH_SYN) && tp->snd_nxt != tp->snd_una) {
+		/* SYN already sent and not yet acknowledged: only a retransmission
+		 * (snd_nxt back at snd_una) sends it again. */
+		flags &= ~TH_SYN;
+		if (tp->t_state == TCPS_SYN_SENT)
+			return false;
+	}
+	if ((flags & TH_SYN) || tp->t_state == TCPS_SYN_SENT)
+		slen = 0;     /* no data on SYN, nor before the handshake completes */
+	if (slen < 0) {
+		/* FIN sent (or the window shrank): nothing new. */
+		slen = 0;
+		if (sendwin == 0) {
+			tcp_timer_stop(tp, TT_REXMT);
+			tp->t_rxtshift = 0;
+			tp->snd_nxt = tp->snd_una;
+			if (!tcp_timer_active(tp, TT_PERSIST))
+				tcp_setpersist(tp);
+		}
+	}
+	uint32_t len = (uint32_t)slen;
+	uint32_t tso_segsz = 0;
+	if (len > tp->t_maxseg && !sack_rxmit && !(flags & TH_SYN) &&
+	    !(tp->t_flags & TF_FORCEDATA) && !SEQ_GT(tp->snd_up, tp->snd_una) &&
+	    tp->rcv_numsacks == 0 && !tp->rcv_have_dsack && so) {
+		if (*tso_route < 0)
+			*tso_route = tcp_tso_route(ns, tp->t_inpcb);
+		size_t po = tcp_plain_optlen(tp);
+		uint32_t seg = tcp_seg_room(tp, po);
+		uint32_t n = NET_MIN(len, TCP_TSO_MAXDGRAM - IP_HDR_MIN - TCP_HDR_LEN -
+		    (uint32_t)po);
+		/* Whole segments only, but for a tail that empties the buffer with
+		 * TCP_NODELAY, which the ordinary path would send at once as well. */
+		if (!(n == len && off + n >= sb_cc &&
+		    (tp->t_flags & (TF_NODELAY | TF_NOPUSH)) == TF_NODELAY))
+			n -= n % seg;
+		if (*tso_route && n > seg) {
+			len = n;
+			tso_segsz = seg;
+			sendalot = len < (uint32_t)slen;
+		}
+	}
+	if (!tso_segsz && len > tp->t_maxseg) {
+		len = tp->t_maxseg;
+		sendalot = true;
+	}
+	if (!sack_rxmit && SEQ_LT(tp->snd_nxt + len, tp->snd_una + sb_cc))
+		flags &= ~TH_FIN;
+
+	if (sack_rxmit)
+		flags &= ~TH_FIN;
+
+	uint32_t win = tcp_rcv_window(tp);
+	bool send = false;
+
+	if (len) {
+		if (len == tp->t_maxseg || tso_segsz)
+			send = true;
+		else if ((idle || (tp->t_flags & TF_NODELAY)) && len + off >= sb_cc &&
+		    !(tp->t_flags & TF_NOPUSH))
+			send = true;    /* Nagle (RFC 1122 4.2.3.4) allows it */
+		else if (tp->t_flags & TF_FORCEDATA)
+			send = true;
+		else if (tp->max_sndwnd > 0 && len >= tp->max_sndwnd / 2)
+			send = true;    /* RFC 9293 3.8.6.2.1 sender SWS avoidance */
+		else if (SEQ_LT(tp->snd_nxt, tp->snd_max) || sack_rxmit)
+			send = true;    /* retransmission */
+	}
+	if (!send && win > 0 && tcps_have_rcvd_syn(tp->t_state) &&
+	    !tcps_have_rcvd_fin(tp->t_state) && tcp_winup_due(tp, so, win)) {
+		send = true;
+		TCPSTAT_INC(ti, sndwinup);
+	}
+	if (tp->t_flags & TF_ACKNOW)
+		send = true;
+	if (flags & (TH_SYN | TH_RST))
+		send = true;
+	if (SEQ_GT(tp->snd_up, tp->snd_una))
+		send = true;
+	if ((flags & TH_FIN) && (!(tp->t_flags & TF_SENTFIN) || tp->snd_nxt == tp->snd_una))
+		send = true;
+	if (!send) {
+		tcp_output_wait(tp, sb_cc, off);
+		return false;
+	}
+
+	size_t optlen = tcp_output_options(tp, flags, opts);
+	if (tso_segsz && optlen != tcp_plain_optlen(tp))
+		tso_segsz = 0;      /* not the options the size was cut for: one segment */
+	if (!tso_segsz && !(flags & TH_SYN)) {
+		/* Options beyond the timestamps take room from the payload (RFC 6691). */
+		uint32_t room = tcp_seg_room(tp, optlen);
+		if (len > room) {
+			len = room;
+			sendalot = true;
+			flags &= ~TH_FIN;
+		}
+	}
+	if (len && off + len == sb_cc)
+		flags |= TH_PUSH;
+
+	/* Sequence number: a retransmitted FIN reuses its number; a pure ACK or window
+	 * update carries snd_max so it does not look like a retransmission. */
+	tcp_seq seq;
+	if (sack_rxmit)
+		seq = rxmit_seq;
+	else {
+		/* An ACK sent while our FIN is outstanding repeats the FIN (as BSD). */
+		if ((flags & TH_FIN) && (tp->t_flags & TF_SENTFIN) && tp->snd_nxt == tp->snd_max)
+			tp->snd_nxt--;
+		if (len || (flags & (TH_SYN | TH_FIN)) || tcp_timer_active(tp, TT_PERSIST))
+			seq = tp->snd_nxt;
+		else
+			seq = tp->snd_max;
+	}
+
+	sg->flags = flags;
+	sg->win = win;
+	sg->thwin = tcp_adv_window(tp, so, sg);
+	sg->urp = 0;
+	if (SEQ_GT(tp->snd_up, seq)) {
+		uint32_t u = tp->snd_up - seq;
+		sg->urp = (uint16_t)(u > 0xffff ? 0xffff : u);
+		sg->flags |= TH_URG;
+	} else {
+		tp->snd_up = tp->snd_una;   /* drag it along, so it never wraps */
+	}
+	sg->off = off;
+	sg->len = len;
+	sg->tso_segsz = tso_segsz;
+	sg->seq = seq;
+	sg->optlen = optlen;
+	sg->sendalot = sendalot;
+	sg->sack_rxmit = sack_rxmit;
+	sg->fast = false;
+	return true;
+}
+
+/* Sends the decided segment: takes its payload, counts it, advances the send state and
+ * emits it.  Returns tcp_emit's result (or -ENOBUFS without a payload copy). */
+static int tcp_output_send(struct tcpcb *tp, struct tcp_instance *ti, struct socket *so,
+    const struct tcp_seg *sg, const uint8_t *opts)
+{
+	struct netstack *ns = tp->t_ns;
+	struct inpcb *inp = tp->t_inpcb;
+	uint32_t len = sg->len;
+	unsigned flags = sg->flags;
+	struct mbuf *payload = NULL;
+
+	if (sg->fast)
+		TCPSTAT_INC(ti, sndfast);
+	if (len) {
+		payload = tcp_payload(tp, so, sg->off, len);
+		if (!payload) {
+			TCPSTAT_INC(ti, sndfail);
+			return -ENOBUFS;
+		}
+		/* A large segment counts as the wire segments the device makes. */
+		uint32_t nseg = sg->tso_segsz ? (len + sg->tso_segsz - 1) / sg->tso_segsz : 1;
+		if (sg->tso_segsz)
+			TCPSTAT_INC(ti, sndtso);
+		if (sg->sack_rxmit || SEQ_LT(sg->seq, tp->snd_max)) {
+			TCPSTAT_ADD(ti, sndrexmitpack, nseg);
+			TCPSTAT_ADD(ti, sndrexmitbyte, len);
+			tp->t_rexmits_total += nseg;
+		} else {
+			TCPSTAT_ADD(ti, sndpack, nseg);
+			TCPSTAT_ADD(ti, sndbyte, len);
+		}
+		if (tp->t_flags & TF_FORCEDATA)
+			TCPSTAT_INC(ti, sndprobe);
+	} else if (flags & (TH_SYN | TH_FIN | TH_RST)) {
+		TCPSTAT_INC(ti, sndctrl);
+	} else {
+		TCPSTAT_INC(ti, sndacks);
+	}
+
+	/* Advance the send state before output, so a timer or an ACK processed during it
+	 * sees a consistent picture. */
+	if (sg->sack_rxmit) {
+		tp->sack_hint = sg->seq + len;
+		TCPSTAT_INC(ti, sackrexmit);
+	} else if (!(tp->t_flags & TF_FORCEDATA) || tp->snd_wnd > 0 || !tcp_timer_active(tp, TT_PERSIST)) {
+		tcp_seq start = tp->snd_nxt;
+		if (flags & TH_SYN)
+			tp->snd_nxt++;
+		if (flags & TH_FIN) {
+			tp->snd_nxt++;
+			tp->t_flags |= TF_SENTFIN;
+		}
+		tp->snd_nxt += len;
+		if (SEQ_GT(tp->snd_nxt, tp->snd_max)) {
+			tp->snd_max = tp->snd_nxt;
+			/* Time this segment if nothing is being timed (Karn: only new data). */
+			if (tp->t_rtttime == 0) {
+				tp->t_rtttime = net_clock(ns) | 1;   /* 0 means "nothing timed" */
+				tp->t_rtseq = start;
+				TCPSTAT_INC(ti, segstimed);
+			}
+		}
+		if (!tcp_timer_active(tp, TT_REXMT) && tp->snd_nxt != tp->snd_una) {
+			if (tcp_timer_active(tp, TT_PERSIST)) {
+				tcp_timer_stop(tp, TT_PERSIST);
+				tp->t_rxtshift = 0;
+			}
+			tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
+		}
+	} else {
+		/* A window probe: its byte counts as sent, but snd_nxt does not move past
+		 * what the window allows. */
+		if (SEQ_GT(tp->snd_nxt + len, tp->snd_max))
+			tp->snd_max = tp->snd_nxt + len;
+	}
+
+	if (sg->win > 0 && SEQ_GT(tp->rcv_nxt + sg->win, tp->rcv_adv))
+		tp->rcv_adv = tp->rcv_nxt + sg->win;
+	tp->last_ack_sent = tp->rcv_nxt;
+	tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
+	tp->t_unacked_segs = 0;
+	if (tcp_timer_active(tp, TT_DELACK))    /* this segment carries the ACK */
+		tcp_timer_stop(tp, TT_DELACK);
+
+	return tcp_emit(ns, ti, inp, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
+	    inp->inp_fport, sg->seq, (flags & TH_ACK) ? tp->rcv_nxt : 0, flags, sg->thwin, opts,
+	    sg->optlen, payload, len, sg->urp, sg->tso_segsz);
+}
+
+int tcp_output(struct tcpcb *tp)
+{
 	struct inpcb *inp = tp->t_inpcb;
 	struct socket *so = inp->inp_socket;
 	uint8_t opts[TCP_MAXOLEN];
@@ -308,290 +747,19 @@ int tcp_output(struct tcpcb *tp)
 
 	if (tp->t_state == TCPS_LISTEN || tp->t_state == TCPS_CLOSED)
 		return 0;
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+	bool outfast = !ti->ti_conf.no_outfast;
 	for (int rounds = 0; rounds < 1024; rounds++) {
-		bool sendalot = false;
-		bool idle = tp->snd_max == tp->snd_una;
-		uint32_t sb_cc = so ? so->so_snd.sb_cc : 0;
-		uint32_t off = tp->snd_nxt - tp->snd_una;
-		uint32_t sendwin = NET_MIN(tp->snd_wnd, tp->t_cc.cwnd);
-		unsigned flags = tcp_outflags[tp->t_state];
+		struct tcp_seg sg;
 
-		/* RFC 5681 4.1: after an idle period longer than the RTO, restart from the
-		 * initial window. */
-		if (idle && tp->t_rcvtime && net_clock(ns) - tp->t_rcvtime > tcp_rexmt_timeout(tp) &&
-		    tp->t_state == TCPS_ESTABLISHED && tp->t_cc.cwnd > tcp_cc_initial_window(tp->t_maxseg))
-			tp->t_cc.cwnd = tcp_cc_initial_window(tp->t_maxseg);
-
-		/* In loss recovery with SACK, retransmit the first hole first (RFC 6675 5). */
-		bool sack_rxmit = false;
-		tcp_seq rxmit_seq = 0;
-		uint32_t rxmit_len = 0;
-		if ((tp->t_flags & (TF_FASTRECOVERY | TF_SACK_PERMIT)) == (TF_FASTRECOVERY | TF_SACK_PERMIT)) {
-			uint32_t pipe = tp->snd_max - tp->snd_una - tcp_sack_bytes(tp);
-			if (pipe < tp->t_cc.cwnd &&
-			    tcp_sack_next_hole(tp, SEQ_MAX(tp->sack_hint, tp->snd_una), &rxmit_seq, &rxmit_len)) {
-				sack_rxmit = true;
-				if (rxmit_len > tp->t_maxseg)
-					rxmit_len = tp->t_maxseg;
-			}
-		}
-
-		if (tp->t_flags & TF_FORCEDATA) {
-			/* Persist: probe a zero window with one byte (RFC 9293 3.8.6.1). */
-			if (sendwin == 0) {
-				if (off < sb_cc)
-					flags &= ~TH_FIN;
-				sendwin = 1;
-			} else {
-				tcp_timer_stop(tp, TT_PERSIST);
-				tp->t_rxtshift = 0;
-			}
-		}
-
-		int64_t slen;
-		if (sack_rxmit) {
-			off = rxmit_seq - tp->snd_una;
-			slen = rxmit_len;
-		} else {
-			slen = (int64_t)NET_MIN(sb_cc, sendwin) - (int64_t)off;
-		}
-		if ((flags & TH_SYN) && tp->snd_nxt != tp->snd_una) {
-			/* SYN already sent and not yet acknowledged: only a retransmission
-			 * (snd_nxt back at snd_una) sends it again. */
-			flags &= ~TH_SYN;
-			if (tp->t_state == TCPS_SYN_SENT)
-				return 0;
-		}
-		if ((flags & TH_SYN) || tp->t_state == TCPS_SYN_SENT)
-			slen = 0;     /* no data on SYN, nor before the handshake completes */
-		if (slen < 0) {
-			/* FIN sent (or the window shrank): nothing new. */
-			slen = 0;
-			if (sendwin == 0) {
-				tcp_timer_stop(tp, TT_REXMT);
-				tp->t_rxtshift = 0;
-				tp->snd_nxt = tp->snd_una;
-				if (!tcp_timer_active(tp, TT_PERSIST))
-					tcp_setpersist(tp);
-			}
-		}
-		uint32_t len = (uint32_t)slen;
-		uint32_t tso_segsz = 0;
-		if (len > tp->t_maxseg && !sack_rxmit && !(flags & TH_SYN) &&
-		    !(tp->t_flags & TF_FORCEDATA) && !SEQ_GT(tp->snd_up, tp->snd_una) &&
-		    tp->rcv_numsacks == 0 && !tp->rcv_have_dsack && so) {
-			if (tso_route < 0)
-				tso_route = tcp_tso_route(ns, inp);
-			size_t po = tcp_plain_optlen(tp);
-			uint32_t seg = tcp_seg_room(tp, po);
-			uint32_t n = NET_MIN(len, TCP_TSO_MAXDGRAM - IP_HDR_MIN - TCP_HDR_LEN -
-			    (uint32_t)po);
-			/* Whole segments only, but for a tail that empties the buffer with
-			 * TCP_NODELAY, which the ordinary path would send at once as well. */
-			if (!(n == len && off + n >= sb_cc &&
-			    (tp->t_flags & (TF_NODELAY | TF_NOPUSH)) == TF_NODELAY))
-				n -= n % seg;
-			if (tso_route && n > seg) {
-				len = n;
-				tso_segsz = seg;
-				sendalot = len < (uint32_t)slen;
-			}
-		}
-		if (!tso_segsz && len > tp->t_maxseg) {
-			len = tp->t_maxseg;
-			sendalot = true;
-		}
-		if (!sack_rxmit && SEQ_LT(tp->snd_nxt + len, tp->snd_una + sb_cc))
-			flags &= ~TH_FIN;
-
-		if (sack_rxmit)
-			flags &= ~TH_FIN;
-
-		uint32_t win = tcp_rcv_window(tp);
-		bool send = false;
-
-		if (len) {
-			if (len == tp->t_maxseg || tso_segsz)
-				send = true;
-			else if ((idle || (tp->t_flags & TF_NODELAY)) && len + off >= sb_cc &&
-			    !(tp->t_flags & TF_NOPUSH))
-				send = true;    /* Nagle (RFC 1122 4.2.3.4) allows it */
-			else if (tp->t_flags & TF_FORCEDATA)
-				send = true;
-			else if (tp->max_sndwnd > 0 && len >= tp->max_sndwnd / 2)
-				send = true;    /* RFC 9293 3.8.6.2.1 sender SWS avoidance */
-			else if (SEQ_LT(tp->snd_nxt, tp->snd_max) || sack_rxmit)
-				send = true;    /* retransmission */
-		}
-		if (!send && win > 0 && tcps_have_rcvd_syn(tp->t_state) &&
-		    !tcps_have_rcvd_fin(tp->t_state)) {
-			/* RFC 9293 3.8.6.2.2 receiver SWS avoidance: advertise growth only by at
-			 * least min(buffer/2, MSS)... two segments or half the buffer, as BSD. */
-			uint32_t cur = tp->rcv_adv - tp->rcv_nxt;
-			if (SEQ_LT(tp->rcv_adv, tp->rcv_nxt))
-				cur = 0;
-			uint32_t adv = win > cur ? win - cur : 0;
-			if (adv >= 2 * tp->t_maxseg || (so && 2 * adv >= so->so_rcv.sb_hiwat) ||
-			    ((tp->t_flags & TF_RXWIN0SENT) && adv >= tp->t_maxseg)) {
-				send = true;
-				TCPSTAT_INC(ti, sndwinup);
-			}
-		}
-		if (tp->t_flags & TF_ACKNOW)
-			send = true;
-		if (flags & (TH_SYN | TH_RST))
-			send = true;
-		if (SEQ_GT(tp->snd_up, tp->snd_una))
-			send = true;
-		if ((flags & TH_FIN) && (!(tp->t_flags & TF_SENTFIN) || tp->snd_nxt == tp->snd_una))
-			send = true;
-		if (!send) {
-			/* Data waiting but nothing may go now.  With data in flight, its ACKs (or
-			 * the retransmission timer) will wake us; with nothing in flight the peer's
-			 * window is closed and only probes will (RFC 9293 3.8.6.1). */
-			if (sb_cc > off && tp->snd_max != tp->snd_una) {
-				if (!tcp_timer_active(tp, TT_REXMT) && !tcp_timer_active(tp, TT_PERSIST))
-					tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
-			} else if (sb_cc > off && !tcp_timer_active(tp, TT_REXMT) &&
-			    !tcp_timer_active(tp, TT_PERSIST)) {
-				tp->t_rxtshift = 0;
-				tcp_setpersist(tp);
-			}
+		tcp_idle_restart(tp);
+		int fast = outfast ? tcp_output_fast(tp, ti, so, &tso_route, opts, &sg) :
+		    TCP_FAST_GENERAL;
+		if (fast == TCP_FAST_WAIT ||
+		    (fast == TCP_FAST_GENERAL && !tcp_output_decide(tp, so, &tso_route, opts, &sg)))
 			return 0;
-		}
-
-		size_t optlen = tcp_output_options(tp, flags, opts);
-		if (tso_segsz && optlen != tcp_plain_optlen(tp))
-			tso_segsz = 0;      /* not the options the size was cut for: one segment */
-		if (!tso_segsz && !(flags & TH_SYN)) {
-			/* Options beyond the timestamps take room from the payload (RFC 6691). */
-			uint32_t room = tcp_seg_room(tp, optlen);
-			if (len > room) {
-				len = room;
-				sendalot = true;
-				flags &= ~TH_FIN;
-			}
-		}
-		if (len && off + len == sb_cc)
-			flags |= TH_PUSH;
-
-		/* Sequence number: a retransmitted FIN reuses its number; a pure ACK or window
-		 * update carries snd_max so it does not look like a retransmission. */
-		tcp_seq seq;
-		if (sack_rxmit)
-			seq = rxmit_seq;
-		else {
-			/* An ACK sent while our FIN is outstanding repeats the FIN (as BSD). */
-			if ((flags & TH_FIN) && (tp->t_flags & TF_SENTFIN) && tp->snd_nxt == tp->snd_max)
-				tp->snd_nxt--;
-			if (len || (flags & (TH_SYN | TH_FIN)) || tcp_timer_active(tp, TT_PERSIST))
-				seq = tp->snd_nxt;
-			else
-				seq = tp->snd_max;
-		}
-
-		/* Window to advertise: never shrink what we advertised (RFC 9293 3.8.6.2.2), and
-		 * advertise zero rather than a silly sliver. */
-		if (so && win < so->so_rcv.sb_hiwat / 4 && win < tp->t_maxseg)
-			win = 0;
-		if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt) && win < (uint32_t)(tp->rcv_adv - tp->rcv_nxt))
-			win = tp->rcv_adv - tp->rcv_nxt;
-		uint16_t thwin;
-		if (flags & TH_SYN)
-			thwin = (uint16_t)NET_MIN(win, TCP_MAXWIN);  /* RFC 7323 2.2: SYN unscaled */
-		else
-			thwin = (uint16_t)NET_MIN(win >> tp->rcv_scale, TCP_MAXWIN);
-		if (thwin == 0)
-			tp->t_flags |= TF_RXWIN0SENT;
-		else
-			tp->t_flags &= ~TF_RXWIN0SENT;
-
-		uint16_t urp = 0;
-		if (SEQ_GT(tp->snd_up, seq)) {
-			uint32_t u = tp->snd_up - seq;
-			urp = (uint16_t)(u > 0xffff ? 0xffff : u);
-			flags |= TH_URG;
-		} else {
-			tp->snd_up = tp->snd_una;   /* drag it along, so it never wraps */
-		}
-
-		struct mbuf *payload = NULL;
-		if (len) {
-			payload = tcp_payload(tp, so, off, len);
-			if (!payload) {
-				TCPSTAT_INC(ti, sndfail);
-				err = -ENOBUFS;
-				break;
-			}
-			/* A large segment counts as the wire segments the device makes. */
-			uint32_t nseg = tso_segsz ? (len + tso_segsz - 1) / tso_segsz : 1;
-			if (tso_segsz)
-				TCPSTAT_INC(ti, sndtso);
-			if (sack_rxmit || SEQ_LT(seq, tp->snd_max)) {
-				TCPSTAT_ADD(ti, sndrexmitpack, nseg);
-				TCPSTAT_ADD(ti, sndrexmitbyte, len);
-				tp->t_rexmits_total += nseg;
-			} else {
-				TCPSTAT_ADD(ti, sndpack, nseg);
-				TCPSTAT_ADD(ti, sndbyte, len);
-			}
-			if (tp->t_flags & TF_FORCEDATA)
-				TCPSTAT_INC(ti, sndprobe);
-		} else if (flags & (TH_SYN | TH_FIN | TH_RST)) {
-			TCPSTAT_INC(ti, sndctrl);
-		} else {
-			TCPSTAT_INC(ti, sndacks);
-		}
-
-		/* Advance the send state before output, so a timer or an ACK processed during it
-		 * sees a consistent picture. */
-		if (sack_rxmit) {
-			tp->sack_hint = seq + len;
-			TCPSTAT_INC(ti, sackrexmit);
-		} else if (!(tp->t_flags & TF_FORCEDATA) || tp->snd_wnd > 0 || !tcp_timer_active(tp, TT_PERSIST)) {
-			tcp_seq start = tp->snd_nxt;
-			if (flags & TH_SYN)
-				tp->snd_nxt++;
-			if (flags & TH_FIN) {
-				tp->snd_nxt++;
-				tp->t_flags |= TF_SENTFIN;
-			}
-			tp->snd_nxt += len;
-			if (SEQ_GT(tp->snd_nxt, tp->snd_max)) {
-				tp->snd_max = tp->snd_nxt;
-				/* Time this segment if nothing is being timed (Karn: only new data). */
-				if (tp->t_rtttime == 0) {
-					tp->t_rtttime = net_clock(ns) | 1;   /* 0 means "nothing timed" */
-					tp->t_rtseq = start;
-					TCPSTAT_INC(ti, segstimed);
-				}
-			}
-			if (!tcp_timer_active(tp, TT_REXMT) && tp->snd_nxt != tp->snd_una) {
-				if (tcp_timer_active(tp, TT_PERSIST)) {
-					tcp_timer_stop(tp, TT_PERSIST);
-					tp->t_rxtshift = 0;
-				}
-				tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
-			}
-		} else {
-			/* A window probe: its byte counts as sent, but snd_nxt does not move past
-			 * what the window allows. */
-			if (SEQ_GT(tp->snd_nxt + len, tp->snd_max))
-				tp->snd_max = tp->snd_nxt + len;
-		}
-
-		if (win > 0 && SEQ_GT(tp->rcv_nxt + win, tp->rcv_adv))
-			tp->rcv_adv = tp->rcv_nxt + win;
-		tp->last_ack_sent = tp->rcv_nxt;
-		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
-		tp->t_unacked_segs = 0;
-		if (tcp_timer_active(tp, TT_DELACK))    /* this segment carries the ACK */
-			tcp_timer_stop(tp, TT_DELACK);
-
-		err = tcp_emit(ns, inp, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
-		    inp->inp_fport, seq, (flags & TH_ACK) ? tp->rcv_nxt : 0, flags, thwin, opts,
-		    optlen, payload, len, urp, tso_segsz);
-		if (err == -EMSGSIZE && tso_segsz) {
+		err = tcp_output_send(tp, ti, so, &sg, opts);
+		if (err == -EMSGSIZE && sg.tso_segsz) {
 			/* The interface stopped segmenting for us: resend segment by segment. */
 			tso_route = 0;
 			tp->snd_nxt = tp->snd_una;
@@ -600,7 +768,7 @@ int tcp_output(struct tcpcb *tp)
 		if (err == -EMSGSIZE) {
 			/* The route's MTU dropped below our segment: shrink and resend (keeping the
 			 * timestamp allowance tcp_mss_update makes). */
-			uint32_t mss = tcp_mss_for(ns, inp->inp_faddr);
+			uint32_t mss = tcp_mss_for(tp->t_ns, inp->inp_faddr);
 			if (tcp_ts_on(tp) && mss > TCP_MIN_MSS + TCPOLEN_TSTAMP_APPA)
 				mss -= TCPOLEN_TSTAMP_APPA;
 			if (mss < tp->t_maxseg) {
@@ -612,7 +780,7 @@ int tcp_output(struct tcpcb *tp)
 		}
 		if (err)
 			break;
-		if (!sendalot && !sack_rxmit)
+		if (!sg.sendalot && !sg.sack_rxmit)
 			break;
 	}
 	return err == -ENOBUFS || err == -EHOSTUNREACH || err == -ENETUNREACH ? 0 : err;

@@ -233,6 +233,7 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(sndrexmitpack, "data segments retransmitted") \
 	X(sndrexmitbyte, "data bytes retransmitted") \
 	X(sndacks, "ACK-only segments sent") \
+	X(sndfast, "segments decided by tcp_output's fast path") \
 	X(sndprobe, "window probes sent") \
 	X(sndwinup, "window updates sent") \
 	X(sndctrl, "control segments sent (SYN, FIN, RST)") \
@@ -303,6 +304,7 @@ struct tcp_conf {
 	bool drop_synfin;           /* drop SYN+FIN segments */
 	bool syncookies;            /* answer with SYN cookies when the SYN queue is full */
 	bool no_hdrpred;            /* tests: every segment takes the slow path (tcp_input.c) */
+	bool no_outfast;            /* tests: tcp_output decides every segment the general way */
 	uint32_t recvspace;         /* default receive buffer */
 	uint32_t sendspace;         /* default send buffer */
 	uint32_t maxsockbuf;        /* largest buffer a socket may get: sizes our window scale */

@@ -27,6 +27,8 @@ H_T_TESTS += tests/tcp/tcp_tso.c
 # --- R: header prediction (tests/tcp/tcp_fast.c): a cmocka program like tcp_wire, so suite
 # 35-tcp-unit runs it (plain and with the sanitizers) through tests/tcp/run_tests.sh.
 H_T_TESTS += tests/tcp/tcp_fast.c
+# tcp_output's fast decision against the general one (tests/tcp/tcp_outfast.c).
+H_T_TESTS += tests/tcp/tcp_outfast.c
 # --- end R ---
 
 # --- X: TCP at scale (suite 38-tcp-scale) and the per-segment cost figure (make bench) ---

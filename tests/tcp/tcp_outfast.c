@@ -1,0 +1,273 @@
+/* tcp_output's fast decision (net/tcp_output.c tcp_output_fast): the common cases of an
+ * established connection (a full segment of new data, a pure ACK or window update, nothing
+ * while Nagle holds a short tail) are decided in a few comparisons, everything else by
+ * tcp_output_decide.  The fast decision must be exactly the general one where it applies.
+ *
+ * Checked as observable equivalence between two instances on the in-memory wire: the same
+ * seeded scenario puts the same frames on the wire, bit for bit, and ends with the same
+ * segment counters, with the fast decision on and off (conf knob no_outfast); the scenarios
+ * cover a clean bulk transfer, an impaired link (loss, duplication, reordering: SACK
+ * recovery, retransmissions), short writes under Nagle and with TCP_NODELAY, a slow reader
+ * (zero windows, persist probes, window updates) and both directions at once (ACKs riding on
+ * data).  The fast decision must also have been taken (tcpstat sndfast) when on, and never
+ * when off; in the clean bulk transfer for nearly every data segment and every ACK.  A bulk
+ * sender that shuts down as soon as it has written everything sends in FIN-WAIT-1, and a
+ * receiver that shut down first acknowledges in FIN-WAIT-2 (the impaired and slow-reader
+ * scenarios); the bulk scenario shuts down late, so both run ESTABLISHED as the benchmark. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "host/testutil.h"
+#include "host/wire.h"
+#include "host/port_host.h"
+#include "host/stos_api.h"
+#include "net/netlib.h"
+#include "net/netstack.h"
+#include "net/tcp_var.h"
+#include <stos/socket.h>
+#include <stos/in.h>
+
+#define A_ADDR 0x0a000001u
+#define B_ADDR 0x0a000002u
+
+struct trace { uint64_t h, n; };
+
+static void trace_rx(void *arg, const uint8_t *frame, size_t len)
+{
+	struct trace *t = arg;
+	for (size_t i = 0; i < len; i++)
+		t->h = (t->h ^ frame[i]) * 0x100000001b3ull;
+	t->n++;
+}
+
+static uint64_t st(struct netstack *ns, const char *n)
+{
+	NET_LOCK(ns);
+	uint64_t v = net_stat_get(ns, "tcp", n);
+	NET_UNLOCK(ns);
+	return v;
+}
+
+/* What an application does in a scenario. */
+struct scen {
+	uint64_t bytes;             /* a -> b */
+	size_t wchunk;              /* a writes at most this much per millisecond */
+	unsigned read_every_ms;     /* b reads every n ms ... */
+	size_t rchunk;              /* ... at most this much */
+	bool nodelay;               /* TCP_NODELAY on a */
+	uint64_t back;              /* b -> a at the same time (b writes 1000 bytes a ms) */
+	bool late_shut;             /* a shuts down once b has read everything (else as soon as
+	                               the last byte is written: the rest goes in FIN-WAIT-1) */
+	const struct fault_conf *fc;
+};
+
+#define NSTATS 8
+static const char *const stat_names[NSTATS] = {
+	"sndtotal", "sndpack", "sndacks", "sndwinup", "sndrexmitpack", "sndprobe", "sndctrl",
+	"rcvpack",
+};
+
+struct result {
+	uint64_t trace_hash, frames;
+	uint64_t stats[2][NSTATS];
+	uint64_t fast[2];
+};
+
+static uint8_t pat(uint64_t i, unsigned salt)
+{
+	return (uint8_t)((i * 131u + (i >> 9) + salt) & 0xff);
+}
+
+/* One direction's application: writes up to wchunk a round, reads (every read_every
+ * rounds) up to rchunk; checks the bytes. */
+struct app {
+	int tx, rx;
+	uint64_t total, sent, rcvd, bad;
+	size_t wchunk, rchunk;
+	unsigned read_every, salt;
+	int shut, eof, may_shut;
+};
+
+static void app_step(struct app *p, unsigned round)
+{
+	static uint8_t buf[65536];
+	if (p->sent < p->total) {
+		size_t n = p->total - p->sent < p->wchunk ? (size_t)(p->total - p->sent) : p->wchunk;
+		for (size_t i = 0; i < n; i++)
+			buf[i] = pat(p->sent + i, p->salt);
+		ssize_t k = stos_send(p->tx, buf, n, MSG_DONTWAIT);
+		if (k > 0)
+			p->sent += (uint64_t)k;
+		else
+			assert_int_equal(errno, EAGAIN);
+	}
+	if (p->sent == p->total && !p->shut && p->may_shut) {
+		assert_int_equal(stos_shutdown(p->tx, SHUT_WR), 0);
+		p->shut = 1;
+	}
+	if (round % p->read_every)
+		return;
+	ssize_t k = stos_recv(p->rx, buf, p->rchunk, MSG_DONTWAIT);
+	if (k == 0) {
+		p->eof = 1;
+	} else if (k > 0) {
+		for (ssize_t i = 0; i < k; i++)
+			p->bad += buf[i] != pat(p->rcvd + (uint64_t)i, p->salt);
+		p->rcvd += (uint64_t)k;
+	} else {
+		assert_int_equal(errno, EAGAIN);
+	}
+}
+
+static void run(const struct scen *sc, bool fast, struct result *r)
+{
+	static const uint8_t ma[6] = { 2, 0, 0, 0, 0, 0xa }, mb[6] = { 2, 0, 0, 0, 0, 0xb };
+	struct tu_leakcheck lc;
+	struct trace tr = { 0xcbf29ce484222325ull, 0 };
+	host_random_seed(42);
+	tu_leakcheck_begin(&lc);
+	struct world *w = world_new(1 * SEC);
+	struct netstack *ns[2] = { world_stack(w, "a"), world_stack(w, "b") };
+	struct netstack *a = ns[0], *b = ns[1];
+	assert_int_equal(stos_stack_init(a), 0);
+	assert_int_equal(stos_stack_init(b), 0);
+	TU_LOCKED(a, tcp_instance(a)->ti_conf.no_outfast = !fast);
+	TU_LOCKED(b, tcp_instance(b)->ti_conf.no_outfast = !fast);
+	struct wire *wr = world_wire(w, 100 * USEC);
+	struct ifnet *ea = wire_attach(wr, a, "eth0", ma), *eb = wire_attach(wr, b, "eth0", mb);
+	TU_LOCKED(a, assert_int_equal(if_addr_add(ea, A_ADDR, 24), 0));
+	TU_LOCKED(b, assert_int_equal(if_addr_add(eb, B_ADDR, 24), 0));
+	assert_non_null(wire_raw_port(wr, trace_rx, &tr));
+	if (sc->fc)
+		assert_int_equal(wire_fault(wr, sc->fc), 0);
+	world_run(w, 10 * MSEC);
+
+	int l = stos_socket(b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in sb;
+	memset(&sb, 0, sizeof sb);
+	sb.sin_family = AF_INET;
+	sb.sin_port = net_htons(5001);
+	sb.sin_addr.s_addr = net_htonl(B_ADDR);
+	assert_int_equal(stos_bind(l, (struct sockaddr *)&sb, sizeof sb), 0);
+	assert_int_equal(stos_listen(l, 4), 0);
+	int c = stos_socket(a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (sc->nodelay) {
+		int one = 1;
+		assert_int_equal(stos_setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one), 0);
+	}
+	assert_int_equal(stos_connect(c, (struct sockaddr *)&sb, sizeof sb), -1);
+	assert_int_equal(errno, EINPROGRESS);
+	int s = -1;
+	for (int i = 0; i < 20000 && s < 0; i++) {
+		world_run(w, 1 * MSEC);
+		s = stos_accept(l, NULL, NULL);
+	}
+	assert_true(s >= 0);
+	assert_int_equal(stos_set_nonblock(s, 1), 0);
+
+	struct app ab = { .tx = c, .rx = s, .total = sc->bytes, .wchunk = sc->wchunk,
+	    .rchunk = sc->rchunk, .read_every = sc->read_every_ms, .salt = 1, .may_shut = 1 };
+	struct app ba = { .tx = s, .rx = c, .total = sc->back, .wchunk = 1000,
+	    .rchunk = 65536, .read_every = 1, .salt = 2, .may_shut = 1 };
+	for (unsigned round = 0; round < 2000000 && !(ab.eof && ba.eof); round++) {
+		if (sc->late_shut)
+			ab.may_shut = ab.rcvd == ab.total;
+		app_step(&ab, round);
+		app_step(&ba, round);
+		world_run(w, 1 * MSEC);
+	}
+	assert_true(ab.eof && ba.eof);
+	assert_int_equal(ab.rcvd, sc->bytes);
+	assert_int_equal(ba.rcvd, sc->back);
+	assert_int_equal(ab.bad + ba.bad, 0);
+	stos_close(c);
+	stos_close(s);
+	stos_close(l);
+	wire_fault(wr, NULL);
+	world_run(w, 20 * 60 * SEC);
+	TU_LOCKED(a, assert_int_equal(tcp_count_state(a, 0, 0), 0));
+	TU_LOCKED(b, assert_int_equal(tcp_count_state(b, 0, 0), 0));
+	for (int i = 0; i < 2; i++) {
+		for (int k = 0; k < NSTATS; k++)
+			r->stats[i][k] = st(ns[i], stat_names[k]);
+		r->fast[i] = st(ns[i], "sndfast");
+	}
+	r->trace_hash = tr.h;
+	r->frames = tr.n;
+	world_free(w);
+	tu_leakcheck_end(&lc);
+}
+
+/* The scenario with the fast decision off and on: the same frames and counters. */
+static void equivalent(const struct scen *sc)
+{
+	struct result off, on;
+	run(sc, false, &off);
+	run(sc, true, &on);
+	assert_int_equal(off.fast[0] + off.fast[1], 0);
+	assert_true(on.fast[0] + on.fast[1] > 0);
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < NSTATS; k++) {
+			if (on.stats[i][k] != off.stats[i][k])
+				print_message("# %s %s: %llu fast, %llu general\n", i ? "b" : "a",
+				    stat_names[k], (unsigned long long)on.stats[i][k],
+				    (unsigned long long)off.stats[i][k]);
+			assert_int_equal(on.stats[i][k], off.stats[i][k]);
+		}
+	assert_int_equal(on.frames, off.frames);
+	assert_true(on.trace_hash == off.trace_hash);
+}
+
+static void test_bulk(void **state)
+{
+	(void)state;
+	struct scen sc = { .bytes = 2u << 20, .wchunk = 65536, .read_every_ms = 1,
+	    .rchunk = 65536, .late_shut = true };
+	struct result r;
+	run(&sc, true, &r);
+	print_message("# a: %llu fast of %llu data segments; b: %llu fast of %llu ACKs\n",
+	    (unsigned long long)r.fast[0], (unsigned long long)r.stats[0][1],
+	    (unsigned long long)r.fast[1], (unsigned long long)r.stats[1][2]);
+	/* Nearly every data segment and every pure ACK is decided the fast way. */
+	assert_true(r.fast[0] + 8 >= r.stats[0][1]);
+	assert_true(r.fast[1] + 8 >= r.stats[1][2]);
+	equivalent(&sc);
+}
+
+static void test_impaired(void **state)
+{
+	(void)state;
+	struct fault_conf fc = { .loss_ppm = 20000, .dup_ppm = 5000, .reorder_ppm = 10000,
+	    .reorder_delay_ns = 300 * USEC, .seed = 7 };
+	struct scen sc = { .bytes = 1u << 20, .wchunk = 65536, .read_every_ms = 1,
+	    .rchunk = 65536, .back = 200000, .fc = &fc };
+	equivalent(&sc);
+}
+
+static void test_nagle_and_nodelay(void **state)
+{
+	(void)state;
+	struct scen sc = { .bytes = 300000, .wchunk = 700, .read_every_ms = 1, .rchunk = 65536 };
+	equivalent(&sc);
+	sc.nodelay = true;
+	equivalent(&sc);
+}
+
+static void test_slow_reader(void **state)
+{
+	(void)state;
+	struct scen sc = { .bytes = 600000, .wchunk = 65536, .read_every_ms = 40,
+	    .rchunk = 9000, .back = 50000 };
+	equivalent(&sc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bulk),
+		cmocka_unit_test(test_impaired),
+		cmocka_unit_test(test_nagle_and_nodelay),
+		cmocka_unit_test(test_slow_reader),
+	};
+	return TU_RUN(tests);
+}
