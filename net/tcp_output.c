@@ -176,6 +176,19 @@ static bool tcp_ts_on(const struct tcpcb *tp)
 	return (tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP);
 }
 
+/* The option nearly every segment carries, written as tcp_opts_build would (RFC 7323
+ * appendix A layout: NOP, NOP, kind 8, length 10, TSval, TSecr); returns its length. */
+static inline size_t tcp_ts_option(const struct tcpcb *tp, uint8_t *buf)
+{
+	buf[0] = TCPOPT_NOP;
+	buf[1] = TCPOPT_NOP;
+	buf[2] = TCPOPT_TIMESTAMP;
+	buf[3] = TCPOLEN_TIMESTAMP;
+	be32_put(buf + 4, tcp_ts_now(tp));
+	be32_put(buf + 8, tp->ts_recent);
+	return TCPOLEN_TSTAMP_APPA;
+}
+
 /* Options for a segment with `flags` on tp; returns their length. */
 static size_t tcp_output_options(struct tcpcb *tp, unsigned flags, uint8_t *buf)
 {
@@ -201,17 +214,8 @@ static size_t tcp_output_options(struct tcpcb *tp, unsigned flags, uint8_t *buf)
 		}
 	} else {
 		bool sack = (tp->t_flags & TF_SACK_PERMIT) && (tp->rcv_numsacks > 0 || tp->rcv_have_dsack);
-		if (!sack && tcp_ts_on(tp)) {
-			/* The option nearly every segment carries, written as tcp_opts_build would
-			 * (RFC 7323 appendix A layout: NOP, NOP, kind 8, length 10, TSval, TSecr). */
-			buf[0] = TCPOPT_NOP;
-			buf[1] = TCPOPT_NOP;
-			buf[2] = TCPOPT_TIMESTAMP;
-			buf[3] = TCPOLEN_TIMESTAMP;
-			be32_put(buf + 4, tcp_ts_now(tp));
-			be32_put(buf + 8, tp->ts_recent);
-			return TCPOLEN_TSTAMP_APPA;
-		}
+		if (!sack && tcp_ts_on(tp))
+			return tcp_ts_option(tp, buf);
 		if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP)) {
 			to.to_flags |= TOF_TS;
 			to.to_tsval = tcp_ts_now(tp);
@@ -325,7 +329,8 @@ static void tcp_idle_restart(struct tcpcb *tp)
 /* The window field for a segment with `flags` advertising win bytes: never shrink what we
  * advertised (RFC 9293 3.8.6.2.2), and advertise zero rather than a silly sliver.  Updates
  * sg->win and TF_RXWIN0SENT. */
-static uint16_t tcp_adv_window(struct tcpcb *tp, struct socket *so, struct tcp_seg *sg)
+static inline uint16_t tcp_adv_window(struct tcpcb *tp, struct socket *so,
+    struct tcp_seg *sg)
 {
 	uint32_t win = sg->win;
 	if (so && win < so->so_rcv.sb_hiwat / 4 && win < tp->t_maxseg)
@@ -348,7 +353,8 @@ static uint16_t tcp_adv_window(struct tcpcb *tp, struct socket *so, struct tcp_s
 /* RFC 9293 3.8.6.2.2 receiver SWS avoidance: whether the window grew enough since the last
  * advertisement to be worth a segment of its own: by at least min(buffer/2, MSS)... two
  * segments or half the buffer, as BSD (one segment after a zero window). */
-static bool tcp_winup_due(const struct tcpcb *tp, const struct socket *so, uint32_t win)
+static inline bool tcp_winup_due(const struct tcpcb *tp, const struct socket *so,
+    uint32_t win)
 {
 	uint32_t cur = tp->rcv_adv - tp->rcv_nxt;
 	if (SEQ_LT(tp->rcv_adv, tp->rcv_nxt))
@@ -436,7 +442,8 @@ static int tcp_output_fast(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 	} else {
 		return TCP_FAST_GENERAL;
 	}
-	sg->optlen = tcp_output_options(tp, flags, opts);
+	/* tcp_output_options without SACK blocks to send: the timestamps or nothing. */
+	sg->optlen = tcp_plain_optlen(tp) ? tcp_ts_option(tp, opts) : 0;
 	if (len) {
 		/* Options beyond the timestamps take room from the payload (RFC 6691). */
 		uint32_t room = tcp_seg_room(tp, sg->optlen);
