@@ -57,6 +57,10 @@ static struct mcache mcache_clus = { .max = MCACHE_ON ? 512u : 0u,
     .size = sizeof(struct mcluster) };
 static struct mcache mcache_big = { .max = MCACHE_ON ? 256u : 0u,
     .size = sizeof(struct mbigcluster) };
+/* Mbufs with a small cluster still attached, as m_getcl returns them: a received frame is
+ * allocated that way and freed whole once consumed, so the pair makes one cache visit each
+ * way instead of two.  Blocks: sizeof(struct mbuf) + sizeof(struct mcluster) each. */
+static struct mcache mcache_pkt = { .max = MCACHE_ON ? 256u : 0u, .size = 0 };
 #define MCACHE_INLINE static inline __attribute__((always_inline))
 
 MCACHE_INLINE bool mcache_trylock(struct mcache *c)
@@ -99,12 +103,63 @@ MCACHE_INLINE void mcache_put(struct mcache *c, void *p)
 	port_free(p);
 }
 
+/* An mbuf with its cluster from mcache_pkt, or NULL when it is empty or busy. */
+MCACHE_INLINE struct mbuf *pkt_get(void)
+{
+	struct mcache *c = &mcache_pkt;
+	struct mbuf *m = NULL;
+	if (MCACHE_ON && __atomic_load_n(&c->head, __ATOMIC_RELAXED) && mcache_trylock(c)) {
+		m = c->head;
+		if (m) {
+			__atomic_store_n(&c->head, m->m_next, __ATOMIC_RELAXED);
+			__atomic_store_n(&c->n, c->n - 1, __ATOMIC_RELAXED);
+		}
+		mcache_unlock(c);
+	}
+	return m;
+}
+
+/* Keeps m with its (unreferenced, MCLBYTES) cluster in mcache_pkt; false when full or busy. */
+MCACHE_INLINE bool pkt_put(struct mbuf *m)
+{
+	struct mcache *c = &mcache_pkt;
+	bool kept = false;
+	if (__atomic_load_n(&c->n, __ATOMIC_RELAXED) < c->max && mcache_trylock(c)) {
+		kept = c->n < c->max;
+		if (kept) {
+			m->m_next = c->head;
+			__atomic_store_n(&c->head, m, __ATOMIC_RELAXED);
+			__atomic_store_n(&c->n, c->n + 1, __ATOMIC_RELAXED);
+		}
+		mcache_unlock(c);
+	}
+	return kept;
+}
+
+static struct mcluster *cluster_of(const struct mbuf *m)
+{
+	return NET_CONTAINER_OF(m->m_ext.ext_ref, struct mcluster, ref);
+}
+
 /* Returns every cached block to port_free.  A cache whose try-lock is taken is left alone
  * (its holder is mid-operation); leak checks that must be exact call this when nothing else
  * is allocating. */
 void mbuf_cache_drain(void)
 {
 	struct mcache *caches[] = { &mcache_mbuf, &mcache_clus, &mcache_big };
+	struct mbuf *pairs = NULL;
+	if (mcache_trylock(&mcache_pkt)) {
+		pairs = mcache_pkt.head;
+		mcache_pkt.head = NULL;
+		__atomic_store_n(&mcache_pkt.n, 0, __ATOMIC_RELAXED);
+		mcache_unlock(&mcache_pkt);
+	}
+	while (pairs) {
+		struct mbuf *next = pairs->m_next;
+		port_free(cluster_of(pairs));
+		port_free(pairs);
+		pairs = next;
+	}
 	for (unsigned i = 0; i < 3; i++) {
 		struct mcache *c = caches[i];
 		void *list = NULL;
@@ -127,7 +182,9 @@ uint64_t mbuf_cache_bytes(void)
 	return (uint64_t)__atomic_load_n(&mcache_mbuf.n, __ATOMIC_RELAXED) * sizeof(struct mbuf) +
 	    (uint64_t)__atomic_load_n(&mcache_clus.n, __ATOMIC_RELAXED) * sizeof(struct mcluster) +
 	    (uint64_t)__atomic_load_n(&mcache_big.n, __ATOMIC_RELAXED) *
-	    sizeof(struct mbigcluster);
+	    sizeof(struct mbigcluster) +
+	    (uint64_t)__atomic_load_n(&mcache_pkt.n, __ATOMIC_RELAXED) *
+	    (sizeof(struct mbuf) + sizeof(struct mcluster));
 }
 
 void mbuf_stats(struct mbuf_stats *out)
@@ -225,7 +282,23 @@ MCACHE_INLINE struct mbuf *mbuf_free_one(struct mbuf *m);
 
 struct mbuf *m_getcl(int type, unsigned flags)
 {
-	struct mbuf *m = mbuf_alloc(type, flags & M_PKTHDR);
+	struct mbuf *m;
+	/* With limits set, the separate counted paths below decide. */
+	if (!(ATOMIC_LOAD(max_mbufs) | ATOMIC_LOAD(max_clusters)) && (m = pkt_get()) != NULL) {
+		ATOMIC_INC(mstat.mbufs);
+		ATOMIC_INC(mstat.mbuf_allocs);
+		ATOMIC_INC(mstat.clusters);
+		ATOMIC_INC(mstat.cluster_allocs);
+		*m->m_ext.ext_ref = 1;
+		m->m_next = m->m_nextpkt = NULL;
+		m->m_data = m->m_ext.ext_buf;
+		m->m_len = 0;
+		m->m_flags = (uint16_t)(M_EXT | (flags & M_PKTHDR));
+		m->m_type = (uint16_t)type;
+		memset(&m->m_pkthdr, 0, sizeof(m->m_pkthdr));
+		return m;
+	}
+	m = mbuf_alloc(type, flags & M_PKTHDR);
 	if (m && !m_clget(m, MCLBYTES)) {
 		mbuf_free_one(m);
 		return NULL;
@@ -244,27 +317,51 @@ struct mbuf *m_getjcl(int type, unsigned flags, uint32_t size)
 	return m;
 }
 
-MCACHE_INLINE void cluster_unref(struct mbuf *m)
+/* Drops m's cluster reference; true when it was the last (the cluster is unreferenced). */
+MCACHE_INLINE bool cluster_release(struct mbuf *m)
 {
 	uint32_t *ref = m->m_ext.ext_ref;
 	/* The last reference needs no atomic decrement: nobody else can be looking. */
-	if (__atomic_load_n(ref, __ATOMIC_ACQUIRE) == 1 ||
-	    __atomic_sub_fetch(ref, 1, __ATOMIC_ACQ_REL) == 0) {
-		if (m->m_ext.ext_size == MCLBYTES)
-			mcache_put(&mcache_clus, NET_CONTAINER_OF(ref, struct mcluster, ref));
-		else
-			mcache_put(&mcache_big, NET_CONTAINER_OF(ref, struct mbigcluster, ref));
-		ATOMIC_DEC(mstat.clusters);
-		ATOMIC_INC(mstat.cluster_frees);
-	}
+	return __atomic_load_n(ref, __ATOMIC_ACQUIRE) == 1 ||
+	    __atomic_sub_fetch(ref, 1, __ATOMIC_ACQ_REL) == 0;
+}
+
+/* Frees an unreferenced cluster to its cache. */
+MCACHE_INLINE void cluster_put(struct mbuf *m)
+{
+	uint32_t *ref = m->m_ext.ext_ref;
+	if (m->m_ext.ext_size == MCLBYTES)
+		mcache_put(&mcache_clus, NET_CONTAINER_OF(ref, struct mcluster, ref));
+	else
+		mcache_put(&mcache_big, NET_CONTAINER_OF(ref, struct mbigcluster, ref));
+	ATOMIC_DEC(mstat.clusters);
+	ATOMIC_INC(mstat.cluster_frees);
+}
+
+/* Frees m (its cluster reference dropped, returning true) as a pair to mcache_pkt when it
+ * holds the last reference to a small cluster and there is room. */
+MCACHE_INLINE bool pkt_free(struct mbuf *m, bool lastref)
+{
+	if (!lastref || m->m_ext.ext_size != MCLBYTES || !pkt_put(m))
+		return false;
+	ATOMIC_DEC(mstat.mbufs);
+	ATOMIC_INC(mstat.mbuf_frees);
+	ATOMIC_DEC(mstat.clusters);
+	ATOMIC_INC(mstat.cluster_frees);
+	return true;
 }
 
 MCACHE_INLINE struct mbuf *mbuf_free_one(struct mbuf *m)
 {
 	struct mbuf *n = m->m_next;
-	if (m->m_flags & M_EXT)
-		cluster_unref(m);
 	m->m_type = MT_FREE;
+	if (m->m_flags & M_EXT) {
+		bool last = cluster_release(m);
+		if (pkt_free(m, last))
+			return n;
+		if (last)
+			cluster_put(m);
+	}
 	mcache_put(&mcache_mbuf, m);
 	ATOMIC_DEC(mstat.mbufs);
 	ATOMIC_INC(mstat.mbuf_frees);
@@ -279,21 +376,32 @@ struct mbuf *m_free(struct mbuf *m)
 /* Frees a chain with one visit to the mbuf cache: a chain is already linked through the
  * first word of each mbuf (m_next), as the cache's free list is, so the whole chain goes on
  * the list at once when it fits. */
-void m_freem(struct mbuf *m)
+void m_freem(struct mbuf *x)
 {
 	struct mcache *c = &mcache_mbuf;
-	struct mbuf *last = NULL;
+	struct mbuf *m = NULL, **mp = &m, *last = NULL;
 	unsigned n = 0;
 
-	if (!m)
-		return;
-	for (struct mbuf *x = m; x; x = x->m_next) {
-		if (x->m_flags & M_EXT)
-			cluster_unref(x);
+	while (x) {
+		struct mbuf *next = x->m_next;
 		x->m_type = MT_FREE;
-		last = x;
+		if (x->m_flags & M_EXT) {
+			bool lastref = cluster_release(x);
+			if (pkt_free(x, lastref)) {
+				x = next;
+				continue;
+			}
+			if (lastref)
+				cluster_put(x);
+		}
+		*mp = last = x;
+		mp = &x->m_next;
 		n++;
+		x = next;
 	}
+	if (!n)
+		return;
+	*mp = NULL;
 	__atomic_sub_fetch(&mstat.mbufs, n, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&mstat.mbuf_frees, n, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&c->n, __ATOMIC_RELAXED) + n <= c->max && mcache_trylock(c)) {
@@ -331,25 +439,6 @@ static uint8_t *m_bufstart(const struct mbuf *m)
 static uint32_t m_bufsize(const struct mbuf *m)
 {
 	return (m->m_flags & M_EXT) ? m->m_ext.ext_size : MLEN;
-}
-
-bool M_WRITABLE(const struct mbuf *m)
-{
-	return !(m->m_flags & M_EXT) || __atomic_load_n(m->m_ext.ext_ref, __ATOMIC_ACQUIRE) == 1;
-}
-
-uint32_t M_LEADINGSPACE(const struct mbuf *m)
-{
-	if (!M_WRITABLE(m))
-		return 0;
-	return (uint32_t)(m->m_data - m_bufstart(m));
-}
-
-uint32_t M_TRAILINGSPACE(const struct mbuf *m)
-{
-	if (!M_WRITABLE(m))
-		return 0;
-	return (uint32_t)(m_bufstart(m) + m_bufsize(m) - (m->m_data + m->m_len));
 }
 
 void m_reserve(struct mbuf *m, uint32_t len)
@@ -699,6 +788,10 @@ void m_cat(struct mbuf *m, struct mbuf *n)
 		return;
 	while (m->m_next)
 		m = m->m_next;
+	if ((n->m_flags & (M_EXT | M_PKTHDR)) == M_EXT && !n->m_next) {
+		m->m_next = n;          /* one cluster piece (a segment's payload): linked */
+		return;
+	}
 	if (n->m_flags & M_PKTHDR) {
 		n->m_flags &= (uint16_t)~(M_PKTHDR | M_COPYFLAGS);
 		memset(&n->m_pkthdr, 0, sizeof(n->m_pkthdr));

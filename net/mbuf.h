@@ -104,11 +104,28 @@ struct mbuf {
 
 #define mtod(m, t) ((t)((m)->m_data))
 
-/* Bytes free before m_data / after m_data + m_len in this mbuf's storage. */
-uint32_t M_LEADINGSPACE(const struct mbuf *m);
-uint32_t M_TRAILINGSPACE(const struct mbuf *m);
 /* True when this mbuf's data may be written in place (not a shared cluster). */
-bool M_WRITABLE(const struct mbuf *m);
+static inline bool M_WRITABLE(const struct mbuf *m)
+{
+	return !(m->m_flags & M_EXT) || __atomic_load_n(m->m_ext.ext_ref, __ATOMIC_ACQUIRE) == 1;
+}
+/* Bytes free before m_data / after m_data + m_len in this mbuf's storage (0 when it may not
+ * be written).  Inline: the send and output paths ask for them per segment. */
+static inline uint32_t M_LEADINGSPACE(const struct mbuf *m)
+{
+	if (!M_WRITABLE(m))
+		return 0;
+	const uint8_t *start = (m->m_flags & M_EXT) ? m->m_ext.ext_buf : m->m_dat;
+	return (uint32_t)(m->m_data - start);
+}
+static inline uint32_t M_TRAILINGSPACE(const struct mbuf *m)
+{
+	if (!M_WRITABLE(m))
+		return 0;
+	const uint8_t *end = (m->m_flags & M_EXT) ? m->m_ext.ext_buf + m->m_ext.ext_size :
+	    m->m_dat + MLEN;
+	return (uint32_t)(end - (m->m_data + m->m_len));
+}
 
 /* Allocation.  Each returns a fresh mbuf owned by the caller, or NULL (nothing allocated). */
 struct mbuf *m_get(int type);                 /* plain mbuf, m_len 0 */

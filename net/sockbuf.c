@@ -36,13 +36,6 @@ static void sbfree(struct sockbuf *sb, const struct mbuf *m)
 	sb->sb_mbcnt -= m_storage(m);
 }
 
-uint32_t sbspace(const struct sockbuf *sb)
-{
-	if (sb->sb_cc >= sb->sb_hiwat || sb->sb_mbcnt >= sb->sb_mbmax)
-		return 0;
-	return NET_MIN(sb->sb_hiwat - sb->sb_cc, sb->sb_mbmax - sb->sb_mbcnt);
-}
-
 /* Storage allowance for a data limit: twice the bytes, and never less than a few clusters so
  * that a small SO_RCVBUF still holds a full-size frame. */
 static uint32_t sb_mbmax_for(uint32_t hiwat)
@@ -126,8 +119,24 @@ static void sbcompress(struct sockbuf *sb, struct mbuf *m)
 
 void sbappendstream(struct sockbuf *sb, struct mbuf *m)
 {
+	struct mbuf *t = sb->sb_mbtail;
 	if (!m)
 		return;
+	if (!m->m_next && (m->m_flags & M_EXT) && m->m_len && m->m_type == MT_DATA &&
+	    !(t && sb_continues(t, m))) {
+		/* A received segment in its cluster, what TCP appends per segment: linked as
+		 * sbcompress would (a cluster is never copied into the tail), without its loop. */
+		m->m_nextpkt = NULL;
+		m->m_flags &= (uint16_t)~M_PKTHDR;
+		if (t)
+			t->m_next = m;
+		else
+			sb->sb_mb = m;
+		sb->sb_mbtail = m;
+		sb->sb_cc += m->m_len;
+		sb->sb_mbcnt += (uint32_t)sizeof(struct mbuf) + m->m_ext.ext_size;
+		return;
+	}
 	sbcompress(sb, m);
 }
 

@@ -268,6 +268,24 @@ static ssize_t so_copyout(const struct mbuf *m, uint32_t off, size_t len, struct
 		off -= m->m_len;
 		m = m->m_next;
 	}
+	if (uio->uio_iovcnt == 1 && uio->uio_resid == uio->uio_iov->iov_len) {
+		/* One user buffer (recv, read): each mbuf's bytes in one copy, without
+		 * uiomove's walk over the iovec per mbuf. */
+		struct iovec *iov = uio->uio_iov;
+		len = NET_MIN(len, uio->uio_resid);
+		for (; m && done < len; m = m->m_next, off = 0) {
+			size_t c = NET_MIN((size_t)(m->m_len - off), len - done);
+			if (c && uio->uio_copyout((uint8_t *)iov->iov_base + done, m->m_data + off, c))
+				break;
+			done += c;
+		}
+		iov->iov_base = (uint8_t *)iov->iov_base + done;
+		iov->iov_len -= done;
+		uio->uio_resid -= done;
+		if (done < len && m)
+			return -EFAULT;
+		return (ssize_t)done;
+	}
 	while (m && done < len && uio->uio_resid > 0) {
 		size_t c = NET_MIN((size_t)(m->m_len - off), len - done);
 		if (c && uiomove(m->m_data + off, c, uio))

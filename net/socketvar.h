@@ -205,8 +205,15 @@ void so_setupcall(struct socket *so, void (*fn)(struct socket *, void *, int), v
 
 /* Sets both buffers' limits (bytes).  -ENOBUFS if absurd. */
 int soreserve(struct socket *so, uint32_t sndcc, uint32_t rcvcc);
-/* Data bytes that may still be added (0 when full; counts storage too). */
-uint32_t sbspace(const struct sockbuf *sb);
+/* Data bytes that may still be added (0 when full; counts storage too).  Inline: TCP asks
+ * for it a few times per segment (its window). */
+static inline uint32_t sbspace(const struct sockbuf *sb)
+{
+	if (sb->sb_cc >= sb->sb_hiwat || sb->sb_mbcnt >= sb->sb_mbmax)
+		return 0;
+	uint32_t data = sb->sb_hiwat - sb->sb_cc, storage = sb->sb_mbmax - sb->sb_mbcnt;
+	return data < storage ? data : storage;
+}
 /* Stream: appends chain m (pkthdr dropped) to the byte stream.  Consumes m. */
 void sbappendstream(struct sockbuf *sb, struct mbuf *m);
 /* Datagram: appends one record (data chain m with a pkthdr) with the sender's address asa

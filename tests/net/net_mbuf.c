@@ -235,6 +235,63 @@ static void test_limits_fail_cleanly(void **st)
 	mbuf_set_limits(0, 0);
 }
 
+/* A cluster mbuf freed with the last reference to its cluster is kept as a pair for the next
+ * m_getcl (mbuf.c mcache_pkt): counts stay exact, and what comes back is a fresh mbuf. */
+static void test_cluster_pairs_reused(void **st)
+{
+	(void)st;
+	struct mbuf_stats a, b;
+	mbuf_stats(&a);
+	struct mbuf *m = m_getcl(MT_DATA, M_PKTHDR);
+	assert_non_null(m);
+	assert_int_equal(m_append(m, 100, pattern), 0);
+	struct mbuf *c = m_copym(m, 10, 50);
+	assert_non_null(c);
+	m_freem(m);                 /* not the last reference: the cluster stays */
+	mbuf_stats(&b);
+	assert_int_equal(b.mbufs, a.mbufs + 1);
+	assert_int_equal(b.clusters, a.clusters + 1);
+	assert_chain_is(c, pattern + 10, 50);
+	m_freem(c);                 /* the last: mbuf and cluster go (together) */
+	mbuf_stats(&b);
+	assert_int_equal(b.mbufs, a.mbufs);
+	assert_int_equal(b.clusters, a.clusters);
+	assert_int_equal(b.mbuf_frees - a.mbuf_frees, 2);
+	assert_int_equal(b.cluster_frees - a.cluster_frees, 1);
+	for (int i = 0; i < 3; i++) {
+		/* whatever was freed last, m_getcl hands out a clean, unshared cluster mbuf */
+		m = m_getcl(MT_HEADER, i ? 0 : M_PKTHDR);
+		assert_non_null(m);
+		assert_int_equal(m->m_flags, M_EXT | (i ? 0 : M_PKTHDR));
+		assert_int_equal(m->m_type, MT_HEADER);
+		assert_int_equal(m->m_len, 0);
+		assert_null(m->m_next);
+		assert_null(m->m_nextpkt);
+		assert_ptr_equal(m->m_data, m->m_ext.ext_buf);
+		assert_int_equal(m->m_ext.ext_size, MCLBYTES);
+		assert_int_equal(*m->m_ext.ext_ref, 1);
+		assert_int_equal(m->m_pkthdr.len, 0);
+		assert_null(m->m_pkthdr.rcvif);
+		assert_int_equal(M_TRAILINGSPACE(m), MCLBYTES);
+		m->m_pkthdr.len = 7;
+		m->m_len = 5;
+		m_free(m);              /* m_free and m_freem both keep the pair */
+	}
+	mbuf_stats(&b);
+	assert_int_equal(b.mbufs, a.mbufs);
+	assert_int_equal(b.clusters, a.clusters);
+	/* under a limit the counted path decides, cached pair or not */
+	struct mbuf *hold = m_getcl(MT_DATA, 0);
+	mbuf_set_limits(0, a.clusters + 1);
+	assert_null(m_getcl(MT_DATA, 0));
+	mbuf_set_limits(a.mbufs + 1, 0);
+	assert_null(m_getcl(MT_DATA, 0));
+	mbuf_set_limits(0, 0);
+	m_free(hold);
+	mbuf_cache_drain();         /* pairs go back to port_free too */
+	assert_int_equal(mbuf_cache_bytes(), 0);
+}
+
 static void test_mbufq(void **st)
 {
 	(void)st;
@@ -268,6 +325,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_copyback_extends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cat_and_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits_fail_cleanly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cluster_pairs_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mbufq, setup, teardown),
 	};
 	return TU_RUN(tests);

@@ -314,6 +314,22 @@ static void test_small_writes_fill_clusters(void **st)
 	}
 	assert_int_equal(got, sizeof(out));
 	assert_memory_equal(in, out, sizeof(out));
+	/* the same bytes read back through a peek into one buffer (each mbuf copied whole) and
+	 * a recvmsg scattered over three iovecs (the general uiomove walk) */
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(stos_send(c, out + 1000 * i, 1000, 0), 1000);
+	pump(f->ns, 60);
+	memset(in, 0, sizeof(in));
+	assert_int_equal(stos_recv(a, in, 4500, MSG_PEEK), 4500);
+	assert_memory_equal(in, out, 4500);
+	memset(in, 0, sizeof(in));
+	struct iovec iov[3] = { { in, 7 }, { in + 7, 2993 }, { in + 3000, 3100 } };
+	struct msghdr mh;
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 3;
+	assert_int_equal(stos_recvmsg(a, &mh, 0), 6000);
+	assert_memory_equal(in, out, 6000);
 	stos_close(a);
 	stos_close(c);
 	stos_close(l);
