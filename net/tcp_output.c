@@ -317,12 +317,17 @@ struct tcp_seg {
 };
 
 /* RFC 5681 4.1: after an idle period longer than the RTO, restart from the initial window.
- * The clock is asked only when the rule could change something. */
-static void tcp_idle_restart(struct tcpcb *tp)
+ * A receiver asks on every ACK it sends, just after a segment arrived: an idle time within
+ * the smallest RTO there can be (tcp_rexmt_timeout clamps to rexmit_min_ns, then caps at
+ * rexmit_max_ns) settles it before the window and the RTO are computed. */
+static void tcp_idle_restart(struct tcpcb *tp, const struct tcp_instance *ti)
 {
-	if (tp->snd_max == tp->snd_una && tp->t_rcvtime && tp->t_state == TCPS_ESTABLISHED &&
-	    tp->t_cc.cwnd > tcp_cc_initial_window(tp->t_maxseg) &&
-	    net_clock(tp->t_ns) - tp->t_rcvtime > tcp_rexmt_timeout(tp))
+	if (tp->snd_max != tp->snd_una || !tp->t_rcvtime || tp->t_state != TCPS_ESTABLISHED)
+		return;
+	uint64_t idle = net_clock(tp->t_ns) - tp->t_rcvtime;
+	if (idle <= NET_MIN(ti->ti_conf.rexmit_min_ns, ti->ti_conf.rexmit_max_ns))
+		return;
+	if (tp->t_cc.cwnd > tcp_cc_initial_window(tp->t_maxseg) && idle > tcp_rexmt_timeout(tp))
 		tp->t_cc.cwnd = tcp_cc_initial_window(tp->t_maxseg);
 }
 
@@ -759,7 +764,7 @@ int tcp_output(struct tcpcb *tp)
 	for (int rounds = 0; rounds < 1024; rounds++) {
 		struct tcp_seg sg;
 
-		tcp_idle_restart(tp);
+		tcp_idle_restart(tp, ti);
 		int fast = outfast ? tcp_output_fast(tp, ti, so, &tso_route, opts, &sg) :
 		    TCP_FAST_GENERAL;
 		if (fast == TCP_FAST_WAIT ||
