@@ -535,35 +535,6 @@ static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 	return true;
 }
 
-/* RFC 9293 3.10.7.4 seventh, the common case: text at RCV.NXT with nothing queued out of
- * order goes straight to the socket.  Consumes s.  Shared by step_data_fin and the
- * header-prediction fast path. */
-void tcp_data_inorder(struct tcpcb *tp, struct tcp_seg *s, uint64_t now)
-{
-	struct tcp_instance *ti = tcp_instance(tp->t_ns);
-	struct socket *so = tp_socket(tp);
-
-	tp->rcv_nxt += s->len;
-	if (s->len) {
-		TCPSTAT_INC(ti, rcvpack);
-		TCPSTAT_ADD(ti, rcvbyte, s->len);
-		if (so && !(so->so_state & SS_CANTRCVMORE)) {
-			sbappendstream(&so->so_rcv, s->m);
-			s->m = NULL;
-			sorwakeup(so);
-		}
-		/* RFC 9293 3.8.6.3 / RFC 5681 4.2: ACK at least every second segment,
-		 * otherwise within the delayed-ACK time. */
-		if (tp->t_flags & TF_DELACK) {
-			tp->t_flags |= TF_ACKNOW;
-		} else {
-			tp->t_flags |= TF_DELACK;
-			tcp_timer_arm_at(tp, TT_DELACK, now, ti->ti_conf.delack_ns);
-		}
-	}
-	seg_free(s);
-}
-
 /* RFC 9293 3.10.7.4 seventh (text) and eighth (FIN).  Returns false when tp is gone. */
 static bool step_data_fin(struct tcpcb *tp, struct tcp_seg *s, uint64_t now)
 {

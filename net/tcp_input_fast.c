@@ -128,8 +128,16 @@ static bool tcp_input_parse(struct netstack *ns, struct tcp_instance *ti, struct
 		TCPSTAT_INC(ti, rcvbadaddr);
 		goto drop;
 	}
+	/* The fixed header, as tcp_hdr_parse reads it (its length checks were made above). */
 	const uint8_t *th = mtod(m, uint8_t *) + iphlen;
-	tcp_hdr_parse(th, off, &s->th);
+	s->th.th_off = (uint8_t)off;
+	s->th.th_sport = be16_get(th + TCPH_SPORT);
+	s->th.th_dport = be16_get(th + TCPH_DPORT);
+	s->th.th_seq = be32_get(th + TCPH_SEQ);
+	s->th.th_ack = be32_get(th + TCPH_ACK);
+	s->th.th_flags = th[TCPH_FLAGS];
+	s->th.th_win = be16_get(th + TCPH_WIN);
+	s->th.th_urp = be16_get(th + TCPH_URP);
 	memset(&s->to, 0, sizeof s->to);
 	if (off == TCP_HDR_LEN + 12 && be32_get(th + TCP_HDR_LEN) ==
 	    (TCPOPT_NOP << 24 | TCPOPT_NOP << 16 | TCPOPT_TIMESTAMP << 8 | TCPOLEN_TIMESTAMP)) {

@@ -4,6 +4,7 @@
 #define NET_TCP_INPUT_VAR_H
 #include "tcp_var.h"
 #include "mbuf.h"
+#include "socketvar.h"
 
 /* One arriving segment, host order. */
 struct tcp_seg {
@@ -37,8 +38,6 @@ void tcp_input_timewait(struct tcpcb *tp, struct tcp_seg *s, struct netstack *ns
  * it. */
 /* An acceptable ACK with SND.UNA < ack <= SND.MAX; false when it finished the segment. */
 bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *needoutput);
-/* Text at RCV.NXT with nothing queued out of order, to the socket; consumes s. */
-void tcp_data_inorder(struct tcpcb *tp, struct tcp_seg *s, uint64_t now);
 
 /* RFC 7323 4.3: remember the timestamp of a segment that covers Last.ACK.sent.  Inline (as
  * tcp_ack_window): both run for every segment a connection receives. */
@@ -50,6 +49,36 @@ static inline void tcp_ts_recent_update(struct tcpcb *tp, const struct tcp_seg *
 		tp->ts_recent = s->to.to_tsval;
 		tp->ts_recent_age = now;
 	}
+}
+
+/* RFC 9293 3.10.7.4 seventh, the common case: text at RCV.NXT with nothing queued out of
+ * order goes straight to the socket.  Consumes s.  Inline: the fast path runs it for every
+ * data segment of a transfer. */
+static inline void tcp_data_inorder(struct tcpcb *tp, struct tcp_seg *s, uint64_t now)
+{
+	struct socket *so = tp_socket(tp);
+
+	tp->rcv_nxt += s->len;
+	if (s->len) {
+		struct tcp_instance *ti = tcp_instance(tp->t_ns);
+		TCPSTAT_INC(ti, rcvpack);
+		TCPSTAT_ADD(ti, rcvbyte, s->len);
+		if (so && !(so->so_state & SS_CANTRCVMORE)) {
+			sbappendstream(&so->so_rcv, s->m);
+			s->m = NULL;
+			sorwakeup(so);
+		}
+		/* RFC 9293 3.8.6.3 / RFC 5681 4.2: ACK at least every second segment,
+		 * otherwise within the delayed-ACK time. */
+		if (tp->t_flags & TF_DELACK) {
+			tp->t_flags |= TF_ACKNOW;
+		} else {
+			tp->t_flags |= TF_DELACK;
+			tcp_timer_arm_at(tp, TT_DELACK, now, ti->ti_conf.delack_ns);
+		}
+	}
+	if (s->m)
+		seg_free(s);
 }
 
 /* Window update (RFC 9293 3.10.7.4 fifth, SND.WL1/SND.WL2 rule). */
