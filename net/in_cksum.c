@@ -103,25 +103,26 @@ uint64_t in_cksum_sum64_portable(const void *buf, size_t len)
 	__asm__("addq 0(%[p]), %[s]\n\t" body "adcq $0, %[s]"                            \
 	    : [s] "+r"(s) : [p] "r"(p), "m"(*(const uint8_t (*)[n])p) : "cc")
 
-uint64_t in_cksum_sum64_adc(const void *buf, size_t len)
+/* s plus the sum of buf (both modulo 2^64 - 1).  Inline in each caller: the call and
+ * its register saves cost as much as a 64-byte block. */
+static inline __attribute__((always_inline)) uint64_t sum_adc(uint64_t s, const uint8_t *p,
+    size_t len)
 {
-	const uint8_t *p = buf;
-	uint64_t s = 0;
 	size_t rounds = len / 256;
 
-	if (rounds) {
-		/* xor zeroes s and clears the carry flag for the first adc. */
-		__asm__("xorl %k[s], %k[s]\n"
-		    "1:\n\t"
-		    ADC8("0") ADC8("64") ADC8("128") ADC8("192")
-		    "leaq 256(%[p]), %[p]\n\t"
-		    "decq %[n]\n\t"
-		    "jnz 1b\n\t"
-		    "adcq $0, %[s]"
-		    : [s] "=&r"(s), [p] "+r"(p), [n] "+r"(rounds)
-		    :
-		    : "cc", "memory");   /* it reads the buffer: "memory" orders stores before it */
-	}
+	/* test clears the carry flag for the first adc (and skips the loop when empty). */
+	__asm__("testq %[n], %[n]\n\t"
+	    "jz 2f\n"
+	    "1:\n\t"
+	    ADC8("0") ADC8("64") ADC8("128") ADC8("192")
+	    "leaq 256(%[p]), %[p]\n\t"
+	    "decq %[n]\n\t"
+	    "jnz 1b\n\t"
+	    "adcq $0, %[s]\n"
+	    "2:"
+	    : [s] "+r"(s), [p] "+r"(p), [n] "+r"(rounds)
+	    :
+	    : "cc", "memory");   /* it reads the buffer: "memory" orders stores before it */
 	if (len & 128) {
 		ADC_BLOCK(128, ADC1("8") ADC1("16") ADC1("24") ADC4("32") ADC8("64"));
 		p += 128;
@@ -144,27 +145,63 @@ uint64_t in_cksum_sum64_adc(const void *buf, size_t len)
 	}
 	return add_eac(s, tail7(p, len));
 }
+
+uint64_t in_cksum_sum64_adc(const void *buf, size_t len)
+{
+	return sum_adc(0, buf, len);
+}
 #else
+static inline uint64_t sum_adc(uint64_t s, const uint8_t *p, size_t len)
+{
+	return add_eac(s, in_cksum_sum64_portable(p, len));
+}
+
 uint64_t in_cksum_sum64_adc(const void *buf, size_t len)
 {
 	return in_cksum_sum64_portable(buf, len);
 }
 #endif
 
-static inline uint64_t sum64(const uint8_t *p, size_t len)
+uint64_t (*in_cksum_sum64_long)(const void *buf, size_t len);
+
+/* s plus the sum of buf: the host's long-buffer variant when there is one and buf is long
+ * enough for it to pay, else the scalar one. */
+static inline __attribute__((always_inline)) uint64_t sum64(uint64_t s, const uint8_t *p,
+    size_t len)
 {
-	return in_cksum_sum64_adc(p, len);
+	uint64_t (*fn)(const void *, size_t) = in_cksum_sum64_long;
+	if (fn && len >= IN_CKSUM_LONG_MIN)
+		return add_eac(s, fn(p, len));
+	return sum_adc(s, p, len);
+}
+
+/* A big-endian-order partial sum (any 32-bit value) as a native-order accumulator: on a
+ * little-endian host the byte swap of its fold, which is a multiplication by 2^8 modulo
+ * 2^16 - 1 (see swap_lanes), here without wrap-around. */
+static inline uint64_t acc_from_be(uint32_t sum)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return sum;
+#else
+	return (uint64_t)sum << 8;
+#endif
 }
 
 uint32_t in_cksum_add(uint32_t sum, const void *buf, size_t len)
 {
-	uint64_t s = (uint64_t)sum + in_cksum_native_to_be(in_cksum_fold64(sum64(buf, len)));
-	return in_cksum_fold64(s);
+	return in_cksum_native_to_be(in_cksum_fold64(sum64(acc_from_be(sum), buf, len)));
 }
 
 uint16_t in_cksum_buf(const void *buf, size_t len)
 {
 	return (uint16_t)~in_cksum_add(0, buf, len);
+}
+
+/* Multiplies a sum by 2^8 modulo 2^64 - 1, hence modulo 2^16 - 1 (a divisor): the byte
+ * swap of its 16-bit fold (RFC 1071 2(B)).  Twice is 2^16 = 1: its own inverse. */
+static inline uint64_t swap_lanes(uint64_t s)
+{
+	return s << 8 | s >> 56;
 }
 
 uint16_t in_cksum_mbuf(const struct mbuf *m, uint32_t off, uint32_t len, uint32_t sum)
@@ -175,29 +212,31 @@ uint16_t in_cksum_mbuf(const struct mbuf *m, uint32_t off, uint32_t len, uint32_
 	}
 	if (m && m->m_len - off >= len) {
 		/* All in one mbuf (a received frame in its cluster, a header we built). */
-		uint64_t s = (uint64_t)sum + in_cksum_native_to_be(in_cksum_fold64(
-		    sum64(m->m_data + off, len)));
-		return (uint16_t)~in_cksum_fold64(s);
+		uint64_t acc = sum64(acc_from_be(sum), m->m_data + off, len);
+		return (uint16_t)~in_cksum_native_to_be(in_cksum_fold64(acc));
 	}
-	/* The pieces' unfolded sums are added with end-around carry and folded once.  A piece
-	 * starting at an odd position has its bytes in swapped lanes: rotating its 64-bit sum
-	 * by 8 bits multiplies it by 2^8 modulo 2^64 - 1, hence modulo 2^16 - 1 (a divisor),
-	 * which is the byte swap of its 16-bit sum (RFC 1071 2(B)). */
-	uint64_t acc = 0;
-	unsigned odd = 0;   /* 8 when the bytes summed so far are odd in number, else 0 */
+	/* The pieces are summed into one accumulator in the lane order of the piece at hand:
+	 * after a piece of odd length the next one starts at an odd position, its bytes fall
+	 * in the other lanes, so the accumulator is swapped to match (and swapped back at the
+	 * end if the total is odd). */
+	uint64_t acc = acc_from_be(sum);
+	unsigned odd = 0;
 	for (; m && len; m = m->m_next, off = 0) {
-		uint32_t c = NET_MIN(len, m->m_len - off);
-		uint64_t part = sum64(m->m_data + off, c);
-		part = part << odd | part >> ((64 - odd) & 63);
-		acc = add_eac(acc, part);
-		odd ^= (c & 1) << 3;
+		uint32_t c = m->m_len - off;
+		if (c > len)
+			c = len;
+		acc = sum64(acc, m->m_data + off, c);
+		if (c & 1) {
+			acc = swap_lanes(acc);
+			odd ^= 1;
+		}
 		len -= c;
 	}
-	uint64_t s = (uint64_t)sum + in_cksum_native_to_be(in_cksum_fold64(acc));
-	return (uint16_t)~in_cksum_fold64(s);
+	if (odd)
+		acc = swap_lanes(acc);
+	return (uint16_t)~in_cksum_native_to_be(in_cksum_fold64(acc));
 }
 
-/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). */
 uint16_t in_cksum_update16(uint16_t cksum, uint16_t oldv, uint16_t newv)
 {
 	uint32_t s = (uint32_t)(uint16_t)~cksum + (uint16_t)~oldv + newv;

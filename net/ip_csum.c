@@ -57,19 +57,18 @@ int ip_csum_output(struct ifnet *ifp, struct mbuf *m, unsigned hlen, bool fragme
 		return 0;
 	}
 	unsigned sw = req & ~hw;
+	uint8_t *ip = mtod(m, uint8_t *);
 	if (sw & (CSUM_TCP | CSUM_UDP)) {
 		/* The field holds the pseudo-header sum: the checksum of the segment with it in
 		 * place is the transport's checksum. */
-		uint16_t c;
-		if (hlen + l4len <= m->m_len)   /* all in the header mbuf: a pure ACK, say */
-			c = in_cksum(mtod(m, uint8_t *) + hlen, l4len);
-		else
-			c = in_cksum_mbuf(m, hlen, l4len, 0);
+		uint16_t c = in_cksum_mbuf(m, hlen, l4len, 0);
 		if ((sw & CSUM_UDP) && c == 0)
 			c = 0xffff;         /* RFC 768: a computed zero is sent as all ones */
-		/* The field is in the header mbuf we built (the usual case): store it there. */
-		if (l4off + 2 <= m->m_len && M_WRITABLE(m)) {
-			be16_put(mtod(m, uint8_t *) + l4off, c);
+		/* The field is in the header mbuf (the usual case): store it there.  That mbuf's
+		 * storage is ours to write: ip_output has just written the IP header into it,
+		 * and the header checksum goes there below. */
+		if (l4off + 2 <= m->m_len) {
+			be16_put(ip + l4off, c);
 		} else {
 			uint8_t b[2];
 			be16_put(b, c);
@@ -81,10 +80,9 @@ int ip_csum_output(struct ifnet *ifp, struct mbuf *m, unsigned hlen, bool fragme
 		st->ocsumsw++;
 	}
 	if (sw & CSUM_IP) {
-		struct ip_view v;
-		ip_view(&v, mtod(m, uint8_t *), m->m_len);
-		ipv_set_sum(v, 0);
-		ipv_set_sum(v, in_cksum(v.b, hlen));
+		/* RFC 791 3.1: the header checksum is computed with its own field zero. */
+		be16_put(ip + 10, 0);
+		be16_put(ip + 10, in_cksum(ip, hlen));
 	}
 	m->m_pkthdr.csum_flags &= ~sw;
 	if (req & ~sw)
