@@ -162,16 +162,10 @@ uint64_t in_cksum_sum64_adc(const void *buf, size_t len)
 }
 #endif
 
-uint64_t (*in_cksum_sum64_long)(const void *buf, size_t len);
-
-/* s plus the sum of buf: the host's long-buffer variant when there is one and buf is long
- * enough for it to pay, else the scalar one. */
+/* s plus the sum of buf. */
 static inline __attribute__((always_inline)) uint64_t sum64(uint64_t s, const uint8_t *p,
     size_t len)
 {
-	uint64_t (*fn)(const void *, size_t) = in_cksum_sum64_long;
-	if (fn && len >= IN_CKSUM_LONG_MIN)
-		return add_eac(s, fn(p, len));
 	return sum_adc(s, p, len);
 }
 

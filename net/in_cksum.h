@@ -96,12 +96,4 @@ uint16_t in_cksum_update32(uint16_t cksum, uint32_t oldv, uint32_t newv);
 uint64_t in_cksum_sum64_portable(const void *buf, size_t len);
 uint64_t in_cksum_sum64_adc(const void *buf, size_t len);
 
-/* An optional faster sum for long buffers (at least IN_CKSUM_LONG_MIN bytes), with
- * in_cksum_sum64_adc's contract, that a host port may install before the first packet:
- * the hosted build installs an AVX2 one when the CPU has AVX2 (host/port_cksum.c).  NULL,
- * the kernel's case (it saves no SIMD state), uses the scalar sum.  The one global in net/
- * besides the mbuf pools: it describes the CPU, not an instance. */
-#define IN_CKSUM_LONG_MIN 256
-extern uint64_t (*in_cksum_sum64_long)(const void *buf, size_t len);
-
 #endif
