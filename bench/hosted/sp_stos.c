@@ -172,8 +172,12 @@ static int bulk_recv(struct app *a)
 	if (!eof)
 		fprintf(stderr, "sp_stos: no EOF after %llu bytes\n", (unsigned long long)rx.rcvd);
 	ok = ok && eof && !rx.bad && rx.rcvd == a->o.bytes;
-	char extra[64];
-	snprintf(extra, sizeof extra, "rexmit=%llu %s", stos_stat(a->ns, "tcp", "sndrexmitpack"),
+	/* What the receiver's ACKs were: every second segment (sndacks counts them all), the
+	 * delayed-ACK timer, window updates after reads. */
+	char extra[160];
+	snprintf(extra, sizeof extra, "rexmit=%llu acks=%llu delacks=%llu winupdates=%llu %s",
+	    stos_stat(a->ns, "tcp", "sndrexmitpack"), stos_stat(a->ns, "tcp", "sndacks"),
+	    stos_stat(a->ns, "tcp", "delack"), stos_stat(a->ns, "tcp", "sndwinup"),
 	    sp_rx_verdict(&rx, &a->o));
 	sp_bulk_result(&a->o, &rx, ok, extra);
 	return ok;
