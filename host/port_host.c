@@ -94,24 +94,30 @@ void port_lock_free(struct port_lock *lk)
 	free(lk);
 }
 
-static void lock_wait(struct port_lock *lk, uint32_t c)
+void host_mutex_lock(uint32_t *state)
 {
+	uint32_t c = 0;
+	if (__atomic_compare_exchange_n(state, &c, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
 	/* Mark the lock contended (2) and sleep while it stays held; whoever takes it here
 	 * leaves it at 2, so its unlock wakes the next waiter. */
 	if (c != 2)
-		c = __atomic_exchange_n(&lk->state, 2, __ATOMIC_ACQUIRE);
+		c = __atomic_exchange_n(state, 2, __ATOMIC_ACQUIRE);
 	while (c != 0) {
-		syscall(SYS_futex, &lk->state, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
-		c = __atomic_exchange_n(&lk->state, 2, __ATOMIC_ACQUIRE);
+		syscall(SYS_futex, state, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+		c = __atomic_exchange_n(state, 2, __ATOMIC_ACQUIRE);
 	}
+}
+
+void host_mutex_unlock(uint32_t *state)
+{
+	if (__atomic_exchange_n(state, 0, __ATOMIC_RELEASE) == 2)
+		syscall(SYS_futex, state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 void port_lock(struct port_lock *lk)
 {
-	uint32_t c = 0;
-	if (!__atomic_compare_exchange_n(&lk->state, &c, 1, false, __ATOMIC_ACQUIRE,
-	    __ATOMIC_RELAXED))
-		lock_wait(lk, c);
+	host_mutex_lock(&lk->state);
 	lk->owner = &thread_tag;
 	__atomic_store_n(&lk->held, 1, __ATOMIC_RELAXED);
 }
@@ -119,8 +125,7 @@ void port_lock(struct port_lock *lk)
 void port_unlock(struct port_lock *lk)
 {
 	__atomic_store_n(&lk->held, 0, __ATOMIC_RELAXED);
-	if (__atomic_exchange_n(&lk->state, 0, __ATOMIC_RELEASE) == 2)
-		syscall(SYS_futex, &lk->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	host_mutex_unlock(&lk->state);
 }
 
 bool port_lock_held(struct port_lock *lk)

@@ -34,6 +34,11 @@ void host_clock_advance(struct netstack *ns, uint64_t delta_ns);
 uint64_t host_now(struct netstack *ns);
 uint64_t host_monotonic_ns(void);
 
+/* The futex mutex under port_lock, on a bare word (0 = free; static initialisation is 0),
+ * for host code that wants a lock cheaper than pthread_mutex (api.c's descriptor table). */
+void host_mutex_lock(uint32_t *state);
+void host_mutex_unlock(uint32_t *state);
+
 /* Makes port_random deterministic from this seed (tests); by default it is seeded from the
  * OS random source. */
 void host_random_seed(uint64_t seed);

@@ -143,6 +143,15 @@ static inline __attribute__((always_inline)) uint64_t sum_adc(uint64_t s, const 
 		s = add_eac(s, load64(p));
 		p += 8;
 	}
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__
+	if (len >= 8) {
+		/* The last len & 7 bytes without a branch: the 8 bytes that end the buffer (the
+		 * first ones already summed), shifted so that only the last r remain, in lanes
+		 * 0..r-1 (they start at an even offset); r = 0 shifts everything out. */
+		unsigned r = (unsigned)len & 7;
+		return add_eac(s, load64(p + r - 8) >> 1 >> (63 - 8 * r));
+	}
+#endif
 	return add_eac(s, tail7(p, len));
 }
 
