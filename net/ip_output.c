@@ -209,6 +209,56 @@ static int ip_output_path(struct netstack *ns, struct mbuf *m, const struct ip_o
 	return ether_output_resolved(ifp, m, ro->ro_llhdr, ro->ro_lle);
 }
 
+int ip_output_tcp_direct(struct netstack *ns, struct mbuf *m, const struct ip_out *p,
+    struct route *ro, unsigned flags, uint32_t l4len)
+{
+	struct ipstat *st = &ns->ns_ipstat;
+	struct ifnet *ifp = ro->ro_pifp;
+	uint8_t *frame = mtod(m, uint8_t *);
+	uint8_t *ip = frame + ETHER_HDR_LEN, *th = ip + IP_HDR_MIN;
+	struct ip_view v;
+
+	NET_ASSERT_LOCKED(ns);
+	/* ip_path_ok for this datagram: else ip_output would take its full path. */
+	if ((flags & ~IP_PATH_FLAGS) || !ifp || ro->ro_gen != ns->ns_rtgen ||
+	    ro->ro_llgen != ns->ns_llgen || ro->ro_dst != p->dst || ro->ro_psrc != p->src ||
+	    ro->ro_pproto != p->proto || p->optlen || l4len + IP_HDR_MIN > ro->ro_pmtu)
+		return IP_DIRECT_NO;
+	/* The header exactly as ip_output_path writes it. */
+	ip_view(&v, ip, IP_HDR_MIN);
+	ipv_set_vhl(v, IP_HDR_MIN);
+	ipv_set_tos(v, p->tos);
+	ipv_set_len(v, (uint16_t)(IP_HDR_MIN + l4len));
+	ipv_set_id(v, ns->ns_ipid[ro->ro_idbucket]++);
+	ipv_set_off(v, (flags & IP_DF) ? IP_DF_BIT : 0);
+	ipv_set_ttl(v, p->ttl ? p->ttl : ns->ns_conf.ip_defttl);
+	ipv_set_proto(v, p->proto);
+	ipv_set_sum(v, 0);
+	ipv_set_src(v, p->src);
+	ipv_set_dst(v, p->dst);
+	st->localout++;
+	st->pathcached++;
+	/* ip_csum_output's decision for CSUM_IP | CSUM_TCP on a whole, unfragmented segment:
+	 * the interface does what its if_hwassist covers, the rest is done here.  The TCP
+	 * checksum field holds the pseudo-header sum (RFC 9293 3.1, at octet 16). */
+	unsigned req = (m->m_pkthdr.csum_flags | CSUM_IP) & CSUM_TX_MASK;
+	unsigned sw = req & ~ifp->if_hwassist;
+	if (sw & CSUM_TCP) {
+		be16_put(th + 16, in_cksum(th, l4len));
+		st->ocsumsw++;
+	}
+	if (sw & CSUM_IP)
+		be16_put(ip + 10, in_cksum_hdr20(ip));
+	m->m_pkthdr.csum_flags = req & ~sw;
+	if (req & ~sw)
+		st->ocsumhw++;
+	/* The link layer as ether_output_resolved: the cached header, the entry kept fresh. */
+	memcpy(frame, ro->ro_llhdr, ETHER_HDR_LEN);
+	m->m_pkthdr.ether_type = ETHERTYPE_IP;
+	arp_touch(ns, ro->ro_lle);
+	return if_transmit(ifp, m);
+}
+
 int ip_output(struct netstack *ns, struct mbuf *m, const struct ip_out *p, struct route *ro,
     unsigned flags)
 {

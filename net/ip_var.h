@@ -83,6 +83,18 @@ struct ip_out {
 int ip_output(struct netstack *ns, struct mbuf *m, const struct ip_out *p, struct route *ro,
     unsigned flags);
 
+/* A transport's direct output of a TCP segment it built whole into one mbuf (tcp_output's
+ * pure ACK).  m is one mbuf with ETHER_HDR_LEN + IP_HDR_MIN bytes of room, then the TCP
+ * header (l4len bytes, the pseudo-header sum in its checksum field, CSUM_TCP set), then
+ * zeros up to ETHER_MIN_LEN.  When ro's path cache (ip_output.c) is valid for a datagram
+ * from p with `flags`, i.e. when ip_output would take its path, sends m as ip_output would:
+ * writes the Ethernet and IP headers, does the checksums the interface cannot, counts as
+ * ip_output's path does and hands m to if_transmit (taps included), consuming m; returns
+ * if_transmit's result.  Otherwise returns IP_DIRECT_NO and m is the caller's still. */
+#define IP_DIRECT_NO 1
+int ip_output_tcp_direct(struct netstack *ns, struct mbuf *m, const struct ip_out *p,
+    struct route *ro, unsigned flags, uint32_t l4len);
+
 /* The source address to use toward dst (the outgoing interface's primary address), and that
  * interface.  0, or -ENETUNREACH. */
 int in_selectsrc(struct netstack *ns, ipaddr_t dst, ipaddr_t *src, struct ifnet **ifpp);

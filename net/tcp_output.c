@@ -660,6 +660,70 @@ static bool tcp_output_decide(struct tcpcb *tp, struct socket *so, int *tso_rout
 	return true;
 }
 
+/* tcp_ack_direct's answer when it did not send: tcp_emit must. */
+#define TCP_DIRECT_NO 1
+
+/* A pure ACK as tcp_output_fast decides it (no data, only TH_ACK, the timestamps or no
+ * option) on a connection whose route has a valid path cache: the frame is written whole
+ * into one mbuf, Ethernet, IP and TCP headers, and goes straight to the interface
+ * (ip_output_tcp_direct), skipping the prepends and the generic header parsing the general
+ * path spends on the most frequent segment a receiver sends (one per two data segments,
+ * RFC 9293 3.8.6.3).  The frame is the one tcp_emit and ip_output would put on the wire,
+ * bit for bit, with the same counters (tests/tcp/tcp_outfast.c compares them with the
+ * fast decision, and so this path, on and off).  Returns TCP_DIRECT_NO when anything is
+ * unusual (no valid path, no mbuf), else ip_output's result.  The path is checked once
+ * the frame is built, by ip_output_tcp_direct; the rare miss (the route or the neighbour
+ * changed) costs that mbuf. */
+static int tcp_ack_direct(struct tcpcb *tp, struct tcp_instance *ti, const struct tcp_seg *sg,
+    const uint8_t *opts)
+{
+	struct netstack *ns = tp->t_ns;
+	struct inpcb *inp = tp->t_inpcb;
+	uint32_t hlen = TCP_HDR_LEN + (uint32_t)sg->optlen;
+	struct ip_out ipo = {
+		.src = inp->inp_laddr, .dst = inp->inp_faddr, .proto = IPPROTO_TCP,
+		.tos = (uint8_t)inp->inp_ip_tos, .ttl = (uint8_t)in_pcb_ttl(inp),
+	};
+	unsigned ipflags = inp->inp_pmtudisc == IP_PMTUDISC_DONT ? 0 : IP_DF;
+
+	if ((sg->optlen != 0 && sg->optlen != TCPOLEN_TSTAMP_APPA) || !inp->inp_route.ro_pifp)
+		return TCP_DIRECT_NO;
+	struct mbuf *m = m_gethdr(MT_HEADER);
+	if (!m)
+		return TCP_DIRECT_NO;
+	/* The frame, padded to the IEEE 802.3 minimum as ether_output_resolved pads it. */
+	uint32_t flen = ETHER_HDR_LEN + IP_HDR_MIN + hlen;
+	uint32_t room = NET_MAX(flen, (uint32_t)ETHER_MIN_LEN);
+	m_align(m, room);
+	m->m_len = room;
+	m->m_pkthdr.len = room;
+	uint8_t *th = mtod(m, uint8_t *) + ETHER_HDR_LEN + IP_HDR_MIN;
+	be16_put(th + TCPH_SPORT, inp->inp_lport);
+	be16_put(th + TCPH_DPORT, inp->inp_fport);
+	be32_put(th + TCPH_SEQ, sg->seq);
+	be32_put(th + TCPH_ACK, tp->rcv_nxt);
+	th[TCPH_OFF] = (uint8_t)((hlen / 4) << 4);
+	th[TCPH_FLAGS] = TH_ACK;
+	be16_put(th + TCPH_WIN, sg->thwin);
+	be16_put(th + TCPH_SUM, ip_csum_pseudo(ipo.src, ipo.dst, IPPROTO_TCP, (uint16_t)hlen));
+	be16_put(th + TCPH_URP, 0);
+	if (sg->optlen)
+		memcpy(th + TCP_HDR_LEN, opts, TCPOLEN_TSTAMP_APPA);
+	if (room > flen)
+		memset(th + hlen, 0, room - flen);
+	m->m_pkthdr.csum_flags |= CSUM_TCP;
+	int err = ip_output_tcp_direct(ns, m, &ipo, &inp->inp_route, ipflags, hlen);
+	if (err == IP_DIRECT_NO) {
+		m_free(m);      /* the path is not valid for it: tcp_emit sends it the long way */
+		return TCP_DIRECT_NO;
+	}
+	TCPSTAT_INC(ti, sndtotal);
+	TCPSTAT_INC(ti, sndackdirect);
+	if (err)
+		TCPSTAT_INC(ti, sndfail);
+	return err;
+}
+
 /* Sends the decided segment: takes its payload, counts it, advances the send state and
  * emits it.  Returns tcp_emit's result (or -ENOBUFS without a payload copy). */
 static int tcp_output_send(struct tcpcb *tp, struct tcp_instance *ti, struct socket *so,
@@ -744,6 +808,11 @@ static int tcp_output_send(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 	if (tcp_timer_active(tp, TT_DELACK))    /* this segment carries the ACK */
 		tcp_timer_stop(tp, TT_DELACK);
 
+	if (sg->fast && !len && flags == TH_ACK) {
+		int rc = tcp_ack_direct(tp, ti, sg, opts);
+		if (rc != TCP_DIRECT_NO)
+			return rc;
+	}
 	return tcp_emit(ns, ti, inp, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
 	    inp->inp_fport, sg->seq, (flags & TH_ACK) ? tp->rcv_nxt : 0, flags, sg->thwin, opts,
 	    sg->optlen, payload, len, sg->urp, sg->tso_segsz);

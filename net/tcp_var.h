@@ -234,6 +234,7 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(sndrexmitbyte, "data bytes retransmitted") \
 	X(sndacks, "ACK-only segments sent") \
 	X(sndfast, "segments decided by tcp_output's fast path") \
+	X(sndackdirect, "pure ACKs sent whole through the route's path cache") \
 	X(sndprobe, "window probes sent") \
 	X(sndwinup, "window updates sent") \
 	X(sndctrl, "control segments sent (SYN, FIN, RST)") \

@@ -13,7 +13,9 @@
  * when off; in the clean bulk transfer for nearly every data segment and every ACK.  A bulk
  * sender that shuts down as soon as it has written everything sends in FIN-WAIT-1, and a
  * receiver that shut down first acknowledges in FIN-WAIT-2 (the impaired and slow-reader
- * scenarios); the bulk scenario shuts down late, so both run ESTABLISHED as the benchmark. */
+ * scenarios); the bulk scenario shuts down late, so both run ESTABLISHED as the benchmark.
+ * The same knob turns off the direct pure ACK (tcp_ack_direct, tcpstat sndackdirect), so the
+ * same comparison proves its frames identical; the IP output counters must match too. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@
 #include "net/netlib.h"
 #include "net/netstack.h"
 #include "net/tcp_var.h"
+#include "net/in_cksum.h"
 #include <stos/socket.h>
 #include <stos/in.h>
 
@@ -59,7 +62,48 @@ struct scen {
 	bool late_shut;             /* a shuts down once b has read everything (else as soon as
 	                               the last byte is written: the rest goes in FIN-WAIT-1) */
 	const struct fault_conf *fc;
+	bool offload;               /* both interfaces claim CSUM_IP | CSUM_TCP (csum_dev_start) */
 };
+
+/* A device in front of the wire that inserts the checksums its interface claims
+ * (if_hwassist CSUM_IP | CSUM_TCP), as an 8254x does from a context descriptor, so the
+ * output paths' offload branches put checked frames on the wire too. */
+static void (*wire_start)(struct ifnet *ifp);
+
+static void csum_dev_start(struct ifnet *ifp)
+{
+	struct mbuf *list = NULL, **tail = &list, *m;
+	while ((m = if_dequeue(ifp)) != NULL) {
+		*tail = m;
+		tail = &m->m_nextpkt;
+	}
+	while ((m = list) != NULL) {
+		list = m->m_nextpkt;
+		m->m_nextpkt = NULL;
+		uint32_t len = m->m_pkthdr.len;
+		unsigned flags = m->m_pkthdr.csum_flags;
+		uint8_t *f = malloc(len);
+		assert_non_null(f);
+		assert_int_equal(m_copydata(m, 0, len, f), 0);
+		m_freem(m);
+		uint8_t *ip = f + 14;
+		if (flags & CSUM_IP) {
+			unsigned ihl = (ip[0] & 15) * 4u;
+			be16_put(ip + 10, 0);
+			be16_put(ip + 10, in_cksum_buf(ip, ihl));
+		}
+		if (flags & CSUM_TCP) {
+			/* the field holds the pseudo-header sum */
+			unsigned ihl = (ip[0] & 15) * 4u, tot = be16_get(ip + 2);
+			be16_put(ip + ihl + 16, in_cksum_buf(ip + ihl, tot - ihl));
+		}
+		m = tu_chain(f, len, 0);
+		free(f);
+		assert_non_null(m);
+		mbufq_enqueue(&ifp->if_snd, m);
+		wire_start(ifp);
+	}
+}
 
 #define NSTATS 8
 static const char *const stat_names[NSTATS] = {
@@ -67,10 +111,18 @@ static const char *const stat_names[NSTATS] = {
 	"rcvpack",
 };
 
+/* IP counters the direct pure ACK (tcp_output.c tcp_ack_direct) keeps as ip_output does. */
+#define NIPSTATS 5
+static const char *const ipstat_names[NIPSTATS] = {
+	"localout", "pathcached", "ocsumsw", "ocsumhw", "odropped",
+};
+
 struct result {
 	uint64_t trace_hash, frames;
 	uint64_t stats[2][NSTATS];
+	uint64_t ipstats[2][NIPSTATS];
 	uint64_t fast[2];
+	uint64_t direct[2];         /* tcpstat sndackdirect */
 };
 
 static uint8_t pat(uint64_t i, unsigned salt)
@@ -137,6 +189,13 @@ static void run(const struct scen *sc, bool fast, struct result *r)
 	struct ifnet *ea = wire_attach(wr, a, "eth0", ma), *eb = wire_attach(wr, b, "eth0", mb);
 	TU_LOCKED(a, assert_int_equal(if_addr_add(ea, A_ADDR, 24), 0));
 	TU_LOCKED(b, assert_int_equal(if_addr_add(eb, B_ADDR, 24), 0));
+	if (sc->offload) {
+		wire_start = ea->if_start;
+		TU_LOCKED(a, ea->if_start = csum_dev_start;
+		    ea->if_capabilities = ea->if_hwassist = CSUM_IP | CSUM_TCP);
+		TU_LOCKED(b, eb->if_start = csum_dev_start;
+		    eb->if_capabilities = eb->if_hwassist = CSUM_IP | CSUM_TCP);
+	}
 	assert_non_null(wire_raw_port(wr, trace_rx, &tr));
 	if (sc->fc)
 		assert_int_equal(wire_fault(wr, sc->fc), 0);
@@ -190,7 +249,10 @@ static void run(const struct scen *sc, bool fast, struct result *r)
 	for (int i = 0; i < 2; i++) {
 		for (int k = 0; k < NSTATS; k++)
 			r->stats[i][k] = st(ns[i], stat_names[k]);
+		for (int k = 0; k < NIPSTATS; k++)
+			TU_LOCKED(ns[i], r->ipstats[i][k] = net_stat_get(ns[i], "ip", ipstat_names[k]));
 		r->fast[i] = st(ns[i], "sndfast");
+		r->direct[i] = st(ns[i], "sndackdirect");
 	}
 	r->trace_hash = tr.h;
 	r->frames = tr.n;
@@ -206,6 +268,17 @@ static void equivalent(const struct scen *sc)
 	run(sc, true, &on);
 	assert_int_equal(off.fast[0] + off.fast[1], 0);
 	assert_true(on.fast[0] + on.fast[1] > 0);
+	/* The direct pure ACK goes with the fast decision: never when off, used when on. */
+	assert_int_equal(off.direct[0] + off.direct[1], 0);
+	assert_true(on.direct[0] + on.direct[1] > 0);
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < NIPSTATS; k++) {
+			if (on.ipstats[i][k] != off.ipstats[i][k])
+				print_message("# %s ip %s: %llu fast, %llu general\n", i ? "b" : "a",
+				    ipstat_names[k], (unsigned long long)on.ipstats[i][k],
+				    (unsigned long long)off.ipstats[i][k]);
+			assert_int_equal(on.ipstats[i][k], off.ipstats[i][k]);
+		}
 	for (int i = 0; i < 2; i++)
 		for (int k = 0; k < NSTATS; k++) {
 			if (on.stats[i][k] != off.stats[i][k])
@@ -225,12 +298,23 @@ static void test_bulk(void **state)
 	    .rchunk = 65536, .late_shut = true };
 	struct result r;
 	run(&sc, true, &r);
-	print_message("# a: %llu fast of %llu data segments; b: %llu fast of %llu ACKs\n",
-	    (unsigned long long)r.fast[0], (unsigned long long)r.stats[0][1],
-	    (unsigned long long)r.fast[1], (unsigned long long)r.stats[1][2]);
+	print_message("# a: %llu fast of %llu data segments; b: %llu fast, %llu direct of %llu "
+	    "ACKs\n", (unsigned long long)r.fast[0], (unsigned long long)r.stats[0][1],
+	    (unsigned long long)r.fast[1], (unsigned long long)r.direct[1],
+	    (unsigned long long)r.stats[1][2]);
 	/* Nearly every data segment and every pure ACK is decided the fast way. */
 	assert_true(r.fast[0] + 8 >= r.stats[0][1]);
 	assert_true(r.fast[1] + 8 >= r.stats[1][2]);
+	/* ... and every pure ACK of the receiver so decided is sent whole, directly (the
+	 * path cache is valid from the handshake's first ACK on). */
+	assert_true(r.direct[1] > 0 && r.direct[1] + 8 >= r.stats[1][2]);
+	equivalent(&sc);
+	/* With checksum offload: the direct ACK leaves both sums to the device as ip_output
+	 * would (ocsumhw), and the device's frames are the same. */
+	sc.offload = true;
+	run(&sc, true, &r);
+	assert_true(r.direct[1] > 0 && r.direct[1] + 8 >= r.stats[1][2]);
+	assert_true(r.ipstats[1][3] > 0 && r.ipstats[1][2] == 0);
 	equivalent(&sc);
 }
 
