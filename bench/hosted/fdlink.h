@@ -7,8 +7,10 @@
  * descriptor ring is full; nothing is dropped.  Receive (fdlink_rx) reads each frame straight
  * into a cluster mbuf, as a NIC's DMA would, and queues it with if_input; netisr_run then runs
  * the receive path (so frames are at most MCLBYTES - 2 = 2046 bytes: MSS 1992 at most; a
- * longer frame is counted in ierrors and dropped).  No checksum offload: the stack computes
- * and verifies every checksum.
+ * longer frame is counted in ierrors and dropped).  Transmit offloads in software: the link
+ * advertises CSUM_IP, CSUM_TCP and CSUM_TSO, so TCP hands it segments of up to 64 KiB, which
+ * fdlink_start cuts into MSS-sized frames with complete checksums (net/tcp_gso.h); the stack
+ * computes every other checksum and verifies every received one.
  */
 #ifndef BENCH_FDLINK_H
 #define BENCH_FDLINK_H
@@ -24,9 +26,9 @@ struct fdlink *fdlink_new(struct netstack *ns, int fd, const uint8_t mac[6], uin
 /* Reads up to max waiting frames into the input queue.  Returns the number read, or -1 when
  * the peer closed its end (or on a read error).  Takes no net lock. */
 int fdlink_rx(struct fdlink *l, unsigned max);
-/* A frame is waiting for the descriptor to accept it. */
+/* Frames are waiting for the descriptor to accept them. */
 int fdlink_tx_blocked(const struct fdlink *l);
-/* Retries the waiting frame and the rest of the send queue.  Takes the net lock. */
+/* Retries the waiting frames and the rest of the send queue.  Takes the net lock. */
 void fdlink_tx_resume(struct fdlink *l);
 /* Frames written and read, and write errors (the peer gone). */
 uint64_t fdlink_tx_frames(const struct fdlink *l);

@@ -23,6 +23,8 @@ tcp-soak: $(BUILD)/host/tests/tcp_wire
 
 # --- S: TCP segmentation offload over the wire with a fake TSO device (tests/tcp/tcp_tso.c) ---
 H_T_TESTS += tests/tcp/tcp_tso.c
+# Software TSO (net/tcp_gso.c) against tcp_tso.c's cutter (tests/tcp/tcp_gso.c).
+H_T_TESTS += tests/tcp/tcp_gso.c
 
 # --- R: header prediction (tests/tcp/tcp_fast.c): a cmocka program like tcp_wire, so suite
 # 35-tcp-unit runs it (plain and with the sanitizers) through tests/tcp/run_tests.sh.
