@@ -1,6 +1,6 @@
 /* Software TSO (net/tcp_gso.c) against the 8254x semantics that tests/tcp/tcp_tso.c's fake
  * device implements (8254x SDM 3.5): the same large segments go through tcp_gso_segment and
- * through a reference cutter written like tcp_tso.c's cut() on a flat copy, and every piece
+ * through the reference cutter (tso_ref.h, tcp_tso.c's too) on a flat copy, and every piece
  * must be byte for byte the reference's, with IP and TCP checksums that verify under an
  * independent RFC 1071 sum.  Inputs: bulk with timestamps, FIN and PSH on the last piece, a
  * short tail, odd payload splits across mbufs (some inline, some in clusters, the payload
@@ -13,22 +13,11 @@
 #include "host/testutil.h"
 #include "net/tcp_gso.h"
 #include "net/tcp.h"
+#include "tests/tcp/tso_ref.h"
 
 #define ETH 14
 #define SRC 0x0a000001u
 #define DST 0x0a000002u
-
-/* RFC 1071 sum of b[0..n) added to s, folded, not complemented (tcp_tso.c's). */
-static uint32_t sum16(const uint8_t *b, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (n & 1)
-		s += (uint32_t)b[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
-}
 
 struct frames {
 	unsigned n;
@@ -43,37 +32,21 @@ static void frames_free(struct frames *fr)
 	fr->n = 0;
 }
 
-/* tcp_tso.c's cut() and finish_sums() on a flat large segment f of len bytes. */
+/* The reference cutter (tso_ref.h) on a flat large segment f of len bytes. */
 static void ref_cut(const uint8_t *f, size_t len, uint32_t segsz, struct frames *out)
 {
-	const uint8_t *ip = f + ETH;
-	unsigned ihl = (ip[0] & 15) * 4u;
-	const uint8_t *th = ip + ihl;
-	unsigned thl = (th[12] >> 4) * 4u, hdr = ETH + ihl + thl;
-	uint32_t pay = (uint32_t)len - hdr;
-	uint16_t id0 = be16_get(ip + 4);
-	uint32_t seq0 = be32_get(th + 4);
 	out->n = 0;
-	for (uint32_t off = 0, i = 0; off < pay; off += segsz, i++) {
-		uint32_t n = pay - off < segsz ? pay - off : segsz;
-		bool last = off + n == pay;
-		uint8_t *p = malloc(hdr + n);
+	for (uint32_t i = 0;; i++) {
+		uint8_t *p = malloc(len);
 		assert_non_null(p);
+		size_t n = tso_ref_piece(f, len, segsz, i, p);
+		if (!n) {
+			free(p);
+			break;
+		}
 		assert_true(out->n < 64);
-		memcpy(p, f, hdr);
-		memcpy(p + hdr, f + hdr + off, n);
-		uint8_t *pip = p + ETH, *pth = pip + ihl;
-		be16_put(pip + 2, (uint16_t)(ihl + thl + n));
-		be16_put(pip + 4, (uint16_t)(id0 + i));
-		be32_put(pth + 4, seq0 + off);
-		if (!last)
-			pth[13] &= (uint8_t)~(TH_FIN | TH_PUSH);
-		be16_put(pth + 16, (uint16_t)sum16(pth + 16, 2, thl + n));
-		be16_put(pip + 10, 0);
-		be16_put(pip + 10, (uint16_t)~sum16(pip, ihl, 0));
-		be16_put(pth + 16, (uint16_t)~sum16(pth, thl + n, 0));
 		out->f[out->n] = p;
-		out->len[out->n++] = hdr + n;
+		out->len[out->n++] = (uint32_t)n;
 	}
 }
 
@@ -107,7 +80,7 @@ static size_t build_flat(uint8_t *f, bool ts, uint8_t flags, uint16_t id, uint32
 		static const uint8_t o[12] = { 1, 1, 8, 10, 0, 0, 1, 2, 0, 3, 4, 5 };
 		memcpy(th + 20, o, 12);
 	}
-	be16_put(th + 16, (uint16_t)sum16(ip + 12, 8, 6));
+	be16_put(th + 16, (uint16_t)tso_ref_sum16(ip + 12, 8, 6));
 	for (uint32_t i = 0; i < pay; i++)
 		f[hdr + i] = (uint8_t)(i * 7u + (i >> 8) + 3u);
 	return hdr + pay;
@@ -181,9 +154,9 @@ static unsigned check_cut(bool ts, uint8_t flags, uint16_t id, uint32_t seq, uin
 		/* the checksums verify on their own (RFC 1071: the sum over the covered bytes,
 		 * field included, is all ones) */
 		uint8_t *ip = got + ETH;
-		assert_int_equal(sum16(ip, 20, 0), 0xffff);
+		assert_int_equal(tso_ref_sum16(ip, 20, 0), 0xffff);
 		uint32_t tl = be16_get(ip + 2) - 20u;
-		assert_int_equal(sum16(ip + 20, tl, sum16(ip + 12, 8, 6 + tl)), 0xffff);
+		assert_int_equal(tso_ref_sum16(ip + 20, tl, tso_ref_sum16(ip + 12, 8, 6 + tl)), 0xffff);
 		assert_true(p->m_pkthdr.len <= ETH + 20 + (ts ? 32u : 20u) + segsz);
 	}
 	assert_int_equal(n, ref.n);
@@ -274,7 +247,7 @@ static void test_ordinary_frames(void **state)
 	 * length (ip_csum.h); the device completes both in place */
 	size_t len = build_flat(flat, true, TH_ACK, 3, 3, 1000, 6);
 	uint8_t *th = flat + ETH + 20;
-	be16_put(th + 16, (uint16_t)sum16(th + 16, 2, 32 + 1000));
+	be16_put(th + 16, (uint16_t)tso_ref_sum16(th + 16, 2, 32 + 1000));
 	static const uint32_t sp[] = { 601, 399 };
 	struct mbuf *keep, *m = build_chain(flat, len, ETH + 52, 0, sp, 2, false, &keep);
 	m->m_pkthdr.csum_flags = CSUM_IP | CSUM_TCP;
@@ -283,8 +256,8 @@ static void test_ordinary_frames(void **state)
 	assert_null(out->m_nextpkt);
 	assert_int_equal(out->m_pkthdr.csum_flags, 0);
 	assert_int_equal(m_copydata(out, 0, (uint32_t)len, flat), 0);
-	assert_int_equal(sum16(flat + ETH, 20, 0), 0xffff);
-	assert_int_equal(sum16(th, 1032, sum16(flat + ETH + 12, 8, 6 + 1032)), 0xffff);
+	assert_int_equal(tso_ref_sum16(flat + ETH, 20, 0), 0xffff);
+	assert_int_equal(tso_ref_sum16(th, 1032, tso_ref_sum16(flat + ETH + 12, 8, 6 + 1032)), 0xffff);
 	m_freem(out);
 	/* CSUM_IP alone on a UDP datagram (CSUM_UDP is not a GSO device's) */
 	len = build_flat(flat, false, 0, 3, 3, 100, 17);
@@ -293,13 +266,13 @@ static void test_ordinary_frames(void **state)
 	out = tcp_gso_segment(m, ETH, &st);
 	assert_non_null(out);
 	assert_int_equal(m_copydata(out, 0, (uint32_t)len, flat), 0);
-	assert_int_equal(sum16(flat + ETH, 20, 0), 0xffff);
+	assert_int_equal(tso_ref_sum16(flat + ETH, 20, 0), 0xffff);
 	m_freem(out);
 	/* a pure ACK without options, padded to the Ethernet minimum of 60 bytes: the checksum
 	 * covers the datagram, not the padding */
 	len = build_flat(flat, false, TH_ACK, 4, 4, 0, 6);
 	assert_int_equal(len, 54);
-	be16_put(flat + ETH + 20 + 16, (uint16_t)sum16(flat + ETH + 20 + 16, 2, 20));
+	be16_put(flat + ETH + 20 + 16, (uint16_t)tso_ref_sum16(flat + ETH + 20 + 16, 2, 20));
 	memset(flat + 54, 0, 6);
 	m = tu_chain(flat, 60, 0);
 	m->m_pkthdr.csum_flags = CSUM_IP | CSUM_TCP;
@@ -307,8 +280,8 @@ static void test_ordinary_frames(void **state)
 	assert_non_null(out);
 	assert_int_equal(out->m_pkthdr.len, 60);
 	assert_int_equal(m_copydata(out, 0, 60, flat), 0);
-	assert_int_equal(sum16(flat + ETH, 20, 0), 0xffff);
-	assert_int_equal(sum16(flat + ETH + 20, 20, sum16(flat + ETH + 12, 8, 6 + 20)), 0xffff);
+	assert_int_equal(tso_ref_sum16(flat + ETH, 20, 0), 0xffff);
+	assert_int_equal(tso_ref_sum16(flat + ETH + 20, 20, tso_ref_sum16(flat + ETH + 12, 8, 6 + 20)), 0xffff);
 	m_freem(out);
 	/* no flags (an ARP frame, say): passed as it is */
 	m = tu_chain(flat, 60, 0);

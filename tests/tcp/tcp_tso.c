@@ -22,6 +22,7 @@
 #include "host/stos_api.h"
 #include "net/netstack.h"
 #include "net/tcp_var.h"
+#include "tests/tcp/tso_ref.h"
 #include <stos/socket.h>
 #include <stos/in.h>
 #include "host/sin.h"
@@ -54,18 +55,6 @@ static void bad(const char *why)
 		snprintf(dev.why, sizeof dev.why, "%s", why);
 }
 
-/* RFC 1071 sum of b[0..n) added to s, folded, not complemented. */
-static uint32_t sum16(const uint8_t *b, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (n & 1)
-		s += (uint32_t)b[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
-}
-
 /* Puts one frame on the wire through the wire's own if_start. */
 static void emit(struct ifnet *ifp, const uint8_t *f, size_t len)
 {
@@ -94,11 +83,11 @@ static void finish_sums(uint8_t *f, unsigned flags)
 	unsigned ihl = (ip[0] & 15) * 4u, tot = be16_get(ip + 2);
 	if (flags & CSUM_IP) {
 		be16_put(ip + 10, 0);
-		be16_put(ip + 10, (uint16_t)~sum16(ip, ihl, 0));
+		be16_put(ip + 10, (uint16_t)~tso_ref_sum16(ip, ihl, 0));
 	}
 	if (flags & CSUM_TCP) {
 		/* the field holds the pseudo-header sum (with the length unless TSO) */
-		uint16_t c = (uint16_t)~sum16(ip + ihl, tot - ihl, 0);
+		uint16_t c = (uint16_t)~tso_ref_sum16(ip + ihl, tot - ihl, 0);
 		be16_put(ip + ihl + 16, c);
 	}
 }
@@ -146,31 +135,17 @@ static void cut(struct ifnet *ifp, uint8_t *f, size_t len, unsigned flags, uint3
 			bad("a partial last piece without PSH (not a buffer-emptying tail)");
 	}
 	/* 8254x SDM 3.5.4: the checksum field holds the pseudo-header sum without the length */
-	uint32_t ph = sum16(ip + 12, 8, 6);
+	uint32_t ph = tso_ref_sum16(ip + 12, 8, 6);
 	if (be16_get(th + 16) != (uint16_t)ph)
 		bad("TSO checksum seed is not the pseudo-header sum without length");
 	if (!segsz)
 		return;
 
-	uint16_t id0 = be16_get(ip + 4);
-	uint32_t seq0 = be32_get(th + 4);
 	uint8_t *p = malloc(hdr + segsz);
 	assert_non_null(p);
-	for (uint32_t off = 0, i = 0; off < pay; off += segsz, i++) {
-		uint32_t n = pay - off < segsz ? pay - off : segsz;
-		bool last = off + n == pay;
-		memcpy(p, f, hdr);
-		memcpy(p + hdr, f + hdr + off, n);
-		uint8_t *pip = p + ETH, *pth = pip + ihl;
-		be16_put(pip + 2, (uint16_t)(ihl + thl + n));
-		be16_put(pip + 4, (uint16_t)(id0 + i));
-		be32_put(pth + 4, seq0 + off);
-		if (!last)
-			pth[13] &= (uint8_t)~(TH_FIN | TH_PUSH);
-		be16_put(pth + 16, (uint16_t)sum16(pth + 16, 2, thl + n));   /* add the length */
-		finish_sums(p, CSUM_IP | CSUM_TCP);
-		emit(ifp, p, hdr + n);
-	}
+	size_t n;
+	for (uint32_t i = 0; (n = tso_ref_piece(f, len, segsz, i, p)) != 0; i++)
+		emit(ifp, p, n);
 	free(p);
 }
 
