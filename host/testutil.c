@@ -23,6 +23,33 @@ void tu_leakcheck_end(const struct tu_leakcheck *lc)
 	assert_int_equal(host_alloc_live(), lc->alloc_live);
 }
 
+static struct tu_leakcheck mbuf_lc;
+
+int tu_mbuf_setup(void **state)
+{
+	(void)state;
+	tu_leakcheck_begin(&mbuf_lc);
+	return 0;
+}
+
+int tu_mbuf_teardown(void **state)
+{
+	(void)state;
+	mbuf_set_limits(0, 0);
+	tu_leakcheck_end(&mbuf_lc);
+	return 0;
+}
+
+void tu_assert_chain(const struct mbuf *m, const void *want, uint32_t len)
+{
+	uint8_t *got = malloc(len + 1);
+	assert_non_null(got);
+	assert_int_equal(m_length(m), len);
+	assert_int_equal(m_copydata(m, 0, len, got), 0);
+	assert_memory_equal(got, want, len);
+	free(got);
+}
+
 struct mbuf *tu_chain(const void *buf, uint32_t len, uint32_t piece)
 {
 	const uint8_t *p = buf;

@@ -19,6 +19,13 @@ struct tu_leakcheck {
 void tu_leakcheck_begin(struct tu_leakcheck *lc);
 void tu_leakcheck_end(const struct tu_leakcheck *lc);
 
+/* The mbuf tests' fixture (cmocka setup/teardown, state unused): a leak check around the
+ * test; the teardown also lifts any mbuf limits the test set. */
+int tu_mbuf_setup(void **state);
+int tu_mbuf_teardown(void **state);
+/* Asserts that chain m holds exactly the len bytes at want. */
+void tu_assert_chain(const struct mbuf *m, const void *want, uint32_t len);
+
 /* Runs a cmocka group with TAP output (the tests/suites contract). */
 #define TU_RUN(tests) (cmocka_set_message_output(CM_OUTPUT_TAP), \
 	cmocka_run_group_tests(tests, NULL, NULL))

@@ -6,34 +6,19 @@
 #include "net/mbuf.h"
 
 static uint8_t pattern[5000];
-static struct tu_leakcheck lc;
 
 static int setup(void **st)
 {
-	(void)st;
 	for (size_t i = 0; i < sizeof(pattern); i++)
 		pattern[i] = (uint8_t)(i * 13 + i / 251);
-	tu_leakcheck_begin(&lc);
-	return 0;
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	mbuf_set_limits(0, 0);
-	tu_leakcheck_end(&lc);
-	return 0;
+	return tu_mbuf_setup(st);
 }
 
 static void assert_chain_is(const struct mbuf *m, const uint8_t *want, uint32_t len)
 {
-	uint8_t *got = malloc(len + 1);
-	assert_int_equal(m_length(m), len);
+	tu_assert_chain(m, want, len);
 	if (m->m_flags & M_PKTHDR)
 		assert_int_equal(m->m_pkthdr.len, len);
-	assert_int_equal(m_copydata(m, 0, len, got), 0);
-	assert_memory_equal(got, want, len);
-	free(got);
 }
 
 static void test_get_free_counts(void **st)
@@ -316,17 +301,17 @@ static void test_mbufq(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_get_free_counts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_append_devget_copydata, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_prepend_uses_headroom_then_new_mbuf, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_adj_head_and_tail, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pullup, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_copym_shares_clusters, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_copyback_extends, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cat_and_split, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_limits_fail_cleanly, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cluster_pairs_reused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mbufq, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_get_free_counts, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_append_devget_copydata, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_prepend_uses_headroom_then_new_mbuf, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_adj_head_and_tail, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_pullup, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_copym_shares_clusters, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_copyback_extends, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_cat_and_split, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_limits_fail_cleanly, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_cluster_pairs_reused, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_mbufq, setup, tu_mbuf_teardown),
 	};
 	return TU_RUN(tests);
 }

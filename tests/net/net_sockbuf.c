@@ -11,32 +11,12 @@
 #include "net/socket_private.h"
 
 static uint8_t pattern[3 * MBIGCLBYTES];
-static struct tu_leakcheck lc;
 
 static int setup(void **st)
 {
-	(void)st;
 	for (size_t i = 0; i < sizeof(pattern); i++)
 		pattern[i] = (uint8_t)(i * 7 + i / 253);
-	tu_leakcheck_begin(&lc);
-	return 0;
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	mbuf_set_limits(0, 0);
-	tu_leakcheck_end(&lc);
-	return 0;
-}
-
-static void assert_bytes(const struct mbuf *m, const uint8_t *want, uint32_t len)
-{
-	uint8_t *got = malloc(len + 1);
-	assert_int_equal(m_length(m), len);
-	assert_int_equal(m_copydata(m, 0, len, got), 0);
-	assert_memory_equal(got, want, len);
-	free(got);
+	return tu_mbuf_setup(st);
 }
 
 static unsigned chain_mbufs(const struct mbuf *m)
@@ -96,7 +76,7 @@ static void test_getjcl_sizes_and_counts(void **st)
 	assert_non_null(c);
 	assert_false(M_WRITABLE(p));
 	m_freem(p);
-	assert_bytes(c, pattern + 100, MBIGCLBYTES - 100);
+	tu_assert_chain(c, pattern + 100, MBIGCLBYTES - 100);
 	m_freem(c);
 	mbuf_stats(&b);
 	assert_int_equal(b.clusters, a.clusters + 1);
@@ -134,12 +114,12 @@ static void test_tail_continuation_merges(void **st)
 	assert_int_equal(sb.sb_cc, 2500);
 	assert_int_equal(sb.sb_mbcnt, sizeof(struct mbuf) + MBIGCLBYTES);
 	assert_int_equal(*t->m_ext.ext_ref, 2);     /* t and seg; the continuation is gone */
-	assert_bytes(sb.sb_mb, pattern, 2500);
-	assert_bytes(seg, pattern + 200, 800);
+	tu_assert_chain(sb.sb_mb, pattern, 2500);
+	tu_assert_chain(seg, pattern + 200, 800);
 	/* acknowledged bytes trim the tail; the rest stays */
 	sbdrop(&sb, 1200);
 	assert_int_equal(sb.sb_cc, 1300);
-	assert_bytes(sb.sb_mb, pattern + 1200, 1300);
+	tu_assert_chain(sb.sb_mb, pattern + 1200, 1300);
 	m_freem(seg);
 	sbdrop(&sb, 1300);
 	assert_null(sb.sb_mb);
@@ -162,7 +142,7 @@ static void test_continuation_only_at_owned_tail(void **st)
 	assert_int_equal(chain_mbufs(sb.sb_mb), 2);
 	assert_int_equal(sb.sb_cc, 150);
 	assert_int_equal(sb.sb_mbcnt, 2 * (sizeof(struct mbuf) + MCLBYTES));
-	assert_bytes(sb.sb_mb, pattern, 150);
+	tu_assert_chain(sb.sb_mb, pattern, 150);
 	sbflush(&sb);
 	/* an owned tail but the piece does not start where its data ends: linked, not merged */
 	t = tail_cluster(MCLBYTES, pattern, 100);
@@ -173,14 +153,14 @@ static void test_continuation_only_at_owned_tail(void **st)
 	sbappendstream(&sb, gap);
 	assert_int_equal(chain_mbufs(sb.sb_mb), 2);
 	assert_int_equal(t->m_len, 100);
-	assert_bytes(sb.sb_mb, pattern, 150);
+	tu_assert_chain(sb.sb_mb, pattern, 150);
 	/* a later fresh cluster becomes the tail; a piece sharing the old one is not merged */
 	struct mbuf *n = tail_cluster(MBIGCLBYTES, pattern + 150, 10);
 	sbappendstream(&sb, n);
 	sbappendstream(&sb, continuation(t, pattern + 160, 5));
 	assert_int_equal(chain_mbufs(sb.sb_mb), 4);
 	assert_int_equal(sb.sb_cc, 165);
-	assert_bytes(sb.sb_mb, pattern, 165);
+	tu_assert_chain(sb.sb_mb, pattern, 165);
 	sbflush(&sb);
 	assert_int_equal(sb.sb_mbcnt, 0);
 }
@@ -197,21 +177,21 @@ static void test_wrtail_cut_by_split_and_trim(void **st)
 	assert_non_null(rest);
 	assert_false(m->m_flags & M_WRTAIL);
 	assert_false(rest->m_flags & M_WRTAIL);
-	assert_bytes(m, pattern, 1000);
-	assert_bytes(rest, pattern + 1000, 2000);
+	tu_assert_chain(m, pattern, 1000);
+	tu_assert_chain(rest, pattern + 1000, 2000);
 	m_freem(m);
 	m_freem(rest);
 	/* a trim from the tail gives bytes back that copies may still share */
 	m = tail_cluster(MBIGCLBYTES, pattern, 3000);
 	m_adj(m, -500);
 	assert_false(m->m_flags & M_WRTAIL);
-	assert_bytes(m, pattern, 2500);
+	tu_assert_chain(m, pattern, 2500);
 	/* a trim from the head keeps it (the free end is still after the data) */
 	m_freem(m);
 	m = tail_cluster(MBIGCLBYTES, pattern, 3000);
 	m_adj(m, 500);
 	assert_true(m->m_flags & M_WRTAIL);
-	assert_bytes(m, pattern + 500, 2500);
+	tu_assert_chain(m, pattern + 500, 2500);
 	m_freem(m);
 }
 
@@ -228,12 +208,12 @@ static void test_takestream_and_unread(void **st)
 	uint32_t got;
 	struct mbuf *c = sbtakestream(&sb, 3500, &got);
 	assert_int_equal(got, 3500);
-	assert_bytes(c, pattern, 3500);
+	tu_assert_chain(c, pattern, 3500);
 	assert_int_equal(sb.sb_cc, 1000);
-	assert_bytes(sb.sb_mb, pattern + 3500, 1000);
+	tu_assert_chain(sb.sb_mb, pattern + 3500, 1000);
 	sbunreadstream(&sb, c);                  /* a failed copy-out puts them back */
 	assert_int_equal(sb.sb_cc, 4500);
-	assert_bytes(sb.sb_mb, pattern, 4500);
+	tu_assert_chain(sb.sb_mb, pattern, 4500);
 	sbdrop(&sb, 4500);
 	assert_null(sb.sb_mb);
 	assert_int_equal(sb.sb_mbcnt, 0);
@@ -242,11 +222,11 @@ static void test_takestream_and_unread(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_getjcl_sizes_and_counts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tail_continuation_merges, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_continuation_only_at_owned_tail, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wrtail_cut_by_split_and_trim, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_takestream_and_unread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_getjcl_sizes_and_counts, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_tail_continuation_merges, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_continuation_only_at_owned_tail, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_wrtail_cut_by_split_and_trim, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_takestream_and_unread, setup, tu_mbuf_teardown),
 	};
 	return TU_RUN(tests);
 }
