@@ -128,16 +128,37 @@ drop:
 	m_freem(m);
 }
 
+/* Room for the Ethernet header in front of m (NULL, counted, when there is none). */
+static struct mbuf *ether_hdr_room(struct ifnet *ifp, struct mbuf *m)
+{
+	m = m_prepend_inline(m, ETHER_HDR_LEN);
+	if (!m) {
+		ifp->if_ns->ns_etherstat.onobufs++;
+		ifp->if_c.oerrors++;
+	}
+	return m;
+}
+
+/* IEEE 802.3 minimum frame: pads with zeros (not part of the IP datagram), then transmits. */
+static int ether_pad_transmit(struct ifnet *ifp, struct mbuf *m)
+{
+	if (ifp->if_type == IFT_ETHER && m->m_pkthdr.len < ETHER_MIN_LEN) {
+		static const uint8_t zeros[ETHER_MIN_LEN];
+		if (m_append(m, ETHER_MIN_LEN - m->m_pkthdr.len, zeros) != 0) {
+			ifp->if_ns->ns_etherstat.onobufs++;
+			ifp->if_c.oerrors++;
+			m_freem(m);
+			return -ENOBUFS;
+		}
+	}
+	return if_transmit(ifp, m);
+}
+
 int ether_output_frame(struct ifnet *ifp, struct mbuf *m, const uint8_t dst[ETHER_ADDR_LEN],
     uint16_t type)
 {
-	struct netstack *ns = ifp->if_ns;
-	m = m_prepend_inline(m, ETHER_HDR_LEN);
-	if (!m) {
-		ns->ns_etherstat.onobufs++;
-		ifp->if_c.oerrors++;
+	if (!(m = ether_hdr_room(ifp, m)))
 		return -ENOBUFS;
-	}
 	uint8_t *eh = mtod(m, uint8_t *);
 	memcpy(eh, dst, ETHER_ADDR_LEN);
 	memcpy(eh + 6, ifp->if_hwaddr, ETHER_ADDR_LEN);
@@ -147,42 +168,17 @@ int ether_output_frame(struct ifnet *ifp, struct mbuf *m, const uint8_t dst[ETHE
 		m->m_flags |= M_BCAST;
 	else if (ether_is_multicast(dst))
 		m->m_flags |= M_MCAST;
-	/* IEEE 802.3 minimum frame: pad with zeros (not part of the IP datagram). */
-	if (ifp->if_type == IFT_ETHER && m->m_pkthdr.len < ETHER_MIN_LEN) {
-		static const uint8_t zeros[ETHER_MIN_LEN];
-		if (m_append(m, ETHER_MIN_LEN - m->m_pkthdr.len, zeros) != 0) {
-			ns->ns_etherstat.onobufs++;
-			ifp->if_c.oerrors++;
-			m_freem(m);
-			return -ENOBUFS;
-		}
-	}
-	return if_transmit(ifp, m);
+	return ether_pad_transmit(ifp, m);
 }
 
 int ether_output_resolved(struct ifnet *ifp, struct mbuf *m, const uint8_t *hdr, void *lle)
 {
-	struct netstack *ns = ifp->if_ns;
-	m = m_prepend_inline(m, ETHER_HDR_LEN);
-	if (!m) {
-		ns->ns_etherstat.onobufs++;
-		ifp->if_c.oerrors++;
+	if (!(m = ether_hdr_room(ifp, m)))
 		return -ENOBUFS;
-	}
 	memcpy(mtod(m, uint8_t *), hdr, ETHER_HDR_LEN);
 	m->m_pkthdr.ether_type = ETHERTYPE_IP;
-	arp_touch(ns, lle);
-	/* IEEE 802.3 minimum frame, as ether_output_frame (a pure ACK without options). */
-	if (m->m_pkthdr.len < ETHER_MIN_LEN) {
-		static const uint8_t zeros[ETHER_MIN_LEN];
-		if (m_append(m, ETHER_MIN_LEN - m->m_pkthdr.len, zeros) != 0) {
-			ns->ns_etherstat.onobufs++;
-			ifp->if_c.oerrors++;
-			m_freem(m);
-			return -ENOBUFS;
-		}
-	}
-	return if_transmit(ifp, m);
+	arp_touch(ifp->if_ns, lle);
+	return ether_pad_transmit(ifp, m);   /* (a pure ACK without options is short) */
 }
 
 int ether_output(struct ifnet *ifp, struct mbuf *m, ipaddr_t nexthop, unsigned mflags)
