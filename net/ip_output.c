@@ -209,6 +209,24 @@ static int ip_output_path(struct netstack *ns, struct mbuf *m, const struct ip_o
 	return ether_output_resolved(ifp, m, ro->ro_llhdr, ro->ro_lle);
 }
 
+/* The checksum of a 32-byte header (TCP with the timestamp option), as in_cksum_hdr20:
+ * four 64-bit words with end-around carries (RFC 1071 2(B), 2(C)), no loop and no call. */
+static inline uint16_t ip_cksum_hdr32(const uint8_t *p)
+{
+	uint64_t a, b, c, d;
+	memcpy(&a, p, 8);
+	memcpy(&b, p + 8, 8);
+	memcpy(&c, p + 16, 8);
+	memcpy(&d, p + 24, 8);
+	uint64_t s = a + b;
+	s += s < b;
+	s += c;
+	s += s < c;
+	s += d;
+	s += s < d;
+	return (uint16_t)~in_cksum_native_to_be(in_cksum_fold64(s));
+}
+
 int ip_output_tcp_direct(struct netstack *ns, struct mbuf *m, const struct ip_out *p,
     struct route *ro, unsigned flags, uint32_t l4len)
 {
@@ -244,7 +262,7 @@ int ip_output_tcp_direct(struct netstack *ns, struct mbuf *m, const struct ip_ou
 	unsigned req = (m->m_pkthdr.csum_flags | CSUM_IP) & CSUM_TX_MASK;
 	unsigned sw = req & ~ifp->if_hwassist;
 	if (sw & CSUM_TCP) {
-		be16_put(th + 16, in_cksum(th, l4len));
+		be16_put(th + 16, l4len == 32 ? ip_cksum_hdr32(th) : in_cksum(th, l4len));
 		st->ocsumsw++;
 	}
 	if (sw & CSUM_IP)
