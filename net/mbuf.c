@@ -581,6 +581,22 @@ bad:
 	return NULL;
 }
 
+/* c bytes of m from off into the fresh mbuf n: a cluster is shared (one more reference, never
+ * copied), inline bytes are copied. */
+static inline void m_copy_piece(struct mbuf *n, const struct mbuf *m, uint32_t off, uint32_t c)
+{
+	if (m->m_flags & M_EXT) {
+		n->m_ext = m->m_ext;
+		n->m_flags |= M_EXT;
+		__atomic_add_fetch(m->m_ext.ext_ref, 1, __ATOMIC_ACQ_REL);
+		n->m_data = m->m_data + off;
+		ATOMIC_INC(mstat.copies);
+	} else {
+		memcpy(n->m_data, m->m_data + off, c);
+	}
+	n->m_len = c;
+}
+
 struct mbuf *m_copym(const struct mbuf *m, uint32_t off, uint32_t len)
 {
 	struct mbuf *top = NULL, **np = &top, *n;
@@ -600,16 +616,7 @@ struct mbuf *m_copym(const struct mbuf *m, uint32_t off, uint32_t len)
 			n = mbuf_alloc(m->m_type, 0);
 			if (!n)
 				goto nospace;
-			if (m->m_flags & M_EXT) {
-				n->m_ext = m->m_ext;
-				n->m_flags = M_EXT;
-				__atomic_add_fetch(m->m_ext.ext_ref, 1, __ATOMIC_ACQ_REL);
-				n->m_data = m->m_data + off;
-				ATOMIC_INC(mstat.copies);
-			} else {
-				memcpy(n->m_data, m->m_data + off, c);
-			}
-			n->m_len = c;
+			m_copy_piece(n, m, off, c);
 			*np = n;
 			np = &n->m_next;
 			len -= c;
@@ -640,16 +647,7 @@ struct mbuf *m_copym(const struct mbuf *m, uint32_t off, uint32_t len)
 			n->m_flags |= (uint16_t)(M_PKTHDR | (m0->m_flags & M_COPYFLAGS));
 			n->m_pkthdr = m0->m_pkthdr;
 		}
-		if (m->m_flags & M_EXT) {
-			n->m_ext = m->m_ext;
-			n->m_flags |= M_EXT;
-			__atomic_add_fetch(m->m_ext.ext_ref, 1, __ATOMIC_ACQ_REL);
-			n->m_data = m->m_data + off;
-			ATOMIC_INC(mstat.copies);
-		} else {
-			memcpy(n->m_data, m->m_data + off, c);
-		}
-		n->m_len = c;
+		m_copy_piece(n, m, off, c);
 		total += c;
 		*np = n;
 		np = &n->m_next;

@@ -76,6 +76,17 @@ static bool sb_continues(const struct mbuf *t, const struct mbuf *m)
 	    m->m_ext.ext_ref == t->m_ext.ext_ref && m->m_data == t->m_data + t->m_len;
 }
 
+/* Links m after the stream buffer's tail t (none: m is the first), as plain data. */
+static inline void sb_link_tail(struct sockbuf *sb, struct mbuf *t, struct mbuf *m)
+{
+	m->m_flags &= (uint16_t)~M_PKTHDR;
+	if (t)
+		t->m_next = m;
+	else
+		sb->sb_mb = m;
+	sb->sb_mbtail = m;
+}
+
 /* Appends mbufs to a stream, copying small ones into the tail's free space (BSD sbcompress)
  * so that many tiny writes do not cost one mbuf each, and merging an mbuf that continues the
  * tail in its cluster (sb_continues) into it.  Empty mbufs are freed. */
@@ -106,12 +117,7 @@ static void sbcompress(struct sockbuf *sb, struct mbuf *m)
 			m = next;
 			continue;
 		}
-		m->m_flags &= (uint16_t)~M_PKTHDR;
-		if (t)
-			t->m_next = m;
-		else
-			sb->sb_mb = m;
-		sb->sb_mbtail = m;
+		sb_link_tail(sb, t, m);
 		sballoc(sb, m);
 		m = next;
 	}
@@ -127,12 +133,7 @@ void sbappendstream(struct sockbuf *sb, struct mbuf *m)
 		/* A received segment in its cluster, what TCP appends per segment: linked as
 		 * sbcompress would (a cluster is never copied into the tail), without its loop. */
 		m->m_nextpkt = NULL;
-		m->m_flags &= (uint16_t)~M_PKTHDR;
-		if (t)
-			t->m_next = m;
-		else
-			sb->sb_mb = m;
-		sb->sb_mbtail = m;
+		sb_link_tail(sb, t, m);
 		sb->sb_cc += m->m_len;
 		sb->sb_mbcnt += (uint32_t)sizeof(struct mbuf) + m->m_ext.ext_size;
 		return;
