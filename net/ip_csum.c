@@ -45,10 +45,9 @@ int ip_csum_output(struct ifnet *ifp, struct mbuf *m, unsigned hlen, bool fragme
 		}
 	}
 	if (req & CSUM_TSO) {
-		/* Segmentation needs the device to do all of it: the header checksum and the
-		 * TCP checksum of every segment it makes. */
-		unsigned all = CSUM_TSO | CSUM_TCP | CSUM_IP;
-		if ((hw & all) != all) {
+		/* Segmentation is the device's all of it: the header checksum and the TCP
+		 * checksum of every segment it makes (CSUM_TSO implies both). */
+		if (!(hw & CSUM_TSO)) {
 			st->ocsumbad++;
 			return -EMSGSIZE;
 		}

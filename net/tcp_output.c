@@ -251,15 +251,16 @@ static uint32_t tcp_seg_room(const struct tcpcb *tp, size_t optlen)
 	return tp->t_maxseg > extra ? tp->t_maxseg - extra : 1;
 }
 
-/* The route's interface segments TCP for us (CSUM_TSO and the checksums it implies), as
- * ip_output will find it through the same route cache. */
+/* The route's interface segments TCP for us, as ip_output will find it through the same
+ * route cache.  CSUM_TSO alone says so: a device that cuts a large segment also inserts the
+ * IP and TCP checksums of every piece it makes (8254x SDM 3.5; tcp_gso.c), whether or not
+ * it offers checksum offload for other frames. */
 static bool tcp_tso_route(struct netstack *ns, struct inpcb *inp)
 {
-	const uint32_t all = CSUM_TSO | CSUM_TCP | CSUM_IP;
 	struct rt_entry *rt = rt_lookup_cached(ns, &inp->inp_route, inp->inp_faddr);
 	if (!rt || (rt->rt_flags & (RTF_LOCAL | RTF_REJECT)) || !rt->rt_ifp)
 		return false;
-	return (rt->rt_ifp->if_hwassist & all) == all;
+	return (rt->rt_ifp->if_hwassist & CSUM_TSO) != 0;
 }
 
 /* The options a data segment carries when it holds no SACK information: the timestamp

@@ -130,7 +130,9 @@ struct fdlink *fdlink_new(struct netstack *ns, int fd, const uint8_t mac[6], uin
 		/* TSO and the IP and TCP checksums, done in software at transmit (fdlink_start),
 		 * advertised as the e1000 driver does its hardware's (if.h) */
 		ifp->if_capabilities = CSUM_IP | CSUM_TCP | CSUM_TSO;
-		ifp->if_hwassist = ifp->if_capabilities;
+		/* Only segmentation is handed to the "device": the stack knows where a small
+		 * frame's headers are and sums them cheaper than tcp_gso_segment can find them. */
+		ifp->if_hwassist = CSUM_TSO;
 		l->ifp = ifp;
 		if (if_setmtu(ifp, mtu) != 0 || if_addr_add(ifp, addr, 24) != 0 ||
 		    if_setflags(ifp, IFF_UP) != 0) {

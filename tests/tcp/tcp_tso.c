@@ -44,6 +44,7 @@ struct tsodev {
 	uint64_t pieces_max_len;    /* largest frame put on the wire */
 	uint32_t segsz;             /* tso_segsz of the last large segment */
 	uint32_t max_payload;       /* largest large-segment payload */
+	uint64_t small_csum_requests;   /* ordinary frames asking the device for checksums */
 	int bad;                    /* shape violations */
 	char why[160];
 };
@@ -171,8 +172,10 @@ static void dev_start(struct ifnet *ifp)
 		} else {
 			if (len > ETH + 1500)
 				bad("ordinary frame over the MTU");
-			if (flags & (CSUM_IP | CSUM_TCP))
+			if (flags & (CSUM_IP | CSUM_TCP)) {
+				dev.small_csum_requests++;
 				finish_sums(f, flags);
+			}
 			emit(ifp, f, len);
 		}
 		free(f);
@@ -353,6 +356,7 @@ static void test_bulk_timestamps(void **state)
 	assert_true(dev.max_payload > 16 * 1448);
 	assert_true(dev.max_payload <= 65535 - ETH - 20 - 32);
 	assert_int_equal(dev.large_tail, 0);
+	assert_true(dev.small_csum_requests > 0);  /* the handshake and FIN: offloaded too */
 	pair_down(&p);
 }
 
@@ -369,6 +373,24 @@ static void test_bulk_no_options(void **state)
 	assert_true(dev.large > 10);
 	assert_int_equal(dev.segsz, 1460);
 	assert_int_equal(dev.pieces_max_len, ETH + 1500);
+	pair_down(&p);
+}
+
+/* An interface that offers segmentation only (as bench/hosted/fdlink.c): large segments
+ * still go to the device, which inserts their checksums; every other frame leaves the stack
+ * with its checksums done in software and no request left for the device. */
+static void test_tso_without_checksum_offload(void **state)
+{
+	(void)state;
+	struct pair p;
+	int c, s;
+	pair_up(&p, NULL, true, CSUM_TSO);
+	pair_connect(&p, &c, &s, 0);
+	transfer(&p, c, s, 2u << 20, 65536, true);
+	check_counts(&p);
+	assert_true(dev.large > 10);
+	assert_int_equal(dev.segsz, 1448);
+	assert_int_equal(dev.small_csum_requests, 0);
 	pair_down(&p);
 }
 
@@ -517,6 +539,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bulk_timestamps),
 		cmocka_unit_test(test_bulk_no_options),
+		cmocka_unit_test(test_tso_without_checksum_offload),
 		cmocka_unit_test(test_loss_and_sack_recovery),
 		cmocka_unit_test(test_fin_and_push_ride_along),
 		cmocka_unit_test(test_nagle_tail),
