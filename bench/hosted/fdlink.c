@@ -80,9 +80,9 @@ static int send_list(struct fdlink *l, struct mbuf *list)
 	return 1;
 }
 
-/* Each frame from the send queue goes through tcp_gso_segment, the device's part of the
- * offloads the link advertises: a large TCP segment is cut into wire segments, and the
- * checksums the stack left to the device are filled in. */
+/* A frame that asks the device for something (only segmentation is offered: if_hwassist)
+ * goes through tcp_gso_segment, which cuts a large TCP segment into wire segments with their
+ * checksums; every other frame is sent as it is. */
 static void fdlink_start(struct ifnet *ifp)
 {
 	struct fdlink *l = ifp->if_softc;
@@ -94,7 +94,8 @@ static void fdlink_start(struct ifnet *ifp)
 	}
 	struct mbuf *m;
 	while ((m = if_dequeue(ifp)) != NULL) {
-		struct mbuf *list = tcp_gso_segment(m, ETHER_HDR_LEN, &l->gso);
+		struct mbuf *list = m->m_pkthdr.csum_flags & CSUM_TX_MASK ?
+		    tcp_gso_segment(m, ETHER_HDR_LEN, &l->gso) : m;
 		if (!list) {
 			l->errors++;            /* malformed or no memory (l->gso says which) */
 			ifp->if_c.oerrors++;
