@@ -174,23 +174,16 @@ static void ip_path_fill(struct netstack *ns, struct route *ro, const struct ip_
 	ro->ro_pifp = ifp;
 }
 
-/* ip_output through a valid path (ip_path_ok). */
-static int ip_output_path(struct netstack *ns, struct mbuf *m, const struct ip_out *p,
-    struct route *ro, unsigned flags)
+/* The 20-byte IPv4 header of a datagram going through a valid path (ip_path_ok), its
+ * checksum field zero, counted as sent. */
+static inline void ip_path_hdr(struct netstack *ns, uint8_t *ip, const struct ip_out *p,
+    const struct route *ro, unsigned flags, uint16_t len)
 {
-	struct ipstat *st = &ns->ns_ipstat;
-	struct ifnet *ifp = ro->ro_pifp;
 	struct ip_view v;
-
-	m = m_prepend_inline(m, IP_HDR_MIN);
-	if (!m) {
-		st->odropped++;
-		return -ENOBUFS;
-	}
-	ip_view(&v, mtod(m, uint8_t *), IP_HDR_MIN);
+	ip_view(&v, ip, IP_HDR_MIN);
 	ipv_set_vhl(v, IP_HDR_MIN);
 	ipv_set_tos(v, p->tos);
-	ipv_set_len(v, (uint16_t)m->m_pkthdr.len);
+	ipv_set_len(v, len);
 	ipv_set_id(v, ns->ns_ipid[ro->ro_idbucket]++);
 	ipv_set_off(v, (flags & IP_DF) ? IP_DF_BIT : 0);
 	ipv_set_ttl(v, p->ttl ? p->ttl : ns->ns_conf.ip_defttl);
@@ -198,8 +191,23 @@ static int ip_output_path(struct netstack *ns, struct mbuf *m, const struct ip_o
 	ipv_set_sum(v, 0);
 	ipv_set_src(v, p->src);
 	ipv_set_dst(v, p->dst);
-	st->localout++;
-	st->pathcached++;
+	ns->ns_ipstat.localout++;
+	ns->ns_ipstat.pathcached++;
+}
+
+/* ip_output through a valid path (ip_path_ok). */
+static int ip_output_path(struct netstack *ns, struct mbuf *m, const struct ip_out *p,
+    struct route *ro, unsigned flags)
+{
+	struct ipstat *st = &ns->ns_ipstat;
+	struct ifnet *ifp = ro->ro_pifp;
+
+	m = m_prepend_inline(m, IP_HDR_MIN);
+	if (!m) {
+		st->odropped++;
+		return -ENOBUFS;
+	}
+	ip_path_hdr(ns, mtod(m, uint8_t *), p, ro, flags, (uint16_t)m->m_pkthdr.len);
 	m->m_pkthdr.csum_flags |= CSUM_IP;
 	int rc = ip_csum_output(ifp, m, IP_HDR_MIN, false, st);
 	if (rc) {
@@ -234,7 +242,6 @@ int ip_output_tcp_direct(struct netstack *ns, struct mbuf *m, const struct ip_ou
 	struct ifnet *ifp = ro->ro_pifp;
 	uint8_t *frame = mtod(m, uint8_t *);
 	uint8_t *ip = frame + ETHER_HDR_LEN, *th = ip + IP_HDR_MIN;
-	struct ip_view v;
 
 	NET_ASSERT_LOCKED(ns);
 	/* ip_path_ok for this datagram: else ip_output would take its full path. */
@@ -243,19 +250,7 @@ int ip_output_tcp_direct(struct netstack *ns, struct mbuf *m, const struct ip_ou
 	    ro->ro_pproto != p->proto || p->optlen || l4len + IP_HDR_MIN > ro->ro_pmtu)
 		return IP_DIRECT_NO;
 	/* The header exactly as ip_output_path writes it. */
-	ip_view(&v, ip, IP_HDR_MIN);
-	ipv_set_vhl(v, IP_HDR_MIN);
-	ipv_set_tos(v, p->tos);
-	ipv_set_len(v, (uint16_t)(IP_HDR_MIN + l4len));
-	ipv_set_id(v, ns->ns_ipid[ro->ro_idbucket]++);
-	ipv_set_off(v, (flags & IP_DF) ? IP_DF_BIT : 0);
-	ipv_set_ttl(v, p->ttl ? p->ttl : ns->ns_conf.ip_defttl);
-	ipv_set_proto(v, p->proto);
-	ipv_set_sum(v, 0);
-	ipv_set_src(v, p->src);
-	ipv_set_dst(v, p->dst);
-	st->localout++;
-	st->pathcached++;
+	ip_path_hdr(ns, ip, p, ro, flags, (uint16_t)(IP_HDR_MIN + l4len));
 	/* ip_csum_output's decision for CSUM_IP | CSUM_TCP on a whole, unfragmented segment:
 	 * the interface does what its if_hwassist covers, the rest is done here.  The TCP
 	 * checksum field holds the pseudo-header sum (RFC 9293 3.1, at octet 16). */
