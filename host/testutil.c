@@ -6,7 +6,11 @@
 #include "host/stos_api.h"
 #include "net/netlib.h"
 #include "net/in_cksum.h"
+#include "net/tcp_var.h"
+#include <errno.h>
 #include <stdlib.h>
+#include <stos/socket.h>
+#include <stos/in.h>
 
 void tu_leakcheck_begin(struct tu_leakcheck *lc)
 {
@@ -303,4 +307,80 @@ void tu_fx_send(struct tu_fx *fx, const uint8_t *ip, size_t len)
 {
 	tu_peer_send_ip(&fx->peer, TU_MAC_A, ip, len);
 	world_run(fx->w, 100 * USEC);
+}
+
+/* ---- two instances on a traced in-memory wire ---- */
+
+static void duo_trace(void *arg, const uint8_t *frame, size_t len)
+{
+	struct tu_duo *d = arg;
+	for (size_t i = 0; i < len; i++)
+		d->trace_hash = (d->trace_hash ^ frame[i]) * 0x100000001b3ull;
+	d->frames++;
+}
+
+void tu_duo_up(struct tu_duo *d, const struct fault_conf *fc)
+{
+	static const uint8_t ma[6] = { 2, 0, 0, 0, 0, 0xa }, mb[6] = { 2, 0, 0, 0, 0, 0xb };
+	memset(d, 0, sizeof *d);
+	d->trace_hash = 0xcbf29ce484222325ull;
+	host_random_seed(42);
+	tu_leakcheck_begin(&d->lc);
+	d->w = world_new(1 * SEC);
+	d->a = world_stack(d->w, "a");
+	d->b = world_stack(d->w, "b");
+	assert_int_equal(stos_stack_init(d->a), 0);
+	assert_int_equal(stos_stack_init(d->b), 0);
+	d->wr = world_wire(d->w, 100 * USEC);
+	d->ea = wire_attach(d->wr, d->a, "eth0", ma);
+	d->eb = wire_attach(d->wr, d->b, "eth0", mb);
+	TU_LOCKED(d->a, assert_int_equal(if_addr_add(d->ea, TU_DUO_A, 24), 0));
+	TU_LOCKED(d->b, assert_int_equal(if_addr_add(d->eb, TU_DUO_B, 24), 0));
+	assert_non_null(wire_raw_port(d->wr, duo_trace, d));
+	if (fc)
+		assert_int_equal(wire_fault(d->wr, fc), 0);
+	world_run(d->w, 10 * MSEC);
+}
+
+void tu_duo_connect(struct tu_duo *d, bool nodelay, int *l, int *c, int *s)
+{
+	struct sockaddr_in sb;
+	memset(&sb, 0, sizeof sb);
+	sb.sin_family = AF_INET;
+	sb.sin_port = net_htons(5001);
+	sb.sin_addr.s_addr = net_htonl(TU_DUO_B);
+	*l = stos_socket(d->b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_int_equal(stos_bind(*l, (struct sockaddr *)&sb, sizeof sb), 0);
+	assert_int_equal(stos_listen(*l, 4), 0);
+	*c = stos_socket(d->a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (nodelay) {
+		int one = 1;
+		assert_int_equal(stos_setsockopt(*c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one), 0);
+	}
+	assert_int_equal(stos_connect(*c, (struct sockaddr *)&sb, sizeof sb), -1);
+	assert_int_equal(errno, EINPROGRESS);
+	*s = -1;
+	for (int i = 0; i < 20000 && *s < 0; i++) {
+		world_run(d->w, 1 * MSEC);
+		*s = stos_accept(*l, NULL, NULL);
+	}
+	assert_true(*s >= 0);
+	assert_int_equal(stos_set_nonblock(*s, 1), 0);
+}
+
+void tu_duo_close(struct tu_duo *d, int l, int c, int s)
+{
+	stos_close(c);
+	stos_close(s);
+	stos_close(l);
+	wire_fault(d->wr, NULL);
+	world_run(d->w, 20 * 60 * SEC);
+	TU_LOCKED(d->a, assert_int_equal(tcp_count_state(d->a, 0, 0), 0));
+	TU_LOCKED(d->b, assert_int_equal(tcp_count_state(d->b, 0, 0), 0));
+}
+
+void tu_duo_free(struct tu_duo *d)
+{
+	world_free(d->w);
+	tu_leakcheck_end(&d->lc);
 }

@@ -2,6 +2,7 @@
 #ifndef HOST_TESTUTIL_H
 #define HOST_TESTUTIL_H
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -25,6 +26,31 @@ int tu_mbuf_setup(void **state);
 int tu_mbuf_teardown(void **state);
 /* Asserts that chain m holds exactly the len bytes at want. */
 void tu_assert_chain(const struct mbuf *m, const void *want, uint32_t len);
+
+/* ---- two instances on a traced in-memory wire (tests/tcp/tcp_fast.c, tcp_outfast.c) ---- */
+struct fault_conf;
+#define TU_DUO_A 0x0a000001u
+#define TU_DUO_B 0x0a000002u
+struct tu_duo {
+	struct tu_leakcheck lc;
+	struct world *w;
+	struct netstack *a, *b;     /* 10.0.0.1 and 10.0.0.2, each on its eth0 */
+	struct wire *wr;
+	struct ifnet *ea, *eb;
+	uint64_t trace_hash;        /* FNV-1a over the bytes of every frame the wire carried */
+	uint64_t frames;
+};
+/* Randomness seeded (42), the two instances on a wire of 100 us latency with the faults fc
+ * (NULL: none), the trace, 10 ms of settling. */
+void tu_duo_up(struct tu_duo *d, const struct fault_conf *fc);
+/* b listens on port 5001 (*l) and a connects (*c, with TCP_NODELAY first when nodelay);
+ * *s is b's accepted end.  All three are non-blocking. */
+void tu_duo_connect(struct tu_duo *d, bool nodelay, int *l, int *c, int *s);
+/* Closes l, c and s, lifts the faults, runs past 2MSL and asserts that no connection is left
+ * in either instance (the statistics stay readable). */
+void tu_duo_close(struct tu_duo *d, int l, int c, int s);
+/* Frees the world and asserts the pools and memory are back. */
+void tu_duo_free(struct tu_duo *d);
 
 /* Runs a cmocka group with TAP output (the tests/suites contract). */
 #define TU_RUN(tests) (cmocka_set_message_output(CM_OUTPUT_TAP), \

@@ -480,19 +480,6 @@ static void test_pure_ack_fast_and_recovery_miss(void **state)
 /* ---------------------------------------------------------------------------------------
  * Two instances. */
 
-#define A_ADDR 0x0a000001u
-#define B_ADDR 0x0a000002u
-
-struct trace { uint64_t h, n; };
-
-static void trace_rx(void *arg, const uint8_t *frame, size_t len)
-{
-	struct trace *t = arg;
-	for (size_t i = 0; i < len; i++)
-		t->h = (t->h ^ frame[i]) * 0x100000001b3ull;
-	t->n++;
-}
-
 struct bulk_result {
 	uint64_t trace_hash, frames;
 	uint64_t b_preddat, b_rcvpack, a_predack, b_predmiss, a_predmiss;
@@ -509,44 +496,14 @@ static uint8_t pat(uint64_t i)
 static void bulk(uint64_t bytes, const struct fault_conf *fc, bool hdrpred,
     struct bulk_result *r)
 {
-	static const uint8_t ma[6] = { 2, 0, 0, 0, 0, 0xa }, mb[6] = { 2, 0, 0, 0, 0, 0xb };
-	struct tu_leakcheck lc;
-	struct trace tr = { 0xcbf29ce484222325ull, 0 };
-	host_random_seed(42);
-	tu_leakcheck_begin(&lc);
-	struct world *w = world_new(1 * SEC);
-	struct netstack *a = world_stack(w, "a"), *b = world_stack(w, "b");
-	assert_int_equal(stos_stack_init(a), 0);
-	assert_int_equal(stos_stack_init(b), 0);
+	struct tu_duo d;
+	tu_duo_up(&d, fc);
+	struct netstack *a = d.a, *b = d.b;
+	struct world *w = d.w;
 	TU_LOCKED(a, tcp_instance(a)->ti_conf.no_hdrpred = !hdrpred);
 	TU_LOCKED(b, tcp_instance(b)->ti_conf.no_hdrpred = !hdrpred);
-	struct wire *wr = world_wire(w, 100 * USEC);
-	struct ifnet *ea = wire_attach(wr, a, "eth0", ma), *eb = wire_attach(wr, b, "eth0", mb);
-	TU_LOCKED(a, assert_int_equal(if_addr_add(ea, A_ADDR, 24), 0));
-	TU_LOCKED(b, assert_int_equal(if_addr_add(eb, B_ADDR, 24), 0));
-	assert_non_null(wire_raw_port(wr, trace_rx, &tr));
-	if (fc)
-		assert_int_equal(wire_fault(wr, fc), 0);
-	world_run(w, 10 * MSEC);
-
-	int l = stos_socket(b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	struct sockaddr_in sb;
-	memset(&sb, 0, sizeof sb);
-	sb.sin_family = AF_INET;
-	sb.sin_port = net_htons(5001);
-	sb.sin_addr.s_addr = net_htonl(B_ADDR);
-	assert_int_equal(stos_bind(l, (struct sockaddr *)&sb, sizeof sb), 0);
-	assert_int_equal(stos_listen(l, 4), 0);
-	int c = stos_socket(a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	assert_int_equal(stos_connect(c, (struct sockaddr *)&sb, sizeof sb), -1);
-	assert_int_equal(errno, EINPROGRESS);
-	int s = -1;
-	for (int i = 0; i < 20000 && s < 0; i++) {
-		world_run(w, 1 * MSEC);
-		s = stos_accept(l, NULL, NULL);
-	}
-	assert_true(s >= 0);
-	assert_int_equal(stos_set_nonblock(s, 1), 0);
+	int l, c, s;
+	tu_duo_connect(&d, false, &l, &c, &s);
 
 	static uint8_t buf[65536];
 	uint64_t sent = 0, rcvd = 0, bad = 0;
@@ -591,17 +548,10 @@ static void bulk(uint64_t bytes, const struct fault_conf *fc, bool hdrpred,
 	r->a_predack = st(a, "predack");
 	r->b_predmiss = st(b, "predmiss");
 	r->a_predmiss = st(a, "predmiss");
-	stos_close(c);
-	stos_close(s);
-	stos_close(l);
-	wire_fault(wr, NULL);
-	world_run(w, 20 * 60 * SEC);
-	TU_LOCKED(a, assert_int_equal(tcp_count_state(a, 0, 0), 0));
-	TU_LOCKED(b, assert_int_equal(tcp_count_state(b, 0, 0), 0));
-	r->trace_hash = tr.h;
-	r->frames = tr.n;
-	world_free(w);
-	tu_leakcheck_end(&lc);
+	tu_duo_close(&d, l, c, s);
+	r->trace_hash = d.trace_hash;
+	r->frames = d.frames;
+	tu_duo_free(&d);
 }
 
 /* A clean bulk transfer: nearly every data segment is predicted. */

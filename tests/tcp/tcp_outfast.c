@@ -30,19 +30,6 @@
 #include <stos/socket.h>
 #include <stos/in.h>
 
-#define A_ADDR 0x0a000001u
-#define B_ADDR 0x0a000002u
-
-struct trace { uint64_t h, n; };
-
-static void trace_rx(void *arg, const uint8_t *frame, size_t len)
-{
-	struct trace *t = arg;
-	for (size_t i = 0; i < len; i++)
-		t->h = (t->h ^ frame[i]) * 0x100000001b3ull;
-	t->n++;
-}
-
 static uint64_t st(struct netstack *ns, const char *n)
 {
 	NET_LOCK(ns);
@@ -173,56 +160,22 @@ static void app_step(struct app *p, unsigned round)
 
 static void run(const struct scen *sc, bool fast, struct result *r)
 {
-	static const uint8_t ma[6] = { 2, 0, 0, 0, 0, 0xa }, mb[6] = { 2, 0, 0, 0, 0, 0xb };
-	struct tu_leakcheck lc;
-	struct trace tr = { 0xcbf29ce484222325ull, 0 };
-	host_random_seed(42);
-	tu_leakcheck_begin(&lc);
-	struct world *w = world_new(1 * SEC);
-	struct netstack *ns[2] = { world_stack(w, "a"), world_stack(w, "b") };
-	struct netstack *a = ns[0], *b = ns[1];
-	assert_int_equal(stos_stack_init(a), 0);
-	assert_int_equal(stos_stack_init(b), 0);
+	struct tu_duo d;
+	tu_duo_up(&d, sc->fc);
+	struct netstack *ns[2] = { d.a, d.b };
+	struct netstack *a = d.a, *b = d.b;
+	struct world *w = d.w;
 	TU_LOCKED(a, tcp_instance(a)->ti_conf.no_outfast = !fast);
 	TU_LOCKED(b, tcp_instance(b)->ti_conf.no_outfast = !fast);
-	struct wire *wr = world_wire(w, 100 * USEC);
-	struct ifnet *ea = wire_attach(wr, a, "eth0", ma), *eb = wire_attach(wr, b, "eth0", mb);
-	TU_LOCKED(a, assert_int_equal(if_addr_add(ea, A_ADDR, 24), 0));
-	TU_LOCKED(b, assert_int_equal(if_addr_add(eb, B_ADDR, 24), 0));
 	if (sc->offload) {
-		wire_start = ea->if_start;
-		TU_LOCKED(a, ea->if_start = csum_dev_start;
-		    ea->if_capabilities = ea->if_hwassist = CSUM_IP | CSUM_TCP);
-		TU_LOCKED(b, eb->if_start = csum_dev_start;
-		    eb->if_capabilities = eb->if_hwassist = CSUM_IP | CSUM_TCP);
+		wire_start = d.ea->if_start;
+		TU_LOCKED(a, d.ea->if_start = csum_dev_start;
+		    d.ea->if_capabilities = d.ea->if_hwassist = CSUM_IP | CSUM_TCP);
+		TU_LOCKED(b, d.eb->if_start = csum_dev_start;
+		    d.eb->if_capabilities = d.eb->if_hwassist = CSUM_IP | CSUM_TCP);
 	}
-	assert_non_null(wire_raw_port(wr, trace_rx, &tr));
-	if (sc->fc)
-		assert_int_equal(wire_fault(wr, sc->fc), 0);
-	world_run(w, 10 * MSEC);
-
-	int l = stos_socket(b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	struct sockaddr_in sb;
-	memset(&sb, 0, sizeof sb);
-	sb.sin_family = AF_INET;
-	sb.sin_port = net_htons(5001);
-	sb.sin_addr.s_addr = net_htonl(B_ADDR);
-	assert_int_equal(stos_bind(l, (struct sockaddr *)&sb, sizeof sb), 0);
-	assert_int_equal(stos_listen(l, 4), 0);
-	int c = stos_socket(a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	if (sc->nodelay) {
-		int one = 1;
-		assert_int_equal(stos_setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one), 0);
-	}
-	assert_int_equal(stos_connect(c, (struct sockaddr *)&sb, sizeof sb), -1);
-	assert_int_equal(errno, EINPROGRESS);
-	int s = -1;
-	for (int i = 0; i < 20000 && s < 0; i++) {
-		world_run(w, 1 * MSEC);
-		s = stos_accept(l, NULL, NULL);
-	}
-	assert_true(s >= 0);
-	assert_int_equal(stos_set_nonblock(s, 1), 0);
+	int l, c, s;
+	tu_duo_connect(&d, sc->nodelay, &l, &c, &s);
 
 	struct app ab = { .tx = c, .rx = s, .total = sc->bytes, .wchunk = sc->wchunk,
 	    .rchunk = sc->rchunk, .read_every = sc->read_every_ms, .salt = 1, .may_shut = 1 };
@@ -239,13 +192,7 @@ static void run(const struct scen *sc, bool fast, struct result *r)
 	assert_int_equal(ab.rcvd, sc->bytes);
 	assert_int_equal(ba.rcvd, sc->back);
 	assert_int_equal(ab.bad + ba.bad, 0);
-	stos_close(c);
-	stos_close(s);
-	stos_close(l);
-	wire_fault(wr, NULL);
-	world_run(w, 20 * 60 * SEC);
-	TU_LOCKED(a, assert_int_equal(tcp_count_state(a, 0, 0), 0));
-	TU_LOCKED(b, assert_int_equal(tcp_count_state(b, 0, 0), 0));
+	tu_duo_close(&d, l, c, s);
 	for (int i = 0; i < 2; i++) {
 		for (int k = 0; k < NSTATS; k++)
 			r->stats[i][k] = st(ns[i], stat_names[k]);
@@ -254,10 +201,9 @@ static void run(const struct scen *sc, bool fast, struct result *r)
 		r->fast[i] = st(ns[i], "sndfast");
 		r->direct[i] = st(ns[i], "sndackdirect");
 	}
-	r->trace_hash = tr.h;
-	r->frames = tr.n;
-	world_free(w);
-	tu_leakcheck_end(&lc);
+	r->trace_hash = d.trace_hash;
+	r->frames = d.frames;
+	tu_duo_free(&d);
 }
 
 /* The scenario with the fast decision off and on: the same frames and counters. */
