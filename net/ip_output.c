@@ -174,6 +174,22 @@ static void ip_path_fill(struct netstack *ns, struct route *ro, const struct ip_
 	ro->ro_pifp = ifp;
 }
 
+/* The fixed IPv4 header fields of a locally sent datagram (checksum field zero). */
+static inline void ip_write_hdr(const struct netstack *ns, struct ip_view v,
+    const struct ip_out *p, unsigned hlen, uint16_t len, uint16_t id, unsigned flags)
+{
+	ipv_set_vhl(v, hlen);
+	ipv_set_tos(v, p->tos);
+	ipv_set_len(v, len);
+	ipv_set_id(v, id);
+	ipv_set_off(v, (flags & IP_DF) ? IP_DF_BIT : 0);
+	ipv_set_ttl(v, p->ttl ? p->ttl : ns->ns_conf.ip_defttl);
+	ipv_set_proto(v, p->proto);
+	ipv_set_sum(v, 0);
+	ipv_set_src(v, p->src);
+	ipv_set_dst(v, p->dst);
+}
+
 /* The 20-byte IPv4 header of a datagram going through a valid path (ip_path_ok), its
  * checksum field zero, counted as sent. */
 static inline void ip_path_hdr(struct netstack *ns, uint8_t *ip, const struct ip_out *p,
@@ -181,16 +197,7 @@ static inline void ip_path_hdr(struct netstack *ns, uint8_t *ip, const struct ip
 {
 	struct ip_view v;
 	ip_view(&v, ip, IP_HDR_MIN);
-	ipv_set_vhl(v, IP_HDR_MIN);
-	ipv_set_tos(v, p->tos);
-	ipv_set_len(v, len);
-	ipv_set_id(v, ns->ns_ipid[ro->ro_idbucket]++);
-	ipv_set_off(v, (flags & IP_DF) ? IP_DF_BIT : 0);
-	ipv_set_ttl(v, p->ttl ? p->ttl : ns->ns_conf.ip_defttl);
-	ipv_set_proto(v, p->proto);
-	ipv_set_sum(v, 0);
-	ipv_set_src(v, p->src);
-	ipv_set_dst(v, p->dst);
+	ip_write_hdr(ns, v, p, IP_HDR_MIN, len, ns->ns_ipid[ro->ro_idbucket]++, flags);
 	ns->ns_ipstat.localout++;
 	ns->ns_ipstat.pathcached++;
 }
@@ -324,16 +331,7 @@ int ip_output(struct netstack *ns, struct mbuf *m, const struct ip_out *p, struc
 			return -ENOBUFS;
 		}
 		ip_view(&v, mtod(m, uint8_t *), m->m_len);
-		ipv_set_vhl(v, hlen);
-		ipv_set_tos(v, p->tos);
-		ipv_set_len(v, (uint16_t)m->m_pkthdr.len);
-		ipv_set_id(v, 0);
-		ipv_set_off(v, (flags & IP_DF) ? IP_DF_BIT : 0);
-		ipv_set_ttl(v, p->ttl ? p->ttl : ns->ns_conf.ip_defttl);
-		ipv_set_proto(v, p->proto);
-		ipv_set_sum(v, 0);
-		ipv_set_src(v, p->src);
-		ipv_set_dst(v, p->dst);
+		ip_write_hdr(ns, v, p, hlen, (uint16_t)m->m_pkthdr.len, 0, flags);
 		if (p->optlen)
 			memcpy(v.b + IP_HDR_MIN, p->opts, p->optlen);
 		st->localout++;
