@@ -26,7 +26,7 @@
 #include "net/netlib.h"
 #include "net/netstack.h"
 #include "net/tcp_var.h"
-#include "net/in_cksum.h"
+#include "tests/tcp/tso_ref.h"
 #include <stos/socket.h>
 #include <stos/in.h>
 
@@ -59,31 +59,12 @@ static void (*wire_start)(struct ifnet *ifp);
 
 static void csum_dev_start(struct ifnet *ifp)
 {
-	struct mbuf *list = NULL, **tail = &list, *m;
-	while ((m = if_dequeue(ifp)) != NULL) {
-		*tail = m;
-		tail = &m->m_nextpkt;
-	}
-	while ((m = list) != NULL) {
-		list = m->m_nextpkt;
-		m->m_nextpkt = NULL;
-		uint32_t len = m->m_pkthdr.len;
-		unsigned flags = m->m_pkthdr.csum_flags;
-		uint8_t *f = malloc(len);
-		assert_non_null(f);
-		assert_int_equal(m_copydata(m, 0, len, f), 0);
-		m_freem(m);
-		uint8_t *ip = f + 14;
-		if (flags & CSUM_IP) {
-			unsigned ihl = (ip[0] & 15) * 4u;
-			be16_put(ip + 10, 0);
-			be16_put(ip + 10, in_cksum_buf(ip, ihl));
-		}
-		if (flags & CSUM_TCP) {
-			/* the field holds the pseudo-header sum */
-			unsigned ihl = (ip[0] & 15) * 4u, tot = be16_get(ip + 2);
-			be16_put(ip + ihl + 16, in_cksum_buf(ip + ihl, tot - ihl));
-		}
+	struct mbuf *list = tso_ref_take_all(ifp), *m;
+	uint32_t len, segsz;
+	unsigned flags;
+	uint8_t *f;
+	while ((f = tso_ref_next_flat(&list, &len, &flags, &segsz)) != NULL) {
+		tso_ref_finish_sums(f, flags);
 		m = tu_chain(f, len, 0);
 		free(f);
 		assert_non_null(m);

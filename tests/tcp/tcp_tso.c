@@ -77,22 +77,6 @@ static void emit(struct ifnet *ifp, const uint8_t *f, size_t len)
 	dev.wire_start(ifp);
 }
 
-/* The device's checksum insertion on a flat frame (CSUM_IP, CSUM_TCP). */
-static void finish_sums(uint8_t *f, unsigned flags)
-{
-	uint8_t *ip = f + ETH;
-	unsigned ihl = (ip[0] & 15) * 4u, tot = be16_get(ip + 2);
-	if (flags & CSUM_IP) {
-		be16_put(ip + 10, 0);
-		be16_put(ip + 10, (uint16_t)~tso_ref_sum16(ip, ihl, 0));
-	}
-	if (flags & CSUM_TCP) {
-		/* the field holds the pseudo-header sum (with the length unless TSO) */
-		uint16_t c = (uint16_t)~tso_ref_sum16(ip + ihl, tot - ihl, 0);
-		be16_put(ip + ihl + 16, c);
-	}
-}
-
 /* Checks a large segment and cuts it as an 8254x does. */
 static void cut(struct ifnet *ifp, uint8_t *f, size_t len, unsigned flags, uint32_t segsz)
 {
@@ -152,21 +136,11 @@ static void cut(struct ifnet *ifp, uint8_t *f, size_t len, unsigned flags, uint3
 
 static void dev_start(struct ifnet *ifp)
 {
-	struct mbuf *list = NULL, **tail = &list, *m;
-	while ((m = if_dequeue(ifp)) != NULL) {
-		*tail = m;
-		tail = &m->m_nextpkt;
-	}
-	while ((m = list) != NULL) {
-		list = m->m_nextpkt;
-		m->m_nextpkt = NULL;
-		uint32_t len = m->m_pkthdr.len;
-		unsigned flags = m->m_pkthdr.csum_flags;
-		uint32_t segsz = m->m_pkthdr.tso_segsz;
-		uint8_t *f = malloc(len);
-		assert_non_null(f);
-		assert_int_equal(m_copydata(m, 0, len, f), 0);
-		m_freem(m);
+	struct mbuf *list = tso_ref_take_all(ifp);
+	uint32_t len, segsz;
+	unsigned flags;
+	uint8_t *f;
+	while ((f = tso_ref_next_flat(&list, &len, &flags, &segsz)) != NULL) {
 		if (flags & CSUM_TSO) {
 			cut(ifp, f, len, flags, segsz);
 		} else {
@@ -174,7 +148,7 @@ static void dev_start(struct ifnet *ifp)
 				bad("ordinary frame over the MTU");
 			if (flags & (CSUM_IP | CSUM_TCP)) {
 				dev.small_csum_requests++;
-				finish_sums(f, flags);
+				tso_ref_finish_sums(f, flags);
 			}
 			emit(ifp, f, len);
 		}

@@ -1,12 +1,16 @@
-/* The reference for TCP segmentation offload in the tests: what an 8254x does with a large
- * segment (8254x SDM 3.5), on flat bytes.  tests/tcp/tcp_tso.c's fake device cuts with it, and
- * tests/tcp/tcp_gso.c checks net/tcp_gso.c's software cutting against it. */
+/* The reference for transmit offloads in the tests: what an 8254x does with a large segment
+ * (8254x SDM 3.5) and with checksum requests, on flat bytes, plus the fake device's way of
+ * taking frames off an interface.  tests/tcp/tcp_tso.c's and tcp_outfast.c's fake devices
+ * use it, and tests/tcp/tcp_gso.c checks net/tcp_gso.c's software cutting against it. */
 #ifndef TESTS_TCP_TSO_REF_H
 #define TESTS_TCP_TSO_REF_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include "host/testutil.h"
+#include "net/if.h"
 #include "net/netlib.h"
 #include "net/tcp.h"
 
@@ -22,6 +26,52 @@ static inline uint32_t tso_ref_sum16(const uint8_t *b, size_t n, uint32_t s)
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return s;
+}
+
+/* A device's checksum insertion on a flat frame (CSUM_IP, CSUM_TCP; the TCP field holds
+ * the pseudo-header sum). */
+static inline void tso_ref_finish_sums(uint8_t *f, unsigned flags)
+{
+	uint8_t *ip = f + TSO_REF_ETH;
+	unsigned ihl = (ip[0] & 15) * 4u, tot = be16_get(ip + 2);
+	if (flags & CSUM_IP) {
+		be16_put(ip + 10, 0);
+		be16_put(ip + 10, (uint16_t)~tso_ref_sum16(ip, ihl, 0));
+	}
+	if (flags & CSUM_TCP)
+		be16_put(ip + ihl + 16, (uint16_t)~tso_ref_sum16(ip + ihl, tot - ihl, 0));
+}
+
+/* Everything queued on ifp's send queue, taken at once (a device's ring), as a list through
+ * m_nextpkt in order. */
+static inline struct mbuf *tso_ref_take_all(struct ifnet *ifp)
+{
+	struct mbuf *list = NULL, **tail = &list, *m;
+	while ((m = if_dequeue(ifp)) != NULL) {
+		*tail = m;
+		tail = &m->m_nextpkt;
+	}
+	return list;
+}
+
+/* The next frame of *list as flat bytes (malloc'd; NULL at the end), with its length,
+ * checksum requests and segment size; its mbufs are freed. */
+static inline uint8_t *tso_ref_next_flat(struct mbuf **list, uint32_t *len, unsigned *flags,
+    uint32_t *segsz)
+{
+	struct mbuf *m = *list;
+	if (!m)
+		return NULL;
+	*list = m->m_nextpkt;
+	m->m_nextpkt = NULL;
+	*len = m->m_pkthdr.len;
+	*flags = m->m_pkthdr.csum_flags;
+	*segsz = m->m_pkthdr.tso_segsz;
+	uint8_t *f = malloc(*len);
+	assert_non_null(f);
+	assert_int_equal(m_copydata(m, 0, *len, f), 0);
+	m_freem(m);
+	return f;
 }
 
 /* Piece i of the large Ethernet/IPv4/TCP frame f (len bytes, segsz payload bytes a piece)
