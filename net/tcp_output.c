@@ -357,17 +357,32 @@ static inline uint16_t tcp_adv_window(struct tcpcb *tp, struct socket *so,
 }
 
 /* RFC 9293 3.8.6.2.2 receiver SWS avoidance: whether the window grew enough since the last
- * advertisement to be worth a segment of its own: by at least min(buffer/2, MSS)... two
- * segments or half the buffer, as BSD (one segment after a zero window). */
+ * advertisement to be worth a segment of its own.  The RFC's floor is min(buffer/2, MSS);
+ * this is FreeBSD's stricter rule, the one its conformance scripts expect: not while a
+ * delayed ACK is pending (that ACK will carry the window), not when the advertised field
+ * would not change at the window scale, and otherwise by two segments when that is also a
+ * quarter of the buffer (or the window was down to an eighth, or the buffer is small), or by
+ * half the buffer; after a zero window, by one segment. */
 static inline bool tcp_winup_due(const struct tcpcb *tp, const struct socket *so,
     uint32_t win)
 {
+	if (tp->t_flags & TF_DELACK)
+		return false;
 	uint32_t cur = tp->rcv_adv - tp->rcv_nxt;
 	if (SEQ_LT(tp->rcv_adv, tp->rcv_nxt))
 		cur = 0;
 	uint32_t adv = win > cur ? win - cur : 0;
-	return adv >= 2 * tp->t_maxseg || (so && 2 * adv >= so->so_rcv.sb_hiwat) ||
-	    ((tp->t_flags & TF_RXWIN0SENT) && adv >= tp->t_maxseg);
+	if (cur >> tp->rcv_scale >= (cur + adv) >> tp->rcv_scale)
+		return false;
+	if ((tp->t_flags & TF_RXWIN0SENT) && adv >= tp->t_maxseg)
+		return true;
+	if (!so)
+		return adv >= 2 * tp->t_maxseg;
+	uint32_t hiwat = so->so_rcv.sb_hiwat;
+	if (adv >= 2 * tp->t_maxseg && (adv >= hiwat / 4 || win <= hiwat / 8 ||
+	    hiwat <= 8 * tp->t_maxseg || adv >= (uint32_t)TCP_MAXWIN << tp->rcv_scale))
+		return true;
+	return 2 * adv >= hiwat;
 }
 
 /* Nothing may be sent now though data may wait.  With data in flight, its ACKs (or the

@@ -229,8 +229,10 @@ static void test_bulk(void **state)
 	    "ACKs\n", (unsigned long long)r.fast[0], (unsigned long long)r.stats[0][1],
 	    (unsigned long long)r.fast[1], (unsigned long long)r.direct[1],
 	    (unsigned long long)r.stats[1][2]);
-	/* Nearly every data segment and every pure ACK is decided the fast way. */
-	assert_true(r.fast[0] + 8 >= r.stats[0][1]);
+	/* Nearly every data segment and every pure ACK is decided the fast way.  (The reader
+	 * here is slow: whenever its window has closed below a segment with nothing in flight,
+	 * the sender's next segment is decided the general way: a few dozen of ~1,500.) */
+	assert_true(r.fast[0] + r.stats[0][1] / 32 >= r.stats[0][1]);
 	assert_true(r.fast[1] + 8 >= r.stats[1][2]);
 	/* ... and every pure ACK of the receiver so decided is sent whole, directly (the
 	 * path cache is valid from the handshake's first ACK on). */
