@@ -21,26 +21,30 @@
 #include <stos/in.h>
 #include "host/sin.h"
 
-/* Frames read per turn.  Few, because the application reads only between turns: every
- * segment a turn takes in sits unread in the receive buffer until the turn ends, so the ACKs
- * the turn sends advertise a window shrunk by all of them, the sender stalls, and the read
- * afterwards costs a window update.  (In a kernel the application drains the buffer on
- * another CPU meanwhile.)  Measured with 64 KiB windows: 256 frames per turn gave ~2,200
- * window updates per 256 MiB and both processes slept thousands of times; 8 gave none. */
-#define RX_BATCH 8
+/* Frames read per turn.  The application reads only between turns, so every data segment a
+ * turn takes in sits unread in the receive buffer until the turn ends: the ACKs the turn
+ * sends advertise a window shrunk by all of them, and the read afterwards costs a window
+ * update when it opens the window by a quarter of the buffer (tcp_output.c).  So a receiver
+ * takes at most a quarter window of full segments per turn (11 with 64 KiB and MSS 1460);
+ * in a kernel the application drains the buffer on another CPU meanwhile.  Measured with
+ * 64 KiB windows: 256 frames per turn gave ~2,200 window updates per 256 MiB and both
+ * processes slept in poll thousands of times.  A sender's frames are ACKs, which fill no
+ * buffer: it takes all that are waiting, up to the input queue's length. */
+#define RX_BATCH_MAX 256
 
 struct app {
 	struct sp_opts o;
 	struct netstack *ns;
 	struct fdlink *link;
 	int peer_gone;
+	unsigned rx_batch;                  /* frames per turn (RX_BATCH_MAX) */
 	uint8_t buf[SP_CHUNK];
 };
 
 /* One turn of the stack: frames in, input path, timers.  Returns frames processed. */
 static unsigned stack_turn(struct app *a)
 {
-	int n = fdlink_rx(a->link, RX_BATCH);
+	int n = fdlink_rx(a->link, a->rx_batch);
 	if (n < 0) {
 		a->peer_gone = 1;
 		n = 0;
@@ -303,6 +307,9 @@ int main(int argc, char **argv)
 	static struct app a;
 	sp_parse(argc, argv, &a.o);
 	a.o.backend = "stos";
+	a.rx_batch = a.o.send ? RX_BATCH_MAX : a.o.window / (4 * a.o.mss);
+	if (a.rx_batch == 0)
+		a.rx_batch = 1;
 	if (a.o.mss + 54 > MCLBYTES - 2) {
 		/* fdlink reads a frame into one cluster. */
 		fprintf(stderr, "sp_stos: MSS at most %d\n", MCLBYTES - 2 - 54);
