@@ -145,7 +145,10 @@ int main(int argc, char **argv)
 	if (rfile)
 		return read_file(rfile, &o, count);
 
-	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	/* Protocol 0: the socket takes no frames until bind names ETH_P_ALL, after the filter
+	 * is attached; opened with ETH_P_ALL it would queue every frame that arrives before
+	 * SO_ATTACH_FILTER, unfiltered (libpcap drains them for the same reason). */
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
 	if (fd < 0) {
 		fprintf(stderr, "tcpdump: socket: %s\n", strerror(errno));
 		return 1;
