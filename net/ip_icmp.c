@@ -25,13 +25,13 @@ static bool icmp_ratelimit_ok(struct netstack *ns)
 	uint64_t now = net_now(ns);
 	uint64_t cap = (uint64_t)ns->ns_conf.icmp_burst * 1000u;
 	if (now > ns->ns_icmp_last_ns) {
-		uint64_t add = (now - ns->ns_icmp_last_ns) / 1000000u * ns->ns_conf.icmp_rate;
-		if (add) {
-			ns->ns_icmp_tokens_ms += add;
+		uint64_t ms = (now - ns->ns_icmp_last_ns) / 1000000u;
+		if (ms) {
+			ns->ns_icmp_tokens_ms += ms * ns->ns_conf.icmp_rate;
 			if (ns->ns_icmp_tokens_ms > cap)
 				ns->ns_icmp_tokens_ms = cap;
 			/* Advance by the time actually converted into tokens, keep the rest. */
-			ns->ns_icmp_last_ns = now;
+			ns->ns_icmp_last_ns += ms * 1000000u;
 		}
 	}
 	if (ns->ns_icmp_tokens_ms < 1000)

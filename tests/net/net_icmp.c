@@ -136,6 +136,18 @@ static void test_rate_limit(void **state)
 		tu_peer_send_ip(&fx->peer, TU_MAC_A, b, l);
 	world_run(fx->w, 1 * MSEC);
 	assert_int_equal(tu_peer_count(&fx->peer, 0x0800, 1, 3), ICMP_DEF_BURST + 10);
+	/* Refill keeps the fractions of a millisecond: an error every 1.5 ms for 300 ms earns
+	 * 30 tokens at 100 per second (rounding each gap down to 1 ms would give 20). */
+	for (int i = 0; i < 80; i++)
+		tu_peer_send_ip(&fx->peer, TU_MAC_A, b, l);
+	world_run(fx->w, 1 * MSEC);
+	unsigned before = tu_peer_count(&fx->peer, 0x0800, 1, 3);
+	for (int i = 0; i < 200; i++) {
+		tu_peer_send_ip(&fx->peer, TU_MAC_A, b, l);
+		world_run(fx->w, 1500 * USEC);
+	}
+	unsigned earned = tu_peer_count(&fx->peer, 0x0800, 1, 3) - before;
+	assert_true(earned >= 29 && earned <= 31);
 	/* the limit is on errors only: echo keeps working */
 	size_t il = tu_icmp(b + 20, 8, 0, 0, 0, pay, 8);
 	tu_ip(b, TU_IP_P, TU_IP_A, 1, 1, 0, 64, il, NULL, 0);
