@@ -132,6 +132,8 @@ static int bulk_send(struct app *a)
 			}
 			sent += (uint64_t)r;
 			work++;
+			if ((size_t)r < n)
+				break;          /* the send buffer is full: no need to hear EAGAIN */
 		}
 		if (sent == a->o.bytes && !shut) {
 			shut = 1;
@@ -175,6 +177,8 @@ static int bulk_recv(struct app *a)
 			}
 			sp_rx_bytes(&rx, &a->o, a->buf, (size_t)r);
 			work++;
+			if ((size_t)r < sizeof a->buf)
+				break;          /* all there was: the next turn brings more */
 		}
 		if (!work && !eof)
 			stack_wait(a);
