@@ -10,6 +10,28 @@
 #define WORLD_MAX_WIRES  16
 #define WIRE_MAX_PORTS   16
 
+/* Frames in flight are recycled through a free list in the world instead of one malloc and
+ * free each: glibc serves a frame-sized block (above its 1 KiB per-thread cache) from its
+ * bins, and once a test has built a large heap (100,000 connections' state) that search
+ * costs several hundred instructions a frame, which the per-segment benchmark
+ * (tests/tcp/tcp_scale_bench.c) then charged to the stack.  Every frame up to FRAME_CAP
+ * bytes (any Ethernet frame the stacks send) gets a FRAME_CAP block; bigger ones (raw ports
+ * may send anything) are allocated and freed one by one.  At most FRAME_SPARE_MAX spare
+ * blocks are kept (4.3 MiB); world_free releases them.  Under AddressSanitizer nothing is
+ * recycled, so a read past a frame's length or after its delivery is still caught. */
+#define FRAME_CAP       2048u
+#define FRAME_SPARE_MAX 2048u
+#if defined(__SANITIZE_ADDRESS__)
+#define FRAME_RECYCLE 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FRAME_RECYCLE 0
+#endif
+#endif
+#ifndef FRAME_RECYCLE
+#define FRAME_RECYCLE 1
+#endif
+
 struct wire_port {
 	struct wire *wr;
 	struct ifnet *ifp;                  /* NULL for a raw port */
@@ -23,6 +45,7 @@ struct frame {
 	uint64_t seq;                       /* FIFO order among equal times */
 	struct wire_port *from;
 	size_t len;
+	size_t cap;                         /* bytes of data[]: FRAME_CAP, or len when bigger */
 	uint8_t data[];
 };
 
@@ -44,6 +67,10 @@ struct world {
 	struct wire *wires[WORLD_MAX_WIRES];
 	int nwires;
 	struct frame *inflight;             /* sorted by (at, seq) */
+	struct frame *inflight_tail;        /* its last frame (where a new one usually goes) */
+	struct frame *spare;                /* free FRAME_CAP frames, linked by next */
+	unsigned nspare;
+	uint64_t frame_allocs;              /* frame records taken from malloc */
 };
 
 struct world *world_new(uint64_t start_ns)
@@ -81,57 +108,117 @@ struct wire *world_wire(struct world *w, uint64_t latency_ns)
 
 uint64_t wire_frames(const struct wire *wr) { return wr->frames; }
 
-static void schedule(struct world *w, struct wire_port *from, const uint8_t *data, size_t len,
-    uint64_t at, const struct fault_out *fo)
+void world_frame_stats(const struct world *w, uint64_t *allocs, unsigned *spare)
 {
-	struct frame *f = malloc(sizeof(*f) + len);
-	if (!f)
-		return;
+	*allocs = w->frame_allocs;
+	*spare = w->nspare;
+}
+
+/* A frame record for len bytes (len and cap set), or NULL. */
+static struct frame *frame_get(struct world *w, size_t len)
+{
+	struct frame *f;
+	if (len <= FRAME_CAP && w->spare) {
+		f = w->spare;
+		w->spare = f->next;
+		w->nspare--;
+	} else {
+		size_t cap = len <= FRAME_CAP ? FRAME_CAP : len;
+		f = malloc(sizeof(*f) + cap);
+		if (!f)
+			return NULL;
+		f->cap = cap;
+		w->frame_allocs++;
+	}
+	f->len = len;
+	return f;
+}
+
+static void frame_put(struct world *w, struct frame *f)
+{
+	if (FRAME_RECYCLE && f->cap == FRAME_CAP && w->nspare < FRAME_SPARE_MAX) {
+		f->next = w->spare;
+		w->spare = f;
+		w->nspare++;
+	} else {
+		free(f);
+	}
+}
+
+/* Queues f (its data and len filled) for delivery at time `at`, after every frame due
+ * earlier or at the same time (FIFO among equal times).  The wire's latency is fixed, so a
+ * new frame almost always goes last: the tail is checked first. */
+static void schedule(struct world *w, struct wire_port *from, struct frame *f, uint64_t at)
+{
 	f->at = at;
 	f->seq = w->seq++;
 	f->from = from;
-	f->len = len;
-	memcpy(f->data, data, len);
-	if (fo && fo->corrupt && fo->at < len)
-		f->data[fo->at] ^= 0xff;
+	f->next = NULL;
+	if (!w->inflight) {
+		w->inflight = w->inflight_tail = f;
+		return;
+	}
+	if (w->inflight_tail->at <= at) {     /* its seq is lower: f goes after it */
+		w->inflight_tail->next = f;
+		w->inflight_tail = f;
+		return;
+	}
 	struct frame **pp = &w->inflight;
-	while (*pp && ((*pp)->at < at || ((*pp)->at == at && (*pp)->seq < f->seq)))
+	while (*pp && (*pp)->at <= at)
 		pp = &(*pp)->next;
-	f->next = *pp;
+	f->next = *pp;                       /* not NULL: the tail is due later than f */
 	*pp = f;
 }
 
-/* A frame leaves port `from`: capture it, decide its faults, schedule its delivery. */
-static void wire_carry(struct wire_port *from, const uint8_t *data, size_t len)
+/* A frame leaves port `from` (f holds it; consumed): capture it, decide its faults,
+ * schedule its delivery, once or twice (a duplicate), or drop it. */
+static void wire_carry(struct wire_port *from, struct frame *f)
 {
 	struct wire *wr = from->wr;
 	struct world *w = wr->w;
 	wr->frames++;
 	if (wr->pcap)
-		pcap_write(wr->pcap, w->now, data, len);
+		pcap_write(wr->pcap, w->now, f->data, f->len);
 	if (!wr->fault) {
-		schedule(w, from, data, len, w->now + wr->latency, NULL);
+		schedule(w, from, f, w->now + wr->latency);
 		return;
 	}
 	struct fault_out out[2];
-	int n = fault_decide(wr->fault, len, out);
-	for (int i = 0; i < n; i++)
-		schedule(w, from, data, len, w->now + wr->latency + out[i].delay_ns, &out[i]);
+	int n = fault_decide(wr->fault, f->len, out);
+	for (int i = 0; i < n; i++) {
+		/* The last output takes f itself; earlier ones a copy made before any
+		 * corruption of f. */
+		struct frame *g = f;
+		if (i < n - 1) {
+			g = frame_get(w, f->len);
+			if (!g)
+				continue;
+			memcpy(g->data, f->data, f->len);
+		}
+		if (out[i].corrupt && out[i].at < g->len)
+			g->data[out[i].at] ^= 0xff;
+		schedule(w, from, g, w->now + wr->latency + out[i].delay_ns);
+	}
+	if (n == 0)
+		frame_put(w, f);
 }
 
 /* if_start of a wire interface (net lock held): copy each queued frame onto the wire. */
 static void wire_start(struct ifnet *ifp)
 {
 	struct wire_port *p = ifp->if_softc;
+	struct world *w = p->wr->w;
 	struct mbuf *m;
 	while ((m = if_dequeue(ifp)) != NULL) {
 		uint32_t len = m->m_pkthdr.len;
-		uint8_t *buf = malloc(len ? len : 1);
-		if (buf && m_copydata(m, 0, len, buf) == 0)
-			wire_carry(p, buf, len);
-		else
+		struct frame *f = frame_get(w, len);
+		if (f && m_copydata(m, 0, len, f->data) == 0) {
+			wire_carry(p, f);
+		} else {
+			if (f)
+				frame_put(w, f);
 			ifp->if_c.oerrors++;
-		free(buf);
+		}
 		m_freem(m);
 	}
 }
@@ -185,7 +272,11 @@ struct wire_port *wire_raw_port(struct wire *wr,
 
 void wire_port_send(struct wire_port *p, const uint8_t *frame, size_t len)
 {
-	wire_carry(p, frame, len);
+	struct frame *f = frame_get(p->wr->w, len);
+	if (!f)
+		return;
+	memcpy(f->data, frame, len);
+	wire_carry(p, f);
 }
 
 int wire_pcap(struct wire *wr, const char *path)
@@ -241,8 +332,10 @@ void world_settle(struct world *w)
 		while (w->inflight && w->inflight->at <= w->now) {
 			struct frame *f = w->inflight;
 			w->inflight = f->next;
+			if (!w->inflight)
+				w->inflight_tail = NULL;
 			deliver(f);
-			free(f);
+			frame_put(w, f);
 			progress = 1;
 		}
 		for (int i = 0; i < w->nstacks; i++) {
@@ -299,6 +392,11 @@ void world_free(struct world *w)
 	while (w->inflight) {
 		struct frame *f = w->inflight;
 		w->inflight = f->next;
+		free(f);
+	}
+	while (w->spare) {
+		struct frame *f = w->spare;
+		w->spare = f->next;
 		free(f);
 	}
 	for (int i = 0; i < w->nwires; i++) {

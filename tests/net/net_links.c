@@ -1,6 +1,8 @@
 /* The link wrappers of the hosted build: the pcap writer (file format checked here, and
  * dissected by tshark when it is installed: no malformed packets, no bad checksums) and the
- * seeded fault injector (rates, determinism, and a stack exchange surviving loss). */
+ * seeded fault injector (rates, determinism, and a stack exchange surviving loss), and the
+ * wire's own frame handling: delivery order against a model, with and without faults, and
+ * the recycling of frame records (no malloc per frame once warm). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +198,176 @@ static void test_exchange_survives_faults(void **st)
 	tu_leakcheck_end(&lc);
 }
 
+/* ---- the wire's frames: order, bytes, recycling (host/wire.c) ---- */
+
+#define WT_FRAMES 1000
+#define WT_BIG_EVERY 100        /* every 100th frame is bigger than a recycled block */
+
+struct rx_log {
+	size_t n, cap;
+	size_t *len;
+	uint64_t *sum;
+};
+
+static uint64_t fnv(const uint8_t *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static void rx_record(void *arg, const uint8_t *frame, size_t len)
+{
+	struct rx_log *l = arg;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 256;
+		l->len = realloc(l->len, l->cap * sizeof(*l->len));
+		l->sum = realloc(l->sum, l->cap * sizeof(*l->sum));
+		assert_non_null(l->len);
+		assert_non_null(l->sum);
+	}
+	l->len[l->n] = len;
+	l->sum[l->n++] = fnv(frame, len);
+}
+
+static void rx_log_free(struct rx_log *l)
+{
+	free(l->len);
+	free(l->sum);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Frame i of a round: 60 to 1514 bytes, or 3000 for every WT_BIG_EVERY-th; bytes from i. */
+static size_t wt_frame(size_t i, uint8_t *buf)
+{
+	size_t len = i % WT_BIG_EVERY == WT_BIG_EVERY - 1 ? 3000 : 60 + (i * 37) % 1455;
+	for (size_t j = 0; j < len; j++)
+		buf[j] = (uint8_t)(i * 7 + j * 13 + (j >> 8));
+	return len;
+}
+
+static void test_wire_frames_recycled(void **st)
+{
+	(void)st;
+	static uint8_t buf[3000];
+	struct world *w = world_new(0);
+	struct wire *wr = world_wire(w, 10 * USEC);
+	struct rx_log la = { 0 }, lb = { 0 };
+	struct wire_port *a = wire_raw_port(wr, rx_record, &la);
+	struct wire_port *b = wire_raw_port(wr, rx_record, &lb);
+	assert_non_null(a);
+	assert_non_null(b);
+	uint64_t allocs, before;
+	unsigned spare;
+	for (int round = 0; round < 2; round++) {
+		/* every frame of the round in flight at once */
+		world_frame_stats(w, &before, &spare);
+		for (size_t i = 0; i < WT_FRAMES; i++)
+			wire_port_send(a, buf, wt_frame(i, buf));
+		world_run(w, 1 * MSEC);
+		assert_int_equal(la.n, 0);                  /* a hub: not back to the sender */
+		assert_int_equal(lb.n, (size_t)(round + 1) * WT_FRAMES);
+		for (size_t i = 0; i < WT_FRAMES; i++) {
+			size_t len = wt_frame(i, buf);
+			assert_int_equal(lb.len[round * WT_FRAMES + i], len);
+			assert_true(lb.sum[round * WT_FRAMES + i] == fnv(buf, len));
+		}
+		world_frame_stats(w, &allocs, &spare);
+		if (spare == 0) {
+			/* AddressSanitizer build: one block per frame, none kept */
+			assert_int_equal(allocs - before, WT_FRAMES);
+		} else {
+			/* the first round allocates a block per frame; the second reuses the
+			 * small ones (all back in the spare list) and allocates only the big */
+			assert_int_equal(spare, WT_FRAMES - WT_FRAMES / WT_BIG_EVERY);
+			assert_int_equal(allocs - before,
+			    round == 0 ? WT_FRAMES : WT_FRAMES / WT_BIG_EVERY);
+		}
+	}
+	/* one frame at a time, as a request-and-reply exchange does: nothing new at all */
+	world_frame_stats(w, &before, &spare);
+	for (size_t i = 0; i < 50; i++) {
+		wire_port_send(i & 1 ? b : a, buf, wt_frame(i * WT_BIG_EVERY, buf));
+		world_run(w, 20 * USEC);
+	}
+	assert_int_equal(la.n + lb.n, 2 * WT_FRAMES + 50);
+	world_frame_stats(w, &allocs, &spare);
+	if (spare)
+		assert_int_equal(allocs, before);
+	world_free(w);
+	rx_log_free(&la);
+	rx_log_free(&lb);
+}
+
+struct wt_expect { uint64_t at, seq, sum; size_t len; };
+
+static int wt_expect_cmp(const void *x, const void *y)
+{
+	const struct wt_expect *p = x, *q = y;
+	if (p->at != q->at)
+		return p->at < q->at ? -1 : 1;
+	return p->seq < q->seq ? -1 : p->seq > q->seq;
+}
+
+/* With loss, duplication, reordering and corruption, what arrives is exactly what a model
+ * of the wire predicts from the same seeded schedule: each delivery at send time + latency
+ * + its delay, in (time, order of scheduling) order, and a corrupted copy of a duplicated
+ * frame never corrupts the other copy. */
+static void test_wire_fault_order_model(void **st)
+{
+	(void)st;
+	static uint8_t buf[3000];
+	const uint64_t lat = 10 * USEC;
+	struct fault_conf c = { .loss_ppm = 100000, .dup_ppm = 200000, .reorder_ppm = 200000,
+	    .corrupt_ppm = 100000, .delay_ns = 1000, .reorder_delay_ns = 3 * USEC, .seed = 42 };
+	struct world *w = world_new(0);
+	struct wire *wr = world_wire(w, lat);
+	struct rx_log lb = { 0 };
+	struct wire_port *a = wire_raw_port(wr, NULL, NULL);
+	assert_non_null(wire_raw_port(wr, rx_record, &lb));
+	assert_int_equal(wire_fault(wr, &c), 0);
+	struct fault *model = fault_new(&c);
+	struct wt_expect *exp = calloc(2 * WT_FRAMES, sizeof(*exp));
+	assert_non_null(exp);
+	size_t nexp = 0;
+	uint64_t seq = 0;
+	unsigned dups = 0, corrupted = 0;
+	/* sent in bursts of 10 frames, 1 us apart: reordered frames overtake and are overtaken */
+	for (size_t i = 0; i < WT_FRAMES; i++) {
+		size_t len = wt_frame(i, buf);
+		uint64_t now = world_now(w);
+		struct fault_out out[2];
+		int n = fault_decide(model, len, out);
+		dups += n == 2;
+		for (int k = 0; k < n; k++) {
+			static uint8_t copy[3000];
+			memcpy(copy, buf, len);
+			if (out[k].corrupt && out[k].at < len) {
+				copy[out[k].at] ^= 0xff;
+				corrupted++;
+			}
+			exp[nexp++] = (struct wt_expect){ .at = now + lat + out[k].delay_ns,
+			    .seq = seq++, .sum = fnv(copy, len), .len = len };
+		}
+		wire_port_send(a, buf, len);
+		if (i % 10 == 9)
+			world_run(w, 1 * USEC);
+	}
+	world_run(w, 1 * MSEC);
+	assert_true(dups > 0 && corrupted > 0);
+	qsort(exp, nexp, sizeof(*exp), wt_expect_cmp);
+	assert_int_equal(lb.n, nexp);
+	for (size_t i = 0; i < nexp; i++) {
+		assert_int_equal(lb.len[i], exp[i].len);
+		assert_true(lb.sum[i] == exp[i].sum);
+	}
+	fault_free(model);
+	free(exp);
+	world_free(w);
+	rx_log_free(&lb);
+}
+
 int main(void)
 {
 	host_log_level(-10);
@@ -203,6 +375,8 @@ int main(void)
 		cmocka_unit_test(test_pcap_file_and_tshark),
 		cmocka_unit_test(test_fault_schedule),
 		cmocka_unit_test(test_exchange_survives_faults),
+		cmocka_unit_test(test_wire_frames_recycled),
+		cmocka_unit_test(test_wire_fault_order_model),
 	};
 	return TU_RUN(tests);
 }
