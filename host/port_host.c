@@ -23,6 +23,7 @@
 /* ---- memory ---- */
 struct alloc_hdr { size_t n; size_t pad; };
 static uint64_t alloc_live;
+static uint64_t alloc_calls;
 static size_t alloc_fail_size;
 static unsigned alloc_fail_count;
 
@@ -34,6 +35,7 @@ void host_alloc_fail(size_t size, unsigned count)
 
 void *port_alloc(size_t n)
 {
+	__atomic_add_fetch(&alloc_calls, 1, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&alloc_fail_count, __ATOMIC_ACQUIRE) &&
 	    (alloc_fail_size == 0 || alloc_fail_size == n)) {
 		__atomic_sub_fetch(&alloc_fail_count, 1, __ATOMIC_ACQ_REL);
@@ -54,6 +56,11 @@ void port_free(void *p)
 	struct alloc_hdr *h = (struct alloc_hdr *)p - 1;
 	__atomic_sub_fetch(&alloc_live, h->n, __ATOMIC_RELAXED);
 	free(h);
+}
+
+uint64_t host_alloc_calls(void)
+{
+	return __atomic_load_n(&alloc_calls, __ATOMIC_RELAXED);
 }
 
 /* Live bytes not counting the free blocks the mbuf layer caches for reuse (mbuf.h). */

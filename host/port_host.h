@@ -52,6 +52,8 @@ uint64_t host_log_count(int level);
 
 /* Bytes of port_alloc memory live now (tests assert it returns to its starting value). */
 uint64_t host_alloc_live(void);
+/* port_alloc calls so far, answered or refused (tests assert a path allocates nothing). */
+uint64_t host_alloc_calls(void);
 /* Fault injection (tests of memory pressure): the next `count` port_alloc calls of exactly
  * `size` bytes (any size when 0) return NULL.  count 0 turns it off. */
 void host_alloc_fail(size_t size, unsigned count);
