@@ -221,8 +221,20 @@ SYSCALL_DECL(recvfrom)
 	return n;
 }
 
-/* Copies a msghdr and its iovec array in; *iovp is kmalloc'ed (kfree it). */
-static int msg_in(long umsg, struct msghdr *m, struct iovec **iovp, size_t *total)
+/* Copies a msghdr and its iovec array in.  Up to SOCK_FASTIOV entries land in the caller's
+ * `fast` array, as readv/writev do (sys_rw.c) and Linux's UIO_FASTIOV: a message of a few
+ * pieces then costs no kmalloc and kfree per call, only a longer one does.  *iovp is fast,
+ * NULL (no entries) or kmalloc'ed: msg_iov_free releases it. */
+#define SOCK_FASTIOV 8
+
+static void msg_iov_free(struct iovec *iov, struct iovec *fast)
+{
+	if (iov != fast)
+		kfree(iov);
+}
+
+static int msg_in(long umsg, struct msghdr *m, struct iovec fast[SOCK_FASTIOV],
+    struct iovec **iovp, size_t *total)
 {
 	if (copyin(m, (const void *)umsg, sizeof(*m)))
 		return -EFAULT;
@@ -230,18 +242,18 @@ static int msg_in(long umsg, struct msghdr *m, struct iovec **iovp, size_t *tota
 		return -EMSGSIZE;
 	struct iovec *iov = NULL;
 	if (m->msg_iovlen) {
-		iov = kmalloc(m->msg_iovlen * sizeof(*iov));
+		iov = m->msg_iovlen <= SOCK_FASTIOV ? fast : kmalloc(m->msg_iovlen * sizeof(*iov));
 		if (!iov)
 			return -ENOMEM;
 		if (copyin(iov, m->msg_iov, m->msg_iovlen * sizeof(*iov))) {
-			kfree(iov);
+			msg_iov_free(iov, fast);
 			return -EFAULT;
 		}
 	}
 	size_t sum = 0;
 	for (size_t i = 0; i < m->msg_iovlen; i++) {
 		if (iov[i].iov_len > 0x7fffffffu || sum + iov[i].iov_len > 0x7fffffffu) {
-			kfree(iov);
+			msg_iov_free(iov, fast);
 			return -EINVAL;
 		}
 		sum += iov[i].iov_len;
@@ -255,19 +267,19 @@ SYSCALL_DECL(sendmsg)
 {
 	(void)a3; (void)a4; (void)a5;
 	struct msghdr m;
-	struct iovec *iov;
+	struct iovec fast[SOCK_FASTIOV], *iov;
 	size_t total;
-	int rc = msg_in(a1, &m, &iov, &total);
+	int rc = msg_in(a1, &m, fast, &iov, &total);
 	if (rc)
 		return rc;
 	struct sockaddr_storage ss;
 	if (m.msg_name && (rc = addr_in(&ss, (long)m.msg_name, m.msg_namelen)) != 0) {
-		kfree(iov);
+		msg_iov_free(iov, fast);
 		return rc;
 	}
 	long n = sock_sendio(a0, iov, (int)m.msg_iovlen, total, m.msg_name ? &ss : NULL,
 	    m.msg_namelen, (int)a2);
-	kfree(iov);
+	msg_iov_free(iov, fast);
 	return n;
 }
 
@@ -275,9 +287,9 @@ SYSCALL_DECL(recvmsg)
 {
 	(void)a3; (void)a4; (void)a5;
 	struct msghdr m;
-	struct iovec *iov;
+	struct iovec fast[SOCK_FASTIOV], *iov;
 	size_t total;
-	int rc = msg_in(a1, &m, &iov, &total);
+	int rc = msg_in(a1, &m, fast, &iov, &total);
 	if (rc)
 		return rc;
 	struct sockaddr_storage ss;
@@ -285,7 +297,7 @@ SYSCALL_DECL(recvmsg)
 	int flags = (int)a2;
 	long n = sock_recvio(a0, iov, (int)m.msg_iovlen, total, m.msg_name ? &ss : NULL, &len,
 	    &flags);
-	kfree(iov);
+	msg_iov_free(iov, fast);
 	if (n < 0)
 		return n;
 	/* msg_namelen gets the real length, msg_flags the result flags; no control data. */

@@ -336,6 +336,88 @@ static void misaligned_checks(void)
 	}
 }
 
+/* sendmsg/recvmsg gather and scatter the same bytes with few iovec entries and with many
+ * (STOS copies up to 8 into an array on the kernel stack, more into a kmalloc'ed one), and
+ * a bad entry fails the call in either case.  On a UDP socket of its own sending to itself
+ * over loopback. */
+static void msg_scatter_checks(void)
+{
+	static const int pieces[][2] = {{3, 2}, {20, 12}, {8, 9}};
+	char out[60], in[64], junk[64], name[48];
+	struct iovec siov[20], riov[12];
+	struct msghdr m;
+	struct sockaddr_in self;
+	socklen_t slen = sizeof(self);
+	const struct sockaddr_in *sa = &self;
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	memset(&self, 0, sizeof(self));
+	self.sin_family = AF_INET;
+	self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s < 0 || bind(s, (struct sockaddr *)&self, sizeof(self)) != 0 ||
+	    getsockname(s, (struct sockaddr *)&self, &slen) != 0) {
+		printf("SKIP msg-scatter: no UDP socket on loopback: %s\n", strerror(errno));
+		if (s >= 0)
+			close(s);
+		return;
+	}
+	for (int i = 0; i < 60; i++)
+		out[i] = (char)('A' + i % 26 + (i / 26));
+	for (unsigned c = 0; c < sizeof(pieces) / sizeof(pieces[0]); c++) {
+		int ns = pieces[c][0], nr = pieces[c][1];
+		while (recv(s, junk, sizeof(junk), MSG_DONTWAIT) >= 0)
+			;
+		for (int k = 0; k < ns; k++) {
+			siov[k].iov_base = out + k * 60 / ns;
+			siov[k].iov_len = (size_t)((k + 1) * 60 / ns - k * 60 / ns);
+		}
+		memset(&m, 0, sizeof(m));
+		m.msg_name = (void *)sa;
+		m.msg_namelen = sizeof(*sa);
+		m.msg_iov = siov;
+		m.msg_iovlen = (size_t)ns;
+		errno = 0;
+		long r = sendmsg(s, &m, 0);
+		snprintf(name, sizeof(name), "sendmsg-gather-%d-pieces", ns);
+		report(r == 60, name, r, errno);
+		struct pollfd p = {s, POLLIN, 0};
+		poll(&p, 1, 1000);
+		memset(in, 0, sizeof(in));
+		for (int k = 0; k < nr; k++) {
+			riov[k].iov_base = in + k * 60 / nr;
+			riov[k].iov_len = (size_t)((k + 1) * 60 / nr - k * 60 / nr);
+		}
+		memset(&m, 0, sizeof(m));
+		m.msg_iov = riov;
+		m.msg_iovlen = (size_t)nr;
+		errno = 0;
+		r = recvmsg(s, &m, MSG_DONTWAIT);
+		snprintf(name, sizeof(name), "recvmsg-scatter-%d-pieces", nr);
+		report(r == 60 && memcmp(in, out, 60) == 0, name, r, errno);
+	}
+	/* a bad entry among the first 8 and past them */
+	for (int bad = 2; bad <= 10; bad += 8) {
+		for (int k = 0; k < 12; k++) {
+			siov[k].iov_base = out + k;
+			siov[k].iov_len = 1;
+		}
+		memset(&m, 0, sizeof(m));
+		m.msg_name = (void *)sa;
+		m.msg_namelen = sizeof(*sa);
+		m.msg_iov = siov;
+		m.msg_iovlen = 12;
+		siov[bad].iov_base = (void *)KADDR;
+		snprintf(name, sizeof(name), "sendmsg-12-pieces-kernel-base-at-%d", bad);
+		BAD(name, SYS(SYS_sendmsg, s, &m, 0), EFAULT);
+		siov[bad].iov_base = out;
+		siov[bad].iov_len = (size_t)-1;
+		snprintf(name, sizeof(name), "sendmsg-12-pieces-negative-len-at-%d", bad);
+		BAD(name, SYS(SYS_sendmsg, s, &m, 0), EINVAL);
+		snprintf(name, sizeof(name), "recvmsg-12-pieces-negative-len-at-%d", bad);
+		BAD(name, SYS(SYS_recvmsg, s, &m, MSG_DONTWAIT), EINVAL);
+	}
+	close(s);
+}
+
 static void socket_checks(void)
 {
 	int s = socket(AF_INET, SOCK_DGRAM, 0), t;
@@ -380,6 +462,7 @@ static void socket_checks(void)
 		poll(&p, 1, 1000);
 		BAD("recvfrom-buf-kernel", SYS(SYS_recvfrom, s, KADDR, 4, MSG_DONTWAIT, 0, 0), EFAULT);
 	}
+	msg_scatter_checks();
 	BAD("sendto-huge-length", SYS(SYS_sendto, s, buf, HUGE, 0, &sa, sizeof(sa)), EMSGSIZE, EFAULT, EINVAL);
 	BAD("setsockopt-bad-level", SYS(SYS_setsockopt, s, 9999, 1, &v, sizeof(v)), ENOPROTOOPT, EOPNOTSUPP);
 	BAD("setsockopt-short-optlen", SYS(SYS_setsockopt, s, SOL_SOCKET, SO_RCVBUF, &v, 1), EINVAL);
