@@ -4,6 +4,7 @@
 #include "mbuf.h"
 #include "netlib.h"
 #include "tcp.h"
+#include <stos/socket.h>             /* struct iovec */
 
 #define IPPROTO_TCP_NUM 6
 /* the longest headers: link (an Ethernet header, or a VLAN-tagged one) + IP and TCP with
@@ -12,6 +13,7 @@
 #define GSO_HDR_MAX (GSO_L2_MAX + 60u + 60u)
 
 _Static_assert(GSO_HDR_MAX + 2 <= MHLEN, "a piece's headers fit in its header mbuf");
+_Static_assert(GSO_HDR_MAX == TCP_GSO_HDR_MAX, "the cutter's header buffer holds them");
 
 struct gso_hdrs {
 	uint32_t iplen;                 /* the IP datagram's total length */
@@ -53,18 +55,6 @@ static int gso_parse(const uint8_t *f, uint32_t avail, uint32_t l2len, uint32_t 
 	return 0;
 }
 
-/* The complete TCP checksum of a segment whose header (checksum field 0) is th[0..thl) and
- * whose payload is bytes [off, off+n) of chain p: the pseudo-header sum with the length, the
- * header, then the payload in one pass (RFC 793 3.1). */
-static uint16_t gso_tcp_sum(const uint8_t *ip, const uint8_t *th, uint32_t thl,
-    const struct mbuf *p, uint32_t off, uint32_t n)
-{
-	uint32_t s = in_pseudo(be32_get(ip + 12), be32_get(ip + 16), IPPROTO_TCP_NUM,
-	    (uint16_t)(thl + n));
-	s = in_cksum_add(s, th, thl);
-	return in_cksum_mbuf(p, off, n, s);
-}
-
 /* An ordinary frame: the checksums its flags leave to the device, in place. */
 static struct mbuf *gso_finish(struct mbuf *m, uint32_t l2len, struct tcp_gso_stats *st)
 {
@@ -98,6 +88,143 @@ bad:
 	return NULL;
 }
 
+int tcp_gso_cut_start(struct tcp_gso_cut *c, struct mbuf *m, uint32_t l2len,
+    struct tcp_gso_stats *st)
+{
+	struct gso_hdrs h;
+	uint32_t len = m->m_pkthdr.len, segsz = m->m_pkthdr.tso_segsz;
+	uint32_t avail = NET_MIN(len, GSO_HDR_MAX);
+	uint8_t *hb = c->ph;
+	if (m_copydata(m, 0, avail, hb) != 0 || gso_parse(hb, avail, l2len, len, &h) ||
+	    l2len + h.iplen != len || segsz == 0 || h.pay == 0)
+		goto bad;                       /* (a large segment is never padded) */
+	uint8_t *ip = hb + l2len, *th = ip + h.ihl;
+	uint8_t tf = th[13];
+	if (tf & (TH_SYN | TH_RST | TH_URG))
+		goto bad;                       /* never on a large segment (tcp_output.c) */
+	c->m = m;
+	c->st = st;
+	c->off = 0;
+	c->pay = h.pay;
+	c->segsz = segsz;
+	c->l2len = l2len;
+	c->ihl = h.ihl;
+	c->thl = h.thl;
+	c->hdr = h.hdr;
+	c->id0 = be16_get(ip + 4);
+	c->i = 0;
+	c->tf = tf;
+	c->seq0 = be32_get(th + 4);
+	/* The part of every piece's TCP checksum that does not change (RFC 793 3.1): the
+	 * pseudo-header without the length, the header with sequence number 0, checksum 0 and
+	 * a middle piece's flags.  A piece adds its sequence number's two halves, its length
+	 * and, on the last piece, the FIN and PSH bits (the flags byte is the low half of the
+	 * 16-bit word at offset 12, so they add as they are). */
+	be32_put(th + 4, 0);
+	be16_put(th + 16, 0);
+	th[13] = (uint8_t)(tf & ~(TH_FIN | TH_PUSH));
+	c->hsum = in_cksum_add(in_pseudo(be32_get(ip + 12), be32_get(ip + 16), IPPROTO_TCP_NUM, 0),
+	    th, h.thl);
+	/* the payload cursor: the mbuf holding the first payload byte, and where in it */
+	const struct mbuf *cur = m;
+	uint32_t coff = h.hdr;
+	while (cur && coff >= cur->m_len) {
+		coff -= cur->m_len;
+		cur = cur->m_next;
+	}
+	c->cur = cur;
+	c->coff = coff;
+	st->large++;
+	return 0;
+bad:
+	st->bad++;
+	m_freem(m);
+	return -1;
+}
+
+/* The piece at the cursor: writes its headers into c->ph with both checksums, returns its
+ * payload length (0: none left) and where its payload starts, and moves the cursor on. */
+static uint32_t gso_piece(struct tcp_gso_cut *c, const struct mbuf **start, uint32_t *soff)
+{
+	if (c->off >= c->pay)
+		return 0;
+	uint32_t n = NET_MIN(c->pay - c->off, c->segsz);
+	uint32_t seq = c->seq0 + c->off;
+	uint8_t *ip = c->ph + c->l2len, *th = ip + c->ihl;
+	be16_put(ip + 2, (uint16_t)(c->ihl + c->thl + n));
+	be16_put(ip + 4, (uint16_t)(c->id0 + c->i));
+	be16_put(ip + 10, 0);
+	be16_put(ip + 10, in_cksum(ip, c->ihl));
+	be32_put(th + 4, seq);
+	uint32_t s = c->hsum + (seq >> 16) + (seq & 0xffff) + c->thl + n;
+	if (c->off + n >= c->pay) {
+		th[13] = c->tf;                 /* FIN and PSH on the last piece only */
+		s += c->tf & (TH_FIN | TH_PUSH);
+	}
+	be16_put(th + 16, in_cksum_mbuf(c->cur, c->coff, n, s));
+	*start = c->cur;
+	*soff = c->coff;
+	/* advance the cursor past this piece's payload */
+	const struct mbuf *cur = c->cur;
+	uint32_t coff = c->coff + n;
+	while (cur && coff >= cur->m_len && cur->m_next) {
+		coff -= cur->m_len;
+		cur = cur->m_next;
+	}
+	c->cur = cur;
+	c->coff = coff;
+	c->off += n;
+	c->i++;
+	c->st->pieces++;
+	return n;
+}
+
+int tcp_gso_cut_next(struct tcp_gso_cut *c, struct iovec *iov, int max, void *flat,
+    uint32_t flatlen)
+{
+	const struct mbuf *x;
+	uint32_t o;
+	uint32_t n = gso_piece(c, &x, &o);
+	if (n == 0)
+		return 0;
+	const struct mbuf *x0 = x;
+	uint32_t o0 = o, left = n;
+	int k = 0;
+	while (left) {
+		if (!x)
+			goto bad;                       /* the chain is shorter than its length */
+		uint32_t a = NET_MIN(x->m_len - o, left);
+		if (a) {
+			if (k == max)
+				goto gather;
+			iov[k].iov_base = x->m_data + o;
+			iov[k].iov_len = a;
+			k++;
+			left -= a;
+		}
+		x = x->m_next;
+		o = 0;
+	}
+	return k;
+gather:
+	/* more pieces than the caller can gather: the payload copied once, as one span */
+	if (n > flatlen || max < 1 || m_copydata(x0, o0, n, flat) != 0)
+		goto bad;
+	iov[0].iov_base = flat;
+	iov[0].iov_len = n;
+	return 1;
+bad:
+	c->st->bad++;
+	return -1;
+}
+
+void tcp_gso_cut_end(struct tcp_gso_cut *c)
+{
+	m_freem(c->m);
+	c->m = NULL;
+	c->cur = NULL;
+}
+
 struct mbuf *tcp_gso_segment(struct mbuf *m, uint32_t l2len, struct tcp_gso_stats *st)
 {
 	if (!m)
@@ -110,73 +237,32 @@ struct mbuf *tcp_gso_segment(struct mbuf *m, uint32_t l2len, struct tcp_gso_stat
 	if (!(m->m_pkthdr.csum_flags & CSUM_TSO))
 		return gso_finish(m, l2len, st);
 
-	uint8_t hb[GSO_HDR_MAX];
-	uint32_t len = m->m_pkthdr.len, segsz = m->m_pkthdr.tso_segsz;
-	uint32_t avail = NET_MIN(len, GSO_HDR_MAX);
-	struct gso_hdrs h;
+	struct tcp_gso_cut c;
+	if (tcp_gso_cut_start(&c, m, l2len, st))
+		return NULL;
 	struct mbuf *list = NULL, **tail = &list;
-	if (m_copydata(m, 0, avail, hb) != 0 || gso_parse(hb, avail, l2len, len, &h) ||
-	    l2len + h.iplen != len || segsz == 0 || h.pay == 0)
-		goto bad;                       /* (a large segment is never padded) */
-	uint8_t *ip = hb + l2len, *th = ip + h.ihl;
-	uint8_t tf = th[13];
-	if (tf & (TH_SYN | TH_RST | TH_URG))
-		goto bad;                       /* never on a large segment (tcp_output.c) */
-	uint16_t id0 = be16_get(ip + 4);
-	uint32_t seq0 = be32_get(th + 4);
-
-	/* the payload cursor: the mbuf holding byte `off` of the payload, and where in it */
-	const struct mbuf *cur = m;
-	uint32_t coff = h.hdr;
-	while (cur && coff >= cur->m_len) {
-		coff -= cur->m_len;
-		cur = cur->m_next;
-	}
-	uint32_t i = 0;
-	for (uint32_t off = 0; off < h.pay; off += segsz, i++) {
-		uint32_t n = NET_MIN(h.pay - off, segsz);
+	const struct mbuf *x;
+	uint32_t o, n;
+	while ((n = gso_piece(&c, &x, &o)) != 0) {
+		/* a fresh header mbuf with the piece's headers, then its payload by reference */
 		struct mbuf *hm = m_gethdr(MT_HEADER);
-		struct mbuf *pm = hm ? m_copym(cur, coff, n) : NULL;
+		struct mbuf *pm = hm ? m_copym(x, o, n) : NULL;
 		if (!pm) {
 			m_freem(hm);
-			goto nomem;
+			st->nomem++;
+			m_freem_list(list);
+			tcp_gso_cut_end(&c);
+			return NULL;
 		}
 		pm->m_flags &= (uint16_t)~M_PKTHDR;     /* the payload of the header mbuf's packet */
 		hm->m_data = hm->m_dat + 2;             /* IP header 4-byte aligned */
-		memcpy(hm->m_data, hb, h.hdr);
-		hm->m_len = h.hdr;
+		memcpy(hm->m_data, c.ph, c.hdr);
+		hm->m_len = c.hdr;
 		hm->m_next = pm;
-		hm->m_pkthdr.len = h.hdr + n;
-		uint8_t *pip = hm->m_data + l2len, *pth = pip + h.ihl;
-		be16_put(pip + 2, (uint16_t)(h.ihl + h.thl + n));
-		be16_put(pip + 4, (uint16_t)(id0 + i));
-		be16_put(pip + 10, 0);
-		be16_put(pip + 10, in_cksum(pip, h.ihl));
-		be32_put(pth + 4, seq0 + off);
-		if (off + n < h.pay)
-			pth[13] = (uint8_t)(tf & ~(TH_FIN | TH_PUSH));
-		be16_put(pth + 16, 0);
-		be16_put(pth + 16, gso_tcp_sum(pip, pth, h.thl, pm, 0, n));
+		hm->m_pkthdr.len = c.hdr + n;
 		*tail = hm;
 		tail = &hm->m_nextpkt;
-		/* advance the cursor past this piece's payload */
-		coff += n;
-		while (cur && coff >= cur->m_len && cur->m_next) {
-			coff -= cur->m_len;
-			cur = cur->m_next;
-		}
 	}
-	st->large++;
-	st->pieces += i;
-	m_freem(m);
+	tcp_gso_cut_end(&c);
 	return list;
-nomem:
-	st->nomem++;
-	m_freem_list(list);
-	m_freem(m);
-	return NULL;
-bad:
-	st->bad++;
-	m_freem(m);
-	return NULL;
 }

@@ -13,8 +13,11 @@ struct fdlink {
 	struct netstack *ns;
 	struct ifnet *ifp;
 	int fd;
-	struct mbuf *held;                  /* the frames the descriptor refused, in order, linked
-	                                     * by m_nextpkt (the rest of a cut large segment) */
+	struct mbuf *held;                  /* a frame the descriptor refused */
+	int cutting;                        /* cut holds a large segment being sent */
+	int niov;                           /* > 0: iov holds a piece not yet accepted */
+	struct tcp_gso_cut cut;             /* the large segment, cut piece by piece (tcp_gso.h) */
+	struct iovec iov[MAX_IOV];          /* the piece: its headers, then its payload's spans */
 	struct mbuf *spare;                 /* a cluster a poll found no frame for, kept for the
 	                                     * next (most polls of a busy loop find none) */
 	uint64_t tx, rx, errors;
@@ -63,54 +66,94 @@ static int send_frame(struct fdlink *l, struct mbuf *m)
 	return 1;
 }
 
-/* Sends the frames of an m_nextpkt list in order.  1: all gone; 0: would block, the unsent
- * ones wait in l->held. */
-static int send_list(struct fdlink *l, struct mbuf *list)
+/* Sends the pieces of the large segment in l->cut, each gathered straight from the
+ * segment's buffers (tcp_gso_cut_next) with one sendmsg, as an 8254x's data descriptors point
+ * into them.  1: all gone (the segment freed); 0: would block, the piece waits in l->iov. */
+static int send_pieces(struct fdlink *l)
 {
-	while (list) {
-		struct mbuf *next = list->m_nextpkt;
-		list->m_nextpkt = NULL;
-		if (!send_frame(l, list)) {
-			list->m_nextpkt = next;
-			l->held = list;
-			return 0;
+	for (;;) {
+		if (!l->niov) {
+			int n = tcp_gso_cut_next(&l->cut, l->iov + 1, MAX_IOV - 1, l->flat,
+			    sizeof l->flat);
+			if (n <= 0) {
+				if (n < 0) {
+					l->errors++;    /* malformed chain (counted in l->gso) */
+					l->ifp->if_c.oerrors++;
+				}
+				tcp_gso_cut_end(&l->cut);
+				l->cutting = 0;
+				return 1;
+			}
+			l->iov[0].iov_base = l->cut.ph;
+			l->iov[0].iov_len = l->cut.hdr;
+			l->niov = n + 1;
 		}
-		list = next;
+		int r = sp_frame_sendv(l->fd, l->iov, l->niov);
+		if (r == 0)
+			return 0;
+		if (r < 0) {
+			l->errors++;
+			l->ifp->if_c.oerrors++;
+		} else {
+			l->tx++;
+		}
+		l->niov = 0;
 	}
-	return 1;
 }
 
-/* A frame that asks the device for something (only segmentation is offered: if_hwassist)
- * goes through tcp_gso_segment, which cuts a large TCP segment into wire segments with their
- * checksums; every other frame is sent as it is. */
+/* A large segment (CSUM_TSO, the only offload the link asks for: if_hwassist) is cut into
+ * wire segments with their checksums as it is sent (send_pieces); a frame with other checksum
+ * requests gets them done in place by tcp_gso_segment; every other frame is sent as it is.
+ * Frames leave in the order they were queued. */
 static void fdlink_start(struct ifnet *ifp)
 {
 	struct fdlink *l = ifp->if_softc;
-	if (l->held) {
-		struct mbuf *h = l->held;
-		l->held = NULL;
-		if (!send_list(l, h))
+	for (;;) {
+		if (l->cutting) {
+			if (!send_pieces(l))
+				return;
+		} else if (l->held) {
+			if (!send_frame(l, l->held))
+				return;
+			l->held = NULL;
+		}
+		struct mbuf *m = if_dequeue(ifp);
+		if (!m)
 			return;
-	}
-	struct mbuf *m;
-	while ((m = if_dequeue(ifp)) != NULL) {
-		struct mbuf *list = m->m_pkthdr.csum_flags & CSUM_TX_MASK ?
-		    tcp_gso_segment(m, ETHER_HDR_LEN, &l->gso) : m;
-		if (!list) {
-			l->errors++;            /* malformed or no memory (l->gso says which) */
-			ifp->if_c.oerrors++;
+		uint32_t f = m->m_pkthdr.csum_flags;
+		if (f & CSUM_TSO) {
+			if (tcp_gso_cut_start(&l->cut, m, ETHER_HDR_LEN, &l->gso) == 0) {
+				l->cutting = 1;
+			} else {
+				l->errors++;    /* malformed (counted in l->gso) */
+				ifp->if_c.oerrors++;
+			}
 			continue;
 		}
-		if (!send_list(l, list))
+		if (f & CSUM_TX_MASK) {
+			m = tcp_gso_segment(m, ETHER_HDR_LEN, &l->gso);
+			if (!m) {
+				l->errors++;
+				ifp->if_c.oerrors++;
+				continue;
+			}
+		}
+		if (!send_frame(l, m)) {
+			l->held = m;
 			return;
+		}
 	}
 }
 
 static void fdlink_gone(struct ifnet *ifp)
 {
 	struct fdlink *l = ifp->if_softc;
-	m_freem_list(l->held);
+	m_freem(l->held);
 	l->held = NULL;
+	if (l->cutting)
+		tcp_gso_cut_end(&l->cut);
+	l->cutting = 0;
+	l->niov = 0;
 	m_freem(l->spare);
 	l->spare = NULL;
 	l->ifp = NULL;
@@ -192,7 +235,7 @@ int fdlink_rx(struct fdlink *l, unsigned max)
 	return rc < 0 ? rc : (int)n;
 }
 
-int fdlink_tx_blocked(const struct fdlink *l) { return l->held != NULL; }
+int fdlink_tx_blocked(const struct fdlink *l) { return l->held != NULL || l->cutting; }
 
 void fdlink_tx_resume(struct fdlink *l)
 {

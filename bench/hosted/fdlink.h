@@ -9,7 +9,9 @@
  * the receive path (so frames are at most MCLBYTES - 2 = 2046 bytes: MSS 1992 at most; a
  * longer frame is counted in ierrors and dropped).  Transmit offloads in software: the link
  * advertises CSUM_IP, CSUM_TCP and CSUM_TSO, so TCP hands it segments of up to 64 KiB, which
- * fdlink_start cuts into MSS-sized frames with complete checksums (net/tcp_gso.h); the stack
+ * fdlink_start cuts into MSS-sized frames with complete checksums as it sends them, each
+ * gathered from its headers and the large segment's own buffers (tcp_gso_cut, net/tcp_gso.h:
+ * no mbuf per frame, as a NIC's TSO reads the payload in place); the stack
  * computes every other checksum and verifies every received one.
  */
 #ifndef BENCH_FDLINK_H

@@ -74,3 +74,18 @@ $(TCP_SCALE_DIR)/tcp_scale_bench: tests/tcp/tcp_scale_bench.c $(TCP_SCALE_DEPS)
 ALL_TARGETS += $(TCP_SCALE_DIR)/tcp_scale $(TCP_SCALE_DIR)/tcp_scale_tw $(TCP_SCALE_DIR)/tcp_scale_wheel \
 	$(TCP_SCALE_DIR)/asan/tcp_scale_tw $(TCP_SCALE_DIR)/tcp_scale_bench $(TCP_SCALE_DIR)/tcp_timers
 # --- end X ---
+
+# bench/hosted/fdlink.c's transmit side (software TSO while the descriptor blocks) over a real
+# socketpair (tests/tcp/tcp_fdlink.c): linked with fdlink.c and sp.c, so a rule of its own.
+TCP_FDLINK_DEPS := tests/tcp/tcp_fdlink.c bench/hosted/fdlink.c bench/hosted/sp.c \
+	tests/tcp/tso_ref.h $(wildcard bench/hosted/*.h host/*.h net/*.h)
+$(BUILD)/host/tests/tcp_fdlink: $(TCP_FDLINK_DEPS) $(BUILD)/host/libhost.a $(BUILD)/net/host/libnet.a
+	@mkdir -p $(dir $@)
+	$(CC) $(H_CFLAGS) tests/tcp/tcp_fdlink.c bench/hosted/fdlink.c bench/hosted/sp.c -o $@ \
+		-Wl,--start-group $(H_LIB) $(NET_HOST_LIB) -Wl,--end-group -lcmocka $(H_LIBS)
+$(BUILD)/host/asan/tests/tcp_fdlink: $(TCP_FDLINK_DEPS) $(BUILD)/host/asan/libhost.a \
+		$(BUILD)/net/asan/libnet.a
+	@mkdir -p $(dir $@)
+	$(CC) $(H_ASAN_CFLAGS) tests/tcp/tcp_fdlink.c bench/hosted/fdlink.c bench/hosted/sp.c -o $@ \
+		-Wl,--start-group $(H_ASAN_LIB) $(NET_ASAN_LIB) -Wl,--end-group -lcmocka $(H_LIBS)
+ALL_TARGETS += $(BUILD)/host/tests/tcp_fdlink $(BUILD)/host/asan/tests/tcp_fdlink

@@ -5,7 +5,8 @@
  * independent RFC 1071 sum.  Inputs: bulk with timestamps, FIN and PSH on the last piece, a
  * short tail, odd payload splits across mbufs (some inline, some in clusters, the payload
  * starting in the header mbuf, shared cluster references), the IP ID and the sequence number
- * wrapping.  Ordinary frames get their CSUM_IP / CSUM_TCP work done in place.  Bad input and
+ * wrapping.  The gathering cutter (tcp_gso_cut) makes the same pieces from the same chains,
+ * with every span limit down to one (then the payload is copied).  Ordinary frames get their CSUM_IP / CSUM_TCP work done in place.  Bad input and
  * allocation failure are counted and dropped; the mbuf pools balance after every test. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,40 +51,10 @@ static void ref_cut(const uint8_t *f, size_t len, uint32_t segsz, struct frames 
 	}
 }
 
-/* A flat large segment as tcp_output + ip_output + ether_output leave it for a TSO device:
- * IP checksum 0, the TCP field the pseudo-header sum without the length. */
 static size_t build_flat(uint8_t *f, bool ts, uint8_t flags, uint16_t id, uint32_t seq,
     uint32_t pay, uint8_t proto)
 {
-	unsigned thl = ts ? 32 : 20, hdr = ETH + 20 + thl;
-	memset(f, 0, hdr);
-	static const uint8_t macs[12] = { 2, 0, 0, 0, 0, 0xb, 2, 0, 0, 0, 0, 0xa };
-	memcpy(f, macs, 12);
-	be16_put(f + 12, 0x0800);
-	uint8_t *ip = f + ETH, *th = ip + 20;
-	ip[0] = 0x45;
-	be16_put(ip + 2, (uint16_t)(20 + thl + pay));
-	be16_put(ip + 4, id);
-	be16_put(ip + 6, 0x4000);           /* DF */
-	ip[8] = 64;
-	ip[9] = proto;
-	be32_put(ip + 12, SRC);
-	be32_put(ip + 16, DST);
-	be16_put(th, 5001);
-	be16_put(th + 2, 40000);
-	be32_put(th + 4, seq);
-	be32_put(th + 8, 0x12345678);
-	th[12] = (uint8_t)((thl / 4) << 4);
-	th[13] = flags;
-	be16_put(th + 14, 29200);
-	if (ts) {
-		static const uint8_t o[12] = { 1, 1, 8, 10, 0, 0, 1, 2, 0, 3, 4, 5 };
-		memcpy(th + 20, o, 12);
-	}
-	be16_put(th + 16, (uint16_t)tso_ref_sum16(ip + 12, 8, 6));
-	for (uint32_t i = 0; i < pay; i++)
-		f[hdr + i] = (uint8_t)(i * 7u + (i >> 8) + 3u);
-	return hdr + pay;
+	return tso_ref_build_flat(f, ts, flags, id, seq, pay, proto, SRC, DST);
 }
 
 /* The chain: the headers (and `inl` payload bytes) in a header mbuf, then the rest of the
@@ -125,6 +96,50 @@ static struct mbuf *build_chain(const uint8_t *f, size_t len, unsigned hdr, uint
 
 static uint8_t flat[70000], got[2000];
 
+/* The piece tcp_gso_cut_next gave (headers in c->ph, payload in n spans) into got. */
+static uint32_t gather(const struct tcp_gso_cut *c, const struct iovec *iov, int n)
+{
+	memcpy(got, c->ph, c->hdr);
+	uint32_t len = c->hdr;
+	for (int k = 0; k < n; k++) {
+		assert_true(iov[k].iov_len > 0);
+		assert_true(len + iov[k].iov_len <= sizeof got);
+		memcpy(got + len, iov[k].iov_base, iov[k].iov_len);
+		len += (uint32_t)iov[k].iov_len;
+	}
+	return len;
+}
+
+/* The same large segment through the gathering cutter with at most max spans per piece (a
+ * longer payload is copied to a flat buffer): every piece must be the reference's. */
+static void check_gathered(struct mbuf *m, uint32_t segsz, const struct frames *ref, int max)
+{
+	m->m_pkthdr.csum_flags = CSUM_IP | CSUM_TCP | CSUM_TSO;
+	m->m_pkthdr.tso_segsz = (uint16_t)segsz;
+	struct tcp_gso_stats st = { 0 };
+	struct tcp_gso_cut c;
+	static uint8_t pay[2000];
+	struct iovec iov[64];
+	assert_int_equal(tcp_gso_cut_start(&c, m, ETH, &st), 0);
+	unsigned n = 0;
+	int k;
+	while ((k = tcp_gso_cut_next(&c, iov, max, pay, sizeof pay)) > 0) {
+		assert_true(k <= max);
+		assert_true(n < ref->n);
+		assert_int_equal(gather(&c, iov, k), ref->len[n]);
+		if (memcmp(got, ref->f[n], ref->len[n]) != 0)
+			fail_msg("gathered piece %u (max %d spans) differs from the reference", n, max);
+		n++;
+	}
+	assert_int_equal(k, 0);
+	assert_int_equal(n, ref->n);
+	assert_int_equal(tcp_gso_cut_next(&c, iov, max, pay, sizeof pay), 0);   /* stays done */
+	tcp_gso_cut_end(&c);
+	assert_int_equal(st.large, 1);
+	assert_int_equal(st.pieces, n);
+	assert_int_equal(st.bad + st.nomem, 0);
+}
+
 /* Cuts one large segment both ways and compares; returns the number of pieces. */
 static unsigned check_cut(bool ts, uint8_t flags, uint16_t id, uint32_t seq, uint32_t pay,
     uint32_t segsz, uint32_t inl, const uint32_t *splits, unsigned nsplits, bool shared)
@@ -165,6 +180,14 @@ static unsigned check_cut(bool ts, uint8_t flags, uint16_t id, uint32_t seq, uin
 	assert_int_equal(st.bad + st.nomem, 0);
 	m_freem_list(list);
 	m_freem(keep);
+	/* the gathering cutter on the same chain, with room for every span and with room
+	 * for one or two only */
+	static const int maxes[] = { 64, 2, 1 };
+	for (unsigned k = 0; k < 3; k++) {
+		m = build_chain(flat, len, hdr, inl, splits, nsplits, shared, &keep);
+		check_gathered(m, segsz, &ref, maxes[k]);
+		m_freem(keep);
+	}
 	frames_free(&ref);
 	tu_leakcheck_end(&lc);
 	return n;
@@ -322,6 +345,57 @@ static void expect_bad(int spoil)
 	assert_null(tcp_gso_segment(m, ETH, &st));
 	assert_int_equal(st.bad, 1);
 	assert_int_equal(st.large + st.pieces, 0);
+	if (flags & CSUM_TSO) {
+		/* the gathering cutter refuses the same large segments */
+		m = tu_chain(flat, (uint32_t)len, 700);
+		assert_non_null(m);
+		m->m_pkthdr.csum_flags = flags;
+		m->m_pkthdr.tso_segsz = (uint16_t)segsz;
+		struct tcp_gso_cut c;
+		assert_int_equal(tcp_gso_cut_start(&c, m, ETH, &st), -1);
+		assert_int_equal(st.bad, 2);
+		assert_int_equal(st.large + st.pieces, 0);
+	}
+}
+
+/* A chain shorter than its packet length, and a payload in more spans than the caller takes
+ * with no room to copy it: tcp_gso_cut_next says -1, counts it, and the cut ends cleanly. */
+static void test_cut_bad_chain(void **state)
+{
+	(void)state;
+	struct tu_leakcheck lc;
+	tu_leakcheck_begin(&lc);
+	size_t len = build_flat(flat, true, TH_ACK, 1, 1, 5 * 1448, 6);
+	struct mbuf *m = tu_chain(flat, (uint32_t)len, 700);
+	assert_non_null(m);
+	struct mbuf *x = m;
+	while (x->m_next->m_next)
+		x = x->m_next;
+	x->m_len -= 100;                    /* the last-but-one mbuf loses its tail */
+	m->m_pkthdr.csum_flags = CSUM_IP | CSUM_TCP | CSUM_TSO;
+	m->m_pkthdr.tso_segsz = 1448;
+	struct tcp_gso_stats st = { 0 };
+	struct tcp_gso_cut c;
+	struct iovec iov[8];
+	static uint8_t pay[2000];
+	assert_int_equal(tcp_gso_cut_start(&c, m, ETH, &st), 0);
+	int k, good = 0;
+	while ((k = tcp_gso_cut_next(&c, iov, 8, pay, sizeof pay)) > 0)
+		good++;
+	assert_int_equal(k, -1);
+	assert_int_equal(good, 4);
+	assert_int_equal(st.bad, 1);
+	tcp_gso_cut_end(&c);
+	/* 700-byte mbufs: a 1448-byte piece spans three; one span allowed, no flat room */
+	len = build_flat(flat, true, TH_ACK, 1, 1, 3 * 1448, 6);
+	m = tu_chain(flat, (uint32_t)len, 700);
+	m->m_pkthdr.csum_flags = CSUM_IP | CSUM_TCP | CSUM_TSO;
+	m->m_pkthdr.tso_segsz = 1448;
+	assert_int_equal(tcp_gso_cut_start(&c, m, ETH, &st), 0);
+	assert_int_equal(tcp_gso_cut_next(&c, iov, 1, pay, 1000), -1);
+	assert_int_equal(st.bad, 2);
+	tcp_gso_cut_end(&c);
+	tu_leakcheck_end(&lc);
 }
 
 static void test_bad_input(void **state)
@@ -377,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_ordinary_frames),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_no_memory),
+		cmocka_unit_test(test_cut_bad_chain),
 	};
 	return TU_RUN(tests);
 }

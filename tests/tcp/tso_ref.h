@@ -105,4 +105,41 @@ static inline size_t tso_ref_piece(const uint8_t *f, size_t len, uint32_t segsz,
 	return hdr + n;
 }
 
+/* A flat large segment (src -> dst, payload byte i = i * 7 + i / 256 + 3, timestamps
+ * optional) as tcp_output + ip_output + ether_output leave it for a TSO device:
+ * IP checksum 0, the TCP field the pseudo-header sum without the length. */
+static inline size_t tso_ref_build_flat(uint8_t *f, bool ts, uint8_t flags, uint16_t id,
+    uint32_t seq, uint32_t pay, uint8_t proto, uint32_t src, uint32_t dst)
+{
+	unsigned thl = ts ? 32 : 20, hdr = TSO_REF_ETH + 20 + thl;
+	memset(f, 0, hdr);
+	static const uint8_t macs[12] = { 2, 0, 0, 0, 0, 0xb, 2, 0, 0, 0, 0, 0xa };
+	memcpy(f, macs, 12);
+	be16_put(f + 12, 0x0800);
+	uint8_t *ip = f + TSO_REF_ETH, *th = ip + 20;
+	ip[0] = 0x45;
+	be16_put(ip + 2, (uint16_t)(20 + thl + pay));
+	be16_put(ip + 4, id);
+	be16_put(ip + 6, 0x4000);           /* DF */
+	ip[8] = 64;
+	ip[9] = proto;
+	be32_put(ip + 12, src);
+	be32_put(ip + 16, dst);
+	be16_put(th, 5001);
+	be16_put(th + 2, 40000);
+	be32_put(th + 4, seq);
+	be32_put(th + 8, 0x12345678);
+	th[12] = (uint8_t)((thl / 4) << 4);
+	th[13] = flags;
+	be16_put(th + 14, 29200);
+	if (ts) {
+		static const uint8_t o[12] = { 1, 1, 8, 10, 0, 0, 1, 2, 0, 3, 4, 5 };
+		memcpy(th + 20, o, 12);
+	}
+	be16_put(th + 16, (uint16_t)tso_ref_sum16(ip + 12, 8, 6));
+	for (uint32_t i = 0; i < pay; i++)
+		f[hdr + i] = (uint8_t)(i * 7u + (i >> 8) + 3u);
+	return hdr + pay;
+}
+
 #endif
