@@ -652,11 +652,3 @@ void in_pcb_peeraddr(const struct inpcb *inp, struct sockaddr_storage *nam, sock
 {
 	in_sockaddr_make(nam, len, inp->inp_faddr, inp->inp_fport);
 }
-
-int in_pcb_ttl(const struct inpcb *inp)
-{
-	if (inp->inp_ip_ttl > 0)
-		return inp->inp_ip_ttl;
-	return inp->inp_pcbinfo->ipi_ns->ns_conf.ip_defttl ?
-	    inp->inp_pcbinfo->ipi_ns->ns_conf.ip_defttl : IP_DEFTTL;
-}

@@ -43,6 +43,7 @@
 #include <stos/types.h>
 #include "socketvar.h"
 #include "route.h"
+#include "netstack.h"
 
 struct netstack;
 struct socket;
@@ -221,8 +222,15 @@ void in_sockaddr_make(struct sockaddr_storage *nam, socklen_t *len, ipaddr_t add
 /* IPPROTO_IP-level options shared by UDP, raw IP and TCP (IP_TTL, IP_TOS, IP_HDRINCL for
  * raw, IP_MTU_DISCOVER).  Protocols call it from their pr_ctloutput for level SOL_IP. */
 int in_pcb_ctloutput(struct socket *so, int op, int name, void *val, socklen_t *len);
-/* The TTL to send with: inp_ip_ttl or the instance default. */
-int in_pcb_ttl(const struct inpcb *inp);
+/* The TTL to send with: inp_ip_ttl or the instance default.  Inline: every TCP segment
+ * and UDP datagram sent asks. */
+static inline int in_pcb_ttl(const struct inpcb *inp)
+{
+	if (inp->inp_ip_ttl > 0)
+		return inp->inp_ip_ttl;
+	return inp->inp_pcbinfo->ipi_ns->ns_conf.ip_defttl ?
+	    inp->inp_pcbinfo->ipi_ns->ns_conf.ip_defttl : IP_DEFTTL;
+}
 
 static inline struct inpcb *sotoinpcb(const struct socket *so)
 {

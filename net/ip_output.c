@@ -250,7 +250,7 @@ int ip_output_tcp_direct(struct netstack *ns, struct mbuf *m, const struct ip_ou
 	uint8_t *frame = mtod(m, uint8_t *);
 	uint8_t *ip = frame + ETHER_HDR_LEN, *th = ip + IP_HDR_MIN;
 
-	NET_ASSERT_LOCKED(ns);
+	/* (Net lock held: if_transmit asserts it.) */
 	/* ip_path_ok for this datagram: else ip_output would take its full path. */
 	if ((flags & ~IP_PATH_FLAGS) || !ifp || ro->ro_gen != ns->ns_rtgen ||
 	    ro->ro_llgen != ns->ns_llgen || ro->ro_dst != p->dst || ro->ro_psrc != p->src ||

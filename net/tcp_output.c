@@ -54,15 +54,19 @@ static const uint8_t tcp_outflags[TCPS_NSTATES] = {
 	[TCPS_TIME_WAIT] = TH_ACK,
 };
 
-uint32_t tcp_rcv_window(const struct tcpcb *tp)
+/* The receive window to offer: the buffer's free space, up to what the scaled 16-bit field
+ * can say.  Inline for tcp_output's own uses, which ask for every segment. */
+static inline uint32_t tcp_rcv_win(const struct tcpcb *tp, const struct socket *so)
 {
-	struct socket *so = tp_socket(tp);
 	uint32_t win = so ? sbspace(&so->so_rcv) : 0;
 	uint32_t max = TCP_MAXWIN << tp->rcv_scale;
 
-	if (win > max)
-		win = max;
-	return win;
+	return win > max ? max : win;
+}
+
+uint32_t tcp_rcv_window(const struct tcpcb *tp)
+{
+	return tcp_rcv_win(tp, tp_socket(tp));
 }
 
 /* Builds and sends one segment.  payload (may be NULL) is consumed.  Addresses host order.
@@ -184,7 +188,7 @@ static inline size_t tcp_ts_option(const struct tcpcb *tp, uint8_t *buf)
 	buf[1] = TCPOPT_NOP;
 	buf[2] = TCPOPT_TIMESTAMP;
 	buf[3] = TCPOLEN_TIMESTAMP;
-	be32_put(buf + 4, tcp_ts_now(tp));
+	be32_put(buf + 4, tcp_ts_at(tp, net_clock(tp->t_ns)));     /* tcp_ts_now, inline */
 	be32_put(buf + 8, tp->ts_recent);
 	return TCPOLEN_TSTAMP_APPA;
 }
@@ -404,6 +408,8 @@ static void tcp_output_wait(struct tcpcb *tp, uint32_t sb_cc, uint32_t off)
 #define TCP_FAST_GENERAL 0      /* not a common case: tcp_output_decide decides */
 #define TCP_FAST_SEND 1         /* send sg */
 #define TCP_FAST_WAIT 2         /* nothing may go now (tcp_output_wait done) */
+#define TCP_FAST_ACK 3          /* a pure ACK or window update: tcp_output_ack sends it
+                                 * (sg->win holds the window) */
 
 /* The common cases of a synchronized connection, decided in a few comparisons: a full
  * segment of new data (not for a device that segments: the general path cuts large
@@ -431,7 +437,7 @@ static int tcp_output_fast(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 	int64_t slen = (int64_t)NET_MIN(sb_cc, sendwin) - (int64_t)off;
 	unsigned flags = TH_ACK;
 	uint32_t len = 0;
-	uint32_t win = tcp_rcv_window(tp);
+	uint32_t win = tcp_rcv_win(tp, so);
 	bool sendalot = false;
 
 	if (slen >= tp->t_maxseg) {
@@ -460,21 +466,21 @@ static int tcp_output_fast(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 			return TCP_FAST_GENERAL;    /* an ACK with a short tail: rare, decide fully */
 		if (winup)
 			TCPSTAT_INC(ti, sndwinup);
+		sg->win = win;
+		return TCP_FAST_ACK;
 	} else {
 		return TCP_FAST_GENERAL;
 	}
-	/* tcp_output_options without SACK blocks to send: the timestamps or nothing. */
+	/* A full segment.  tcp_output_options without SACK blocks to send: the timestamps or
+	 * nothing; options beyond the timestamps take room from the payload (RFC 6691). */
 	sg->optlen = tcp_plain_optlen(tp) ? tcp_ts_option(tp, opts) : 0;
-	if (len) {
-		/* Options beyond the timestamps take room from the payload (RFC 6691). */
-		uint32_t room = tcp_seg_room(tp, sg->optlen);
-		if (len > room) {
-			len = room;
-			sendalot = true;
-		}
-		if (off + len == sb_cc)
-			flags |= TH_PUSH;
+	uint32_t room = tcp_seg_room(tp, sg->optlen);
+	if (len > room) {
+		len = room;
+		sendalot = true;
 	}
+	if (off + len == sb_cc)
+		flags |= TH_PUSH;
 	sg->off = off;
 	sg->len = len;
 	sg->win = win;
@@ -590,7 +596,7 @@ static bool tcp_output_decide(struct tcpcb *tp, struct socket *so, int *tso_rout
 	if (sack_rxmit)
 		flags &= ~TH_FIN;
 
-	uint32_t win = tcp_rcv_window(tp);
+	uint32_t win = tcp_rcv_win(tp, so);
 	bool send = false;
 
 	if (len) {
@@ -676,59 +682,85 @@ static bool tcp_output_decide(struct tcpcb *tp, struct socket *so, int *tso_rout
 	return true;
 }
 
+/* tcp_output_send's send-state step for data sent from snd_nxt without SYN or FIN, or for
+ * no data at all: the retransmission timer runs while anything is in flight (RFC 6298 5.1),
+ * taking over from a persist timer. */
+static inline void tcp_rexmt_ensure(struct tcpcb *tp)
+{
+	if (!tcp_timer_active(tp, TT_REXMT) && tp->snd_nxt != tp->snd_una) {
+		if (tcp_timer_active(tp, TT_PERSIST)) {
+			tcp_timer_stop(tp, TT_PERSIST);
+			tp->t_rxtshift = 0;
+		}
+		tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
+	}
+}
+
+/* Every segment carries an ACK of rcv_nxt and the window win: what was advertised moves on,
+ * and nothing is owed any longer (no ACK now, no delayed ACK). */
+static inline void tcp_ack_sent(struct tcpcb *tp, uint32_t win)
+{
+	if (win > 0 && SEQ_GT(tp->rcv_nxt + win, tp->rcv_adv))
+		tp->rcv_adv = tp->rcv_nxt + win;
+	tp->last_ack_sent = tp->rcv_nxt;
+	tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
+	tp->t_unacked_segs = 0;
+	if (tcp_timer_active(tp, TT_DELACK))    /* this segment carries the ACK */
+		tcp_timer_stop(tp, TT_DELACK);
+}
+
 /* tcp_ack_direct's answer when it did not send: tcp_emit must. */
 #define TCP_DIRECT_NO 1
 
-/* A pure ACK as tcp_output_fast decides it (no data, only TH_ACK, the timestamps or no
- * option) on a connection whose route has a valid path cache: the frame is written whole
- * into one mbuf, Ethernet, IP and TCP headers, and goes straight to the interface
- * (ip_output_tcp_direct), skipping the prepends and the generic header parsing the general
- * path spends on the most frequent segment a receiver sends (one per two data segments,
- * RFC 9293 3.8.6.3).  The frame is the one tcp_emit and ip_output would put on the wire,
- * bit for bit, with the same counters (tests/tcp/tcp_outfast.c compares them with the
- * fast decision, and so this path, on and off).  Returns TCP_DIRECT_NO when anything is
- * unusual (no valid path, no mbuf), else ip_output's result.  The path is checked once
- * the frame is built, by ip_output_tcp_direct; the rare miss (the route or the neighbour
- * changed) costs that mbuf. */
-static int tcp_ack_direct(struct tcpcb *tp, struct tcp_instance *ti, const struct tcp_seg *sg,
-    const uint8_t *opts)
+/* A pure ACK (no data, only TH_ACK, the timestamps when ts, else no option) on a connection
+ * whose route has a valid path cache: the frame is written whole into one mbuf, Ethernet,
+ * IP and TCP headers, and goes straight to the interface (ip_output_tcp_direct), skipping
+ * the prepends and the generic header parsing the general path spends on the most frequent
+ * segment a receiver sends (one per two data segments, RFC 9293 3.8.6.3).  The frame is the
+ * one tcp_emit and ip_output would put on the wire, bit for bit, with the same counters
+ * (tests/tcp/tcp_outfast.c compares them with the fast decision, and so this path, on and
+ * off).  Returns TCP_DIRECT_NO when anything is unusual (no valid path, no mbuf), else
+ * ip_output's result.  The path is checked once the frame is built, by
+ * ip_output_tcp_direct; the rare miss (the route or the neighbour changed) costs that
+ * mbuf. */
+static int tcp_ack_direct(struct tcpcb *tp, struct tcp_instance *ti, uint16_t thwin, bool ts)
 {
-	struct netstack *ns = tp->t_ns;
 	struct inpcb *inp = tp->t_inpcb;
-	uint32_t hlen = TCP_HDR_LEN + (uint32_t)sg->optlen;
-	struct ip_out ipo = {
-		.src = inp->inp_laddr, .dst = inp->inp_faddr, .proto = IPPROTO_TCP,
-		.tos = (uint8_t)inp->inp_ip_tos, .ttl = (uint8_t)in_pcb_ttl(inp),
-	};
-	unsigned ipflags = inp->inp_pmtudisc == IP_PMTUDISC_DONT ? 0 : IP_DF;
 
-	if ((sg->optlen != 0 && sg->optlen != TCPOLEN_TSTAMP_APPA) || !inp->inp_route.ro_pifp)
+	if (!inp->inp_route.ro_pifp)
 		return TCP_DIRECT_NO;
 	struct mbuf *m = m_gethdr(MT_HEADER);
 	if (!m)
 		return TCP_DIRECT_NO;
-	/* The frame, padded to the IEEE 802.3 minimum as ether_output_resolved pads it. */
+	/* The frame, padded to the IEEE 802.3 minimum as ether_output_resolved pads it; at the
+	 * end of the mbuf's buffer, 8-byte aligned, as m_align places it. */
+	uint32_t hlen = ts ? TCP_HDR_LEN + TCPOLEN_TSTAMP_APPA : TCP_HDR_LEN;
 	uint32_t flen = ETHER_HDR_LEN + IP_HDR_MIN + hlen;
 	uint32_t room = NET_MAX(flen, (uint32_t)ETHER_MIN_LEN);
-	m_align(m, room);
+	m->m_data = m->m_dat + ((MHLEN - room) & ~7u);
 	m->m_len = room;
 	m->m_pkthdr.len = room;
+	struct ip_out ipo = {
+		.src = inp->inp_laddr, .dst = inp->inp_faddr, .proto = IPPROTO_TCP,
+		.tos = (uint8_t)inp->inp_ip_tos, .ttl = (uint8_t)in_pcb_ttl(inp),
+	};
 	uint8_t *th = mtod(m, uint8_t *) + ETHER_HDR_LEN + IP_HDR_MIN;
 	be16_put(th + TCPH_SPORT, inp->inp_lport);
 	be16_put(th + TCPH_DPORT, inp->inp_fport);
-	be32_put(th + TCPH_SEQ, sg->seq);
+	be32_put(th + TCPH_SEQ, tp->snd_nxt);
 	be32_put(th + TCPH_ACK, tp->rcv_nxt);
 	th[TCPH_OFF] = (uint8_t)((hlen / 4) << 4);
 	th[TCPH_FLAGS] = TH_ACK;
-	be16_put(th + TCPH_WIN, sg->thwin);
+	be16_put(th + TCPH_WIN, thwin);
 	be16_put(th + TCPH_SUM, ip_csum_pseudo(ipo.src, ipo.dst, IPPROTO_TCP, (uint16_t)hlen));
 	be16_put(th + TCPH_URP, 0);
-	if (sg->optlen)
-		memcpy(th + TCP_HDR_LEN, opts, TCPOLEN_TSTAMP_APPA);
-	if (room > flen)
+	if (ts)
+		tcp_ts_option(tp, th + TCP_HDR_LEN);
+	else
 		memset(th + hlen, 0, room - flen);
 	m->m_pkthdr.csum_flags |= CSUM_TCP;
-	int err = ip_output_tcp_direct(ns, m, &ipo, &inp->inp_route, ipflags, hlen);
+	int err = ip_output_tcp_direct(tp->t_ns, m, &ipo, &inp->inp_route,
+	    inp->inp_pmtudisc == IP_PMTUDISC_DONT ? 0 : IP_DF, hlen);
 	if (err == IP_DIRECT_NO) {
 		m_free(m);      /* the path is not valid for it: tcp_emit sends it the long way */
 		return TCP_DIRECT_NO;
@@ -740,13 +772,64 @@ static int tcp_ack_direct(struct tcpcb *tp, struct tcp_instance *ti, const struc
 	return err;
 }
 
+/* tcp_emit for a segment as decided, payload (may be NULL) consumed. */
+static inline __attribute__((always_inline)) int tcp_output_emit(struct tcpcb *tp,
+    struct tcp_instance *ti, const struct tcp_seg *sg, const uint8_t *opts,
+    struct mbuf *payload)
+{
+	struct inpcb *inp = tp->t_inpcb;
+	return tcp_emit(tp->t_ns, ti, inp, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
+	    inp->inp_fport, sg->seq, (sg->flags & TH_ACK) ? tp->rcv_nxt : 0, sg->flags, sg->thwin,
+	    opts, sg->optlen, payload, sg->len, sg->urp, sg->tso_segsz);
+}
+
+/* The pure ACK's way to tcp_emit when the direct path cannot take it (rare: no valid path
+ * cache), kept out of line. */
+static __attribute__((noinline)) int tcp_output_emit_ack(struct tcpcb *tp,
+    struct tcp_instance *ti, const struct tcp_seg *sg, const uint8_t *opts)
+{
+	return tcp_output_emit(tp, ti, sg, opts, NULL);
+}
+
+/* What tcp_output_send does for the pure ACK (or window update) tcp_output_fast decided
+ * (TCP_FAST_ACK: no payload, only TH_ACK, the timestamps or no option, no urgent data, no
+ * probe), in one straight line: the receiver of a bulk transfer sends one per two data
+ * segments, and tcp_output_send's branches for payload, SYN, FIN, probes and SACK
+ * retransmissions, with the segment carried through struct tcp_seg, cost more than the
+ * ACK's own work.  sg->win holds the window; the rest of sg is filled here for tcp_output's
+ * error handling and tcp_emit.  Returns what tcp_output_send would. */
+static int tcp_output_ack(struct tcpcb *tp, struct tcp_instance *ti, struct socket *so,
+    struct tcp_seg *sg, uint8_t *opts)
+{
+	sg->off = 0;
+	sg->len = 0;
+	sg->tso_segsz = 0;
+	sg->seq = tp->snd_nxt;      /* == snd_max */
+	sg->flags = TH_ACK;
+	sg->urp = 0;
+	sg->sendalot = false;
+	sg->sack_rxmit = false;
+	sg->fast = true;
+	sg->thwin = tcp_adv_window(tp, so, sg);
+	tp->snd_up = tp->snd_una;   /* no urgent data: drag it along, so it never wraps */
+	TCPSTAT_INC(ti, sndfast);
+	TCPSTAT_INC(ti, sndacks);
+	tcp_rexmt_ensure(tp);
+	tcp_ack_sent(tp, sg->win);
+	bool ts = tcp_plain_optlen(tp) != 0;
+	int rc = tcp_ack_direct(tp, ti, sg->thwin, ts);
+	if (rc != TCP_DIRECT_NO)
+		return rc;
+	sg->optlen = ts ? tcp_ts_option(tp, opts) : 0;
+	return tcp_output_emit_ack(tp, ti, sg, opts);
+}
+
 /* Sends the decided segment: takes its payload, counts it, advances the send state and
  * emits it.  Returns tcp_emit's result (or -ENOBUFS without a payload copy). */
 static int tcp_output_send(struct tcpcb *tp, struct tcp_instance *ti, struct socket *so,
     const struct tcp_seg *sg, const uint8_t *opts)
 {
 	struct netstack *ns = tp->t_ns;
-	struct inpcb *inp = tp->t_inpcb;
 	uint32_t len = sg->len;
 	unsigned flags = sg->flags;
 	struct mbuf *payload = NULL;
@@ -802,36 +885,15 @@ static int tcp_output_send(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 				TCPSTAT_INC(ti, segstimed);
 			}
 		}
-		if (!tcp_timer_active(tp, TT_REXMT) && tp->snd_nxt != tp->snd_una) {
-			if (tcp_timer_active(tp, TT_PERSIST)) {
-				tcp_timer_stop(tp, TT_PERSIST);
-				tp->t_rxtshift = 0;
-			}
-			tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
-		}
+		tcp_rexmt_ensure(tp);
 	} else {
 		/* A window probe: its byte counts as sent, but snd_nxt does not move past
 		 * what the window allows. */
 		if (SEQ_GT(tp->snd_nxt + len, tp->snd_max))
 			tp->snd_max = tp->snd_nxt + len;
 	}
-
-	if (sg->win > 0 && SEQ_GT(tp->rcv_nxt + sg->win, tp->rcv_adv))
-		tp->rcv_adv = tp->rcv_nxt + sg->win;
-	tp->last_ack_sent = tp->rcv_nxt;
-	tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
-	tp->t_unacked_segs = 0;
-	if (tcp_timer_active(tp, TT_DELACK))    /* this segment carries the ACK */
-		tcp_timer_stop(tp, TT_DELACK);
-
-	if (sg->fast && !len && flags == TH_ACK) {
-		int rc = tcp_ack_direct(tp, ti, sg, opts);
-		if (rc != TCP_DIRECT_NO)
-			return rc;
-	}
-	return tcp_emit(ns, ti, inp, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
-	    inp->inp_fport, sg->seq, (flags & TH_ACK) ? tp->rcv_nxt : 0, flags, sg->thwin, opts,
-	    sg->optlen, payload, len, sg->urp, sg->tso_segsz);
+	tcp_ack_sent(tp, sg->win);
+	return tcp_output_emit(tp, ti, sg, opts, payload);
 }
 
 int tcp_output(struct tcpcb *tp)
@@ -855,7 +917,10 @@ int tcp_output(struct tcpcb *tp)
 		if (fast == TCP_FAST_WAIT ||
 		    (fast == TCP_FAST_GENERAL && !tcp_output_decide(tp, so, &tso_route, opts, &sg)))
 			return 0;
-		err = tcp_output_send(tp, ti, so, &sg, opts);
+		if (fast == TCP_FAST_ACK)
+			err = tcp_output_ack(tp, ti, so, &sg, opts);
+		else
+			err = tcp_output_send(tp, ti, so, &sg, opts);
 		if (err == -EMSGSIZE && sg.tso_segsz) {
 			/* The interface stopped segmenting for us: resend segment by segment. */
 			tso_route = 0;
