@@ -123,11 +123,6 @@ void if_input_list(struct ifnet *ifp, struct mbuf *list)
 	port_netisr_kick(ns);
 }
 
-struct mbuf *if_dequeue(struct ifnet *ifp)
-{
-	return mbufq_dequeue(&ifp->if_snd);
-}
-
 static void taps_run(struct netstack *ns, struct ifnet *ifp, const struct mbuf *m, unsigned dir,
     unsigned pkttype)
 {

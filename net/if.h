@@ -100,7 +100,10 @@ void if_input(struct ifnet *ifp, struct mbuf *m);
  * several frames per poll. */
 void if_input_list(struct ifnet *ifp, struct mbuf *list);
 /* Takes the next frame the stack queued for transmission (the caller owns it), or NULL. */
-struct mbuf *if_dequeue(struct ifnet *ifp);
+static inline struct mbuf *if_dequeue(struct ifnet *ifp)
+{
+	return mbufq_dequeue(&ifp->if_snd);
+}
 /* Queues a complete link-level frame for the driver (after the output tap) and starts it.
  * Consumes m; returns 0 or -ENOBUFS (queue full), -ENETDOWN (interface down). */
 int if_transmit(struct ifnet *ifp, struct mbuf *m);

@@ -36,6 +36,20 @@ struct ifnet *ether_ifattach(struct netstack *ns, const char *name,
 	return ifp;
 }
 
+/* Whether two Ethernet addresses are equal: one 4-byte and one 2-byte comparison. */
+static inline bool ether_addr_eq(const uint8_t *a, const uint8_t *b)
+{
+	uint32_t a4, b4;
+	uint16_t a2, b2;
+	memcpy(&a4, a, 4);
+	memcpy(&b4, b, 4);
+	memcpy(&a2, a + 4, 2);
+	memcpy(&b2, b + 4, 2);
+	return ((a4 ^ b4) | (uint32_t)(a2 ^ b2)) == 0;
+}
+
+/* Net lock held: its callers (netisr_run_locked, the e1000's receive walk) take it once for
+ * a batch of frames, and netisr_run_locked asserts it there rather than once per frame. */
 void ether_input(struct ifnet *ifp, struct mbuf *m)
 {
 	struct netstack *ns = ifp->if_ns;
@@ -44,7 +58,6 @@ void ether_input(struct ifnet *ifp, struct mbuf *m)
 	unsigned pkttype = PACKET_HOST;
 	uint32_t len = m->m_pkthdr.len;
 
-	NET_ASSERT_LOCKED(ns);
 	es->ipackets++;
 	ifp->if_c.ipackets++;
 	ifp->if_c.ibytes += len;
@@ -74,21 +87,24 @@ void ether_input(struct ifnet *ifp, struct mbuf *m)
 			es->badsrc++;
 			goto err;
 		}
-		if (memcmp(eh + 6, ifp->if_hwaddr, ETHER_ADDR_LEN) == 0) {
+		if (ether_addr_eq(eh + 6, ifp->if_hwaddr)) {
 			es->ownsrc++;
 			goto drop;
 		}
-		if (ether_is_broadcast(eh)) {
-			m->m_flags |= M_BCAST;
-			pkttype = PACKET_BROADCAST;
-			es->bcast++;
+		/* The group bit first: a unicast frame (nearly every one) then needs only the
+		 * comparison with our address. */
+		if (ether_is_multicast(eh)) {
+			if (ether_is_broadcast(eh)) {
+				m->m_flags |= M_BCAST;
+				pkttype = PACKET_BROADCAST;
+				es->bcast++;
+			} else {
+				m->m_flags |= M_MCAST;
+				pkttype = PACKET_MULTICAST;
+				es->mcast++;
+			}
 			ifp->if_c.imcasts++;
-		} else if (ether_is_multicast(eh)) {
-			m->m_flags |= M_MCAST;
-			pkttype = PACKET_MULTICAST;
-			es->mcast++;
-			ifp->if_c.imcasts++;
-		} else if (memcmp(eh, ifp->if_hwaddr, ETHER_ADDR_LEN) != 0) {
+		} else if (!ether_addr_eq(eh, ifp->if_hwaddr)) {
 			if (!(ifp->if_flags & IFF_PROMISC)) {
 				es->notforus++;
 				goto drop;

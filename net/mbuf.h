@@ -259,10 +259,36 @@ struct mbufq {
 	uint64_t mq_drops;          /* packets refused because the queue was full */
 };
 void mbufq_init(struct mbufq *q, uint32_t maxlen);
-/* Enqueues m at the tail.  Consumes m: returns 0, or -ENOBUFS after freeing m when full. */
-int mbufq_enqueue(struct mbufq *q, struct mbuf *m);
+/* mbufq_enqueue on a full queue: counts, frees m, returns -ENOBUFS. */
+int mbufq_refuse(struct mbufq *q, struct mbuf *m);
+/* Enqueues m at the tail.  Consumes m: returns 0, or -ENOBUFS after freeing m when full.
+ * Inline, as mbufq_dequeue: every frame passes an interface queue each way. */
+static inline int mbufq_enqueue(struct mbufq *q, struct mbuf *m)
+{
+	if (q->mq_len >= q->mq_maxlen)
+		return mbufq_refuse(q, m);
+	m->m_nextpkt = NULL;
+	if (q->mq_tail)
+		q->mq_tail->m_nextpkt = m;
+	else
+		q->mq_head = m;
+	q->mq_tail = m;
+	q->mq_len++;
+	return 0;
+}
 /* Removes and returns the head packet (owned by the caller), or NULL when empty. */
-struct mbuf *mbufq_dequeue(struct mbufq *q);
+static inline struct mbuf *mbufq_dequeue(struct mbufq *q)
+{
+	struct mbuf *m = q->mq_head;
+	if (!m)
+		return NULL;
+	q->mq_head = m->m_nextpkt;
+	if (!q->mq_head)
+		q->mq_tail = NULL;
+	m->m_nextpkt = NULL;
+	q->mq_len--;
+	return m;
+}
 /* Removes every packet and returns them as an m_nextpkt list (owned by the caller). */
 struct mbuf *mbufq_flush(struct mbufq *q);
 /* Frees every queued packet. */

@@ -11,34 +11,11 @@ void mbufq_init(struct mbufq *q, uint32_t maxlen)
 	q->mq_drops = 0;
 }
 
-int mbufq_enqueue(struct mbufq *q, struct mbuf *m)
+int mbufq_refuse(struct mbufq *q, struct mbuf *m)
 {
-	if (q->mq_len >= q->mq_maxlen) {
-		q->mq_drops++;
-		m_freem(m);
-		return -ENOBUFS;
-	}
-	m->m_nextpkt = NULL;
-	if (q->mq_tail)
-		q->mq_tail->m_nextpkt = m;
-	else
-		q->mq_head = m;
-	q->mq_tail = m;
-	q->mq_len++;
-	return 0;
-}
-
-struct mbuf *mbufq_dequeue(struct mbufq *q)
-{
-	struct mbuf *m = q->mq_head;
-	if (!m)
-		return NULL;
-	q->mq_head = m->m_nextpkt;
-	if (!q->mq_head)
-		q->mq_tail = NULL;
-	m->m_nextpkt = NULL;
-	q->mq_len--;
-	return m;
+	q->mq_drops++;
+	m_freem(m);
+	return -ENOBUFS;
 }
 
 struct mbuf *mbufq_flush(struct mbufq *q)

@@ -114,6 +114,7 @@ unsigned netisr_run_locked(struct netstack *ns)
 {
 	unsigned n = 0;
 	bool more = true;
+	NET_ASSERT_LOCKED(ns);      /* once for the batch (ether_input relies on it) */
 	/* Each pass takes every interface's whole input queue under one acquisition of the
 	 * queue lock (a lock pair per frame cost more than the rest of this loop) and runs its
 	 * frames; interfaces take turns pass by pass, so one busy link holds up the others by
