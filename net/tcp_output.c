@@ -705,8 +705,7 @@ static inline void tcp_ack_sent(struct tcpcb *tp, uint32_t win)
 	tp->last_ack_sent = tp->rcv_nxt;
 	tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
 	tp->t_unacked_segs = 0;
-	if (tcp_timer_active(tp, TT_DELACK))    /* this segment carries the ACK */
-		tcp_timer_stop(tp, TT_DELACK);
+	tcp_delack_stop(tp);                     /* this segment carries the ACK */
 }
 
 /* tcp_ack_direct's answer when it did not send: tcp_emit must. */

@@ -407,6 +407,13 @@ static inline bool tcp_timer_active(const struct tcpcb *tp, int which)
 {
 	return tp->t_due[which] != 0;
 }
+/* tcp_timer_stop(tp, TT_DELACK), inline: every ACK sent stops the delayed-ACK timer, and
+ * that stop only clears its due time (a callout left pending for it fires once and finds
+ * nothing due, tcp_timer.c). */
+static inline void tcp_delack_stop(struct tcpcb *tp)
+{
+	tp->t_due[TT_DELACK] = 0;
+}
 void tcp_timers_init(struct tcpcb *tp);
 void tcp_timers_stop_all(struct tcpcb *tp);
 /* RFC 6298 RTT sample (ns) and the current RTO with backoff. */

@@ -30,7 +30,12 @@ static int send_frame(struct fdlink *l, struct mbuf *m)
 {
 	struct iovec iov[MAX_IOV];
 	int n = 0;
-	for (struct mbuf *x = m; x; x = x->m_next) {
+	if (!m->m_next) {
+		/* One mbuf (a pure ACK): no walk. */
+		iov[0].iov_base = m->m_data;
+		iov[0].iov_len = m->m_len;
+		n = 1;
+	} else for (struct mbuf *x = m; x; x = x->m_next) {
 		if (x->m_len == 0)
 			continue;
 		if (n == MAX_IOV) {
