@@ -117,6 +117,13 @@ struct netstack {
 
 	struct netstack_hook ns_destroy_hooks[NS_MAX_DESTROY_HOOKS];
 	unsigned ns_ndestroy_hooks;
+
+	/* Receive batches (netisr_run_locked): ns_inbatch is true while the frames one
+	 * interface's input queue held are processed, and ns_batch_done (if set) runs after
+	 * each such batch: work a layer put off until the batch's frames were all seen runs
+	 * there (TCP's output after a run of ACKs, tcp_output_batch). */
+	bool ns_inbatch;
+	struct netstack_hook ns_batch_done;
 };
 
 /* a is a broadcast address for ifp (limited, or the subnet broadcast of one of its

@@ -142,9 +142,10 @@ bad:
 	return -1;
 }
 
-/* The piece at the cursor: writes its headers into c->ph with both checksums, returns its
- * payload length (0: none left) and where its payload starts, and moves the cursor on. */
-static uint32_t gso_piece(struct tcp_gso_cut *c, const struct mbuf **start, uint32_t *soff)
+/* The piece at the cursor: writes its headers into c->ph with both checksums and returns its
+ * payload length (0: none left); the cursor stays at its first payload byte (the caller
+ * moves it on as it walks the payload). */
+static inline __attribute__((always_inline)) uint32_t gso_piece(struct tcp_gso_cut *c)
 {
 	if (c->off >= c->pay)
 		return 0;
@@ -162,35 +163,41 @@ static uint32_t gso_piece(struct tcp_gso_cut *c, const struct mbuf **start, uint
 		s += c->tf & (TH_FIN | TH_PUSH);
 	}
 	be16_put(th + 16, in_cksum_mbuf(c->cur, c->coff, n, s));
-	*start = c->cur;
-	*soff = c->coff;
-	/* advance the cursor past this piece's payload */
-	const struct mbuf *cur = c->cur;
-	uint32_t coff = c->coff + n;
-	while (cur && coff >= cur->m_len && cur->m_next) {
-		coff -= cur->m_len;
-		cur = cur->m_next;
-	}
-	c->cur = cur;
-	c->coff = coff;
 	c->off += n;
 	c->i++;
 	c->st->pieces++;
 	return n;
 }
 
+/* Moves the payload cursor n bytes on (to the end of the chain at most). */
+static void gso_skip(struct tcp_gso_cut *c, uint32_t n)
+{
+	const struct mbuf *x = c->cur;
+	uint32_t o = c->coff;
+	while (x && n) {
+		uint32_t a = NET_MIN(x->m_len - o, n);
+		n -= a;
+		o += a;
+		if (n) {
+			x = x->m_next;
+			o = 0;
+		}
+	}
+	c->cur = x;
+	c->coff = o;
+}
+
 int tcp_gso_cut_next(struct tcp_gso_cut *c, struct iovec *iov, int max, void *flat,
     uint32_t flatlen)
 {
-	const struct mbuf *x;
-	uint32_t o;
-	uint32_t n = gso_piece(c, &x, &o);
+	uint32_t n = gso_piece(c);
 	if (n == 0)
 		return 0;
-	const struct mbuf *x0 = x;
-	uint32_t o0 = o, left = n;
+	/* the spans, walking the cursor on to the piece's end */
+	const struct mbuf *x = c->cur;
+	uint32_t o = c->coff, left = n;
 	int k = 0;
-	while (left) {
+	for (;;) {
 		if (!x)
 			goto bad;                       /* the chain is shorter than its length */
 		uint32_t a = NET_MIN(x->m_len - o, left);
@@ -201,15 +208,21 @@ int tcp_gso_cut_next(struct tcp_gso_cut *c, struct iovec *iov, int max, void *fl
 			iov[k].iov_len = a;
 			k++;
 			left -= a;
+			o += a;
+			if (!left)
+				break;
 		}
 		x = x->m_next;
 		o = 0;
 	}
+	c->cur = x;
+	c->coff = o;
 	return k;
 gather:
 	/* more pieces than the caller can gather: the payload copied once, as one span */
-	if (n > flatlen || max < 1 || m_copydata(x0, o0, n, flat) != 0)
+	if (n > flatlen || max < 1 || m_copydata(c->cur, c->coff, n, flat) != 0)
 		goto bad;
+	gso_skip(c, n);
 	iov[0].iov_base = flat;
 	iov[0].iov_len = n;
 	return 1;
@@ -241,12 +254,11 @@ struct mbuf *tcp_gso_segment(struct mbuf *m, uint32_t l2len, struct tcp_gso_stat
 	if (tcp_gso_cut_start(&c, m, l2len, st))
 		return NULL;
 	struct mbuf *list = NULL, **tail = &list;
-	const struct mbuf *x;
-	uint32_t o, n;
-	while ((n = gso_piece(&c, &x, &o)) != 0) {
+	uint32_t n;
+	while ((n = gso_piece(&c)) != 0) {
 		/* a fresh header mbuf with the piece's headers, then its payload by reference */
 		struct mbuf *hm = m_gethdr(MT_HEADER);
-		struct mbuf *pm = hm ? m_copym(x, o, n) : NULL;
+		struct mbuf *pm = hm ? m_copym(c.cur, c.coff, n) : NULL;
 		if (!pm) {
 			m_freem(hm);
 			st->nomem++;
@@ -260,6 +272,7 @@ struct mbuf *tcp_gso_segment(struct mbuf *m, uint32_t l2len, struct tcp_gso_stat
 		hm->m_len = c.hdr;
 		hm->m_next = pm;
 		hm->m_pkthdr.len = c.hdr + n;
+		gso_skip(&c, n);
 		*tail = hm;
 		tail = &hm->m_nextpkt;
 	}

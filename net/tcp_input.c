@@ -422,6 +422,11 @@ bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 	tp->snd_una = ack;
 	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 		tp->snd_nxt = tp->snd_una;
+	/* The ACK moved the window's left edge: unsent data may go now even when the
+	 * advertised window did not change (the ACK clock, RFC 5681 2; BSD calls tcp_output
+	 * for every such ACK while data waits). */
+	if (so && so->so_snd.sb_cc > tp->snd_nxt - tp->snd_una)
+		*needoutput = true;
 	if (SEQ_LT(tp->sack_hint, tp->snd_una))
 		tp->sack_hint = tp->snd_una;
 	if (tp->t_sack.n)

@@ -69,7 +69,14 @@ static bool tcp_fast_path(struct tcp_instance *ti, struct tcpcb *tp, struct tcp_
 		tcp_ack_advance(tp, s, now, &needoutput);
 		tcp_ack_window(tp, s, &needoutput);
 		seg_free(s);
+		/* What the freed window lets go is sent once the receive batch's other ACKs
+		 * are in too (tcp_output_defer), unless an ACK of ours is due now. */
+		if (needoutput && !(tp->t_flags & TF_ACKNOW)) {
+			tcp_output_defer(tp);
+			return true;
+		}
 	} else {
+		tcp_output_flush(tp);              /* deferred output first (tcp_output_defer) */
 		TCPSTAT_INC(ti, preddat);
 		tp->t_dupacks = 0;                 /* step_ack: an ACK at SND.UNA with data */
 		tcp_ack_window(tp, s, &needoutput);
@@ -217,6 +224,7 @@ void tcp_input(struct netstack *ns, struct mbuf *m, int iphlen)
 				return;
 			TCPSTAT_INC(ti, predmiss);
 		}
+		tcp_output_flush(tp);       /* deferred output first (tcp_output_defer) */
 		tcp_input_sync(tp, &s);
 		return;
 	}

@@ -903,6 +903,8 @@ int tcp_output(struct tcpcb *tp)
 	int err = 0;
 	int tso_route = -1;     /* tcp_tso_route, looked up once when first needed */
 
+	if (tp->t_outpprev)
+		tcp_output_unqueue(tp);     /* output deferred to the batch's end runs now */
 	if (tp->t_state == TCPS_LISTEN || tp->t_state == TCPS_CLOSED)
 		return 0;
 	struct tcp_instance *ti = tcp_instance(tp->t_ns);

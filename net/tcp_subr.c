@@ -79,6 +79,7 @@ int tcp_init(struct netstack *ns)
 	}
 	ti->ti_pcbinfo.ipi_reclaim = tcp_pcb_reclaim;
 	ti->ti_tw_tailp = &ti->ti_tw_head;
+	ti->ti_out_tailp = &ti->ti_out_head;
 	ns->ns_tcp = ti;
 	ns->ns_tcpstat = &ti->ti_stat;
 	/* so_instance_init calls us (protosw.c's list) and tcp_fini at teardown. */
@@ -91,6 +92,8 @@ int tcp_init(struct netstack *ns)
 		port_free(ti);
 		return err;
 	}
+	ns->ns_batch_done.fn = tcp_output_batch;
+	ns->ns_batch_done.arg = NULL;
 	return 0;
 }
 
@@ -115,6 +118,7 @@ void tcp_fini(struct netstack *ns)
 	while (ti->ti_pcbinfo.ipi_all)
 		tcp_fini_one(ti->ti_pcbinfo.ipi_all, NULL);
 	in_pcbinfo_fini(&ti->ti_pcbinfo);
+	ns->ns_batch_done.fn = NULL;
 	ns->ns_tcp = NULL;
 	ns->ns_tcpstat = NULL;
 	port_free(ti);
@@ -216,6 +220,7 @@ struct tcpcb *tcp_close(struct tcpcb *tp)
 	tcp_timers_stop_all(tp);
 	tcp_reass_flush(tp);
 	tw_unlink(ti, tp);
+	tcp_output_unqueue(tp);
 	if (tp->t_state == TCPS_ESTABLISHED || tp->t_state == TCPS_CLOSE_WAIT ||
 	    tcps_have_sent_fin(tp->t_state))
 		TCPSTAT_INC(ti, closed);

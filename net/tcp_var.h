@@ -198,6 +198,9 @@ struct tcpcb {
 
 	/* TIME-WAIT list (tcp_subr.c), oldest first: what memory pressure reclaims. */
 	struct tcpcb *t_twnext, **t_twpprev;
+	/* Output put off to the end of the receive batch (tcp_output_defer); t_outpprev is
+	 * NULL when none is pending. */
+	struct tcpcb *t_outnext, **t_outpprev;
 };
 
 static inline struct tcpcb *intotcpcb(const struct inpcb *inp)
@@ -235,6 +238,7 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(sndacks, "ACK-only segments sent") \
 	X(sndfast, "segments decided by tcp_output's fast path") \
 	X(sndackdirect, "pure ACKs sent whole through the route's path cache") \
+	X(snddeferred, "ACKs whose output waited for the end of the receive batch") \
 	X(sndprobe, "window probes sent") \
 	X(sndwinup, "window updates sent") \
 	X(sndctrl, "control segments sent (SYN, FIN, RST)") \
@@ -339,6 +343,9 @@ struct tcp_instance {
 	 * of the oldest one instead of being refused. */
 	struct tcpcb *ti_tw_head, **ti_tw_tailp;
 	uint32_t ti_ntw;
+	/* Connections whose output waits for the end of the receive batch, in the order
+	 * their first ACK arrived (tcp_output_defer, tcp_output_batch). */
+	struct tcpcb *ti_out_head, **ti_out_tailp;
 };
 
 /* Instance init/teardown (called from so_instance_init / its destroy hook). */
@@ -393,6 +400,17 @@ bool tcp_tw_reclaim(struct netstack *ns);
 void tcp_respond_synack(struct netstack *ns, uint32_t laddr, uint16_t lport, uint32_t faddr,
     uint16_t fport, tcp_seq seq, tcp_seq ack, uint16_t mss);
 int tcp_output(struct tcpcb *tp);
+/* ACK-clocked output put off to the end of the receive batch (netisr_run_locked): a pure
+ * ACK that frees window in the middle of a batch queues its connection (once) instead of
+ * calling tcp_output, and tcp_output_batch (the instance's ns_batch_done) runs tcp_output
+ * for each queued connection when the batch's frames were all processed.  Outside a batch
+ * it is tcp_output.  tcp_output_flush runs a pending one now (a segment other than such a
+ * pure ACK is processed only after it, so only runs of pure ACKs are merged); tcp_output and
+ * tcp_close take a connection off the queue. */
+void tcp_output_defer(struct tcpcb *tp);
+void tcp_output_flush(struct tcpcb *tp);
+void tcp_output_batch(struct netstack *ns, void *arg);
+void tcp_output_unqueue(struct tcpcb *tp);
 /* The receive window to advertise now (bytes, before scaling). */
 uint32_t tcp_rcv_window(const struct tcpcb *tp);
 

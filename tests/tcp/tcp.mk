@@ -89,3 +89,6 @@ $(BUILD)/host/asan/tests/tcp_fdlink: $(TCP_FDLINK_DEPS) $(BUILD)/host/asan/libho
 	$(CC) $(H_ASAN_CFLAGS) tests/tcp/tcp_fdlink.c bench/hosted/fdlink.c bench/hosted/sp.c -o $@ \
 		-Wl,--start-group $(H_ASAN_LIB) $(NET_ASAN_LIB) -Wl,--end-group -lcmocka $(H_LIBS)
 ALL_TARGETS += $(BUILD)/host/tests/tcp_fdlink $(BUILD)/host/asan/tests/tcp_fdlink
+# ACK-clocked output at the end of a receive batch (net/tcp_output_defer.c) against a
+# scripted peer (tests/tcp/tcp_defer.c).
+H_T_TESTS += tests/tcp/tcp_defer.c
