@@ -362,13 +362,16 @@ static void tcp_partial_ack(struct tcpcb *tp, tcp_seq ack, uint32_t acked)
  * SND.MAX): RTT sample, retransmission timer, congestion control and recovery, release of the
  * acknowledged data, and the state changes our FIN's ACK brings.  Shared by step_ack and the
  * header-prediction fast path.  Returns false when the segment is finished (consumed). */
-bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *needoutput)
+bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *needoutput,
+    bool defer)
 {
 	struct tcp_instance *ti = tcp_instance(tp->t_ns);
 	struct socket *so = tp_socket(tp);
 	tcp_seq ack = s->th.th_ack;
 	uint32_t acked = ack - tp->snd_una;
 
+	if (!defer && tp->t_outpprev)
+		tcp_output_unqueue(tp);     /* what earlier ACKs of the batch left, first */
 	TCPSTAT_INC(ti, rcvackpack);
 	TCPSTAT_ADD(ti, rcvackbyte, acked);
 	/* RTT: timestamps give a sample per ACK (RFC 7323 4.1); else the one timed
@@ -385,7 +388,10 @@ bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 	/* RFC 6298 5.2/5.3: stop the timer when all is acked, else restart it. */
 	if (ack == tp->snd_max) {
 		tcp_timer_stop(tp, TT_REXMT);
+		tp->t_rexmt_defer = false;
 		*needoutput = true;
+	} else if (defer) {
+		tp->t_rexmt_defer = true;   /* the last ACK's restart, at the batch's end */
 	} else if (!tcp_timer_active(tp, TT_PERSIST)) {
 		tcp_timer_arm_at(tp, TT_REXMT, now, tcp_rexmt_timeout(tp));
 	}
@@ -408,14 +414,17 @@ bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 	/* Release acknowledged data; the FIN counts one beyond the data. */
 	bool ourfinisacked = false;
 	if (so) {
-		uint32_t cc = so->so_snd.sb_cc;
+		uint32_t cc = so->so_snd.sb_cc - tp->t_sbdrop_defer;
 		if (acked > cc) {
 			sbdrop(&so->so_snd, cc);
 			ourfinisacked = (tp->t_flags & TF_SENTFIN) != 0;
+			sowwakeup(so);
+		} else if (defer) {
+			tp->t_sbdrop_defer += acked;    /* released at the batch's end */
 		} else {
 			sbdrop(&so->so_snd, acked);
+			sowwakeup(so);
 		}
-		sowwakeup(so);
 	} else {
 		ourfinisacked = (tp->t_flags & TF_SENTFIN) && ack == tp->snd_max;
 	}
@@ -425,7 +434,7 @@ bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 	/* The ACK moved the window's left edge: unsent data may go now even when the
 	 * advertised window did not change (the ACK clock, RFC 5681 2; BSD calls tcp_output
 	 * for every such ACK while data waits). */
-	if (so && so->so_snd.sb_cc > tp->snd_nxt - tp->snd_una)
+	if (so && so->so_snd.sb_cc - tp->t_sbdrop_defer > tp->snd_nxt - tp->snd_una)
 		*needoutput = true;
 	if (SEQ_LT(tp->sack_hint, tp->snd_una))
 		tp->sack_hint = tp->snd_una;
@@ -533,7 +542,7 @@ static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 			tcp_dupack(tp, s);
 		else if (ack == tp->snd_una)
 			tp->t_dupacks = 0;
-	} else if (!tcp_ack_advance(tp, s, now, needoutput)) {
+	} else if (!tcp_ack_advance(tp, s, now, needoutput, false)) {
 		return false;
 	}
 	tcp_ack_window(tp, s, needoutput);

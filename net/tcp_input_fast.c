@@ -65,16 +65,22 @@ static bool tcp_fast_path(struct tcp_instance *ti, struct tcpcb *tp, struct tcp_
 	tcp_ts_recent_update(tp, s, now);
 	if (s->len == 0) {
 		TCPSTAT_INC(ti, predack);
-		/* ESTABLISHED: no FIN of ours to be acknowledged, so this never ends s. */
-		tcp_ack_advance(tp, s, now, &needoutput);
+		/* Within a receive batch the connection is queued for the batch's end, where
+		 * the acknowledged data is released and what the freed window lets go is sent,
+		 * once the batch's other ACKs are in too (tcp_output_defer); an ACK of ours that
+		 * is due now goes now.  ESTABLISHED: no FIN of ours to be acknowledged, so
+		 * this never ends s. */
+		bool batch = tcp_output_queue(tp);
+		tcp_ack_advance(tp, s, now, &needoutput, batch);
 		tcp_ack_window(tp, s, &needoutput);
 		seg_free(s);
-		/* What the freed window lets go is sent once the receive batch's other ACKs
-		 * are in too (tcp_output_defer), unless an ACK of ours is due now. */
-		if (needoutput && !(tp->t_flags & TF_ACKNOW)) {
-			tcp_output_defer(tp);
+		if (batch && !(tp->t_flags & TF_ACKNOW)) {
+			if (needoutput)
+				tcp_output_defer(tp);
 			return true;
 		}
+		if (batch)
+			tcp_output_unqueue(tp);    /* released now: tcp_output runs now (ACKNOW) */
 	} else {
 		tcp_output_flush(tp);              /* deferred output first (tcp_output_defer) */
 		TCPSTAT_INC(ti, preddat);

@@ -36,8 +36,12 @@ void tcp_input_timewait(struct tcpcb *tp, struct tcp_seg *s, struct netstack *ns
  * runs as they are, so both paths behave the same (tcp_input.c).  `now` is the clock as read
  * once for the segment (port_now_ns): the timers they arm and the RTT they sample count from
  * it. */
-/* An acceptable ACK with SND.UNA < ack <= SND.MAX; false when it finished the segment. */
-bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *needoutput);
+/* An acceptable ACK with SND.UNA < ack <= SND.MAX; false when it finished the segment.
+ * With defer (the connection is queued for the receive batch's end, tcp_output_queue), the
+ * acknowledged data stays in the send buffer and the retransmission timer's restart waits for
+ * the batch's end (tcp_var.h: tcp_output_defer). */
+bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *needoutput,
+    bool defer);
 
 /* RFC 7323 4.3: remember the timestamp of a segment that covers Last.ACK.sent.  Inline (as
  * tcp_ack_window): both run for every segment a connection receives. */

@@ -201,6 +201,9 @@ struct tcpcb {
 	/* Output put off to the end of the receive batch (tcp_output_defer); t_outpprev is
 	 * NULL when none is pending. */
 	struct tcpcb *t_outnext, **t_outpprev;
+	bool t_outwant;             /* ... and tcp_output is to run then */
+	bool t_rexmt_defer;         /* the retransmission timer restarts then */
+	uint32_t t_sbdrop_defer;    /* acknowledged bytes still in so_snd until then */
 };
 
 static inline struct tcpcb *intotcpcb(const struct inpcb *inp)
@@ -401,12 +404,16 @@ void tcp_respond_synack(struct netstack *ns, uint32_t laddr, uint16_t lport, uin
     uint16_t fport, tcp_seq seq, tcp_seq ack, uint16_t mss);
 int tcp_output(struct tcpcb *tp);
 /* ACK-clocked output put off to the end of the receive batch (netisr_run_locked): a pure
- * ACK that frees window in the middle of a batch queues its connection (once) instead of
- * calling tcp_output, and tcp_output_batch (the instance's ns_batch_done) runs tcp_output
- * for each queued connection when the batch's frames were all processed.  Outside a batch
- * it is tcp_output.  tcp_output_flush runs a pending one now (a segment other than such a
- * pure ACK is processed only after it, so only runs of pure ACKs are merged); tcp_output and
- * tcp_close take a connection off the queue. */
+ * ACK taken by header prediction in the middle of a batch queues its connection (once,
+ * tcp_output_queue: false outside a batch), leaving the release of the acknowledged data and
+ * the timer restart to the batch's end (tcp_ack_advance's defer), and asks for output there
+ * (tcp_output_defer, which outside a batch is tcp_output) instead of calling tcp_output.
+ * tcp_output_batch (the instance's ns_batch_done) does each queued connection's pending work
+ * when the batch's frames were all processed.  tcp_output_flush does it now (a segment other
+ * than such a pure ACK is processed only after it, so only runs of pure ACKs are merged);
+ * tcp_output, tcp_close and tcp_output_unqueue take a connection off the queue, releasing its
+ * acknowledged data. */
+bool tcp_output_queue(struct tcpcb *tp);
 void tcp_output_defer(struct tcpcb *tp);
 void tcp_output_flush(struct tcpcb *tp);
 void tcp_output_batch(struct netstack *ns, void *arg);

@@ -2,12 +2,13 @@
  * scripted peer (host/testutil.h fixture: stack a = 10.0.0.1, peer 10.0.0.99).  The peer's
  * frames sent at one instant arrive in one receive batch (world_settle delivers everything
  * due, then runs the netisr).  A run of pure ACKs lets a send once, after the last of them,
- * exactly the segments the ACKs allowed one by one; a data segment after an ACK in the same
- * batch is processed only after the deferred output went (so the data a sends still carries
- * the old acknowledgment); an RST after an ACK closes the connection with its output still
- * queued, and nothing is sent for it (the fixture's pool and memory checks, and ASan in the
- * sanitized build, catch a connection freed while queued).  Outside a batch (one frame per
- * settle) the ACKs are counted as deferred as well and behave the same. */
+ * exactly the segments the ACKs allowed one by one, and the acknowledged data leaves the send
+ * buffer then (the retransmission timer running for what is in flight); a data segment after
+ * an ACK in the same batch is processed only after the deferred output went (so the data a
+ * sends still carries the old acknowledgment), and so is an RST; a connection dropped while
+ * queued leaves the queue (the fixture's pool and memory checks, and ASan in the sanitized
+ * build, catch a connection freed while queued).  An ACK alone in its batch is deferred too,
+ * to that batch's end. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,13 @@ static void test_ack_run_sends_once(void **state)
 	assert_int_equal(stos_stat(fx->a, "tcp", "predack") - p0, 2);
 	assert_int_equal(stos_stat(fx->a, "tcp", "snddeferred") - d0, 2);
 	expect_data(fx, before, 2, snd + 2 * MSS, ISS + 1);
+	/* the acknowledged bytes left the send buffer at the batch's end, and the
+	 * retransmission timer runs for the segments in flight */
+	struct tcpcb *tp = intotcpcb(stos_sock(c)->so_pcb);
+	TU_LOCKED(fx->a, assert_int_equal(stos_sock(c)->so_snd.sb_cc, 18 * MSS);
+	    assert_int_equal(tp->t_sbdrop_defer, 0);
+	    assert_true(tcp_timer_active(tp, TT_REXMT));
+	    assert_null(tp->t_outpprev));
 	/* One ACK alone in its batch: the same, one batch later. */
 	before = nsegs(fx);
 	put_seg(fx, ISS + 1, snd + 4 * MSS, TH_ACK, 2 * MSS, NULL, 0);
@@ -193,10 +201,13 @@ static void test_close_while_queued(void **state)
 	struct netstack *ns = fx->a;
 	size_t before = nsegs(fx);
 	NET_LOCK(ns);
-	/* the peer's ACK of both segments, as tcp_input would have taken it */
+	/* the peer's ACK of both segments, as the fast path takes it within a batch: the
+	 * acknowledged bytes stay in the buffer until the batch's end */
+	ns->ns_inbatch = true;
+	assert_true(tcp_output_queue(tp));
 	tp->snd_una = snd + 2 * MSS;
 	tp->snd_nxt = tp->snd_una;
-	ns->ns_inbatch = true;
+	tp->t_sbdrop_defer = 2 * MSS;
 	tcp_output_defer(tp);
 	assert_non_null(tcp_instance(ns)->ti_out_head);
 	tcp_drop(tp, ECONNRESET);
