@@ -92,8 +92,8 @@ int ip_output(struct netstack *ns, struct mbuf *m, const struct ip_out *p, struc
  * ip_output's path does and hands m to if_transmit (taps included), consuming m; returns
  * if_transmit's result.  Otherwise returns IP_DIRECT_NO and m is the caller's still. */
 #define IP_DIRECT_NO 1
-int ip_output_tcp_direct(struct netstack *ns, struct mbuf *m, const struct ip_out *p,
-    struct route *ro, unsigned flags, uint32_t l4len);
+/* int ip_output_tcp_direct(struct netstack *ns, struct mbuf *m, const struct ip_out *p,
+ *     struct route *ro, unsigned flags, uint32_t l4len): inline, in ip_output_path.h. */
 
 /* The source address to use toward dst (the outgoing interface's primary address), and that
  * interface.  0, or -ENETUNREACH. */

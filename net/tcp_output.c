@@ -30,6 +30,7 @@
 #include "ip_csum.h"
 #include "ip.h"
 #include "if_ether.h"
+#include "ip_output_path.h"
 #include <stos/errno.h>
 
 /* The largest datagram handed to a device for segmentation: the IPv4 limit less the
