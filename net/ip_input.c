@@ -68,6 +68,16 @@ static bool src_martian(struct netstack *ns, ipaddr_t src, ipaddr_t dst, struct 
 	return false;
 }
 
+/* Whether a's first octet makes it one the martian tests look at more closely: "this
+ * network" (0), loopback (127), multicast or experimental (224 and up, the limited broadcast
+ * included).  Both addresses of nearly every datagram are outside these, and then only the
+ * source's subnet-broadcast test applies. */
+static inline bool in_special_net(ipaddr_t a)
+{
+	unsigned o = a >> 24;
+	return o - 1u >= 223u || o == IN_LOOPBACKNET;
+}
+
 static bool dst_martian(ipaddr_t dst, struct ifnet *ifp)
 {
 	if (dst == 0)
@@ -164,12 +174,17 @@ void ip_input(struct ifnet *ifp, struct mbuf *m)
 	if (off & IP_RF)
 		st->badrf++;   /* RFC 791: must be zero; counted, not enforced (RFC 1122 1.2.2) */
 	ipaddr_t src = ipv_src(v), dst = ipv_dst(v);
-	if (src_martian(ns, src, dst, ifp)) {
-		st->martian++;
-		goto drop;
-	}
-	if (dst_martian(dst, ifp)) {
-		st->martiandst++;
+	if (in_special_net(src) || in_special_net(dst)) {
+		if (src_martian(ns, src, dst, ifp)) {
+			st->martian++;
+			goto drop;
+		}
+		if (dst_martian(dst, ifp)) {
+			st->martiandst++;
+			goto drop;
+		}
+	} else if (ifp->if_type != IFT_LOOP && in_isbroadcast(ns, src, ifp)) {
+		st->martian++;      /* src_martian's one test for an ordinary source */
 		goto drop;
 	}
 	if (hlen > IP_HDR_MIN) {

@@ -193,6 +193,12 @@ void tcp_input(struct netstack *ns, struct mbuf *m, int iphlen)
 	struct inpcb *inp = in_pcblookup(&ti->ti_pcbinfo, s.src, s.th.th_sport, s.dst,
 	    s.th.th_dport, INPLOOKUP_WILDCARD);
 	struct tcpcb *tp = inp ? intotcpcb(inp) : NULL;
+	/* Header prediction first: nearly every segment is for an ESTABLISHED connection, and
+	 * the fast path declines (without side effects) everything the checks below could
+	 * refuse (a SYN, a connection without its socket), so they run for what it declines. */
+	bool predicted = tp && tp->t_state == TCPS_ESTABLISHED && !ti->ti_conf.no_hdrpred;
+	if (predicted && tcp_fast_path(ti, tp, &s))
+		return;
 	if (!tp || tp->t_state == TCPS_CLOSED) {
 		TCPSTAT_INC(ti, noport);
 		tcp_reset_reply(ns, &s, tp);      /* a bound socket lends its TTL/TOS */
@@ -225,11 +231,8 @@ void tcp_input(struct netstack *ns, struct mbuf *m, int iphlen)
 			tcp_drop(tp, ECONNRESET);
 			return;
 		}
-		if (tp->t_state == TCPS_ESTABLISHED && !ti->ti_conf.no_hdrpred) {
-			if (tcp_fast_path(ti, tp, &s))
-				return;
+		if (predicted)
 			TCPSTAT_INC(ti, predmiss);
-		}
 		tcp_output_flush(tp);       /* deferred output first (tcp_output_defer) */
 		tcp_input_sync(tp, &s);
 		return;

@@ -122,9 +122,18 @@ static void test_martians(void **state)
 	for (size_t i = 0; i < sizeof(bad_dst) / sizeof(bad_dst[0]); i++)
 		tu_fx_send(fx, b, echo_dgram(b, TU_IP_P, bad_dst[i], 4));
 	assert_int_equal(stat(fx->a, "ip", "martiandst"), 3);
-	/* not ours, forwarding off */
+	/* Sources just inside the ordinary range (first octets 1, 126, 128 and 223, which skip
+	 * the closer tests: in_special_net) are no martians. */
+	const uint32_t edge_src[] = { 0x01000001, 0x7e000001, 0x80000001, 0xdf000001 };
+	for (size_t i = 0; i < sizeof(edge_src) / sizeof(edge_src[0]); i++)
+		tu_fx_send(fx, b, echo_dgram(b, edge_src[i], TU_IP_A, 4));
+	assert_int_equal(stat(fx->a, "ip", "martian"), 6);
+	assert_int_equal(stat(fx->a, "ip", "delivered"), 4);
+	/* not ours, forwarding off (0.0.0.5 is not "this host", only 0.0.0.0 is a martian) */
 	tu_fx_send(fx, b, echo_dgram(b, TU_IP_P, 0x0a000007, 4));
-	assert_int_equal(stat(fx->a, "ip", "notforus"), 1);
+	tu_fx_send(fx, b, echo_dgram(b, TU_IP_P, 0x00000005, 4));
+	assert_int_equal(stat(fx->a, "ip", "martiandst"), 3);
+	assert_int_equal(stat(fx->a, "ip", "notforus"), 2);
 	assert_int_equal(replies(fx), 0);
 	assert_int_equal(tu_peer_count(&fx->peer, 0x0800, -1, -1), 0);   /* not even an error */
 }
