@@ -500,7 +500,7 @@ static int tcp_output_fast(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 /* Everything else: what may be sent now, by the rules in the comment at the top.  Returns
  * false when nothing is to be sent (timers armed as needed), true with sg (and the options
  * in opts) filled. */
-static bool tcp_output_decide(struct tcpcb *tp, struct socket *so, int *tso_route,
+static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct socket *so, int *tso_route,
     uint8_t *opts, struct tcp_seg *sg)
 {
 	struct netstack *ns = tp->t_ns;
