@@ -136,7 +136,7 @@ unsigned netisr_run_locked(struct netstack *ns)
 				continue;
 			more = true;
 			net_clock_forget(ns);
-			ns->ns_inbatch = true;
+			net_batch_begin(ns);
 			while (m) {
 				struct mbuf *next = m->m_nextpkt;
 				m->m_nextpkt = NULL;
@@ -144,9 +144,7 @@ unsigned netisr_run_locked(struct netstack *ns)
 				ether_input(ifp, m);
 				m = next;
 			}
-			ns->ns_inbatch = false;
-			if (ns->ns_batch_done.fn)
-				ns->ns_batch_done.fn(ns, ns->ns_batch_done.arg);
+			net_batch_end(ns);
 		}
 	}
 	return n;

@@ -126,6 +126,21 @@ struct netstack {
 	struct netstack_hook ns_batch_done;
 };
 
+/* A receive batch: frames handed to ether_input one after another under one hold of the net
+ * lock (netisr_run_locked, a driver's poll loop that bypasses the input queue).  Layers may
+ * put work off to its end (ns_batch_done: TCP's ACK-clocked output). */
+static inline void net_batch_begin(struct netstack *ns)
+{
+	ns->ns_inbatch = true;
+}
+
+static inline void net_batch_end(struct netstack *ns)
+{
+	ns->ns_inbatch = false;
+	if (ns->ns_batch_done.fn)
+		ns->ns_batch_done.fn(ns, ns->ns_batch_done.arg);
+}
+
 /* a is a broadcast address for ifp (limited, or the subnet broadcast of one of its
  * addresses); with ifp NULL, for any interface.  Inline because TCP and IP ask it about both
  * addresses of every segment, and nearly always ns_bcast_low's filter (if.c) settles it: an

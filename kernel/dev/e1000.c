@@ -223,12 +223,14 @@ static bool e1000_kpoll(void *arg)
 		struct mbuf *m = d->rxq_head;
 		d->rxq_head = d->rxq_tail = NULL;
 		d->tx_defer = true;
+		net_batch_begin(d->ns);
 		while (m) {
 			struct mbuf *next = m->m_nextpkt;
 			m->m_nextpkt = NULL;
 			ether_input(d->ifp, m);
 			m = next;
 		}
+		net_batch_end(d->ns);       /* TCP's deferred output joins the one TDT write */
 		d->tx_defer = false;
 		if (e1000_txeof(&d->sc) || d->tx_held)
 			e1000_start(d->ifp);
