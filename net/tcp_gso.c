@@ -123,6 +123,11 @@ int tcp_gso_cut_start(struct tcp_gso_cut *c, struct mbuf *m, uint32_t l2len,
 	be32_put(th + 4, 0);
 	be16_put(th + 16, 0);
 	th[13] = (uint8_t)(tf & ~(TH_FIN | TH_PUSH));
+	/* Likewise the IP header's (RFC 791 3.1, RFC 1624): a piece adds its length and ID. */
+	be16_put(ip + 2, 0);
+	be16_put(ip + 4, 0);
+	be16_put(ip + 10, 0);
+	c->ipsum = in_cksum_add(0, ip, h.ihl);
 	c->hsum = in_cksum_add(in_pseudo(be32_get(ip + 12), be32_get(ip + 16), IPPROTO_TCP_NUM, 0),
 	    th, h.thl);
 	/* the payload cursor: the mbuf holding the first payload byte, and where in it */
@@ -152,10 +157,13 @@ static inline __attribute__((always_inline)) uint32_t gso_piece(struct tcp_gso_c
 	uint32_t n = NET_MIN(c->pay - c->off, c->segsz);
 	uint32_t seq = c->seq0 + c->off;
 	uint8_t *ip = c->ph + c->l2len, *th = ip + c->ihl;
-	be16_put(ip + 2, (uint16_t)(c->ihl + c->thl + n));
-	be16_put(ip + 4, (uint16_t)(c->id0 + c->i));
-	be16_put(ip + 10, 0);
-	be16_put(ip + 10, in_cksum(ip, c->ihl));
+	uint16_t iplen = (uint16_t)(c->ihl + c->thl + n), id = (uint16_t)(c->id0 + c->i);
+	uint32_t is = c->ipsum + iplen + id;        /* at most three 16-bit values: */
+	is = (is & 0xffff) + (is >> 16);            /* two end-around carries fold it */
+	is = (is & 0xffff) + (is >> 16);
+	be16_put(ip + 2, iplen);
+	be16_put(ip + 4, id);
+	be16_put(ip + 10, (uint16_t)~is);
 	be32_put(th + 4, seq);
 	uint32_t s = c->hsum + (seq >> 16) + (seq & 0xffff) + c->thl + n;
 	if (c->off + n >= c->pay) {

@@ -56,6 +56,7 @@ struct tcp_gso_cut {
 	uint32_t hsum;                  /* the TCP headers' sum with sequence 0, checksum 0 and
 	                                 * the flags of a middle piece, and the pseudo-header's
 	                                 * without the length */
+	uint32_t ipsum;                 /* the IP header's sum with length, ID and checksum 0 */
 	uint16_t id0, i;                /* the first IP ID; the next piece's index */
 	uint8_t tf;                     /* the large segment's TCP flags (FIN, PSH: last piece) */
 	struct tcp_gso_stats *st;
