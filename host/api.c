@@ -544,7 +544,7 @@ int stos_poll(struct pollfd *fds, unsigned long nfds, int timeout_ms)
 		count = poll_scan(fds, nfds, ns);
 		if (count || timeout_ms == 0)
 			break;
-		rc = port_sleep(ns, so_pollchan(ns), ns->ns_lock, deadline);
+		rc = so_pollwait(ns, deadline);
 		net_clock_forget(ns);
 		if (rc == -ETIMEDOUT) {
 			count = poll_scan(fds, nfds, ns);

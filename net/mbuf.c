@@ -63,6 +63,10 @@ static struct mcache mcache_big = { .max = MCACHE_ON ? 256u : 0u,
 static struct mcache mcache_pkt = { .max = MCACHE_ON ? 256u : 0u, .size = 0 };
 #define MCACHE_INLINE static inline __attribute__((always_inline))
 
+/* The caches link free blocks through their first word; a free mbuf's is m_next, so a chain
+ * is already such a list (m_freem). */
+_Static_assert(offsetof(struct mbuf, m_next) == 0, "m_next must be an mbuf's first word");
+
 MCACHE_INLINE bool mcache_trylock(struct mcache *c)
 {
 	return !__atomic_exchange_n(&c->busy, 1, __ATOMIC_ACQUIRE);
@@ -73,7 +77,9 @@ MCACHE_INLINE void mcache_unlock(struct mcache *c)
 	__atomic_store_n(&c->busy, 0, __ATOMIC_RELEASE);
 }
 
-MCACHE_INLINE void *mcache_get(struct mcache *c)
+/* A cached block, or NULL when the cache is empty or busy (the caller's slow path then asks
+ * port_alloc: kept out of the fast paths, whose functions then need no saved registers). */
+MCACHE_INLINE void *mcache_take(struct mcache *c)
 {
 	void *p = NULL;
 	if (MCACHE_ON && __atomic_load_n(&c->head, __ATOMIC_RELAXED) && mcache_trylock(c)) {
@@ -84,6 +90,12 @@ MCACHE_INLINE void *mcache_get(struct mcache *c)
 		}
 		mcache_unlock(c);
 	}
+	return p;
+}
+
+MCACHE_INLINE void *mcache_get(struct mcache *c)
+{
+	void *p = mcache_take(c);
 	return p ? p : port_alloc(c->size);
 }
 
@@ -101,6 +113,23 @@ MCACHE_INLINE void mcache_put(struct mcache *c, void *p)
 			return;
 	}
 	port_free(p);
+}
+
+/* Pushes a list of n blocks (head .. tail, linked through their first word) in one visit;
+ * false (nothing kept) when the cache is busy or has no room for all of them. */
+MCACHE_INLINE bool mcache_put_list(struct mcache *c, void *head, void *tail, unsigned n)
+{
+	bool kept = false;
+	if (__atomic_load_n(&c->n, __ATOMIC_RELAXED) + n <= c->max && mcache_trylock(c)) {
+		kept = c->n + n <= c->max;
+		if (kept) {
+			*(void **)tail = c->head;
+			__atomic_store_n(&c->head, head, __ATOMIC_RELAXED);
+			__atomic_store_n(&c->n, c->n + n, __ATOMIC_RELAXED);
+		}
+		mcache_unlock(c);
+	}
+	return kept;
 }
 
 /* An mbuf with its cluster from mcache_pkt, or NULL when it is empty or busy. */
@@ -206,7 +235,28 @@ void mbuf_set_limits(uint64_t mm, uint64_t mc)
 	__atomic_store_n(&max_clusters, mc, __ATOMIC_RELAXED);
 }
 
-MCACHE_INLINE struct mbuf *mbuf_alloc(int type, unsigned flags)
+/* Allocation and freeing.  Each function's common case, the caches answering and no limit
+ * set, is written so that it calls nothing: the slow cases (limits, port_alloc, port_free, a
+ * cache full or busy) are separate functions (MBUF_SLOW), so the fast ones need no saved
+ * registers (about a dozen instructions a call when gcc had to save them for a call it
+ * rarely makes). */
+#define MBUF_SLOW static __attribute__((noinline, cold))
+
+MCACHE_INLINE void mbuf_init(struct mbuf *m, int type, unsigned flags)
+{
+	m->m_next = m->m_nextpkt = NULL;
+	m->m_data = m->m_dat;
+	m->m_len = 0;
+	m->m_flags = (uint16_t)flags;
+	m->m_type = (uint16_t)type;
+	m->m_ext.ext_buf = NULL;
+	m->m_ext.ext_size = 0;
+	m->m_ext.ext_ref = NULL;
+	memset(&m->m_pkthdr, 0, sizeof(m->m_pkthdr));
+}
+
+/* mbuf_alloc with a limit set or the cache empty: counted against the limit, port_alloc. */
+MBUF_SLOW struct mbuf *mbuf_alloc_slow(int type, unsigned flags)
 {
 	uint64_t lim = ATOMIC_LOAD(max_mbufs);
 	if (lim && ATOMIC_INC(mstat.mbufs) > lim) {
@@ -224,16 +274,20 @@ MCACHE_INLINE struct mbuf *mbuf_alloc(int type, unsigned flags)
 	if (!lim)
 		ATOMIC_INC(mstat.mbufs);
 	ATOMIC_INC(mstat.mbuf_allocs);
-	m->m_next = m->m_nextpkt = NULL;
-	m->m_data = m->m_dat;
-	m->m_len = 0;
-	m->m_flags = (uint16_t)flags;
-	m->m_type = (uint16_t)type;
-	m->m_ext.ext_buf = NULL;
-	m->m_ext.ext_size = 0;
-	m->m_ext.ext_ref = NULL;
-	memset(&m->m_pkthdr, 0, sizeof(m->m_pkthdr));
+	mbuf_init(m, type, flags);
 	return m;
+}
+
+MCACHE_INLINE struct mbuf *mbuf_alloc(int type, unsigned flags)
+{
+	struct mbuf *m;
+	if (!ATOMIC_LOAD(max_mbufs) && (m = mcache_take(&mcache_mbuf)) != NULL) {
+		ATOMIC_INC(mstat.mbufs);
+		ATOMIC_INC(mstat.mbuf_allocs);
+		mbuf_init(m, type, flags);
+		return m;
+	}
+	return mbuf_alloc_slow(type, flags);
 }
 
 struct mbuf *m_get(int type) { return mbuf_alloc(type, 0); }
@@ -241,7 +295,7 @@ struct mbuf *m_gethdr(int type) { return mbuf_alloc(type, M_PKTHDR); }
 
 /* Attaches a fresh cluster of `size` bytes (MCLBYTES or MBIGCLBYTES) to m; false (m
  * untouched) on failure.  Both sizes count as clusters in mbuf_stats and the limits. */
-MCACHE_INLINE bool m_clget(struct mbuf *m, uint32_t size)
+static bool m_clget(struct mbuf *m, uint32_t size)
 {
 	uint64_t lim = ATOMIC_LOAD(max_clusters);
 	if (lim && ATOMIC_INC(mstat.clusters) > lim) {
@@ -278,12 +332,28 @@ MCACHE_INLINE bool m_clget(struct mbuf *m, uint32_t size)
 	return true;
 }
 
-MCACHE_INLINE struct mbuf *mbuf_free_one(struct mbuf *m);
+/* An mbuf with a fresh cluster, the counted way (limits, port_alloc).  m, when not NULL, is
+ * an mbuf the caller took from mcache_mbuf (not yet counted) and hands over. */
+MBUF_SLOW struct mbuf *m_getjcl_slow(struct mbuf *m, int type, unsigned flags, uint32_t size)
+{
+	if (m) {
+		ATOMIC_INC(mstat.mbufs);
+		ATOMIC_INC(mstat.mbuf_allocs);
+		mbuf_init(m, type, flags & M_PKTHDR);
+	} else if ((m = mbuf_alloc_slow(type, flags & M_PKTHDR)) == NULL) {
+		return NULL;
+	}
+	if (!m_clget(m, size)) {
+		m_freem(m);
+		return NULL;
+	}
+	return m;
+}
 
 struct mbuf *m_getcl(int type, unsigned flags)
 {
 	struct mbuf *m;
-	/* With limits set, the separate counted paths below decide. */
+	/* With limits set, the separate counted paths decide. */
 	if (!(ATOMIC_LOAD(max_mbufs) | ATOMIC_LOAD(max_clusters)) && (m = pkt_get()) != NULL) {
 		ATOMIC_INC(mstat.mbufs);
 		ATOMIC_INC(mstat.mbuf_allocs);
@@ -298,23 +368,34 @@ struct mbuf *m_getcl(int type, unsigned flags)
 		memset(&m->m_pkthdr, 0, sizeof(m->m_pkthdr));
 		return m;
 	}
-	m = mbuf_alloc(type, flags & M_PKTHDR);
-	if (m && !m_clget(m, MCLBYTES)) {
-		mbuf_free_one(m);
-		return NULL;
-	}
-	return m;
+	return m_getjcl_slow(NULL, type, flags, MCLBYTES);
 }
 
 struct mbuf *m_getjcl(int type, unsigned flags, uint32_t size)
 {
 	NET_ASSERT(size == MCLBYTES || size == MBIGCLBYTES);
-	struct mbuf *m = mbuf_alloc(type, flags & M_PKTHDR);
-	if (m && !m_clget(m, size)) {
-		mbuf_free_one(m);
-		return NULL;
+	if (size == MCLBYTES)
+		return m_getcl(type, flags);
+	struct mbuf *m = NULL;
+	if (!(ATOMIC_LOAD(max_mbufs) | ATOMIC_LOAD(max_clusters)) &&
+	    (m = mcache_take(&mcache_mbuf)) != NULL) {
+		struct mbigcluster *c = mcache_take(&mcache_big);
+		if (c) {
+			ATOMIC_INC(mstat.mbufs);
+			ATOMIC_INC(mstat.mbuf_allocs);
+			ATOMIC_INC(mstat.clusters);
+			ATOMIC_INC(mstat.cluster_allocs);
+			mbuf_init(m, type, flags & M_PKTHDR);
+			c->ref = 1;
+			m->m_ext.ext_buf = c->buf;
+			m->m_ext.ext_size = MBIGCLBYTES;
+			m->m_ext.ext_ref = &c->ref;
+			m->m_data = c->buf;
+			m->m_flags |= M_EXT;
+			return m;
+		}
 	}
-	return m;
+	return m_getjcl_slow(m, type, flags, size);
 }
 
 /* Drops m's cluster reference; true when it was the last (the cluster is unreferenced). */
@@ -326,100 +407,132 @@ MCACHE_INLINE bool cluster_release(struct mbuf *m)
 	    __atomic_sub_fetch(ref, 1, __ATOMIC_ACQ_REL) == 0;
 }
 
-/* Frees an unreferenced cluster to its cache. */
-MCACHE_INLINE void cluster_put(struct mbuf *m)
+/* What m_freem's caches did not take (full or busy), block by block: mbufs with their small
+ * cluster (pairs, linked through m_next) to mcache_pkt or else apart, page-sized clusters
+ * (linked through their first word) and plain mbufs to their caches or port_free. */
+MBUF_SLOW void m_freem_spill(struct mbuf *plain, struct mbuf *pairs, void *big)
 {
-	uint32_t *ref = m->m_ext.ext_ref;
-	if (m->m_ext.ext_size == MCLBYTES)
-		mcache_put(&mcache_clus, NET_CONTAINER_OF(ref, struct mcluster, ref));
-	else
-		mcache_put(&mcache_big, NET_CONTAINER_OF(ref, struct mbigcluster, ref));
-	ATOMIC_DEC(mstat.clusters);
-	ATOMIC_INC(mstat.cluster_frees);
-}
-
-/* Frees m (its cluster reference dropped, returning true) as a pair to mcache_pkt when it
- * holds the last reference to a small cluster and there is room. */
-MCACHE_INLINE bool pkt_free(struct mbuf *m, bool lastref)
-{
-	if (!lastref || m->m_ext.ext_size != MCLBYTES || !pkt_put(m))
-		return false;
-	ATOMIC_DEC(mstat.mbufs);
-	ATOMIC_INC(mstat.mbuf_frees);
-	ATOMIC_DEC(mstat.clusters);
-	ATOMIC_INC(mstat.cluster_frees);
-	return true;
-}
-
-MCACHE_INLINE struct mbuf *mbuf_free_one(struct mbuf *m)
-{
-	struct mbuf *n = m->m_next;
-	m->m_type = MT_FREE;
-	if (m->m_flags & M_EXT) {
-		bool last = cluster_release(m);
-		if (pkt_free(m, last))
-			return n;
-		if (last)
-			cluster_put(m);
+	while (pairs) {
+		struct mbuf *next = pairs->m_next;
+		if (!pkt_put(pairs)) {
+			mcache_put(&mcache_clus, cluster_of(pairs));
+			mcache_put(&mcache_mbuf, pairs);
+		}
+		pairs = next;
 	}
-	mcache_put(&mcache_mbuf, m);
+	while (big) {
+		void *next = *(void **)big;
+		mcache_put(&mcache_big, big);
+		big = next;
+	}
+	while (plain) {
+		struct mbuf *next = plain->m_next;
+		mcache_put(&mcache_mbuf, plain);
+		plain = next;
+	}
+}
+
+/* Frees one mbuf (m_next already NULL): its small cluster, when this was the last
+ * reference, stays with it as a pair for m_getcl; a page-sized one goes to its own cache. */
+MCACHE_INLINE void mbuf_free1(struct mbuf *m)
+{
+	m->m_type = MT_FREE;
 	ATOMIC_DEC(mstat.mbufs);
 	ATOMIC_INC(mstat.mbuf_frees);
-	return n;
+	if ((m->m_flags & M_EXT) && cluster_release(m)) {
+		ATOMIC_DEC(mstat.clusters);
+		ATOMIC_INC(mstat.cluster_frees);
+		if (m->m_ext.ext_size == MCLBYTES) {
+			if (!mcache_put_list(&mcache_pkt, m, m, 1))
+				m_freem_spill(NULL, m, NULL);
+			return;
+		}
+		void *c = NET_CONTAINER_OF(m->m_ext.ext_ref, struct mbigcluster, ref);
+		if (!mcache_put_list(&mcache_big, c, c, 1)) {
+			*(void **)c = NULL;
+			m_freem_spill(NULL, NULL, c);
+		}
+	}
+	if (!mcache_put_list(&mcache_mbuf, m, m, 1)) {
+		m->m_next = NULL;
+		m_freem_spill(m, NULL, NULL);
+	}
 }
 
-struct mbuf *m_free(struct mbuf *m)
+/* Frees a chain of two or more mbufs with one visit to each cache it gives blocks to: a
+ * chain is already linked through the first word of each mbuf (m_next), as the caches' free
+ * lists are, so the mbufs are sorted into three lists as the chain is walked (plain mbufs;
+ * mbufs with the last reference to a small cluster, kept as pairs for m_getcl; page-sized
+ * clusters) and each list goes on its cache at once when it fits.  The counters move once
+ * per chain.  Apart from m_freem so that freeing one mbuf, the common case, pays for none of
+ * its registers. */
+static __attribute__((noinline)) void m_freem_chain(struct mbuf *x)
 {
-	return m ? mbuf_free_one(m) : NULL;
-}
-
-/* Frees a chain with one visit to the mbuf cache: a chain is already linked through the
- * first word of each mbuf (m_next), as the cache's free list is, so the whole chain goes on
- * the list at once when it fits. */
-void m_freem(struct mbuf *x)
-{
-	struct mcache *c = &mcache_mbuf;
-	struct mbuf *m = NULL, **mp = &m, *last = NULL;
-	unsigned n = 0;
+	struct mbuf *m = NULL, *mtail = NULL, *p = NULL, *ptail = NULL;
+	void *b = NULL, *btail = NULL;
+	unsigned n = 0, np = 0, nb = 0;
 
 	while (x) {
 		struct mbuf *next = x->m_next;
 		x->m_type = MT_FREE;
-		if (x->m_flags & M_EXT) {
-			bool lastref = cluster_release(x);
-			if (pkt_free(x, lastref)) {
+		if ((x->m_flags & M_EXT) && cluster_release(x)) {
+			if (x->m_ext.ext_size == MCLBYTES) {
+				if (!p)
+					ptail = x;
+				x->m_next = p;
+				p = x;
+				np++;
 				x = next;
 				continue;
 			}
-			if (lastref)
-				cluster_put(x);
+			void *c = NET_CONTAINER_OF(x->m_ext.ext_ref, struct mbigcluster, ref);
+			if (!b)
+				btail = c;
+			*(void **)c = b;
+			b = c;
+			nb++;
 		}
-		*mp = last = x;
-		mp = &x->m_next;
+		if (!m)
+			mtail = x;
+		x->m_next = m;
+		m = x;
 		n++;
 		x = next;
 	}
-	if (!n)
+	__atomic_sub_fetch(&mstat.mbufs, n + np, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&mstat.mbuf_frees, n + np, __ATOMIC_RELAXED);
+	if (np | nb) {
+		__atomic_sub_fetch(&mstat.clusters, np + nb, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&mstat.cluster_frees, np + nb, __ATOMIC_RELAXED);
+		if (np && mcache_put_list(&mcache_pkt, p, ptail, np))
+			p = NULL;
+		if (nb && mcache_put_list(&mcache_big, b, btail, nb))
+			b = NULL;
+	}
+	if (n && mcache_put_list(&mcache_mbuf, m, mtail, n))
+		m = NULL;
+	if (m || p || b)
+		m_freem_spill(m, p, b);
+}
+
+void m_freem(struct mbuf *m)
+{
+	if (!m)
 		return;
-	*mp = NULL;
-	__atomic_sub_fetch(&mstat.mbufs, n, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&mstat.mbuf_frees, n, __ATOMIC_RELAXED);
-	if (__atomic_load_n(&c->n, __ATOMIC_RELAXED) + n <= c->max && mcache_trylock(c)) {
-		bool kept = c->n + n <= c->max;
-		if (kept) {
-			last->m_next = c->head;
-			__atomic_store_n(&c->head, m, __ATOMIC_RELAXED);
-			__atomic_store_n(&c->n, c->n + n, __ATOMIC_RELAXED);
-		}
-		mcache_unlock(c);
-		if (kept)
-			return;
-	}
-	while (m) {
-		struct mbuf *next = m->m_next;
-		mcache_put(c, m);
-		m = next;
-	}
+	if (m->m_next)
+		m_freem_chain(m);
+	else
+		mbuf_free1(m);
+}
+
+struct mbuf *m_free(struct mbuf *m)
+{
+	if (!m)
+		return NULL;
+	struct mbuf *n = m->m_next;
+	m->m_next = NULL;
+	mbuf_free1(m);
+	return n;
 }
 
 void m_freem_list(struct mbuf *m)

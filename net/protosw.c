@@ -208,8 +208,3 @@ void so_instance_fini(struct netstack *ns)
 	ns->ns_sock = NULL;
 	port_free(si);
 }
-
-void *so_pollchan(struct netstack *ns)
-{
-	return &so_inst(ns)->si_pollchan;
-}

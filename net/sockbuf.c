@@ -89,8 +89,9 @@ static inline void sb_link_tail(struct sockbuf *sb, struct mbuf *t, struct mbuf 
 
 /* Appends mbufs to a stream, copying small ones into the tail's free space (BSD sbcompress)
  * so that many tiny writes do not cost one mbuf each, and merging an mbuf that continues the
- * tail in its cluster (sb_continues) into it.  Empty mbufs are freed. */
-static void sbcompress(struct sockbuf *sb, struct mbuf *m)
+ * tail in its cluster (sb_continues) into it.  Empty mbufs are freed.  Not inlined: then
+ * sbappendstream's per-segment case saves no registers for it. */
+static __attribute__((noinline)) void sbcompress(struct sockbuf *sb, struct mbuf *m)
 {
 	while (m) {
 		struct mbuf *next = m->m_next;
@@ -210,62 +211,79 @@ bool sbappendrecord(struct sockbuf *sb, struct mbuf *m)
 
 void sbdrop(struct sockbuf *sb, uint32_t len)
 {
-	while (len > 0 && sb->sb_mb) {
-		struct mbuf *m = sb->sb_mb;
-		if (m->m_len > len) {
-			m->m_data += len;
-			m->m_len -= len;
-			sb->sb_cc -= len;
-			if (m->m_flags & M_PKTHDR)
-				m->m_pkthdr.len -= len;
-			return;
-		}
+	struct mbuf *m = sb->sb_mb, *last = NULL;
+
+	/* Whole mbufs (and empty ones, so that sb_mb is NULL exactly when nothing is held) are
+	 * unlinked as they are and freed as one chain: one visit to the mbuf caches per
+	 * acknowledgment, not one per mbuf. */
+	while (m && m->m_len <= len) {
 		len -= m->m_len;
 		sbfree(sb, m);
-		sb->sb_mb = m_free(m);
+		last = m;
+		m = m->m_next;
 	}
-	/* Drop empty mbufs left at the front so sb_mb is NULL exactly when nothing is held. */
-	while (sb->sb_mb && sb->sb_mb->m_len == 0) {
-		sbfree(sb, sb->sb_mb);
-		sb->sb_mb = m_free(sb->sb_mb);
+	if (m && len) {
+		m->m_data += len;
+		m->m_len -= len;
+		sb->sb_cc -= len;
+		if (m->m_flags & M_PKTHDR)
+			m->m_pkthdr.len -= len;
 	}
-	if (!sb->sb_mb)
+	if (!last)
+		return;
+	last->m_next = NULL;
+	m_freem(sb->sb_mb);
+	sb->sb_mb = m;
+	if (!m)
 		sb->sb_mbtail = NULL;
+}
+
+/* The front of mbuf m (the buffer's first), c < m_len bytes of it, as a new mbuf for
+ * sbtakestream: its cluster is shared (read-only from now on, which also stops sbcompress
+ * appending into it) or its few inline bytes copied.  NULL (nothing changed) without memory.
+ * Apart from sbtakestream so that its loop over whole mbufs calls nothing. */
+static __attribute__((noinline)) struct mbuf *sb_takefront(struct sockbuf *sb, struct mbuf *m,
+    uint32_t c)
+{
+	struct mbuf *p = m_copym(m, 0, c);
+	if (!p)
+		return NULL;
+	m->m_data += c;
+	m->m_len -= c;
+	sb->sb_cc -= c;
+	if (m->m_flags & M_PKTHDR)
+		m->m_pkthdr.len -= c;
+	return p;
 }
 
 struct mbuf *sbtakestream(struct sockbuf *sb, uint32_t len, uint32_t *got)
 {
-	struct mbuf *top = NULL, **mp = &top;
+	struct mbuf *top = sb->sb_mb, *m = top, *last = NULL;
 	uint32_t n = 0;
 
-	while (n < len && sb->sb_mb) {
-		struct mbuf *m = sb->sb_mb, *p;
-		uint32_t c;
-		if (m->m_len <= len - n) {
-			sb->sb_mb = m->m_next;
-			m->m_next = NULL;
-			sbfree(sb, m);
-			n += m->m_len;
-			*mp = m;
-			mp = &m->m_next;
-			continue;
-		}
-		/* The last mbuf is taken in part: its cluster is shared (read-only from now on,
-		 * which also stops sbcompress appending into it) or its few inline bytes copied. */
-		c = len - n;
-		p = m_copym(m, 0, c);
-		if (!p)
-			break;
-		m->m_data += c;
-		m->m_len -= c;
-		sb->sb_cc -= c;
-		if (m->m_flags & M_PKTHDR)
-			m->m_pkthdr.len -= c;
-		n += c;
-		*mp = p;
-		break;
+	/* Whole mbufs are unlinked as they are (one cut of the chain at the end). */
+	while (m && n < len && m->m_len <= len - n) {
+		n += m->m_len;
+		sbfree(sb, m);
+		last = m;
+		m = m->m_next;
 	}
-	if (!sb->sb_mb)
+	sb->sb_mb = m;
+	if (last)
+		last->m_next = NULL;
+	else
+		top = NULL;
+	if (m && n < len) {
+		struct mbuf *p = sb_takefront(sb, m, len - n);
+		if (p) {
+			n = len;
+			if (last)
+				last->m_next = p;
+			else
+				top = p;
+		}
+	}
+	if (!m)
 		sb->sb_mbtail = NULL;
 	*got = n;
 	return top;

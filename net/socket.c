@@ -36,11 +36,28 @@ uint64_t so_deadline(struct socket *so, const struct sockbuf *sb)
 	return port_now_ns(so->so_ns) + sb->sb_timeo_ns;
 }
 
+int so_pollwait(struct netstack *ns, uint64_t deadline_ns)
+{
+	struct so_instance *si = so_inst(ns);
+	int rc;
+	si->si_pollers++;
+	rc = port_sleep(ns, &si->si_pollchan, ns->ns_lock, deadline_ns);
+	net_clock_forget(ns);          /* time went by while the lock was released */
+	si->si_pollers--;
+	return rc;
+}
+
+/* The poll channel is woken only when a poller sleeps there: it counted itself under the net
+ * lock, which every caller here holds, before port_sleep released the lock, so none is missed
+ * (and a socket event, once per segment, costs no port_wakeup: in the kernel that is a
+ * spinlock and a scan of the sleeping threads). */
 static void so_notify(struct socket *so, int events)
 {
+	struct so_instance *si = so_inst(so->so_ns);
 	if (so->so_upcall)
 		so->so_upcall(so, so->so_upcallarg, events);
-	port_wakeup(so_pollchan(so->so_ns));
+	if (si->si_pollers)
+		port_wakeup(&si->si_pollchan);
 }
 
 /* Called for every segment received or acknowledged: the scheduler's wakeup (a scan of the

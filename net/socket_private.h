@@ -26,6 +26,7 @@ struct so_instance {
 	uint64_t si_nextid;
 	uint64_t si_count;              /* sockets alive */
 	int si_pollchan;                /* its address is the poll channel */
+	unsigned si_pollers;            /* threads asleep on it (so_pollwait), net lock held */
 	void *si_udp;                   /* struct udp_instance */
 	void *si_raw;                   /* struct raw_instance */
 	void *si_packet;                /* struct pkt_instance (af_packet.c) */

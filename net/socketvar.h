@@ -14,11 +14,11 @@
  *
  * Sleeping and waking.  Readers and accept sleep on &so->so_rcv, writers on &so->so_snd,
  * connect and linger on &so->so_state.  sorwakeup/sowwakeup/soisconnected... wake those
- * channels, call so->so_upcall if set, and wake the instance-wide poll channel
- * (so_pollchan(ns)), so that
+ * channels, call so->so_upcall if set, and wake the instance-wide poll channel when a
+ * poller sleeps there (so_pollwait), so that
  *  - the kernel's poll uses the upcall (kernel/net/ksock.c) or registers &so->so_rcv and
  *    &so->so_snd, then re-checks so_poll, and
- *  - a host poll over many sockets sleeps on so_pollchan(ns) (host/api.c stos_poll).
+ *  - a host poll over many sockets sleeps in so_pollwait(ns) (host/api.c stos_poll).
  * Poll readiness follows Linux's datagram_poll/tcp_poll: POLLERR for a pending error,
  * POLLIN|POLLRDHUP once the read side is shut, POLLHUP when both are (or a stream socket is
  * not connected), no POLLIN/POLLOUT while a stream connect is in progress.
@@ -135,8 +135,11 @@ struct socket {
 struct so_instance;
 int so_instance_init(struct netstack *ns);
 void so_instance_fini(struct netstack *ns);
-/* The channel a host-side poll over many sockets of ns sleeps on. */
-void *so_pollchan(struct netstack *ns);
+/* Sleeps on the channel a host-side poll over many sockets of ns waits on (every socket
+ * event of ns wakes it), as port_sleep does (net lock held, released while asleep, taken
+ * again), counted so that socket events wake the channel only while someone sleeps there.
+ * Returns port_sleep's answer. */
+int so_pollwait(struct netstack *ns, uint64_t deadline_ns);
 
 /* User data in motion.  The copy functions have the kernel's copyin/copyout signature and
  * return 0 or -EFAULT. */

@@ -219,6 +219,66 @@ static void test_takestream_and_unread(void **st)
 	assert_int_equal(sb.sb_mbcnt, 0);
 }
 
+/* sbdrop frees the whole mbufs it passes as one chain, empty ones included (sb_mb is NULL
+ * exactly when nothing is held), trims the mbuf it stops in, and keeps sb_cc and sb_mbcnt
+ * exact; sbtakestream likewise takes whole mbufs and a shared front of the last. */
+static void test_drop_and_take_whole_and_partial(void **st)
+{
+	(void)st;
+	struct sockbuf sb;
+	memset(&sb, 0, sizeof sb);
+	sb_sethiwat(&sb, 65536);
+	/* four clusters of 1000, 0 (kept empty by hand), 1500 and 700 bytes */
+	uint32_t lens[4] = { 1000, 0, 1500, 700 }, off = 0;
+	struct mbuf *prev = NULL;
+	for (int i = 0; i < 4; i++) {
+		struct mbuf *m = m_getcl(MT_DATA, 0);
+		assert_non_null(m);
+		memcpy(m->m_data, pattern + off, lens[i]);
+		m->m_len = lens[i];
+		off += lens[i];
+		if (prev)
+			prev->m_next = m;
+		else
+			sb.sb_mb = m;
+		sb.sb_mbtail = m;
+		sb.sb_cc += lens[i];
+		sb.sb_mbcnt += (uint32_t)sizeof(struct mbuf) + MCLBYTES;
+		prev = m;
+	}
+	struct mbuf_stats a, b;
+	mbuf_stats(&a);
+	sbdrop(&sb, 1000);          /* the first, and the empty one behind it */
+	mbuf_stats(&b);
+	assert_int_equal(b.mbuf_frees - a.mbuf_frees, 2);
+	assert_int_equal(chain_mbufs(sb.sb_mb), 2);
+	assert_int_equal(sb.sb_cc, 2200);
+	assert_int_equal(sb.sb_mbcnt, 2 * ((uint32_t)sizeof(struct mbuf) + MCLBYTES));
+	tu_assert_chain(sb.sb_mb, pattern + 1000, 2200);
+	sbdrop(&sb, 600);           /* inside the next: trimmed, nothing freed */
+	assert_int_equal(chain_mbufs(sb.sb_mb), 2);
+	assert_int_equal(sb.sb_cc, 1600);
+	tu_assert_chain(sb.sb_mb, pattern + 1600, 1600);
+	uint32_t got;
+	struct mbuf *c = sbtakestream(&sb, 1000, &got);   /* 900 whole, 100 shared */
+	assert_int_equal(got, 1000);
+	assert_int_equal(chain_mbufs(c), 2);
+	tu_assert_chain(c, pattern + 1600, 1000);
+	assert_int_equal(sb.sb_cc, 600);
+	assert_ptr_equal(sb.sb_mb, sb.sb_mbtail);
+	tu_assert_chain(sb.sb_mb, pattern + 2600, 600);
+	m_freem(c);
+	c = sbtakestream(&sb, 5000, &got);                /* all there is */
+	assert_int_equal(got, 600);
+	assert_null(sb.sb_mb);
+	assert_null(sb.sb_mbtail);
+	assert_int_equal(sb.sb_cc, 0);
+	assert_int_equal(sb.sb_mbcnt, 0);
+	m_freem(c);
+	sbdrop(&sb, 10);            /* nothing held: nothing to do */
+	assert_null(sb.sb_mb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +287,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_continuation_only_at_owned_tail, setup, tu_mbuf_teardown),
 		cmocka_unit_test_setup_teardown(test_wrtail_cut_by_split_and_trim, setup, tu_mbuf_teardown),
 		cmocka_unit_test_setup_teardown(test_takestream_and_unread, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_drop_and_take_whole_and_partial, setup, tu_mbuf_teardown),
 	};
 	return TU_RUN(tests);
 }
