@@ -259,15 +259,19 @@ static __attribute__((noinline)) struct mbuf *sb_takefront(struct sockbuf *sb, s
 struct mbuf *sbtakestream(struct sockbuf *sb, uint32_t len, uint32_t *got)
 {
 	struct mbuf *top = sb->sb_mb, *m = top, *last = NULL;
-	uint32_t n = 0;
+	uint32_t n = 0, mbcnt = 0;
 
-	/* Whole mbufs are unlinked as they are (one cut of the chain at the end). */
+	/* Whole mbufs are unlinked as they are (one cut of the chain at the end), their
+	 * accounting (sbfree's) summed and applied once: a stream holds data only, so every
+	 * byte taken counted in sb_cc. */
 	while (m && n < len && m->m_len <= len - n) {
 		n += m->m_len;
-		sbfree(sb, m);
+		mbcnt += m_storage(m);
 		last = m;
 		m = m->m_next;
 	}
+	sb->sb_cc -= n;
+	sb->sb_mbcnt -= mbcnt;
 	sb->sb_mb = m;
 	if (last)
 		last->m_next = NULL;

@@ -60,20 +60,37 @@ static void so_notify(struct socket *so, int events)
 		port_wakeup(&si->si_pollchan);
 }
 
+/* sorwakeup/sowwakeup when someone is there to be told: wakes sleepers on sb, then
+ * so_notify.  Out of line, so that the check below saves no registers for it. */
+static __attribute__((noinline)) void so_wake(struct socket *so, struct sockbuf *sb,
+    int events)
+{
+	if (sb->sb_sleepers)
+		port_wakeup(sb);
+	so_notify(so, events);
+}
+
+/* True when a wakeup on sb has anyone to reach: a thread asleep on it (so_sleep), the
+ * socket's upcall, or a poller on the instance's channel (so_pollwait). */
+static inline bool so_wake_wanted(const struct socket *so, const struct sockbuf *sb)
+{
+	return sb->sb_sleepers || so->so_upcall || so_inst(so->so_ns)->si_pollers;
+}
+
 /* Called for every segment received or acknowledged: the scheduler's wakeup (a scan of the
- * threads under a spinlock) runs only when a reader or writer sleeps in so_sleep. */
+ * threads under a spinlock) runs only when a reader or writer sleeps in so_sleep, and
+ * nothing at all is done when nobody sleeps, polls or asked for an upcall (a bulk transfer's
+ * reader that reads as data comes). */
 void sorwakeup(struct socket *so)
 {
-	if (so->so_rcv.sb_sleepers)
-		port_wakeup(&so->so_rcv);
-	so_notify(so, POLLIN | POLLRDNORM | POLLRDHUP | POLLHUP | POLLERR);
+	if (so_wake_wanted(so, &so->so_rcv))
+		so_wake(so, &so->so_rcv, POLLIN | POLLRDNORM | POLLRDHUP | POLLHUP | POLLERR);
 }
 
 void sowwakeup(struct socket *so)
 {
-	if (so->so_snd.sb_sleepers)
-		port_wakeup(&so->so_snd);
-	so_notify(so, POLLOUT | POLLWRNORM | POLLHUP | POLLERR);
+	if (so_wake_wanted(so, &so->so_snd))
+		so_wake(so, &so->so_snd, POLLOUT | POLLWRNORM | POLLHUP | POLLERR);
 }
 
 void so_wakeall(struct socket *so)
