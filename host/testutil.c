@@ -256,6 +256,44 @@ const uint8_t *tu_peer_find(const struct tu_peer *p, uint16_t type, int proto, i
 	return NULL;
 }
 
+int tu_peer_tcp_seg(const struct tu_peer *p, size_t i, struct tu_seg *s)
+{
+	size_t n = tu_peer_count(p, 0x0800, 6, -1), len;
+	if (i == TU_SEG_LAST)
+		i = n - 1;
+	const uint8_t *f = n ? tu_peer_find(p, 0x0800, 6, -1, i, &len) : NULL;
+	if (!f)
+		return 0;
+	const uint8_t *ip = f + 14;
+	size_t ihl = (ip[0] & 15u) * 4u, tot = be16_get(ip + 2);
+	const uint8_t *t = ip + ihl;
+	size_t off = (t[12] >> 4) * 4u;
+	s->sport = be16_get(t);
+	s->dport = be16_get(t + 2);
+	s->seq = be32_get(t + 4);
+	s->ack = be32_get(t + 8);
+	s->flags = t[13];
+	s->win = be16_get(t + 14);
+	s->len = tot - ihl - off;
+	s->optlen = off - 20;
+	s->opt = t + 20;
+	s->tsval = 0;
+	for (size_t k = 20; k < off;) {
+		if (t[k] == 0)                  /* end of options */
+			break;
+		if (t[k] == 1) {                /* NOP */
+			k++;
+			continue;
+		}
+		if (k + 1 >= off || t[k + 1] < 2)
+			break;
+		if (t[k] == 8 && t[k + 1] == 10 && k + 10 <= off)
+			s->tsval = be32_get(t + k + 2);
+		k += t[k + 1];
+	}
+	return 1;
+}
+
 const uint8_t TU_MAC_A[6] = { 2, 0, 0, 0, 0, 1 };
 const uint8_t TU_MAC_P[6] = { 2, 0, 0, 0, 0, 0x99 };
 

@@ -106,6 +106,20 @@ size_t tu_peer_count(const struct tu_peer *p, uint16_t type, int proto, int icmp
 const uint8_t *tu_peer_find(const struct tu_peer *p, uint16_t type, int proto, int icmp_type,
     size_t i, size_t *len);
 
+/* The i-th recorded TCP segment (n: the last when i is TU_SEG_LAST), read from its frame:
+ * ports, sequence and acknowledgment numbers, flags, window, payload length, the options
+ * (pointer into the recording) and the timestamp option's TSval (0 without one).  Returns 0
+ * when there is no such segment. */
+#define TU_SEG_LAST ((size_t)-1)
+struct tu_seg {
+	uint16_t sport, dport, win;
+	uint32_t seq, ack, tsval;
+	uint8_t flags;
+	size_t len, optlen;
+	const uint8_t *opt;
+};
+int tu_peer_tcp_seg(const struct tu_peer *p, size_t i, struct tu_seg *s);
+
 /* The usual fixture: stack "a" with eth0 = 10.0.0.1/24 (MAC 02:00:00:00:00:01) on a wire
  * with 10 us latency, and a peer 10.0.0.99 (MAC 02:00:00:00:00:99).  Pools and memory are
  * checked on teardown. */

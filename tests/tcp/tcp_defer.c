@@ -26,24 +26,6 @@
 #define ISS 1000u
 #define MSS 1460u
 
-struct seg { uint32_t seq, ack; uint8_t flags; size_t len; };
-
-static int nth_seg(struct tu_fx *fx, size_t i, struct seg *s)
-{
-	size_t len;
-	const uint8_t *f = tu_peer_find(&fx->peer, 0x0800, 6, -1, i, &len);
-	if (!f)
-		return 0;
-	const uint8_t *ip = f + 14;
-	size_t ihl = (ip[0] & 15u) * 4u, tot = be16_get(ip + 2);
-	const uint8_t *t = ip + ihl;
-	s->seq = be32_get(t + 4);
-	s->ack = be32_get(t + 8);
-	s->flags = t[13];
-	s->len = tot - ihl - (t[12] >> 4) * 4u;
-	return 1;
-}
-
 static size_t nsegs(struct tu_fx *fx) { return tu_peer_count(&fx->peer, 0x0800, 6, -1); }
 
 /* Puts a segment from the peer on the wire without settling: segments put there at one
@@ -73,8 +55,8 @@ static int connected(struct tu_fx *fx, int *l, uint32_t *snd)
 	uint8_t b[2048];
 	size_t n = tu_tcp(b, SPORT, PORT, ISS, 0, TH_SYN, 2 * MSS, mss, 4, NULL, 0, 0);
 	tu_fx_send(fx, b, n);
-	struct seg sa;
-	assert_true(nth_seg(fx, nsegs(fx) - 1, &sa));
+	struct tu_seg sa;
+	assert_true(tu_peer_tcp_seg(&fx->peer, nsegs(fx) - 1, &sa));
 	assert_int_equal(sa.flags, TH_SYN | TH_ACK);
 	*snd = sa.seq + 1;
 	put_seg(fx, ISS + 1, *snd, TH_ACK, 2 * MSS, NULL, 0);
@@ -96,8 +78,8 @@ static void expect_data(struct tu_fx *fx, size_t from, size_t count, uint32_t se
 {
 	assert_int_equal(nsegs(fx), from + count);
 	for (size_t i = 0; i < count; i++) {
-		struct seg s;
-		assert_true(nth_seg(fx, from + i, &s));
+		struct tu_seg s;
+		assert_true(tu_peer_tcp_seg(&fx->peer, from + i, &s));
 		assert_int_equal(s.seq, seq + (uint32_t)i * MSS);
 		assert_int_equal(s.len, MSS);
 		assert_int_equal(s.ack, ack);
@@ -151,9 +133,9 @@ static void test_data_after_ack_waits(void **state)
 	put_seg(fx, ISS + 1, snd + 2 * MSS, TH_ACK | TH_PUSH, 2 * MSS, "hello", 5);
 	world_run(fx->w, 1 * MSEC);
 	assert_true(nsegs(fx) >= before + 2);
-	struct seg s;
+	struct tu_seg s;
 	for (size_t i = 0; i < 2; i++) {
-		assert_true(nth_seg(fx, before + i, &s));
+		assert_true(tu_peer_tcp_seg(&fx->peer, before + i, &s));
 		assert_int_equal(s.seq, snd + (2 + (uint32_t)i) * MSS);
 		assert_int_equal(s.len, MSS);
 		assert_int_equal(s.ack, ISS + 1);
@@ -216,10 +198,10 @@ static void test_close_while_queued(void **state)
 	tcp_output_batch(ns, NULL);
 	NET_UNLOCK(ns);
 	world_run(fx->w, 1 * MSEC);
-	struct seg s;
+	struct tu_seg s;
 	assert_true(nsegs(fx) >= before + 1);
 	for (size_t i = before; i < nsegs(fx); i++) {
-		assert_true(nth_seg(fx, i, &s));
+		assert_true(tu_peer_tcp_seg(&fx->peer, i, &s));
 		assert_int_equal(s.len, 0);                 /* only tcp_drop's RST */
 		assert_true(s.flags & TH_RST);
 	}

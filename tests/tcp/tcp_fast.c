@@ -57,42 +57,6 @@ static size_t mk_tcp(uint8_t *b, uint32_t seq, uint32_t ack, uint8_t flags, uint
 	return tu_tcp(b, SPORT, PORT, seq, ack, flags, win, opts, optlen, pay, plen, urp);
 }
 
-/* A segment a sent, from the peer's recording. */
-struct seg { uint32_t seq, ack; uint8_t flags; uint16_t win; size_t len; uint32_t tsval; };
-
-static int nth_seg(struct tu_fx *fx, size_t i, struct seg *s)
-{
-	size_t len;
-	const uint8_t *f = tu_peer_find(&fx->peer, 0x0800, 6, -1, i, &len);
-	if (!f)
-		return 0;
-	const uint8_t *ip = f + 14;
-	size_t ihl = (ip[0] & 15u) * 4u, tot = be16_get(ip + 2);
-	const uint8_t *t = ip + ihl;
-	size_t off = (t[12] >> 4) * 4u;
-	s->seq = be32_get(t + 4);
-	s->ack = be32_get(t + 8);
-	s->flags = t[13];
-	s->win = be16_get(t + 14);
-	s->len = tot - ihl - off;
-	s->tsval = 0;
-	/* Our segments carry NOP NOP TS (RFC 7323 Appendix A) once timestamps are on. */
-	for (size_t i = 20; i + 10 <= off; ) {
-		if (t[i] == TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (t[i] == TCPOPT_TIMESTAMP) {
-			s->tsval = be32_get(t + i + 2);
-			break;
-		}
-		if (t[i] == 0 || t[i + 1] < 2)
-			break;
-		i += t[i + 1];
-	}
-	return 1;
-}
-
 static size_t nsegs(struct tu_fx *fx)
 {
 	return tu_peer_count(&fx->peer, 0x0800, 6, -1);
@@ -102,8 +66,8 @@ static size_t nsegs(struct tu_fx *fx)
  * its TSecr a's latest TSval. */
 static void peer_absorb(struct peer *p, size_t from)
 {
-	struct seg s;
-	for (size_t i = from; nth_seg(p->fx, i, &s); i++) {
+	struct tu_seg s;
+	for (size_t i = from; tu_peer_tcp_seg(&p->fx->peer, i, &s); i++) {
 		if (s.tsval)
 			p->tsecr = s.tsval;
 		if (s.flags & TH_SYN)
@@ -177,8 +141,8 @@ static void peer_connect(struct tu_fx *fx, struct peer *p)
 	p->snd_nxt = 7000;
 	peer_send_ts(p, p->snd_nxt, 0, TH_SYN, WIN, NULL, 0, 0, 0, syn_opts, sizeof syn_opts);
 	p->snd_nxt++;
-	struct seg s;
-	assert_true(nth_seg(fx, before, &s));
+	struct tu_seg s;
+	assert_true(tu_peer_tcp_seg(&fx->peer, before, &s));
 	assert_int_equal(s.flags, TH_SYN | TH_ACK);
 	peer_absorb(p, before);
 	peer_ack(p, p->rcv_nxt, WIN);
@@ -220,8 +184,8 @@ static void test_inorder_data_fast(void **state)
 	peer_data(&p, payload + 1000, 1000, TH_PUSH, WIN);     /* PSH does not matter */
 	assert_int_equal(st(fx->a, "preddat"), dat0 + 2);
 	assert_int_equal(nsegs(fx), before + 1);               /* every second segment */
-	struct seg s;
-	assert_true(nth_seg(fx, before, &s));
+	struct tu_seg s;
+	assert_true(tu_peer_tcp_seg(&fx->peer, before, &s));
 	assert_int_equal(s.flags, TH_ACK);
 	assert_int_equal(s.ack, p.snd_nxt);
 	for (int i = 2; i < 10; i++)
@@ -237,7 +201,7 @@ static void test_inorder_data_fast(void **state)
 	size_t n = nsegs(fx);
 	world_run(fx->w, 50 * MSEC);
 	assert_int_equal(nsegs(fx), n + 1);
-	assert_true(nth_seg(fx, n, &s));
+	assert_true(tu_peer_tcp_seg(&fx->peer, n, &s));
 	assert_int_equal(s.ack, p.snd_nxt);
 	assert_int_equal(st(fx->a, "delack"), 1);
 }
@@ -358,8 +322,8 @@ static void test_fast_path_timers_count_from_arrival(void **state)
 	assert_int_equal(nsegs(fx), before);
 	world_run(fx->w, 2 * MSEC);
 	assert_int_equal(nsegs(fx), before + 1);
-	struct seg s;
-	assert_true(nth_seg(fx, before, &s));
+	struct tu_seg s;
+	assert_true(tu_peer_tcp_seg(&fx->peer, before, &s));
 	assert_int_equal(s.ack, p.snd_nxt);
 
 	struct tcp_info ti;
@@ -371,7 +335,7 @@ static void test_fast_path_timers_count_from_arrival(void **state)
 	assert_int_equal(stos_send(p.c, payload, 2 * p.mss, MSG_DONTWAIT), (ssize_t)(2 * p.mss));
 	world_run(fx->w, 1 * MSEC);
 	assert_int_equal(nsegs(fx), before + 2);
-	assert_true(nth_seg(fx, before, &s));
+	assert_true(tu_peer_tcp_seg(&fx->peer, before, &s));
 	peer_absorb(&p, before);
 	world_run(fx->w, 29 * MSEC);
 	peer_ack(&p, s.seq + p.mss, WIN);
@@ -385,7 +349,7 @@ static void test_fast_path_timers_count_from_arrival(void **state)
 	assert_int_equal(nsegs(fx), n);                       /* not one RTO after the send */
 	world_run(fx->w, 4 * MSEC);
 	assert_int_equal(nsegs(fx), n + 1);                   /* one RTO after the ACK */
-	assert_true(nth_seg(fx, n, &s));
+	assert_true(tu_peer_tcp_seg(&fx->peer, n, &s));
 	assert_int_equal(s.seq, p.rcv_nxt - p.mss);
 	assert_int_equal(s.len, p.mss);
 }
@@ -405,9 +369,9 @@ static void test_pure_ack_fast_and_recovery_miss(void **state)
 	size_t before = nsegs(fx);
 	assert_int_equal(stos_send(p.c, payload, 3 * mss, MSG_DONTWAIT), (ssize_t)(3 * mss));
 	world_run(fx->w, 1 * MSEC);
-	struct seg s0;
+	struct tu_seg s0;
 	assert_int_equal(nsegs(fx), before + 3);
-	assert_true(nth_seg(fx, before, &s0));
+	assert_true(tu_peer_tcp_seg(&fx->peer, before, &s0));
 	assert_int_equal(s0.len, mss);
 	peer_absorb(&p, before);
 	uint32_t una = s0.seq;

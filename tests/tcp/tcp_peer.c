@@ -18,29 +18,6 @@
 
 #define PORT 80
 
-/* What a sent, from the peer's recording: the i-th TCP segment. */
-struct seg { uint16_t sport, dport; uint32_t seq, ack; uint8_t flags; size_t len, optlen;
-	const uint8_t *opt; };
-static int nth_seg(struct tu_fx *fx, size_t i, struct seg *s)
-{
-	size_t len;
-	const uint8_t *f = tu_peer_find(&fx->peer, 0x0800, 6, -1, i, &len);
-	if (!f)
-		return 0;
-	const uint8_t *ip = f + 14;
-	size_t ihl = (ip[0] & 15u) * 4u, tot = be16_get(ip + 2);
-	const uint8_t *t = ip + ihl;
-	s->sport = be16_get(t);
-	s->dport = be16_get(t + 2);
-	s->seq = be32_get(t + 4);
-	s->ack = be32_get(t + 8);
-	s->flags = t[13];
-	size_t off = (t[12] >> 4) * 4u;
-	s->optlen = off - 20;
-	s->opt = t + 20;
-	s->len = tot - ihl - off;
-	return 1;
-}
 static size_t nsegs(struct tu_fx *fx) { return tu_peer_count(&fx->peer, 0x0800, 6, -1); }
 
 static int listener(struct tu_fx *fx, int backlog)
@@ -70,10 +47,10 @@ static void send_seg(struct tu_fx *fx, uint16_t sport, uint32_t seq, uint32_t ac
 static uint32_t handshake(struct tu_fx *fx, uint16_t sport, uint32_t iss)
 {
 	size_t before = nsegs(fx);
-	struct seg s;
+	struct tu_seg s;
 	send_seg(fx, sport, iss, 0, TH_SYN, mss1460, 4, NULL, 0, 0);
 	assert_int_equal(nsegs(fx), before + 1);
-	assert_true(nth_seg(fx, before, &s));
+	assert_true(tu_peer_tcp_seg(&fx->peer, before, &s));
 	assert_int_equal(s.flags, TH_SYN | TH_ACK);
 	assert_int_equal(s.ack, iss + 1);
 	send_seg(fx, sport, iss + 1, s.seq + 1, TH_ACK, NULL, 0, NULL, 0, 0);
@@ -84,7 +61,7 @@ static void test_syn_cookies(void **state)
 {
 	struct tu_fx *fx = *state;
 	int l = listener(fx, 1);
-	struct seg s;
+	struct tu_seg s;
 
 	/* One embryonic connection fills a SYN queue of 1 ... */
 	send_seg(fx, 1000, 5000, 0, TH_SYN, mss1460, 4, NULL, 0, 0);
@@ -94,7 +71,7 @@ static void test_syn_cookies(void **state)
 	const uint8_t opts[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 0, 0 };
 	send_seg(fx, 1001, 7000, 0, TH_SYN, opts, sizeof opts, NULL, 0, 0);
 	assert_int_equal(nsegs(fx), 2);
-	assert_true(nth_seg(fx, 1, &s));
+	assert_true(tu_peer_tcp_seg(&fx->peer, 1, &s));
 	assert_int_equal(s.flags, TH_SYN | TH_ACK);
 	assert_int_equal(s.ack, 7001);
 	assert_int_equal(s.optlen, 4);
@@ -103,9 +80,9 @@ static void test_syn_cookies(void **state)
 	/* A forged ACK (wrong cookie) is refused with RST. */
 	send_seg(fx, 1001, 7001, s.seq + 2, TH_ACK, NULL, 0, NULL, 0, 0);
 	assert_int_equal(stos_stat(fx->a, "tcp", "cookiesbad"), 1);
-	assert_true(nth_seg(fx, 2, &s) && (s.flags & TH_RST));
+	assert_true(tu_peer_tcp_seg(&fx->peer, 2, &s) && (s.flags & TH_RST));
 	/* The real ACK creates the connection, which accept() hands out. */
-	assert_true(nth_seg(fx, 1, &s));
+	assert_true(tu_peer_tcp_seg(&fx->peer, 1, &s));
 	send_seg(fx, 1001, 7001, s.seq + 1, TH_ACK, NULL, 0, "hello", 5, 0);
 	assert_int_equal(stos_stat(fx->a, "tcp", "cookiesok"), 1);
 	int c = stos_accept(l, NULL, NULL);
@@ -158,8 +135,8 @@ static void test_icmp_needfrag_shrinks_mss(void **state)
 	size_t before = nsegs(fx);
 	assert_int_equal(stos_send(c, big, sizeof big, MSG_DONTWAIT), (ssize_t)sizeof big);
 	world_run(fx->w, 1 * MSEC);
-	struct seg s;
-	assert_true(nth_seg(fx, before, &s));
+	struct tu_seg s;
+	assert_true(tu_peer_tcp_seg(&fx->peer, before, &s));
 	assert_int_equal(s.len, 1460);
 	/* The path says MTU 1000 (RFC 1191): ICMP quoting our segment's headers. */
 	size_t qlen;
@@ -175,7 +152,7 @@ static void test_icmp_needfrag_shrinks_mss(void **state)
 	assert_int_equal(stos_stat(fx->a, "tcp", "pmtuupdate"), 1);
 	/* The data goes again in segments that fit: 1000 - 40 = 960 bytes. */
 	assert_true(nsegs(fx) >= before + 2);
-	assert_true(nth_seg(fx, before + 1, &s));
+	assert_true(tu_peer_tcp_seg(&fx->peer, before + 1, &s));
 	assert_int_equal(s.seq, snd);
 	assert_int_equal(s.len, 960);
 	/* An ICMP error about a sequence number not in flight is ignored (RFC 5927 4.1). */
@@ -194,12 +171,12 @@ static void test_malformed_options_and_urgent(void **state)
 {
 	struct tu_fx *fx = *state;
 	int l = listener(fx, 4);
-	struct seg s;
+	struct tu_seg s;
 	/* A SYN whose option list has a zero length: counted, the rest ignored, still served. */
 	const uint8_t bad[] = { 2, 4, 0x05, 0xb4, 30, 0, 0, 0 };
 	send_seg(fx, 4000, 100, 0, TH_SYN, bad, sizeof bad, NULL, 0, 0);
 	assert_int_equal(stos_stat(fx->a, "tcp", "rcvbadopt"), 1);
-	assert_true(nth_seg(fx, 0, &s));
+	assert_true(tu_peer_tcp_seg(&fx->peer, 0, &s));
 	assert_int_equal(s.flags, TH_SYN | TH_ACK);
 	send_seg(fx, 4000, 101, s.seq + 1, TH_ACK, NULL, 0, NULL, 0, 0);
 	int c = stos_accept(l, NULL, NULL);

@@ -64,39 +64,6 @@ static void send_seg(struct tu_fx *fx, uint16_t sport, uint32_t seq, uint32_t ac
 	tu_fx_send(fx, b, mk_tcp(b, sport, seq, ack, fl, tsval, tsecr));
 }
 
-struct seg { uint16_t dport; uint32_t seq, ack, tsval; uint8_t flags; };
-
-/* The last TCP segment a sent. */
-static int last_seg(struct tu_fx *fx, struct seg *s)
-{
-	size_t n = tu_peer_count(&fx->peer, 0x0800, 6, -1), len;
-	if (n == 0)
-		return 0;
-	const uint8_t *f = tu_peer_find(&fx->peer, 0x0800, 6, -1, n - 1, &len);
-	const uint8_t *ip = f + 14;
-	const uint8_t *t = ip + (ip[0] & 15u) * 4u;
-	size_t off = (t[12] >> 4) * 4u;
-	s->dport = be16_get(t + 2);
-	s->seq = be32_get(t + 4);
-	s->ack = be32_get(t + 8);
-	s->flags = t[13];
-	s->tsval = 0;
-	for (size_t i = 20; i < off;) {
-		if (t[i] == 0)
-			break;
-		if (t[i] == 1) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= off || t[i + 1] < 2)
-			break;
-		if (t[i] == 8 && t[i + 1] == 10)
-			s->tsval = be32_get(t + i + 2);
-		i += t[i + 1];
-	}
-	return 1;
-}
-
 static size_t nsegs(struct tu_fx *fx) { return tu_peer_count(&fx->peer, 0x0800, 6, -1); }
 
 static int listener(struct tu_fx *fx)
@@ -117,11 +84,11 @@ static int listener(struct tu_fx *fx)
 static int open_conn(struct tu_fx *fx, int l, uint16_t sport, uint32_t iss, uint32_t ts,
     uint32_t *a_next, uint32_t *a_ts)
 {
-	struct seg s;
+	struct tu_seg s;
 	size_t before = nsegs(fx);
 	send_seg(fx, sport, iss, 0, TH_SYN, ts, 0);
 	assert_int_equal(nsegs(fx), before + 1);
-	assert_true(last_seg(fx, &s));
+	assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
 	assert_int_equal(s.flags, TH_SYN | TH_ACK);
 	assert_int_equal(s.ack, iss + 1);
 	assert_int_equal(s.dport, sport);
@@ -137,14 +104,14 @@ static int open_conn(struct tu_fx *fx, int l, uint16_t sport, uint32_t iss, uint
 static void to_timewait(struct tu_fx *fx, int c, uint16_t sport, uint32_t iss, uint32_t ts,
     uint32_t a_next)
 {
-	struct seg s;
+	struct tu_seg s;
 	assert_int_equal(stos_close(c), 0);
 	world_run(fx->w, 1 * MSEC);
-	assert_true(last_seg(fx, &s));
+	assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
 	assert_true(s.flags & TH_FIN);
 	assert_int_equal(s.seq, a_next);
 	send_seg(fx, sport, iss + 1, a_next + 1, TH_FIN | TH_ACK, ts + 2, s.tsval);
-	assert_true(last_seg(fx, &s));
+	assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
 	assert_int_equal(s.flags, TH_ACK);
 	assert_int_equal(s.ack, iss + 2);
 }
@@ -189,7 +156,7 @@ static void test_new_syn_reuses_timewait(void **st)
 {
 	struct tu_fx *fx = *st;
 	uint32_t a_next, a_ts;
-	struct seg s;
+	struct tu_seg s;
 	int l = listener(fx);
 	int c = open_conn(fx, l, 4001, 1000, 100, &a_next, &a_ts);
 	to_timewait(fx, c, 4001, 1000, 100, a_next);
@@ -199,14 +166,14 @@ static void test_new_syn_reuses_timewait(void **st)
 	assert_int_equal(stos_stat(fx->a, "tcp", "twreuse"), 0);
 	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
 	if (nsegs(fx) > before) {
-		assert_true(last_seg(fx, &s));
+		assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
 		assert_false(s.flags & TH_SYN);        /* at most a (challenge) ACK */
 	}
 	/* RFC 6191: a newer timestamp proves a new incarnation; it is accepted at once. */
 	world_run(fx->w, 1 * SEC);
 	send_seg(fx, 4001, 900000, 0, TH_SYN, 5000, 0);
 	assert_int_equal(stos_stat(fx->a, "tcp", "twreuse"), 1);
-	assert_true(last_seg(fx, &s));
+	assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
 	assert_int_equal(s.flags, TH_SYN | TH_ACK);
 	assert_int_equal(s.ack, 900001);
 	assert_int_equal(count(fx, TCPS_TIME_WAIT), 0);
@@ -309,8 +276,8 @@ static void test_alloc_failure_reclaims_oldest_timewait(void **st)
 	uint32_t c4_seq;
 	{
 		/* c4 closed by a: finish it (the peer's FIN) so only c2 and c3 are left live. */
-		struct seg s;
-		assert_true(last_seg(fx, &s));
+		struct tu_seg s;
+		assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
 		c4_seq = s.seq;
 		send_seg(fx, 4211, 5001, c4_seq + 1, TH_FIN | TH_ACK, 300, s.tsval);
 	}
