@@ -97,26 +97,46 @@ void if_input(struct ifnet *ifp, struct mbuf *m)
 	port_netisr_kick(ns);
 }
 
-/* The inq lock costs more than the rest of if_input: a batch takes it once. */
+/* The inq lock costs more than the rest of if_input: a batch takes it once, and joins the
+ * queue whole.  The frames that fit are the first ones (the queue cannot shrink while the
+ * lock is held), as if_input would have taken them one by one. */
 void if_input_list(struct ifnet *ifp, struct mbuf *list)
 {
 	struct netstack *ns = ifp->if_ns;
-	struct mbuf *drop = NULL, **dropp = &drop;
+	struct mbufq *q = &ifp->if_inq;
 	if (!list)
 		return;
-	port_lock(ns->ns_inq_lock);
-	while (list) {
-		struct mbuf *m = list;
-		list = m->m_nextpkt;
-		m->m_nextpkt = NULL;
+	uint32_t n = 0;
+	struct mbuf *tail = list;
+	for (struct mbuf *m = list; m; m = m->m_nextpkt) {
 		m->m_pkthdr.rcvif = ifp;
-		if (mbufq_full(&ifp->if_inq)) {
-			ifp->if_c.iqdrops++;
-			*dropp = m;
-			dropp = &m->m_nextpkt;
-			continue;
+		tail = m;
+		n++;
+	}
+	struct mbuf *drop = NULL;
+	port_lock(ns->ns_inq_lock);
+	uint32_t room = q->mq_len < q->mq_maxlen ? q->mq_maxlen - q->mq_len : 0;
+	if (n > room) {
+		ifp->if_c.iqdrops += n - room;
+		if (room == 0) {
+			drop = list;
+			list = NULL;
+		} else {
+			tail = list;
+			for (uint32_t k = 1; k < room; k++)
+				tail = tail->m_nextpkt;
+			drop = tail->m_nextpkt;
+			tail->m_nextpkt = NULL;
 		}
-		mbufq_enqueue(&ifp->if_inq, m);
+		n = room;
+	}
+	if (list) {
+		if (q->mq_tail)
+			q->mq_tail->m_nextpkt = list;
+		else
+			q->mq_head = list;
+		q->mq_tail = tail;
+		q->mq_len += n;
 	}
 	port_unlock(ns->ns_inq_lock);
 	m_freem_list(drop);        /* outside the lock, as if_input frees */

@@ -203,8 +203,30 @@ static void test_if_input_list(void **state)
 	uint64_t drops = fx->ea->if_c.iqdrops;
 	if_input_list(fx->ea, head);
 	assert_int_equal(fx->ea->if_c.iqdrops, drops + 3);
+	/* Into the full queue: all of a second batch is dropped; after a run, a batch joins
+	 * behind a frame queued alone and only its excess goes. */
+	head = NULL;
+	tailp = &head;
+	for (unsigned i = 0; i < 2; i++) {
+		*tailp = driver_frame(f, frame_to_a(f, TU_MAC_A, 0x88b5));
+		tailp = &(*tailp)->m_nextpkt;
+	}
+	if_input_list(fx->ea, head);
+	assert_int_equal(fx->ea->if_c.iqdrops, drops + 5);
 	world_run(fx->w, 100 * USEC);
 	assert_int_equal(stat(fx->a, "ether", "noproto"), noproto + IF_INQ_MAXLEN);
+	if_input(fx->ea, driver_frame(f, frame_to_a(f, TU_MAC_A, 0x88b5)));
+	head = NULL;
+	tailp = &head;
+	for (unsigned i = 0; i < IF_INQ_MAXLEN; i++) {
+		*tailp = driver_frame(f, frame_to_a(f, TU_MAC_A, 0x88b5));
+		tailp = &(*tailp)->m_nextpkt;
+	}
+	if_input_list(fx->ea, head);
+	assert_int_equal(fx->ea->if_c.iqdrops, drops + 6);
+	assert_int_equal(fx->ea->if_inq.mq_len, IF_INQ_MAXLEN);
+	world_run(fx->w, 100 * USEC);
+	assert_int_equal(stat(fx->a, "ether", "noproto"), noproto + 2 * IF_INQ_MAXLEN);
 }
 
 struct tapseen { int in, out, other; };
