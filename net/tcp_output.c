@@ -363,16 +363,16 @@ static inline uint16_t tcp_adv_window(struct tcpcb *tp, struct socket *so,
 
 /* RFC 9293 3.8.6.2.2 receiver SWS avoidance: whether the window grew enough since the last
  * advertisement to be worth a segment of its own.  The RFC's floor is min(buffer/2, MSS);
- * this is FreeBSD's stricter rule, the one its conformance scripts expect: not while a
- * delayed ACK is pending (that ACK will carry the window), not when the advertised field
- * would not change at the window scale, and otherwise by two segments when that is also a
- * quarter of the buffer (or the window was down to an eighth, or the buffer is small), or by
- * half the buffer; after a zero window, by one segment. */
+ * this is FreeBSD's stricter rule: not when the advertised field would not change at the
+ * window scale, and otherwise by two segments when that is also a quarter of the buffer (or
+ * the window was down to an eighth, or the buffer is small), or by half the buffer; after a
+ * zero window, by one segment.  (FreeBSD also holds the update while a delayed ACK is
+ * pending; here the pending ACK goes with it at once: a sender held by our window would
+ * otherwise wait up to the delayed-ACK time for it, which cut QEMU uploads into STOS to a
+ * third.) */
 static inline bool tcp_winup_due(const struct tcpcb *tp, const struct socket *so,
     uint32_t win)
 {
-	if (tp->t_flags & TF_DELACK)
-		return false;
 	uint32_t cur = tp->rcv_adv - tp->rcv_nxt;
 	if (SEQ_LT(tp->rcv_adv, tp->rcv_nxt))
 		cur = 0;
