@@ -25,6 +25,26 @@ struct fdlink {
 	uint8_t flat[SP_FRAME_MAX];         /* a chain too long for the iovec, flattened */
 };
 
+/* A frame dropped on the way out: the link's count and the interface's. */
+static void tx_error(struct fdlink *l)
+{
+	l->errors++;
+	l->ifp->if_c.oerrors++;
+}
+
+/* Writes one frame.  1: written (or dropped on a hard error, counted), 0: would block. */
+static int tx_write(struct fdlink *l, const struct iovec *iov, int n)
+{
+	int r = sp_frame_sendv(l->fd, iov, n);
+	if (r == 0)
+		return 0;
+	if (r < 0)
+		tx_error(l);
+	else
+		l->tx++;
+	return 1;
+}
+
 /* 1: written (or dropped on a hard error, counted), 0: would block (m not consumed). */
 static int send_frame(struct fdlink *l, struct mbuf *m)
 {
@@ -50,7 +70,7 @@ static int send_frame(struct fdlink *l, struct mbuf *m)
 		/* A chain longer than the iovec: flatten it (never on the bulk path). */
 		uint32_t len = m->m_pkthdr.len;
 		if (len > sizeof l->flat || m_copydata(m, 0, len, l->flat) != 0) {
-			l->errors++;
+			tx_error(l);
 			m_freem(m);
 			return 1;
 		}
@@ -58,15 +78,8 @@ static int send_frame(struct fdlink *l, struct mbuf *m)
 		iov[0].iov_len = len;
 		n = 1;
 	}
-	int r = sp_frame_sendv(l->fd, iov, n);
-	if (r == 0)
+	if (!tx_write(l, iov, n))
 		return 0;
-	if (r < 0) {
-		l->errors++;
-		l->ifp->if_c.oerrors++;
-	} else {
-		l->tx++;
-	}
 	m_freem(m);
 	return 1;
 }
@@ -81,10 +94,8 @@ static int send_pieces(struct fdlink *l)
 			int n = tcp_gso_cut_next(&l->cut, l->iov + 1, MAX_IOV - 1, l->flat,
 			    sizeof l->flat);
 			if (n <= 0) {
-				if (n < 0) {
-					l->errors++;    /* malformed chain (counted in l->gso) */
-					l->ifp->if_c.oerrors++;
-				}
+				if (n < 0)
+					tx_error(l);    /* malformed chain (counted in l->gso) */
 				tcp_gso_cut_end(&l->cut);
 				l->cutting = 0;
 				return 1;
@@ -93,15 +104,8 @@ static int send_pieces(struct fdlink *l)
 			l->iov[0].iov_len = l->cut.hdr;
 			l->niov = n + 1;
 		}
-		int r = sp_frame_sendv(l->fd, l->iov, l->niov);
-		if (r == 0)
+		if (!tx_write(l, l->iov, l->niov))
 			return 0;
-		if (r < 0) {
-			l->errors++;
-			l->ifp->if_c.oerrors++;
-		} else {
-			l->tx++;
-		}
 		l->niov = 0;
 	}
 }
@@ -130,16 +134,14 @@ static void fdlink_start(struct ifnet *ifp)
 			if (tcp_gso_cut_start(&l->cut, m, ETHER_HDR_LEN, &l->gso) == 0) {
 				l->cutting = 1;
 			} else {
-				l->errors++;    /* malformed (counted in l->gso) */
-				ifp->if_c.oerrors++;
+				tx_error(l);    /* malformed (counted in l->gso) */
 			}
 			continue;
 		}
 		if (f & CSUM_TX_MASK) {
 			m = tcp_gso_segment(m, ETHER_HDR_LEN, &l->gso);
 			if (!m) {
-				l->errors++;
-				ifp->if_c.oerrors++;
+				tx_error(l);
 				continue;
 			}
 		}
