@@ -103,41 +103,17 @@ void if_input(struct ifnet *ifp, struct mbuf *m)
 void if_input_list(struct ifnet *ifp, struct mbuf *list)
 {
 	struct netstack *ns = ifp->if_ns;
-	struct mbufq *q = &ifp->if_inq;
 	if (!list)
 		return;
 	uint32_t n = 0;
-	struct mbuf *tail = list;
+	struct mbuf *tail = list, *drop;
 	for (struct mbuf *m = list; m; m = m->m_nextpkt) {
 		m->m_pkthdr.rcvif = ifp;
 		tail = m;
 		n++;
 	}
-	struct mbuf *drop = NULL;
 	port_lock(ns->ns_inq_lock);
-	uint32_t room = q->mq_len < q->mq_maxlen ? q->mq_maxlen - q->mq_len : 0;
-	if (n > room) {
-		ifp->if_c.iqdrops += n - room;
-		if (room == 0) {
-			drop = list;
-			list = NULL;
-		} else {
-			tail = list;
-			for (uint32_t k = 1; k < room; k++)
-				tail = tail->m_nextpkt;
-			drop = tail->m_nextpkt;
-			tail->m_nextpkt = NULL;
-		}
-		n = room;
-	}
-	if (list) {
-		if (q->mq_tail)
-			q->mq_tail->m_nextpkt = list;
-		else
-			q->mq_head = list;
-		q->mq_tail = tail;
-		q->mq_len += n;
-	}
+	ifp->if_c.iqdrops += n - mbufq_enqueue_list(&ifp->if_inq, list, tail, n, &drop);
 	port_unlock(ns->ns_inq_lock);
 	m_freem_list(drop);        /* outside the lock, as if_input frees */
 	port_netisr_kick(ns);

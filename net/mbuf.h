@@ -289,6 +289,11 @@ static inline struct mbuf *mbufq_dequeue(struct mbufq *q)
 	q->mq_len--;
 	return m;
 }
+/* Appends the n packets of the m_nextpkt list list..tail while room lasts, in order, and
+ * returns how many it took; *rest gets the ones that did not fit (unlinked; NULL when all
+ * did), for the caller to count and free, outside its lock if it holds one. */
+uint32_t mbufq_enqueue_list(struct mbufq *q, struct mbuf *list, struct mbuf *tail, uint32_t n,
+    struct mbuf **rest);
 /* Removes every packet and returns them as an m_nextpkt list (owned by the caller). */
 struct mbuf *mbufq_flush(struct mbufq *q);
 /* Frees every queued packet. */

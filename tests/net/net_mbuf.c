@@ -418,6 +418,44 @@ static void test_mbufq(void **st)
 	mbufq_drain(&q);
 	assert_int_equal(q.mq_len, 0);
 	assert_null(mbufq_dequeue(&q));
+
+	/* A list joins whole while room lasts: 1 queued, then 4 offered to a queue of 3, the
+	 * first 2 taken in order, the other 2 handed back linked; then a full queue takes none. */
+	struct mbuf *list = NULL, *tail = NULL, *rest;
+	for (int i = 0; i < 5; i++) {
+		struct mbuf *x = m_gethdr(MT_DATA);
+		x->m_pkthdr.len = (uint32_t)i;
+		if (i == 0) {
+			assert_int_equal(mbufq_enqueue(&q, x), 0);
+			continue;
+		}
+		if (tail)
+			tail->m_nextpkt = x;
+		else
+			list = x;
+		tail = x;
+	}
+	assert_int_equal(mbufq_enqueue_list(&q, list, tail, 4, &rest), 2);
+	assert_int_equal(q.mq_len, 3);
+	assert_non_null(rest);
+	assert_int_equal(rest->m_pkthdr.len, 3);
+	assert_int_equal(rest->m_nextpkt->m_pkthdr.len, 4);
+	assert_null(rest->m_nextpkt->m_nextpkt);
+	assert_int_equal(q.mq_tail->m_pkthdr.len, 2);
+	assert_null(q.mq_tail->m_nextpkt);
+	struct mbuf *again = rest;
+	assert_int_equal(mbufq_enqueue_list(&q, again, again->m_nextpkt, 2, &rest), 0);
+	assert_ptr_equal(rest, again);
+	m_freem_list(rest);
+	for (uint32_t i = 0; i < 3; i++) {
+		m = mbufq_dequeue(&q);
+		assert_int_equal(m->m_pkthdr.len, i);
+		m_freem(m);
+	}
+	assert_null(q.mq_tail);
+	/* Nothing offered: nothing changes. */
+	assert_int_equal(mbufq_enqueue_list(&q, NULL, NULL, 0, &rest), 0);
+	assert_null(rest);
 }
 
 int main(void)
