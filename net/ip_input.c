@@ -53,33 +53,38 @@ void ip_set_rawinput(struct netstack *ns, ip_rawinput_fn fn)
 	ns->ns_rawinput = fn;
 }
 
-/* RFC 1122 3.2.1.3 / RFC 1812 5.3.7: source addresses a host must not accept. */
-static bool src_martian(struct netstack *ns, ipaddr_t src, ipaddr_t dst, struct ifnet *ifp)
-{
-	if (in_ismulticast(src) || src == INADDR_BROADCAST_H || in_isexperimental(src))
-		return true;
-	if ((src >> 24) == 0)
-		/* "this network" sources: only 0.0.0.0 to the limited broadcast (BOOTP/DHCP). */
-		return !(src == 0 && dst == INADDR_BROADCAST_H);
-	if (in_isloopback(src) && ifp->if_type != IFT_LOOP)
-		return true;
-	if (ifp->if_type != IFT_LOOP && in_isbroadcast(ns, src, ifp))
-		return true;
-	return false;
-}
-
-/* Whether a's first octet makes it one the martian tests look at more closely: "this
+/* Whether a's first octet puts it where the martian tests below look closely: "this
  * network" (0), loopback (127), multicast or experimental (224 and up, the limited broadcast
- * included).  Both addresses of nearly every datagram are outside these, and then only the
- * source's subnet-broadcast test applies. */
+ * included).  Both addresses of nearly every datagram are outside these, so each test starts
+ * with this one comparison. */
 static inline bool in_special_net(ipaddr_t a)
 {
 	unsigned o = a >> 24;
 	return o - 1u >= 223u || o == IN_LOOPBACKNET;
 }
 
-static bool dst_martian(ipaddr_t dst, struct ifnet *ifp)
+/* RFC 1122 3.2.1.3 / RFC 1812 5.3.7: source addresses a host must not accept.  Of an
+ * ordinary address only a subnet's broadcast address is. */
+static inline bool src_martian(struct netstack *ns, ipaddr_t src, ipaddr_t dst,
+    struct ifnet *ifp)
 {
+	if (in_special_net(src)) {
+		if (in_ismulticast(src) || src == INADDR_BROADCAST_H || in_isexperimental(src))
+			return true;
+		if ((src >> 24) == 0)
+			/* "this network" sources: only 0.0.0.0 to the limited broadcast (DHCP). */
+			return !(src == 0 && dst == INADDR_BROADCAST_H);
+		if (in_isloopback(src) && ifp->if_type != IFT_LOOP)
+			return true;
+	}
+	return ifp->if_type != IFT_LOOP && in_isbroadcast(ns, src, ifp);
+}
+
+/* Destination addresses a host must not accept (no ordinary address is one). */
+static inline bool dst_martian(ipaddr_t dst, struct ifnet *ifp)
+{
+	if (!in_special_net(dst))
+		return false;
 	if (dst == 0)
 		return true;
 	if (in_isloopback(dst) && ifp->if_type != IFT_LOOP)
@@ -174,17 +179,12 @@ void ip_input(struct ifnet *ifp, struct mbuf *m)
 	if (off & IP_RF)
 		st->badrf++;   /* RFC 791: must be zero; counted, not enforced (RFC 1122 1.2.2) */
 	ipaddr_t src = ipv_src(v), dst = ipv_dst(v);
-	if (in_special_net(src) || in_special_net(dst)) {
-		if (src_martian(ns, src, dst, ifp)) {
-			st->martian++;
-			goto drop;
-		}
-		if (dst_martian(dst, ifp)) {
-			st->martiandst++;
-			goto drop;
-		}
-	} else if (ifp->if_type != IFT_LOOP && in_isbroadcast(ns, src, ifp)) {
-		st->martian++;      /* src_martian's one test for an ordinary source */
+	if (src_martian(ns, src, dst, ifp)) {
+		st->martian++;
+		goto drop;
+	}
+	if (dst_martian(dst, ifp)) {
+		st->martiandst++;
 		goto drop;
 	}
 	if (hlen > IP_HDR_MIN) {
