@@ -11,6 +11,7 @@
  */
 #ifndef NET_IN_CKSUM_H
 #define NET_IN_CKSUM_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -92,8 +93,12 @@ uint16_t in_cksum_update32(uint16_t cksum, uint32_t oldv, uint32_t newv);
  * 64 bits (end-around carries added back; in_cksum_fold64 of it is the 16-bit sum).
  * in_cksum_sum64_portable is plain C (used where there is no faster variant);
  * in_cksum_sum64_adc is the x86-64 add-with-carry loop (the kernel's); on other machines it
- * is the portable one. */
+ * is the portable one.  in_cksum_sum64_simd is the hosted build's AVX2 loop, used for
+ * buffers of 128 bytes or more when in_cksum_simd_available() (the CPU has AVX2 and the build
+ * may use SIMD registers: not the kernel's); otherwise it is the adc one. */
 uint64_t in_cksum_sum64_portable(const void *buf, size_t len);
 uint64_t in_cksum_sum64_adc(const void *buf, size_t len);
+uint64_t in_cksum_sum64_simd(const void *buf, size_t len);
+bool in_cksum_simd_available(void);
 
 #endif
