@@ -1,5 +1,6 @@
 /* mbufs: every operation's data result and ownership contract, the failure paths (with pool
  * limits), and pools back to their starting counts after each test. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "host/testutil.h"
@@ -55,6 +56,75 @@ static void test_get_free_counts(void **st)
 	m_freem(h);
 	m_freem(c);
 	m_freem(NULL);
+}
+
+/* The cumulative counters move by exactly one per block, whichever way it went: a cache
+ * (counted there) or port_alloc/port_free (counted globally), single frees and chains. */
+static void test_cumulative_counts(void **st)
+{
+	(void)st;
+	struct mbuf_stats a, b;
+	mbuf_stats(&a);
+	struct mbuf *m[40];
+	for (int i = 0; i < 40; i++) {
+		m[i] = i % 4 == 0 ? m_get(MT_DATA) : i % 4 == 1 ? m_getcl(MT_DATA, M_PKTHDR) :
+		    i % 4 == 2 ? m_getjcl(MT_DATA, 0, MBIGCLBYTES) : m_gethdr(MT_DATA);
+		assert_non_null(m[i]);
+	}
+	mbuf_stats(&b);
+	assert_int_equal(b.mbuf_allocs - a.mbuf_allocs, 40);
+	assert_int_equal(b.cluster_allocs - a.cluster_allocs, 20);
+	assert_int_equal(b.mbuf_frees, a.mbuf_frees);
+	assert_int_equal(b.mbufs - a.mbufs, 40);
+	assert_int_equal(b.clusters - a.clusters, 20);
+	for (int i = 0; i < 20; i++)
+		m_freem(m[i]);                  /* one by one */
+	for (int i = 20; i < 39; i++)
+		m[i]->m_next = m[i + 1];        /* and the rest as one chain */
+	m_freem(m[20]);
+	mbuf_stats(&b);
+	assert_int_equal(b.mbuf_frees - a.mbuf_frees, 40);
+	assert_int_equal(b.cluster_frees - a.cluster_frees, 20);
+	assert_int_equal(b.mbufs, a.mbufs);
+	assert_int_equal(b.clusters, a.clusters);
+}
+
+/* Two threads allocating and freeing at once: the caches' try-locks send whoever finds one
+ * taken to port_alloc/port_free, counted globally; nothing is lost or counted twice. */
+static void *churn(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 20000; i++) {
+		struct mbuf *a = m_getcl(MT_DATA, M_PKTHDR), *b = m_get(MT_DATA);
+		struct mbuf *c = m_getjcl(MT_DATA, 0, MBIGCLBYTES);
+		if (!a || !b || !c)
+			return (void *)1;
+		a->m_next = c;
+		m_freem(a);
+		m_freem(b);
+	}
+	return NULL;
+}
+
+static void test_counts_across_threads(void **st)
+{
+	(void)st;
+	struct mbuf_stats a, b;
+	mbuf_stats(&a);
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, churn, NULL), 0);
+	for (int i = 0; i < 2; i++) {
+		void *r;
+		assert_int_equal(pthread_join(t[i], &r), 0);
+		assert_null(r);
+	}
+	mbuf_stats(&b);
+	assert_int_equal(b.mbuf_allocs - a.mbuf_allocs, 2 * 20000 * 3);
+	assert_int_equal(b.mbuf_frees - a.mbuf_frees, 2 * 20000 * 3);
+	assert_int_equal(b.cluster_allocs - a.cluster_allocs, 2 * 20000 * 2);
+	assert_int_equal(b.mbufs, a.mbufs);
+	assert_int_equal(b.clusters, a.clusters);
 }
 
 static void test_append_devget_copydata(void **st)
@@ -461,6 +531,8 @@ static void test_mbufq(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_cumulative_counts, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_counts_across_threads, setup, tu_mbuf_teardown),
 		cmocka_unit_test_setup_teardown(test_get_free_counts, setup, tu_mbuf_teardown),
 		cmocka_unit_test_setup_teardown(test_append_devget_copydata, setup, tu_mbuf_teardown),
 		cmocka_unit_test_setup_teardown(test_prepend_uses_headroom_then_new_mbuf, setup, tu_mbuf_teardown),
