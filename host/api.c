@@ -111,11 +111,18 @@ int stos_stack_init(struct netstack *ns)
 	return err ? fail(err) : 0;
 }
 
+/* One net-lock hold for the turn: the waiting frames, the due timers, then what the timers
+ * looped back.  The timers run at the clock the frames were processed at (net_clock: the
+ * batch's reading, or one taken now when there was no batch or it needed none), so a turn
+ * reads the clock once, not once for the frames and again for the timers; a timer falling due
+ * while the batch ran fires at the next turn, as it would had it fallen due just after. */
 unsigned stos_run(struct netstack *ns)
 {
-	unsigned n = netisr_run(ns);
-	net_timers_run(ns, port_now_ns(ns));
-	n += netisr_run(ns);
+	NET_LOCK(ns);
+	unsigned n = netisr_run_locked(ns);
+	net_timers_run_locked(ns, net_clock(ns));
+	n += netisr_run_locked(ns);
+	NET_UNLOCK(ns);
 	return n;
 }
 

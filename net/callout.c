@@ -204,9 +204,9 @@ static void run_slot(struct callout_wheel *w, unsigned idx, uint64_t now)
 	w->cw_min[0][idx] = min;
 }
 
-void net_timers_run(struct netstack *ns, uint64_t now)
+void net_timers_run_locked(struct netstack *ns, uint64_t now)
 {
-	NET_LOCK(ns);
+	NET_ASSERT_LOCKED(ns);
 	struct callout_wheel *w = &ns->ns_callouts;
 	if (now < w->cw_now)
 		now = w->cw_now;   /* time never goes back */
@@ -239,6 +239,12 @@ void net_timers_run(struct netstack *ns, uint64_t now)
 	}
 	if (last > w->cw_tick)
 		w->cw_tick = last;
+}
+
+void net_timers_run(struct netstack *ns, uint64_t now)
+{
+	NET_LOCK(ns);
+	net_timers_run_locked(ns, now);
 	NET_UNLOCK(ns);
 }
 

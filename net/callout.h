@@ -80,6 +80,9 @@ static inline bool callout_pending(const struct callout *c) { return c->c_flags 
 
 /* Runs every callout due at now_ns.  Takes the net lock itself (call it without). */
 void net_timers_run(struct netstack *ns, uint64_t now_ns);
+/* The same with the net lock held: for a host loop that runs its input and its timers under
+ * one hold (stos_run). */
+void net_timers_run_locked(struct netstack *ns, uint64_t now_ns);
 /* Now, for protocol timestamps: the later of port_now_ns(ns) and the last now_ns given to
  * net_timers_run. */
 uint64_t net_now(struct netstack *ns);

@@ -5,6 +5,7 @@
 #include "host/testutil.h"
 #include "host/wire.h"
 #include "host/port_host.h"
+#include "host/stos_api.h"
 #include "net/netstack.h"
 
 static struct netstack *ns;
@@ -149,6 +150,42 @@ static void test_clock(void **st)
 	NET_UNLOCK(ns);
 }
 
+static int locked_calls;
+static void rec_locked(void *arg)
+{
+	/* Callouts run with the net lock held, under stos_run's one hold too. */
+	locked_calls += port_lock_held(ns->ns_lock);
+	rec(arg);
+}
+
+/* stos_run runs the input and the due timers under one net-lock hold, the timers at the
+ * clock of that hold (net_clock): a callout fires at the first turn at or after its time,
+ * not before, with the lock held, and nothing stays held after the turn. */
+static void test_stos_run_timers(void **st)
+{
+	(void)st;
+	struct callout c;
+	locked_calls = 0;
+	NET_LOCK(ns);
+	callout_init(&c);
+	callout_reset(ns, &c, 10 * MSEC, rec_locked, (void *)9);
+	NET_UNLOCK(ns);
+	host_clock_set(ns, 5 * SEC + 9 * MSEC);
+	assert_int_equal(stos_run(ns), 0);
+	assert_int_equal(norder, 0);
+	assert_false(port_lock_held(ns->ns_lock));
+	host_clock_set(ns, 5 * SEC + 10 * MSEC);
+	assert_int_equal(stos_run(ns), 0);
+	assert_int_equal(norder, 1);
+	assert_int_equal(order[0], 9);
+	assert_int_equal(locked_calls, 1);
+	assert_false(port_lock_held(ns->ns_lock));
+	NET_LOCK(ns);
+	assert_false(callout_pending(&c));
+	assert_int_equal(net_timers_next(ns), UINT64_MAX);
+	NET_UNLOCK(ns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +193,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rearm_from_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_far_future_and_past, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stos_run_timers, setup, teardown),
 	};
 	return TU_RUN(tests);
 }
