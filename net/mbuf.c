@@ -388,21 +388,67 @@ MBUF_SLOW struct mbuf *m_getjcl_slow(struct mbuf *m, int type, unsigned flags, u
 	return m;
 }
 
+/* A pair from mcache_pkt made what m_getcl returns. */
+MCACHE_INLINE void pkt_init(struct mbuf *m, int type, unsigned flags)
+{
+	*m->m_ext.ext_ref = 1;
+	m->m_next = m->m_nextpkt = NULL;
+	m->m_data = m->m_ext.ext_buf;
+	m->m_len = 0;
+	m->m_flags = (uint16_t)(M_EXT | (flags & M_PKTHDR));
+	m->m_type = (uint16_t)type;
+	memset(&m->m_pkthdr, 0, sizeof(m->m_pkthdr));
+}
+
 struct mbuf *m_getcl(int type, unsigned flags)
 {
 	struct mbuf *m;
 	/* With limits set, the separate counted paths decide. */
 	if (!(ATOMIC_LOAD(max_mbufs) | ATOMIC_LOAD(max_clusters)) && (m = pkt_get()) != NULL) {
-		*m->m_ext.ext_ref = 1;
-		m->m_next = m->m_nextpkt = NULL;
-		m->m_data = m->m_ext.ext_buf;
-		m->m_len = 0;
-		m->m_flags = (uint16_t)(M_EXT | (flags & M_PKTHDR));
-		m->m_type = (uint16_t)type;
-		memset(&m->m_pkthdr, 0, sizeof(m->m_pkthdr));
+		pkt_init(m, type, flags);
 		return m;
 	}
 	return m_getjcl_slow(NULL, type, flags, MCLBYTES);
+}
+
+unsigned m_getcl_list(int type, unsigned flags, unsigned n, struct mbuf **list)
+{
+	struct mcache *c = &mcache_pkt;
+	struct mbuf *run = NULL, *m, *head = NULL;
+	unsigned got = 0;
+	/* The run is cut from the cache under its try-lock and made ready after, so the lock
+	 * is held only for the walk; with limits set, m_getcl's counted path decides. */
+	if (MCACHE_ON && n && !(ATOMIC_LOAD(max_mbufs) | ATOMIC_LOAD(max_clusters)) &&
+	    __atomic_load_n(&c->head, __ATOMIC_RELAXED) && mcache_trylock(c)) {
+		run = m = c->head;
+		struct mbuf *last = NULL;
+		while (m && got < n) {
+			last = m;
+			m = m->m_next;
+			got++;
+		}
+		if (last)
+			last->m_next = NULL;
+		__atomic_store_n(&c->head, m, __ATOMIC_RELAXED);
+		__atomic_store_n(&c->n, c->n - got, __ATOMIC_RELAXED);
+		MCACHE_COUNT(c->gets, got);
+		mcache_unlock(c);
+	}
+	while (run) {
+		m = run;
+		run = m->m_next;
+		pkt_init(m, type, flags);
+		m->m_nextpkt = head;
+		head = m;
+	}
+	for (; got < n; got++) {
+		if ((m = m_getcl(type, flags)) == NULL)
+			break;
+		m->m_nextpkt = head;
+		head = m;
+	}
+	*list = head;
+	return got;
 }
 
 struct mbuf *m_getjcl(int type, unsigned flags, uint32_t size)

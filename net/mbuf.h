@@ -132,6 +132,11 @@ struct mbuf *m_get(int type);                 /* plain mbuf, m_len 0 */
 struct mbuf *m_gethdr(int type);              /* packet header mbuf, pkthdr zeroed */
 struct mbuf *m_getcl(int type, unsigned flags); /* with a cluster; flags M_PKTHDR or 0 */
 struct mbuf *m_getjcl(int type, unsigned flags, uint32_t size); /* size MCLBYTES/MBIGCLBYTES */
+/* Up to n of what m_getcl returns, linked through m_nextpkt into *list (NULL when none), in
+ * one visit to the cache of mbufs with clusters (a driver refilling its receive buffers);
+ * m_getcl serves what the cache lacks.  Returns how many: fewer than n only when memory (or
+ * a limit) ran out. */
+unsigned m_getcl_list(int type, unsigned flags, unsigned n, struct mbuf **list);
 
 /* Frees one mbuf (dropping its cluster reference) and returns its m_next, which the caller
  * now owns.  m_free(NULL) returns NULL. */

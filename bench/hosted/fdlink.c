@@ -18,8 +18,8 @@ struct fdlink {
 	int niov;                           /* > 0: iov holds a piece not yet accepted */
 	struct tcp_gso_cut cut;             /* the large segment, cut piece by piece (tcp_gso.h) */
 	struct iovec iov[MAX_IOV];          /* the piece: its headers, then its payload's spans */
-	struct mbuf *spare;                 /* a cluster a poll found no frame for, kept for the
-	                                     * next (most polls of a busy loop find none) */
+	struct mbuf *rxfree;                /* receive buffers ready for frames (m_nextpkt list),
+	                                     * as a NIC's receive ring holds them (fdlink_rx) */
 	uint64_t tx, rx, errors;
 	struct tcp_gso_stats gso;           /* the software TSO and checksums (tcp_gso.h) */
 	uint8_t flat[SP_FRAME_MAX];         /* a chain too long for the iovec, flattened */
@@ -161,8 +161,8 @@ static void fdlink_gone(struct ifnet *ifp)
 		tcp_gso_cut_end(&l->cut);
 	l->cutting = 0;
 	l->niov = 0;
-	m_freem(l->spare);
-	l->spare = NULL;
+	m_freem_list(l->rxfree);
+	l->rxfree = NULL;
 	l->ifp = NULL;
 }
 
@@ -199,36 +199,41 @@ struct fdlink *fdlink_new(struct netstack *ns, int fd, const uint8_t mac[6], uin
 	return l;
 }
 
-/* The frames of one call go to the stack together (if_input_list: one taking of the input
- * queue's lock per batch instead of one per frame). */
+/* Receive buffers taken from the mbuf layer at a time (m_getcl_list: one cache visit for
+ * them all, as a driver refills its ring), when fdlink_rx has none left. */
+#define FDLINK_RX_REFILL 16
+
+/* Each frame is read straight into the first of the ready buffers (l->rxfree), which leaves
+ * the list only when a frame filled it: a poll that finds no frame (most polls of a busy
+ * loop) or a frame too long for a cluster leaves it there for the next.  The frames of one
+ * call go to the stack together (if_input_list: one taking of the input queue's lock per
+ * batch instead of one per frame). */
 int fdlink_rx(struct fdlink *l, unsigned max)
 {
 	unsigned n = 0;
 	struct mbuf *head = NULL, **tailp = &head;
 	int rc = 0;
 	while (n < max && l->ifp) {
-		struct mbuf *m = l->spare;
-		if (m) {
-			l->spare = NULL;
-		} else {
-			m = m_getcl(MT_DATA, M_PKTHDR);
-			if (!m)
+		struct mbuf *m = l->rxfree;
+		if (!m) {
+			if (!m_getcl_list(MT_DATA, M_PKTHDR, FDLINK_RX_REFILL, &l->rxfree))
 				break;
-			/* Headroom 2 aligns the IP header, as the drivers do. */
-			m->m_data += 2;
+			m = l->rxfree;
 		}
-		long len = sp_frame_recv(l->fd, m->m_data, MCLBYTES - 2);
+		/* Headroom 2 aligns the IP header, as the drivers do. */
+		long len = sp_frame_recv(l->fd, m->m_data + 2, MCLBYTES - 2);
 		if (len <= 0) {
-			l->spare = m;       /* untouched: still empty, headroom 2 */
 			rc = len < 0 && n == 0 ? -1 : 0;
 			break;
 		}
 		if ((unsigned long)len >= MCLBYTES - 2) {
 			/* Possibly cut short: a frame longer than a cluster (fdlink.h). */
-			l->spare = m;
 			l->ifp->if_c.ierrors++;
 			continue;
 		}
+		l->rxfree = m->m_nextpkt;
+		m->m_nextpkt = NULL;
+		m->m_data += 2;
 		m->m_len = (uint32_t)len;
 		m->m_pkthdr.len = (uint32_t)len;
 		m->m_pkthdr.rcvif = l->ifp;

@@ -360,6 +360,75 @@ static void test_cluster_pairs_reused(void **st)
 	assert_int_equal(mbuf_cache_bytes(), 0);
 }
 
+/* Checks that m is what m_getcl hands out (type, flags M_EXT plus M_PKTHDR or not). */
+static void assert_fresh_cluster_mbuf(const struct mbuf *m, int type, unsigned flags)
+{
+	assert_int_equal(m->m_flags, M_EXT | flags);
+	assert_int_equal(m->m_type, type);
+	assert_int_equal(m->m_len, 0);
+	assert_null(m->m_next);
+	assert_ptr_equal(m->m_data, m->m_ext.ext_buf);
+	assert_int_equal(m->m_ext.ext_size, MCLBYTES);
+	assert_int_equal(*m->m_ext.ext_ref, 1);
+	assert_int_equal(m->m_pkthdr.len, 0);
+	assert_null(m->m_pkthdr.rcvif);
+	assert_int_equal(m->m_pkthdr.csum_flags, 0);
+}
+
+/* m_getcl_list hands out n of what m_getcl does, linked through m_nextpkt: from the pairs
+ * cache (here holding fewer than asked, so m_getcl serves the rest), all distinct, counted
+ * as n mbufs and n clusters; under a limit it stops where m_getcl would fail. */
+static void test_getcl_list(void **st)
+{
+	(void)st;
+	struct mbuf_stats a, b;
+	struct mbuf *list, *pairs[5];
+	mbuf_stats(&a);
+	for (int i = 0; i < 5; i++) {
+		/* dirty pairs in the cache: what comes out must be clean all the same */
+		pairs[i] = m_getcl(MT_DATA, M_PKTHDR);
+		assert_non_null(pairs[i]);
+		assert_int_equal(m_append(pairs[i], 100, pattern), 0);
+		pairs[i]->m_data += 3;
+		pairs[i]->m_pkthdr.csum_flags = CSUM_DATA_VALID;
+	}
+	for (int i = 0; i < 5; i++)
+		m_free(pairs[i]);
+	assert_int_equal(m_getcl_list(MT_DATA, M_PKTHDR, 12, &list), 12);
+	mbuf_stats(&b);
+	assert_int_equal(b.mbufs, a.mbufs + 12);
+	assert_int_equal(b.clusters, a.clusters + 12);
+	unsigned n = 0;
+	for (struct mbuf *m = list; m; m = m->m_nextpkt, n++) {
+		assert_fresh_cluster_mbuf(m, MT_DATA, M_PKTHDR);
+		for (struct mbuf *o = m->m_nextpkt; o; o = o->m_nextpkt)
+			assert_ptr_not_equal(o->m_ext.ext_buf, m->m_ext.ext_buf);
+	}
+	assert_int_equal(n, 12);
+	m_freem_list(list);
+	assert_int_equal(m_getcl_list(MT_HEADER, 0, 0, &list), 0);
+	assert_null(list);
+	assert_int_equal(m_getcl_list(MT_HEADER, 0, 1, &list), 1);
+	assert_fresh_cluster_mbuf(list, MT_HEADER, 0);
+	assert_null(list->m_nextpkt);
+	m_freem_list(list);
+	mbuf_stats(&b);
+	assert_int_equal(b.mbufs, a.mbufs);
+	assert_int_equal(b.clusters, a.clusters);
+	/* three clusters allowed: three of four, each counted */
+	mbuf_set_limits(0, a.clusters + 3);
+	assert_int_equal(m_getcl_list(MT_DATA, M_PKTHDR, 4, &list), 3);
+	mbuf_stats(&b);
+	assert_int_equal(b.clusters, a.clusters + 3);
+	mbuf_set_limits(0, 0);
+	m_freem_list(list);
+	mbuf_stats(&b);
+	assert_int_equal(b.mbufs, a.mbufs);
+	assert_int_equal(b.clusters, a.clusters);
+	mbuf_cache_drain();
+	assert_int_equal(mbuf_cache_bytes(), 0);
+}
+
 /* m_freem sorts a chain into plain mbufs, pairs (last reference to a small cluster) and
  * page-sized clusters, one cache visit each: every kind is freed exactly once, a cluster still
  * referenced elsewhere stays (its data intact), and the counters move by what went. */
@@ -543,6 +612,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cat_and_split, setup, tu_mbuf_teardown),
 		cmocka_unit_test_setup_teardown(test_limits_fail_cleanly, setup, tu_mbuf_teardown),
 		cmocka_unit_test_setup_teardown(test_cluster_pairs_reused, setup, tu_mbuf_teardown),
+		cmocka_unit_test_setup_teardown(test_getcl_list, setup, tu_mbuf_teardown),
 		cmocka_unit_test_setup_teardown(test_freem_mixed_chain, setup, tu_mbuf_teardown),
 		cmocka_unit_test_setup_teardown(test_freem_spills_past_caches, setup, tu_mbuf_teardown),
 		cmocka_unit_test_setup_teardown(test_mbufq, setup, tu_mbuf_teardown),
