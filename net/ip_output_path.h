@@ -58,10 +58,15 @@ static inline uint16_t ip_cksum_hdr32(const uint8_t *p)
 	return (uint16_t)~in_cksum_native_to_be(in_cksum_fold64(s));
 }
 
-/* ip_var.h describes it.  Inline in its caller (tcp_output's pure ACK): the datagram's
- * description (p, flags, l4len) is then mostly constants, and its checks fold. */
-static inline __attribute__((always_inline)) int ip_output_tcp_direct(struct netstack *ns,
-    struct mbuf *m, const struct ip_out *p, struct route *ro, unsigned flags, uint32_t l4len)
+/* ip_var.h describes it (ip_output_tcp_direct): its first part, everything up to the hand
+ * over to the interface.  Returns the interface m is to go to, the frame in m complete (the
+ * caller may look at it: tcp_ack_direct keeps it as its template), or NULL when the path is
+ * not valid for the datagram (m untouched but for its TCP header).  Inline in its caller
+ * (tcp_output's pure ACK): the datagram's description (p, flags, l4len) is then mostly
+ * constants, and its checks fold. */
+static inline __attribute__((always_inline)) struct ifnet *ip_output_tcp_prep(
+    struct netstack *ns, struct mbuf *m, const struct ip_out *p, struct route *ro,
+    unsigned flags, uint32_t l4len)
 {
 	struct ipstat *st = &ns->ns_ipstat;
 	struct ifnet *ifp = ro->ro_pifp;
@@ -73,7 +78,7 @@ static inline __attribute__((always_inline)) int ip_output_tcp_direct(struct net
 	if ((flags & ~IP_PATH_FLAGS) || !ifp || ro->ro_gen != ns->ns_rtgen ||
 	    ro->ro_llgen != ns->ns_llgen || ro->ro_dst != p->dst || ro->ro_psrc != p->src ||
 	    ro->ro_pproto != p->proto || p->optlen || l4len + IP_HDR_MIN > ro->ro_pmtu)
-		return IP_DIRECT_NO;
+		return NULL;
 	/* The header exactly as ip_output_path writes it. */
 	ip_path_hdr(ns, ip, p, ro, flags, (uint16_t)(IP_HDR_MIN + l4len));
 	/* ip_csum_output's decision for CSUM_IP | CSUM_TCP on a whole, unfragmented segment:
@@ -90,11 +95,29 @@ static inline __attribute__((always_inline)) int ip_output_tcp_direct(struct net
 	m->m_pkthdr.csum_flags = req & ~sw;
 	if (req & ~sw)
 		st->ocsumhw++;
-	/* The link layer as ether_output_resolved: the cached header, the entry kept fresh. */
+	/* The link layer as ether_output_resolved: the cached header. */
 	memcpy(frame, ro->ro_llhdr, ETHER_HDR_LEN);
 	m->m_pkthdr.ether_type = ETHERTYPE_IP;
+	return ifp;
+}
+
+/* ip_output_tcp_direct's last part, for a frame ip_output_tcp_prep made (or one the same
+ * path would make): the neighbour entry kept fresh, m to the interface. */
+static inline __attribute__((always_inline)) int ip_output_tcp_send(struct netstack *ns,
+    struct route *ro, struct ifnet *ifp, struct mbuf *m)
+{
 	arp_touch(ns, ro->ro_lle);
 	return if_transmit(ifp, m);
+}
+
+/* ip_var.h describes it. */
+static inline __attribute__((always_inline)) int ip_output_tcp_direct(struct netstack *ns,
+    struct mbuf *m, const struct ip_out *p, struct route *ro, unsigned flags, uint32_t l4len)
+{
+	struct ifnet *ifp = ip_output_tcp_prep(ns, m, p, ro, flags, l4len);
+	if (!ifp)
+		return IP_DIRECT_NO;
+	return ip_output_tcp_send(ns, ro, ifp, m);
 }
 
 #endif

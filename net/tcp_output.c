@@ -712,6 +712,131 @@ static inline void tcp_ack_sent(struct tcpcb *tp, uint32_t win)
 /* tcp_ack_direct's answer when it did not send: tcp_emit must. */
 #define TCP_DIRECT_NO 1
 
+/* What of the socket's choices a pure ACK's frame depends on (struct tcp_acktpl): its TOS,
+ * the TTL byte ip_write_hdr writes, DF, and whether the timestamp option goes. */
+static inline uint32_t tcp_acktpl_key(const struct netstack *ns, const struct inpcb *inp,
+    bool ts)
+{
+	uint8_t ttl = (uint8_t)in_pcb_ttl(inp);
+	if (!ttl)
+		ttl = (uint8_t)ns->ns_conf.ip_defttl;       /* as ip_write_hdr */
+	return (uint8_t)inp->inp_ip_tos | (uint32_t)ttl << 8 |
+	    (inp->inp_pmtudisc == IP_PMTUDISC_DONT ? 0u : 1u << 16) | (ts ? 1u << 17 : 0u);
+}
+
+static inline uint32_t tcp_ld32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* Copies 56 bytes as seven 8-byte words. */
+static inline __attribute__((always_inline)) void tcp_copy56(uint8_t *d, const uint8_t *s)
+{
+	uint64_t a, b, c, e, f, g, h;
+	memcpy(&a, s, 8);
+	memcpy(&b, s + 8, 8);
+	memcpy(&c, s + 16, 8);
+	memcpy(&e, s + 24, 8);
+	memcpy(&f, s + 32, 8);
+	memcpy(&g, s + 40, 8);
+	memcpy(&h, s + 48, 8);
+	memcpy(d, &a, 8);
+	memcpy(d + 8, &b, 8);
+	memcpy(d + 16, &c, 8);
+	memcpy(d + 24, &e, 8);
+	memcpy(d + 32, &f, 8);
+	memcpy(d + 40, &g, 8);
+	memcpy(d + 48, &h, 8);
+}
+
+/* Keeps the frame ip_output_tcp_prep just completed (room bytes at frame, TCP header hlen
+ * bytes) as tp's template: the per-ACK fields zeroed, the TCP checksum field back to the
+ * pseudo-header sum when the sum is done here, and the sums of the words that stay.  Out of
+ * line: once per connection and path change. */
+static __attribute__((noinline)) void tcp_acktpl_save(struct tcpcb *tp, const struct ifnet *ifp,
+    const struct mbuf *m, uint32_t room, uint32_t hlen, uint32_t key, uint16_t pseudo)
+{
+	struct netstack *ns = tp->t_ns;
+	struct tcp_acktpl *at = &tp->t_acktpl;
+	uint8_t *f = at->at_frame;
+	uint8_t *ip = f + ETHER_HDR_LEN, *th = ip + IP_HDR_MIN;
+	unsigned sw = (CSUM_IP | CSUM_TCP) & ~m->m_pkthdr.csum_flags;
+
+	memcpy(f, mtod(m, const uint8_t *), room);
+	be16_put(ip + 4, 0);                        /* ID */
+	if (sw & CSUM_IP)
+		be16_put(ip + 10, 0);
+	memset(th + TCPH_SEQ, 0, 8);                /* sequence and acknowledgment numbers */
+	be16_put(th + TCPH_WIN, 0);
+	be16_put(th + TCPH_SUM, pseudo);
+	if (hlen > TCP_HDR_LEN)
+		memset(th + TCP_HDR_LEN + 4, 0, 8);     /* TSval, TSecr */
+	uint64_t s = (uint64_t)tcp_ld32(ip) + tcp_ld32(ip + 8) + tcp_ld32(ip + 12) +
+	    tcp_ld32(ip + 16);
+	at->at_ipsum = (uint16_t)in_cksum_fold64(s);
+	s = (uint64_t)tcp_ld32(th) + tcp_ld32(th + 16);
+	if (hlen > TCP_HDR_LEN)
+		s += tcp_ld32(th + 20);
+	at->at_thsum = (uint16_t)in_cksum_fold64(s);
+	at->at_sw = (uint8_t)((sw & CSUM_IP ? TCP_ACKTPL_SWIP : 0) |
+	    (sw & CSUM_TCP ? TCP_ACKTPL_SWTCP : 0) | (m->m_pkthdr.csum_flags ? TCP_ACKTPL_HW : 0));
+	at->at_csum = m->m_pkthdr.csum_flags;
+	at->at_hwassist = ifp->if_hwassist;
+	at->at_key = key;
+	at->at_rtgen = ns->ns_rtgen;
+	at->at_llgen = ns->ns_llgen;
+	at->at_len = (uint8_t)room;
+}
+
+/* The pure ACK from tp's valid template into m (room bytes placed): what tcp_ack_direct's
+ * long way would write and count, field for field. */
+static inline __attribute__((always_inline)) int tcp_acktpl_send(struct tcpcb *tp,
+    struct route *ro, struct ifnet *ifp, struct mbuf *m, uint16_t thwin, bool ts)
+{
+	struct netstack *ns = tp->t_ns;
+	const struct tcp_acktpl *at = &tp->t_acktpl;
+	uint8_t *frame = mtod(m, uint8_t *);
+	uint8_t *ip = frame + ETHER_HDR_LEN, *th = ip + IP_HDR_MIN;
+	struct ipstat *st = &ns->ns_ipstat;
+
+	/* The copy in words (a compiler's memcpy of 60 or 66 bytes may be a string
+	 * instruction with a start-up cost larger than the copy). */
+	tcp_copy56(frame, at->at_frame);
+	if (ts) {
+		memcpy(frame + 56, at->at_frame + 56, 8);
+		memcpy(frame + 64, at->at_frame + 64, 2);
+		be32_put(th + TCP_HDR_LEN + 4, tcp_ts_at(tp, net_clock(ns)));
+		be32_put(th + TCP_HDR_LEN + 8, tp->ts_recent);
+	} else {
+		memcpy(frame + 56, at->at_frame + 56, ETHER_MIN_LEN - 56);
+	}
+	be16_put(ip + 4, ns->ns_ipid[ro->ro_idbucket]++);
+	be32_put(th + TCPH_SEQ, tp->snd_nxt);
+	be32_put(th + TCPH_ACK, tp->rcv_nxt);
+	be16_put(th + TCPH_WIN, thwin);
+	st->localout++;
+	st->pathcached++;
+	if (at->at_sw & TCP_ACKTPL_SWTCP) {
+		uint64_t s = (uint64_t)at->at_thsum + tcp_ld32(th + 4) + tcp_ld32(th + 8) +
+		    tcp_ld32(th + 12);
+		if (ts)
+			s += (uint64_t)tcp_ld32(th + 24) + tcp_ld32(th + 28);
+		be16_put(th + TCPH_SUM, (uint16_t)~in_cksum_native_to_be(in_cksum_fold64(s)));
+		st->ocsumsw++;
+	}
+	if (at->at_sw & TCP_ACKTPL_SWIP) {
+		uint64_t s = (uint64_t)at->at_ipsum + tcp_ld32(ip + 4);
+		be16_put(ip + 10, (uint16_t)~in_cksum_native_to_be(in_cksum_fold64(s)));
+	}
+	if (at->at_sw & TCP_ACKTPL_HW)
+		st->ocsumhw++;
+	m->m_pkthdr.csum_flags = at->at_csum;
+	m->m_pkthdr.ether_type = ETHERTYPE_IP;
+	return ip_output_tcp_send(ns, ro, ifp, m);
+}
+
 /* A pure ACK (no data, only TH_ACK, the timestamps when ts, else no option) on a connection
  * whose route has a valid path cache: the frame is written whole into one mbuf, Ethernet,
  * IP and TCP headers, and goes straight to the interface (ip_output_tcp_direct), skipping
@@ -719,15 +844,20 @@ static inline void tcp_ack_sent(struct tcpcb *tp, uint32_t win)
  * segment a receiver sends (one per two data segments, RFC 9293 3.8.6.3).  The frame is the
  * one tcp_emit and ip_output would put on the wire, bit for bit, with the same counters
  * (tests/tcp/tcp_outfast.c compares them with the fast decision, and so this path, on and
- * off).  Returns TCP_DIRECT_NO when anything is unusual (no valid path, no mbuf), else
+ * off).  Each frame built the long way is kept as the connection's template (struct
+ * tcp_acktpl), and while that holds the next ACKs are made from it (tcp_acktpl_send).
+ * Returns TCP_DIRECT_NO when anything is unusual (no valid path, no mbuf), else
  * ip_output's result.  The path is checked once the frame is built, by
- * ip_output_tcp_direct; the rare miss (the route or the neighbour changed) costs that
+ * ip_output_tcp_prep; the rare miss (the route or the neighbour changed) costs that
  * mbuf. */
 static int tcp_ack_direct(struct tcpcb *tp, struct tcp_instance *ti, uint16_t thwin, bool ts)
 {
 	struct inpcb *inp = tp->t_inpcb;
+	struct netstack *ns = tp->t_ns;
+	struct route *ro = &inp->inp_route;
+	struct ifnet *ifp = ro->ro_pifp;
 
-	if (!inp->inp_route.ro_pifp)
+	if (!ifp)
 		return TCP_DIRECT_NO;
 	struct mbuf *m = m_gethdr(MT_HEADER);
 	if (!m)
@@ -740,30 +870,43 @@ static int tcp_ack_direct(struct tcpcb *tp, struct tcp_instance *ti, uint16_t th
 	m->m_data = m->m_dat + ((MHLEN - room) & ~7u);
 	m->m_len = room;
 	m->m_pkthdr.len = room;
-	struct ip_out ipo = {
-		.src = inp->inp_laddr, .dst = inp->inp_faddr, .proto = IPPROTO_TCP,
-		.tos = (uint8_t)inp->inp_ip_tos, .ttl = (uint8_t)in_pcb_ttl(inp),
-	};
-	uint8_t *th = mtod(m, uint8_t *) + ETHER_HDR_LEN + IP_HDR_MIN;
-	be16_put(th + TCPH_SPORT, inp->inp_lport);
-	be16_put(th + TCPH_DPORT, inp->inp_fport);
-	be32_put(th + TCPH_SEQ, tp->snd_nxt);
-	be32_put(th + TCPH_ACK, tp->rcv_nxt);
-	th[TCPH_OFF] = (uint8_t)((hlen / 4) << 4);
-	th[TCPH_FLAGS] = TH_ACK;
-	be16_put(th + TCPH_WIN, thwin);
-	be16_put(th + TCPH_SUM, ip_csum_pseudo(ipo.src, ipo.dst, IPPROTO_TCP, (uint16_t)hlen));
-	be16_put(th + TCPH_URP, 0);
-	if (ts)
-		tcp_ts_option(tp, th + TCP_HDR_LEN);
-	else
-		memset(th + hlen, 0, room - flen);
-	m->m_pkthdr.csum_flags |= CSUM_TCP;
-	int err = ip_output_tcp_direct(tp->t_ns, m, &ipo, &inp->inp_route,
-	    inp->inp_pmtudisc == IP_PMTUDISC_DONT ? 0 : IP_DF, hlen);
-	if (err == IP_DIRECT_NO) {
-		m_free(m);      /* the path is not valid for it: tcp_emit sends it the long way */
-		return TCP_DIRECT_NO;
+	uint32_t key = tcp_acktpl_key(ns, inp, ts);
+	const struct tcp_acktpl *at = &tp->t_acktpl;
+	int err;
+	if (at->at_len == room && at->at_key == key && at->at_rtgen == ns->ns_rtgen &&
+	    at->at_llgen == ns->ns_llgen && ro->ro_gen == ns->ns_rtgen &&
+	    ro->ro_llgen == ns->ns_llgen && at->at_hwassist == ifp->if_hwassist) {
+		err = tcp_acktpl_send(tp, ro, ifp, m, thwin, ts);
+		TCPSTAT_INC(ti, sndacktpl);
+	} else {
+		struct ip_out ipo = {
+			.src = inp->inp_laddr, .dst = inp->inp_faddr, .proto = IPPROTO_TCP,
+			.tos = (uint8_t)inp->inp_ip_tos, .ttl = (uint8_t)in_pcb_ttl(inp),
+		};
+		uint8_t *th = mtod(m, uint8_t *) + ETHER_HDR_LEN + IP_HDR_MIN;
+		uint16_t pseudo = ip_csum_pseudo(ipo.src, ipo.dst, IPPROTO_TCP, (uint16_t)hlen);
+		be16_put(th + TCPH_SPORT, inp->inp_lport);
+		be16_put(th + TCPH_DPORT, inp->inp_fport);
+		be32_put(th + TCPH_SEQ, tp->snd_nxt);
+		be32_put(th + TCPH_ACK, tp->rcv_nxt);
+		th[TCPH_OFF] = (uint8_t)((hlen / 4) << 4);
+		th[TCPH_FLAGS] = TH_ACK;
+		be16_put(th + TCPH_WIN, thwin);
+		be16_put(th + TCPH_SUM, pseudo);
+		be16_put(th + TCPH_URP, 0);
+		if (ts)
+			tcp_ts_option(tp, th + TCP_HDR_LEN);
+		else
+			memset(th + hlen, 0, room - flen);
+		m->m_pkthdr.csum_flags |= CSUM_TCP;
+		ifp = ip_output_tcp_prep(ns, m, &ipo, ro,
+		    inp->inp_pmtudisc == IP_PMTUDISC_DONT ? 0 : IP_DF, hlen);
+		if (!ifp) {
+			m_free(m);      /* the path is not valid for it: tcp_emit sends it the long way */
+			return TCP_DIRECT_NO;
+		}
+		tcp_acktpl_save(tp, ifp, m, room, hlen, key, pseudo);
+		err = ip_output_tcp_send(ns, ro, ifp, m);
 	}
 	TCPSTAT_INC(ti, sndtotal);
 	TCPSTAT_INC(ti, sndackdirect);

@@ -106,6 +106,32 @@ struct sack_scoreboard {
 	struct tcp_sack_block blk[TCP_SACK_HOLES];   /* sorted, disjoint, above snd_una */
 };
 
+/* A connection's pure ACK as tcp_ack_direct last built it whole (tcp_output.c), kept as a
+ * template: the frame with the fields each ACK changes zero (IP ID and checksum; TCP
+ * sequence and acknowledgment numbers, window, timestamps and, when done here, checksum)
+ * and the one's complement sums of the words that stay.  The next ACK through the same path
+ * is then a copy, a few stores and two short sums instead of the headers written and summed
+ * field by field.  It holds while what it was built from holds: the route's path cache at
+ * ns_rtgen/ns_llgen at_rtgen/at_llgen (which every change of a route, an interface or a
+ * neighbour bumps), the IP fields the socket chooses (TOS, TTL, DF) and the timestamp option
+ * (at_key), and the interface's checksum offload (at_hwassist).  at_len 0: none yet. */
+#define TCP_ACKTPL_MAX 66           /* Ethernet 14, IP 20, TCP 20, timestamps 12 */
+#define TCP_ACKTPL_SWIP 1u          /* at_sw: the IP header checksum is done here */
+#define TCP_ACKTPL_SWTCP 2u         /* ... the TCP checksum */
+#define TCP_ACKTPL_HW 4u            /* ... and the interface does some (ipstat ocsumhw) */
+struct tcp_acktpl {
+	uint32_t at_rtgen, at_llgen;
+	uint32_t at_key;            /* tcp_acktpl_key */
+	uint32_t at_hwassist;       /* the interface's if_hwassist */
+	uint32_t at_csum;           /* the frame's csum_flags: what the interface completes */
+	uint16_t at_ipsum;          /* folded native-order sum of the IP header but its 2nd word */
+	uint16_t at_thsum;          /* ... of TCP words 0, 4 and 5 (ports; sum field, urgent
+	                             * pointer; the options' kinds) */
+	uint8_t at_len;             /* the frame's length, padded to the Ethernet minimum */
+	uint8_t at_sw;              /* TCP_ACKTPL_* */
+	uint8_t at_frame[TCP_ACKTPL_MAX] __attribute__((aligned(8)));
+};
+
 struct tcpcb {
 	struct inpcb *t_inpcb;
 	struct netstack *t_ns;
@@ -204,6 +230,7 @@ struct tcpcb {
 	bool t_outwant;             /* ... and tcp_output is to run then */
 	bool t_rexmt_defer;         /* the retransmission timer restarts then */
 	uint32_t t_sbdrop_defer;    /* acknowledged bytes still in so_snd until then */
+	struct tcp_acktpl t_acktpl;  /* the pure ACK's template (tcp_ack_direct) */
 };
 
 static inline struct tcpcb *intotcpcb(const struct inpcb *inp)
@@ -241,6 +268,7 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(sndacks, "ACK-only segments sent") \
 	X(sndfast, "segments decided by tcp_output's fast path") \
 	X(sndackdirect, "pure ACKs sent whole through the route's path cache") \
+	X(sndacktpl, "... of them from the connection's ACK template") \
 	X(snddeferred, "ACKs whose output waited for the end of the receive batch") \
 	X(sndprobe, "window probes sent") \
 	X(sndwinup, "window updates sent") \

@@ -26,6 +26,8 @@
 #include "net/netlib.h"
 #include "net/netstack.h"
 #include "net/tcp_var.h"
+#include "net/if_ether.h"
+#include "net/route.h"
 #include "tests/tcp/tso_ref.h"
 #include <stos/socket.h>
 #include <stos/in.h>
@@ -50,6 +52,9 @@ struct scen {
 	                               the last byte is written: the rest goes in FIN-WAIT-1) */
 	const struct fault_conf *fc;
 	bool offload;               /* both interfaces claim CSUM_IP | CSUM_TCP (csum_dev_start) */
+	/* Called before each round's applications with b's accepted end (changes of what the
+	 * receiver's ACK template depends on, at the same rounds in both runs); may be NULL. */
+	void (*event)(struct tu_duo *d, int s, unsigned round);
 };
 
 /* A device in front of the wire that inserts the checksums its interface claims
@@ -91,6 +96,7 @@ struct result {
 	uint64_t ipstats[2][NIPSTATS];
 	uint64_t fast[2];
 	uint64_t direct[2];         /* tcpstat sndackdirect */
+	uint64_t tpl[2];            /* tcpstat sndacktpl */
 };
 
 static uint8_t pat(uint64_t i, unsigned salt)
@@ -141,6 +147,7 @@ static void app_step(struct app *p, unsigned round)
 
 static void run(const struct scen *sc, bool fast, struct result *r)
 {
+	wire_start = NULL;
 	struct tu_duo d;
 	tu_duo_up(&d, sc->fc);
 	struct netstack *ns[2] = { d.a, d.b };
@@ -148,8 +155,8 @@ static void run(const struct scen *sc, bool fast, struct result *r)
 	struct world *w = d.w;
 	TU_LOCKED(a, tcp_instance(a)->ti_conf.no_outfast = !fast);
 	TU_LOCKED(b, tcp_instance(b)->ti_conf.no_outfast = !fast);
+	wire_start = d.ea->if_start;
 	if (sc->offload) {
-		wire_start = d.ea->if_start;
 		TU_LOCKED(a, d.ea->if_start = csum_dev_start;
 		    d.ea->if_capabilities = d.ea->if_hwassist = CSUM_IP | CSUM_TCP);
 		TU_LOCKED(b, d.eb->if_start = csum_dev_start;
@@ -165,6 +172,8 @@ static void run(const struct scen *sc, bool fast, struct result *r)
 	for (unsigned round = 0; round < 2000000 && !(ab.eof && ba.eof); round++) {
 		if (sc->late_shut)
 			ab.may_shut = ab.rcvd == ab.total;
+		if (sc->event)
+			sc->event(&d, s, round);
 		app_step(&ab, round);
 		app_step(&ba, round);
 		world_run(w, 1 * MSEC);
@@ -181,6 +190,7 @@ static void run(const struct scen *sc, bool fast, struct result *r)
 			TU_LOCKED(ns[i], r->ipstats[i][k] = net_stat_get(ns[i], "ip", ipstat_names[k]));
 		r->fast[i] = st(ns[i], "sndfast");
 		r->direct[i] = st(ns[i], "sndackdirect");
+		r->tpl[i] = st(ns[i], "sndacktpl");
 	}
 	r->trace_hash = d.trace_hash;
 	r->frames = d.frames;
@@ -198,6 +208,12 @@ static void equivalent(const struct scen *sc)
 	/* The direct pure ACK goes with the fast decision: never when off, used when on. */
 	assert_int_equal(off.direct[0] + off.direct[1], 0);
 	assert_true(on.direct[0] + on.direct[1] > 0);
+	/* ... and so does its template (struct tcp_acktpl): some direct ACKs are made from it,
+	 * the first of each connection (and after each change) the long way. */
+	assert_int_equal(off.tpl[0] + off.tpl[1], 0);
+	assert_true(on.tpl[0] + on.tpl[1] > 0);
+	assert_true(on.tpl[0] < on.direct[0] || on.direct[0] == 0);
+	assert_true(on.tpl[1] < on.direct[1]);
 	for (int i = 0; i < 2; i++)
 		for (int k = 0; k < NIPSTATS; k++) {
 			if (on.ipstats[i][k] != off.ipstats[i][k])
@@ -237,6 +253,8 @@ static void test_bulk(void **state)
 	/* ... and every pure ACK of the receiver so decided is sent whole, directly (the
 	 * path cache is valid from the handshake's first ACK on). */
 	assert_true(r.direct[1] > 0 && r.direct[1] + 8 >= r.stats[1][2]);
+	/* ... and all but the first from the connection's template. */
+	assert_int_equal(r.tpl[1] + 1, r.direct[1]);
 	equivalent(&sc);
 	/* With checksum offload: the direct ACK leaves both sums to the device as ip_output
 	 * would (ocsumhw), and the device's frames are the same. */
@@ -244,6 +262,68 @@ static void test_bulk(void **state)
 	run(&sc, true, &r);
 	assert_true(r.direct[1] > 0 && r.direct[1] + 8 >= r.stats[1][2]);
 	assert_true(r.ipstats[1][3] > 0 && r.ipstats[1][2] == 0);
+	assert_int_equal(r.tpl[1] + 1, r.direct[1]);
+	equivalent(&sc);
+}
+
+/* What the receiver's ACK template is built from changes during the transfer, one thing at
+ * a time at fixed rounds: its socket's TOS, TTL and DF choice, the instance's default TTL,
+ * the interface's checksum offload (with a device that then does the sums), the neighbour
+ * (its ARP entries flushed: resolved again) and the routes (one added), ten rounds apart
+ * in a transfer of ~130.  Each change must
+ * show in the frames exactly as the general path writes them (the same trace, counters),
+ * and each makes the next direct ACK go the long way and build the template again. */
+static void tpl_event(struct tu_duo *d, int s, unsigned round)
+{
+	struct netstack *b = d->b;
+	int v;
+	switch (round) {
+	case 10:
+		v = 0x10;
+		assert_int_equal(stos_setsockopt(s, IPPROTO_IP, IP_TOS, &v, sizeof v), 0);
+		break;
+	case 20:
+		v = 17;
+		assert_int_equal(stos_setsockopt(s, IPPROTO_IP, IP_TTL, &v, sizeof v), 0);
+		break;
+	case 30:
+		v = -1;                 /* back to the default TTL */
+		assert_int_equal(stos_setsockopt(s, IPPROTO_IP, IP_TTL, &v, sizeof v), 0);
+		TU_LOCKED(b, b->ns_conf.ip_defttl = 33);
+		break;
+	case 40:
+		v = IP_PMTUDISC_DO;     /* DF on (a new socket has it off) */
+		assert_int_equal(stos_setsockopt(s, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof v), 0);
+		break;
+	case 50:
+		TU_LOCKED(b, d->eb->if_start = csum_dev_start;
+		    d->eb->if_capabilities = d->eb->if_hwassist = CSUM_IP | CSUM_TCP);
+		break;
+	case 60:
+		TU_LOCKED(b, d->eb->if_hwassist = CSUM_TCP);
+		break;
+	case 70:
+		TU_LOCKED(b, arp_flush(b, d->eb));
+		break;
+	case 80:
+		TU_LOCKED(b, assert_int_equal(rt_add(b, 0xc0a80000u, 16, 0, d->eb, 0, 0), 0));
+		break;
+	}
+}
+
+static void test_template_changes(void **state)
+{
+	(void)state;
+	struct scen sc = { .bytes = 8u << 20, .wchunk = 65536, .read_every_ms = 1,
+	    .rchunk = 65536, .late_shut = true, .event = tpl_event };
+	struct result r;
+	run(&sc, true, &r);
+	print_message("# b: %llu direct ACKs, %llu from the template\n",
+	    (unsigned long long)r.direct[1], (unsigned long long)r.tpl[1]);
+	/* The first ACK and one after each of the eight changes go the long way (the ARP
+	 * flush may cost more: ACKs before the neighbour is resolved again go by ip_output). */
+	assert_true(r.direct[1] >= r.tpl[1] + 9);
+	assert_true(r.tpl[1] > r.direct[1] / 2);
 	equivalent(&sc);
 }
 
@@ -281,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_impaired),
 		cmocka_unit_test(test_nagle_and_nodelay),
 		cmocka_unit_test(test_slow_reader),
+		cmocka_unit_test(test_template_changes),
 	};
 	return TU_RUN(tests);
 }
