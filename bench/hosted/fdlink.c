@@ -45,17 +45,13 @@ static int tx_write(struct fdlink *l, const struct iovec *iov, int n)
 	return 1;
 }
 
-/* 1: written (or dropped on a hard error, counted), 0: would block (m not consumed). */
-static int send_frame(struct fdlink *l, struct mbuf *m)
+/* send_frame for a chain of mbufs: gathered with an iovec (flattened when longer), out of
+ * line so a one-mbuf frame does not pay for the iovec array's stack frame. */
+static __attribute__((noinline)) int send_chain(struct fdlink *l, struct mbuf *m)
 {
 	struct iovec iov[MAX_IOV];
 	int n = 0;
-	if (!m->m_next) {
-		/* One mbuf (a pure ACK): no walk. */
-		iov[0].iov_base = m->m_data;
-		iov[0].iov_len = m->m_len;
-		n = 1;
-	} else for (struct mbuf *x = m; x; x = x->m_next) {
+	for (struct mbuf *x = m; x; x = x->m_next) {
 		if (x->m_len == 0)
 			continue;
 		if (n == MAX_IOV) {
@@ -80,6 +76,23 @@ static int send_frame(struct fdlink *l, struct mbuf *m)
 	}
 	if (!tx_write(l, iov, n))
 		return 0;
+	m_freem(m);
+	return 1;
+}
+
+/* 1: written (or dropped on a hard error, counted), 0: would block (m not consumed).  A
+ * one-mbuf frame (a pure ACK) is written from its one buffer. */
+static inline int send_frame(struct fdlink *l, struct mbuf *m)
+{
+	if (m->m_next)
+		return send_chain(l, m);
+	int r = sp_frame_send(l->fd, m->m_data, m->m_len);
+	if (r == 0)
+		return 0;
+	if (r < 0)
+		tx_error(l);
+	else
+		l->tx++;
 	m_freem(m);
 	return 1;
 }

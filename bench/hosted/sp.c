@@ -166,8 +166,35 @@ long sp_frame_recv(int fd, void *buf, size_t cap)
 	return -1;                          /* 0: the peer closed its end */
 }
 
+/* The errno of a failed send or sendmsg as sp_frame_send's answer (-2: EINTR, try again). */
+static int send_failed(void)
+{
+	if (errno == EINTR)
+		return -2;
+	return errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ? 0 : -1;
+}
+
+int sp_frame_send(int fd, const void *buf, size_t len)
+{
+	for (;;) {
+		ssize_t n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n >= 0) {
+			if (capture) {
+				struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+				capture_frame(&iov, 1);
+			}
+			return 1;
+		}
+		int r = send_failed();
+		if (r != -2)
+			return r;
+	}
+}
+
 int sp_frame_sendv(int fd, const struct iovec *iov, int iovcnt)
 {
+	if (iovcnt == 1)
+		return sp_frame_send(fd, iov[0].iov_base, iov[0].iov_len);
 	struct msghdr mh;
 	memset(&mh, 0, sizeof mh);
 	mh.msg_iov = (struct iovec *)iov;
@@ -179,9 +206,9 @@ int sp_frame_sendv(int fd, const struct iovec *iov, int iovcnt)
 				capture_frame(iov, iovcnt);
 			return 1;
 		}
-		if (errno == EINTR)
-			continue;
-		return errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ? 0 : -1;
+		int r = send_failed();
+		if (r != -2)
+			return r;
 	}
 }
 

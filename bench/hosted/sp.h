@@ -78,6 +78,9 @@ const char *sp_rx_verdict(const struct sp_rx *r, const struct sp_opts *o);
 struct iovec;
 long sp_frame_recv(int fd, void *buf, size_t cap);
 int sp_frame_sendv(int fd, const struct iovec *iov, int iovcnt);
+/* sp_frame_sendv for a frame in one buffer (send: the kernel has no iovec to copy in);
+ * sp_frame_sendv of one iovec entry is this. */
+int sp_frame_send(int fd, const void *buf, size_t len);
 /* Waits until fd is readable (or writable too when want_out) or timeout_ns passes. */
 void sp_wait(int fd, int want_out, uint64_t timeout_ns);
 
