@@ -130,7 +130,10 @@ static bool tcp_input_parse(struct netstack *ns, struct tcp_instance *ti, struct
 	uint32_t tlen = total - (uint32_t)iphlen;
 	if (!(m->m_pkthdr.csum_flags & CSUM_DATA_VALID)) {
 		uint32_t sum = in_pseudo(s->src, s->dst, IPPROTO_TCP, (uint16_t)tlen);
-		if (in_cksum_mbuf(m, (uint32_t)iphlen, tlen, sum) != 0) {
+		/* A segment in one mbuf (a driver's frame) is summed in place, without
+		 * in_cksum_mbuf's walk to the offset. */
+		if (m->m_len == total ? (uint16_t)~in_cksum_add(sum, mtod(m, uint8_t *) + iphlen,
+		    tlen) != 0 : in_cksum_mbuf(m, (uint32_t)iphlen, tlen, sum) != 0) {
 			TCPSTAT_INC(ti, rcvbadsum);
 			goto drop;
 		}

@@ -83,14 +83,12 @@ void tcp_output_defer(struct tcpcb *tp)
 	tp->t_outwant = true;
 }
 
-void tcp_output_flush(struct tcpcb *tp)
+void tcp_output_flush_queued(struct tcpcb *tp)
 {
-	if (tp->t_outpprev) {
-		bool want = tp->t_outwant;
-		tcp_output_unqueue(tp);
-		if (want)
-			tcp_output(tp);
-	}
+	bool want = tp->t_outwant;
+	tcp_output_unqueue(tp);
+	if (want)
+		tcp_output(tp);
 }
 
 void tcp_output_batch(struct netstack *ns, void *arg)
@@ -99,5 +97,5 @@ void tcp_output_batch(struct netstack *ns, void *arg)
 	struct tcp_instance *ti = tcp_instance(ns);
 	struct tcpcb *tp;
 	while (ti && (tp = ti->ti_out_head) != NULL)
-		tcp_output_flush(tp);
+		tcp_output_flush_queued(tp);
 }

@@ -443,7 +443,13 @@ int tcp_output(struct tcpcb *tp);
  * acknowledged data. */
 bool tcp_output_queue(struct tcpcb *tp);
 void tcp_output_defer(struct tcpcb *tp);
-void tcp_output_flush(struct tcpcb *tp);
+void tcp_output_flush_queued(struct tcpcb *tp);
+/* Inline: every data segment asks, and a queued connection (t_outpprev set) is the rare case. */
+static inline void tcp_output_flush(struct tcpcb *tp)
+{
+	if (tp->t_outpprev)
+		tcp_output_flush_queued(tp);
+}
 void tcp_output_batch(struct netstack *ns, void *arg);
 void tcp_output_unqueue(struct tcpcb *tp);
 /* The receive window to advertise now (bytes, before scaling). */

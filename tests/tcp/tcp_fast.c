@@ -206,6 +206,69 @@ static void test_inorder_data_fast(void **state)
 	assert_int_equal(st(fx->a, "delack"), 1);
 }
 
+/* The peer's next in-order data segment (timestamps, ACKing all of a's data) as an IPv4
+ * datagram in b; returns its length. */
+static size_t mk_data(struct peer *p, uint8_t *b, const void *pay, size_t plen)
+{
+	uint8_t opts[12] = { TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TIMESTAMP, TCPOLEN_TIMESTAMP };
+	be32_put(opts + 4, ++p->tsval);
+	be32_put(opts + 8, p->tsecr);
+	return mk_tcp(b, p->snd_nxt, p->rcv_nxt, TH_ACK, WIN, opts, sizeof opts, pay, plen, 0);
+}
+
+/* The datagram b as a chain of small mbufs (m_append past MHLEN), handed to tcp_input as IP
+ * would: the checksum is then summed over the pieces (in_cksum_mbuf). */
+static void tcp_input_chain(struct tu_fx *fx, const uint8_t *b, size_t n)
+{
+	struct mbuf *m = m_gethdr(MT_DATA);
+	assert_non_null(m);
+	assert_int_equal(m_append(m, (uint32_t)n, b), 0);
+	assert_non_null(m->m_next);
+	assert_int_equal(m->m_pkthdr.len, n);
+	NET_LOCK(fx->a);
+	tcp_input(fx->a, m, 20);
+	NET_UNLOCK(fx->a);
+	world_run(fx->w, 100 * USEC);       /* what a sent reaches the peer */
+}
+
+/* A data segment with a wrong checksum is dropped (rcvbadsum, nothing delivered, nothing
+ * sent, not predicted) whether it arrives in one mbuf (summed in place) or in a chain; the
+ * same segments with their checksums intact are taken. */
+static void test_badsum_dropped(void **state)
+{
+	struct tu_fx *fx = *state;
+	struct peer p;
+	uint8_t b[2048];
+	static uint8_t got[4000];
+	peer_connect(fx, &p);
+	uint64_t bad0 = st(fx->a, "rcvbadsum"), dat0 = st(fx->a, "preddat");
+	size_t before = nsegs(fx);
+	for (int chain = 0; chain < 2; chain++) {
+		size_t n = mk_data(&p, b, payload + 1000 * chain, 1000);
+		b[n - 7] ^= 0x40;                               /* a payload bit */
+		if (chain)
+			tcp_input_chain(fx, b, n);
+		else
+			tu_fx_send(fx, b, n);
+		assert_int_equal(st(fx->a, "rcvbadsum"), bad0 + 1 + chain);
+		assert_int_equal(st(fx->a, "preddat"), dat0 + chain);
+		assert_int_equal(stos_recv(p.c, got, sizeof got, MSG_DONTWAIT), -1);
+		assert_int_equal(errno, EAGAIN);
+		b[n - 7] ^= 0x40;
+		if (chain)
+			tcp_input_chain(fx, b, n);
+		else
+			tu_fx_send(fx, b, n);
+		p.snd_nxt += 1000;
+		assert_int_equal(st(fx->a, "rcvbadsum"), bad0 + 1 + chain);
+		assert_int_equal(st(fx->a, "preddat"), dat0 + 1 + chain);
+		assert_int_equal(stos_recv(p.c, got, sizeof got, MSG_DONTWAIT), 1000);
+		assert_memory_equal(got, payload + 1000 * chain, 1000);
+	}
+	/* Two segments taken: one ACK (every second), none for the bad ones. */
+	assert_int_equal(nsegs(fx), before + 1);
+}
+
 /* Out of order, the hole being filled, then in order again. */
 static void test_ooo_and_reass_miss(void **state)
 {
@@ -559,6 +622,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_inorder_data_fast, tu_fx_setup_sockets,
 		    tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_ooo_and_reass_miss, tu_fx_setup_sockets,
+		    tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_badsum_dropped, tu_fx_setup_sockets,
 		    tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_window_hit_urg_paws_fin_miss, tu_fx_setup_sockets,
 		    tu_fx_teardown_sockets),
