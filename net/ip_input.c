@@ -123,7 +123,9 @@ static void ip_deliver(struct netstack *ns, struct mbuf *m, unsigned hlen)
 	icmp_error(ns, m, ICMP_UNREACH, ICMP_UNREACH_PROTOCOL, 0);
 }
 
-void ip_input(struct ifnet *ifp, struct mbuf *m)
+/* The general input path: every check, every counter, every outcome.  ip_input takes the
+ * common datagram itself and hands everything else here. */
+static __attribute__((noinline)) void ip_input_slow(struct ifnet *ifp, struct mbuf *m)
 {
 	struct netstack *ns = ifp->if_ns;
 	struct ipstat *st = &ns->ns_ipstat;
@@ -238,6 +240,55 @@ void ip_input(struct ifnet *ifp, struct mbuf *m)
 	return;
 drop:
 	m_freem(m);
+}
+
+/* in_isbroadcast's own first test, the one that answers for nearly every address: true when
+ * a is surely no broadcast address (false: ask in_isbroadcast). */
+static inline bool in_surely_not_bcast(const struct netstack *ns, ipaddr_t a,
+    const struct ifnet *ifp)
+{
+	uint32_t low = a & ns->ns_bcast_low;
+	return low != 0 && low != ns->ns_bcast_low && (!ifp || ifp->if_index != 0);
+}
+
+/* The common datagram, taken here with no call but the transport's: a 20-byte header with a
+ * good checksum (or one the device checked), a total length equal to what the link delivered,
+ * not a fragment, ordinary source and destination addresses (neither in a special net nor a
+ * broadcast address), for the address the last datagram was for (in_islocal's last hit), to
+ * a transport other than ICMP, no raw socket listening.  For such a datagram ip_input_slow's
+ * steps all pass and end in the transport's pr_input; this does the same with the same
+ * counters.  Anything else, valid or not, goes to ip_input_slow from the start, so every
+ * drop and its counter stay where they are.  (Without a call of its own to make, this needs
+ * no saved registers.) */
+void ip_input(struct ifnet *ifp, struct mbuf *m)
+{
+	struct netstack *ns = ifp->if_ns;
+	const uint8_t *h = mtod(m, const uint8_t *);
+	bool loop = ifp->if_type == IFT_LOOP;
+
+	if (m->m_len < IP_HDR_MIN || m->m_pkthdr.len < IP_HDR_MIN || h[0] != 0x45 ||
+	    be16_get(h + 2) != m->m_pkthdr.len || (be16_get(h + 6) & ~IP_DF_BIT) != 0 ||
+	    ns->ns_rawinput)
+		goto slow;
+	ipaddr_t src = be32_get(h + 12), dst = be32_get(h + 16);
+	if (dst != ns->ns_local_last || in_special_net(src) || in_special_net(dst) ||
+	    (!loop && !in_surely_not_bcast(ns, src, ifp)) ||
+	    !in_surely_not_bcast(ns, dst, loop ? NULL : ifp))
+		goto slow;
+	uint8_t proto = h[9];
+	ip_input_fn in = ns->ns_ipproto[proto].pr_input;
+	if (proto == IPPROTO_ICMP || !in)
+		goto slow;
+	if (!(m->m_pkthdr.csum_flags & CSUM_IP_CHECKED) && in_cksum_hdr20(h) != 0)
+		goto slow;
+	ns->ns_ipstat.total++;
+	if (m->m_flags & M_LOOP)
+		ns->ns_ipstat.loopback++;
+	ns->ns_ipstat.delivered++;
+	in(ns, m, IP_HDR_MIN);
+	return;
+slow:
+	ip_input_slow(ifp, m);
 }
 
 /* RFC 1812 5.2 (the parts a forwarding host needs): TTL, route, fragmentation needed. */

@@ -204,6 +204,113 @@ static void test_broadcast_receive(void **state)
 	assert_int_equal(stat(fx->a, "ip", "notforus"), 1);
 }
 
+/* A transport of our own (protocol 253) recording what IP hands it. */
+static unsigned got_calls, got_iphlen, got_len;
+static uint16_t got_mflags;
+static void proto253_input(struct netstack *ns, struct mbuf *m, int iphlen)
+{
+	(void)ns;
+	got_calls++;
+	got_iphlen = (unsigned)iphlen;
+	got_len = m->m_pkthdr.len;
+	got_mflags = m->m_flags;
+	m_freem(m);
+}
+
+/* A protocol-253 datagram src -> dst with 8 payload bytes, flags/offset off; returns its
+ * length. */
+static size_t p253(uint8_t *b, uint32_t src, uint32_t dst, uint16_t off, const uint8_t *opts,
+    size_t optlen)
+{
+	size_t h = tu_ip(b, src, dst, 253, 7, off, 64, 8, opts, optlen);
+	memset(b + h, 0xab, 8);
+	return h + 8;
+}
+
+/* ip_input takes the common datagram (20-byte header, length as delivered, no fragment,
+ * ordinary addresses, for the address the last one was for) without ip_input_slow; each way
+ * the common case can be left at its edge goes the general way with the same outcome and
+ * counters as before: delivered or dropped, counted once in total. */
+static void test_common_path_edges(void **state)
+{
+	struct tu_fx *fx = *state;
+	uint8_t b[200];
+	size_t l;
+	got_calls = 0;
+	NET_LOCK(fx->a);
+	assert_int_equal(ip_proto_register(fx->a, 253, proto253_input, NULL), 0);
+	NET_UNLOCK(fx->a);
+	/* plain, twice (the second for the last-hit address), and with DF */
+	l = p253(b, TU_IP_P, TU_IP_A, 0, NULL, 0);
+	tu_fx_send(fx, b, l);
+	tu_fx_send(fx, b, l);
+	l = p253(b, TU_IP_P, TU_IP_A, 0x4000, NULL, 0);
+	tu_fx_send(fx, b, l);
+	assert_int_equal(got_calls, 3);
+	assert_int_equal(got_iphlen, 20);
+	assert_int_equal(got_len, 28);
+	assert_int_equal(got_mflags & (M_BCAST | M_MCAST), 0);
+	assert_int_equal(stat(fx->a, "ip", "delivered"), 3);
+	/* the reserved flag: counted, delivered */
+	l = p253(b, TU_IP_P, TU_IP_A, 0x8000, NULL, 0);
+	tu_fx_send(fx, b, l);
+	assert_int_equal(stat(fx->a, "ip", "badrf"), 1);
+	assert_int_equal(got_calls, 4);
+	/* a bad header checksum: dropped */
+	l = p253(b, TU_IP_P, TU_IP_A, 0, NULL, 0);
+	b[10] ^= 0x10;
+	tu_fx_send(fx, b, l);
+	assert_int_equal(stat(fx->a, "ip", "badsum"), 1);
+	/* link-layer padding after the datagram (6 bytes more than its length): trimmed */
+	l = p253(b, TU_IP_P, TU_IP_A, 0, NULL, 0);
+	memset(b + l, 0x55, 6);
+	tu_fx_send(fx, b, l + 6);
+	assert_int_equal(got_calls, 5);
+	assert_int_equal(got_len, 28);
+	/* a length beyond what arrived (the frame carries 46 bytes of IP): dropped */
+	l = p253(b, TU_IP_P, TU_IP_A, 0, NULL, 0);
+	be16_put(b + 2, 100);
+	be16_put(b + 10, 0);
+	be16_put(b + 10, in_cksum(b, 20));
+	tu_fx_send(fx, b, l);
+	assert_int_equal(stat(fx->a, "ip", "tooshort"), 1);
+	/* a first fragment: held for reassembly, not delivered */
+	l = p253(b, TU_IP_P, TU_IP_A, 0x2000, NULL, 0);
+	tu_fx_send(fx, b, l);
+	assert_int_equal(stat(fx->a, "ip", "fragments"), 1);
+	assert_int_equal(got_calls, 5);
+	/* options (a 24-byte header): delivered past them */
+	const uint8_t nops[4] = { 1, 1, 1, 0 };
+	l = p253(b, TU_IP_P, TU_IP_A, 0, nops, sizeof nops);
+	tu_fx_send(fx, b, l);
+	assert_int_equal(got_calls, 6);
+	assert_int_equal(got_iphlen, 24);
+	/* martian sources (the subnet's broadcast address, loopback) and version 6 */
+	tu_fx_send(fx, b, p253(b, 0x0a0000ff, TU_IP_A, 0, NULL, 0));
+	tu_fx_send(fx, b, p253(b, 0x7f000001, TU_IP_A, 0, NULL, 0));
+	assert_int_equal(stat(fx->a, "ip", "martian"), 2);
+	l = p253(b, TU_IP_P, TU_IP_A, 0, NULL, 0);
+	b[0] = 0x65;
+	tu_fx_send(fx, b, l);
+	assert_int_equal(stat(fx->a, "ip", "badvers"), 1);
+	/* to the subnet's broadcast address: delivered, flagged */
+	l = p253(b, TU_IP_P, 0x0a0000ff, 0, NULL, 0);
+	tu_peer_send_ip(&fx->peer, ether_broadcast, b, l);
+	world_run(fx->w, 1 * MSEC);
+	assert_int_equal(stat(fx->a, "ip", "bcastrecv"), 1);
+	assert_int_equal(got_calls, 7);
+	assert_true(got_mflags & M_BCAST);
+	/* a protocol nobody registered: protocol unreachable */
+	l = tu_ip(b, TU_IP_P, TU_IP_A, 252, 7, 0, 64, 8, NULL, 0) + 8;
+	tu_fx_send(fx, b, l);
+	assert_int_equal(stat(fx->a, "ip", "noproto"), 1);
+	assert_int_equal(stat(fx->a, "ip", "total"), 14);
+	assert_int_equal(stat(fx->a, "ip", "delivered"), 7);
+	NET_LOCK(fx->a);
+	ip_proto_unregister(fx->a, 253);
+	NET_UNLOCK(fx->a);
+}
+
 static void test_routing_lpm(void **st)
 {
 	(void)st;
@@ -440,6 +547,7 @@ int main(void)
 		T(test_martians),
 		T(test_options),
 		T(test_broadcast_receive),
+		T(test_common_path_edges),
 		cmocka_unit_test(test_routing_lpm),
 		cmocka_unit_test(test_forwarding),
 		T(test_output_errors_and_ids),
