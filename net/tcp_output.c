@@ -340,16 +340,16 @@ static void tcp_idle_restart(struct tcpcb *tp, const struct tcp_instance *ti)
 /* The window field for a segment with `flags` advertising win bytes: never shrink what we
  * advertised (RFC 9293 3.8.6.2.2), and advertise zero rather than a silly sliver.  Updates
  * sg->win and TF_RXWIN0SENT. */
-static inline uint16_t tcp_adv_window(struct tcpcb *tp, struct socket *so,
-    struct tcp_seg *sg)
+static inline uint16_t tcp_adv_win(struct tcpcb *tp, struct socket *so, uint32_t *winp,
+    bool syn)
 {
-	uint32_t win = sg->win;
+	uint32_t win = *winp;
 	if (so && win < so->so_rcv.sb_hiwat / 4 && win < tp->t_maxseg)
 		win = 0;
 	if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt) && win < (uint32_t)(tp->rcv_adv - tp->rcv_nxt))
 		win = tp->rcv_adv - tp->rcv_nxt;
 	uint16_t thwin;
-	if (sg->flags & TH_SYN)
+	if (syn)
 		thwin = (uint16_t)NET_MIN(win, TCP_MAXWIN);  /* RFC 7323 2.2: SYN unscaled */
 	else
 		thwin = (uint16_t)NET_MIN(win >> tp->rcv_scale, TCP_MAXWIN);
@@ -357,8 +357,14 @@ static inline uint16_t tcp_adv_window(struct tcpcb *tp, struct socket *so,
 		tp->t_flags |= TF_RXWIN0SENT;
 	else
 		tp->t_flags &= ~TF_RXWIN0SENT;
-	sg->win = win;
+	*winp = win;
 	return thwin;
+}
+
+static inline uint16_t tcp_adv_window(struct tcpcb *tp, struct socket *so,
+    struct tcp_seg *sg)
+{
+	return tcp_adv_win(tp, so, &sg->win, (sg->flags & TH_SYN) != 0);
 }
 
 /* RFC 9293 3.8.6.2.2 receiver SWS avoidance: whether the window grew enough since the last
@@ -850,7 +856,11 @@ static inline __attribute__((always_inline)) int tcp_acktpl_send(struct tcpcb *t
  * ip_output's result.  The path is checked once the frame is built, by
  * ip_output_tcp_prep; the rare miss (the route or the neighbour changed) costs that
  * mbuf. */
-static int tcp_ack_direct(struct tcpcb *tp, struct tcp_instance *ti, uint16_t thwin, bool ts)
+static __attribute__((noinline)) int tcp_ack_build(struct tcpcb *tp, struct mbuf *m,
+    uint16_t thwin, bool ts, uint32_t key);
+
+static inline __attribute__((always_inline)) int tcp_ack_direct(struct tcpcb *tp,
+    struct tcp_instance *ti, uint16_t thwin, bool ts)
 {
 	struct inpcb *inp = tp->t_inpcb;
 	struct netstack *ns = tp->t_ns;
@@ -879,40 +889,57 @@ static int tcp_ack_direct(struct tcpcb *tp, struct tcp_instance *ti, uint16_t th
 		err = tcp_acktpl_send(tp, ro, ifp, m, thwin, ts);
 		TCPSTAT_INC(ti, sndacktpl);
 	} else {
-		struct ip_out ipo = {
-			.src = inp->inp_laddr, .dst = inp->inp_faddr, .proto = IPPROTO_TCP,
-			.tos = (uint8_t)inp->inp_ip_tos, .ttl = (uint8_t)in_pcb_ttl(inp),
-		};
-		uint8_t *th = mtod(m, uint8_t *) + ETHER_HDR_LEN + IP_HDR_MIN;
-		uint16_t pseudo = ip_csum_pseudo(ipo.src, ipo.dst, IPPROTO_TCP, (uint16_t)hlen);
-		be16_put(th + TCPH_SPORT, inp->inp_lport);
-		be16_put(th + TCPH_DPORT, inp->inp_fport);
-		be32_put(th + TCPH_SEQ, tp->snd_nxt);
-		be32_put(th + TCPH_ACK, tp->rcv_nxt);
-		th[TCPH_OFF] = (uint8_t)((hlen / 4) << 4);
-		th[TCPH_FLAGS] = TH_ACK;
-		be16_put(th + TCPH_WIN, thwin);
-		be16_put(th + TCPH_SUM, pseudo);
-		be16_put(th + TCPH_URP, 0);
-		if (ts)
-			tcp_ts_option(tp, th + TCP_HDR_LEN);
-		else
-			memset(th + hlen, 0, room - flen);
-		m->m_pkthdr.csum_flags |= CSUM_TCP;
-		ifp = ip_output_tcp_prep(ns, m, &ipo, ro,
-		    inp->inp_pmtudisc == IP_PMTUDISC_DONT ? 0 : IP_DF, hlen);
-		if (!ifp) {
-			m_free(m);      /* the path is not valid for it: tcp_emit sends it the long way */
+		err = tcp_ack_build(tp, m, thwin, ts, key);
+		if (err == TCP_DIRECT_NO)
 			return TCP_DIRECT_NO;
-		}
-		tcp_acktpl_save(tp, ifp, m, room, hlen, key, pseudo);
-		err = ip_output_tcp_send(ns, ro, ifp, m);
 	}
 	TCPSTAT_INC(ti, sndtotal);
 	TCPSTAT_INC(ti, sndackdirect);
 	if (err)
 		TCPSTAT_INC(ti, sndfail);
 	return err;
+}
+
+/* tcp_ack_direct's long way (no valid template): the headers written field by field into m
+ * (placed, room bytes), the path checked and the frame completed by ip_output_tcp_prep, kept
+ * as the template and sent.  TCP_DIRECT_NO (m freed) when the path is not valid for it. */
+static __attribute__((noinline)) int tcp_ack_build(struct tcpcb *tp, struct mbuf *m,
+    uint16_t thwin, bool ts, uint32_t key)
+{
+	struct inpcb *inp = tp->t_inpcb;
+	struct netstack *ns = tp->t_ns;
+	struct route *ro = &inp->inp_route;
+	uint32_t hlen = ts ? TCP_HDR_LEN + TCPOLEN_TSTAMP_APPA : TCP_HDR_LEN;
+	uint32_t flen = ETHER_HDR_LEN + IP_HDR_MIN + hlen;
+	uint32_t room = m->m_len;
+	struct ip_out ipo = {
+		.src = inp->inp_laddr, .dst = inp->inp_faddr, .proto = IPPROTO_TCP,
+		.tos = (uint8_t)inp->inp_ip_tos, .ttl = (uint8_t)in_pcb_ttl(inp),
+	};
+	uint8_t *th = mtod(m, uint8_t *) + ETHER_HDR_LEN + IP_HDR_MIN;
+	uint16_t pseudo = ip_csum_pseudo(ipo.src, ipo.dst, IPPROTO_TCP, (uint16_t)hlen);
+	be16_put(th + TCPH_SPORT, inp->inp_lport);
+	be16_put(th + TCPH_DPORT, inp->inp_fport);
+	be32_put(th + TCPH_SEQ, tp->snd_nxt);
+	be32_put(th + TCPH_ACK, tp->rcv_nxt);
+	th[TCPH_OFF] = (uint8_t)((hlen / 4) << 4);
+	th[TCPH_FLAGS] = TH_ACK;
+	be16_put(th + TCPH_WIN, thwin);
+	be16_put(th + TCPH_SUM, pseudo);
+	be16_put(th + TCPH_URP, 0);
+	if (ts)
+		tcp_ts_option(tp, th + TCP_HDR_LEN);
+	else
+		memset(th + hlen, 0, room - flen);
+	m->m_pkthdr.csum_flags |= CSUM_TCP;
+	struct ifnet *ifp = ip_output_tcp_prep(ns, m, &ipo, ro,
+	    inp->inp_pmtudisc == IP_PMTUDISC_DONT ? 0 : IP_DF, hlen);
+	if (!ifp) {
+		m_free(m);      /* the path is not valid for it: tcp_emit sends it the long way */
+		return TCP_DIRECT_NO;
+	}
+	tcp_acktpl_save(tp, ifp, m, room, hlen, key, pseudo);
+	return ip_output_tcp_send(ns, ro, ifp, m);
 }
 
 /* tcp_emit for a segment as decided, payload (may be NULL) consumed. */
@@ -1039,7 +1066,24 @@ static int tcp_output_send(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 	return tcp_output_emit(tp, ti, sg, opts, payload);
 }
 
-int tcp_output(struct tcpcb *tp)
+/* After -EMSGSIZE: the route's MTU dropped below our segment.  Shrinks the MSS (keeping the
+ * timestamp allowance tcp_mss_update makes) and returns true when it did: the segment is
+ * then to be sent again from snd_una. */
+static bool tcp_output_shrink(struct tcpcb *tp)
+{
+	uint32_t mss = tcp_mss_for(tp->t_ns, tp->t_inpcb->inp_faddr);
+	if (tcp_ts_on(tp) && mss > TCP_MIN_MSS + TCPOLEN_TSTAMP_APPA)
+		mss -= TCPOLEN_TSTAMP_APPA;
+	if (mss >= tp->t_maxseg)
+		return false;
+	tp->t_maxseg = mss;
+	tp->t_cc.mss = mss;
+	tp->snd_nxt = tp->snd_una;
+	return true;
+}
+
+/* tcp_output's rounds of decisions and segments (everything but tcp_output_pure's case). */
+static __attribute__((noinline)) int tcp_output_rounds(struct tcpcb *tp)
 {
 	struct inpcb *inp = tp->t_inpcb;
 	struct socket *so = inp->inp_socket;
@@ -1047,8 +1091,6 @@ int tcp_output(struct tcpcb *tp)
 	int err = 0;
 	int tso_route = -1;     /* tcp_tso_route, looked up once when first needed */
 
-	if (tp->t_outpprev)
-		tcp_output_unqueue(tp);     /* output deferred to the batch's end runs now */
 	if (tp->t_state == TCPS_LISTEN || tp->t_state == TCPS_CLOSED)
 		return 0;
 	struct tcp_instance *ti = tcp_instance(tp->t_ns);
@@ -1072,23 +1114,88 @@ int tcp_output(struct tcpcb *tp)
 			tp->snd_nxt = tp->snd_una;
 			continue;
 		}
-		if (err == -EMSGSIZE) {
-			/* The route's MTU dropped below our segment: shrink and resend (keeping the
-			 * timestamp allowance tcp_mss_update makes). */
-			uint32_t mss = tcp_mss_for(tp->t_ns, inp->inp_faddr);
-			if (tcp_ts_on(tp) && mss > TCP_MIN_MSS + TCPOLEN_TSTAMP_APPA)
-				mss -= TCPOLEN_TSTAMP_APPA;
-			if (mss < tp->t_maxseg) {
-				tp->t_maxseg = mss;
-				tp->t_cc.mss = mss;
-				tp->snd_nxt = tp->snd_una;
-				continue;
-			}
-		}
+		if (err == -EMSGSIZE && tcp_output_shrink(tp))
+			continue;
 		if (err)
 			break;
 		if (!sg.sendalot && !sg.sack_rxmit)
 			break;
 	}
 	return err == -ENOBUFS || err == -EHOSTUNREACH || err == -ENETUNREACH ? 0 : err;
+}
+
+/* tcp_output_pure's answer when its case does not apply. */
+#define TCP_PURE_NA 1
+
+/* The pure ACK's cost where tcp_output_ack is not (tcp_ack_direct could not send it): the
+ * segment described for tcp_emit, kept out of line. */
+static __attribute__((noinline)) int tcp_output_pure_emit(struct tcpcb *tp,
+    struct tcp_instance *ti, uint16_t thwin, uint32_t win, bool ts)
+{
+	uint8_t opts[TCP_MAXOLEN];
+	struct tcp_seg sg = {
+		.seq = tp->snd_nxt, .flags = TH_ACK, .win = win, .thwin = thwin, .fast = true,
+	};
+	sg.optlen = ts ? tcp_ts_option(tp, opts) : 0;
+	return tcp_output_emit_ack(tp, ti, &sg, opts);
+}
+
+/* tcp_output for its most frequent call on an ESTABLISHED connection: no data may go (none
+ * waits, or all of it is in flight or outside the window) and nothing special is pending,
+ * so the answer is a pure ACK or window update, or nothing (the receiver of a bulk transfer
+ * asks once per data segment and sends one per two).  The same steps as the rounds'
+ * tcp_output_fast (its slen == 0 case) and tcp_output_ack take, in one straight line
+ * without the segment description or the rounds; TCP_PURE_NA, having changed nothing but
+ * what tcp_idle_restart does (which the rounds then find done), when the case does not
+ * apply. */
+static inline __attribute__((always_inline)) int tcp_output_pure(struct tcpcb *tp,
+    struct tcp_instance *ti, struct socket *so)
+{
+	tcp_idle_restart(tp, ti);
+	if ((tp->t_flags & (TF_FORCEDATA | TF_FASTRECOVERY)) || tp->snd_nxt != tp->snd_max ||
+	    SEQ_GT(tp->snd_up, tp->snd_una) || tp->rcv_numsacks || tp->rcv_have_dsack)
+		return TCP_PURE_NA;
+	uint32_t sb_cc = so->so_snd.sb_cc;
+	uint32_t off = tp->snd_nxt - tp->snd_una;
+	uint32_t sendwin = NET_MIN(tp->snd_wnd, tp->t_cc.cwnd);
+	if (NET_MIN(sb_cc, sendwin) != off)
+		return TCP_PURE_NA;             /* data may go (or off is past the data) */
+	uint32_t win = tcp_rcv_win(tp, so);
+	bool winup = win > 0 && tcp_winup_due(tp, so, win);    /* (no FIN received yet) */
+	if (!winup && !(tp->t_flags & TF_ACKNOW)) {
+		tcp_output_wait(tp, sb_cc, off);
+		return 0;
+	}
+	if (winup)
+		TCPSTAT_INC(ti, sndwinup);
+	uint16_t thwin = tcp_adv_win(tp, so, &win, false);
+	tp->snd_up = tp->snd_una;   /* no urgent data: drag it along, so it never wraps */
+	TCPSTAT_INC(ti, sndfast);
+	TCPSTAT_INC(ti, sndacks);
+	tcp_rexmt_ensure(tp);
+	tcp_ack_sent(tp, win);
+	bool ts = tcp_plain_optlen(tp) != 0;
+	int err = tcp_ack_direct(tp, ti, thwin, ts);
+	if (err == TCP_DIRECT_NO)
+		err = tcp_output_pure_emit(tp, ti, thwin, win, ts);
+	return err;
+}
+
+int tcp_output(struct tcpcb *tp)
+{
+	if (tp->t_outpprev)
+		tcp_output_unqueue(tp);     /* output deferred to the batch's end runs now */
+	struct socket *so = tp->t_inpcb->inp_socket;
+	if (tp->t_state == TCPS_ESTABLISHED && so) {
+		struct tcp_instance *ti = tcp_instance(tp->t_ns);
+		if (!ti->ti_conf.no_outfast) {
+			int err = tcp_output_pure(tp, ti, so);
+			if (err == -EMSGSIZE && tcp_output_shrink(tp))
+				return tcp_output_rounds(tp);
+			if (err != TCP_PURE_NA)
+				return err == -ENOBUFS || err == -EHOSTUNREACH ||
+				    err == -ENETUNREACH ? 0 : err;
+		}
+	}
+	return tcp_output_rounds(tp);
 }
