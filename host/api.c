@@ -28,12 +28,6 @@ static uint32_t fd_mu;
 static struct fdent *fdtab;
 static unsigned fdcap, fdnopen, fdhint;
 
-static int host_copy(void *dst, const void *src, size_t n)
-{
-	memcpy(dst, src, n);
-	return 0;
-}
-
 static int fail(int err)
 {
 	errno = -err;
@@ -257,8 +251,6 @@ ssize_t stos_sendmsg(int fd, const struct msghdr *msg, int flags)
 		memcpy(iov, msg->msg_iov, msg->msg_iovlen * sizeof(*iov));
 	err = uio_init(&uio, iov, (int)msg->msg_iovlen, UIO_FROM_USER);
 	if (!err) {
-		uio.uio_copyin = host_copy;
-		uio.uio_copyout = host_copy;
 		n = so_send(so, &uio, msg->msg_name, msg->msg_name ? msg->msg_namelen : 0, flags);
 	} else {
 		n = err;
@@ -307,8 +299,6 @@ ssize_t stos_recvmsg(int fd, struct msghdr *msg, int flags)
 		memcpy(iov, msg->msg_iov, msg->msg_iovlen * sizeof(*iov));
 	err = uio_init(&uio, iov, (int)msg->msg_iovlen, UIO_TO_USER);
 	if (!err) {
-		uio.uio_copyin = host_copy;
-		uio.uio_copyout = host_copy;
 		memset(&ss, 0, sizeof(ss));
 		n = so_receive(so, &uio, &ss, &sl, &oflags);
 	} else {

@@ -25,6 +25,8 @@ int uio_init(struct uio *uio, struct iovec *iov, int iovcnt, int rw)
 	uio->uio_iovcnt = iovcnt;
 	uio->uio_resid = total;
 	uio->uio_rw = rw;
+	uio->uio_copyin = NULL;
+	uio->uio_copyout = NULL;
 	return 0;
 }
 
@@ -40,10 +42,17 @@ int uiomove(void *buf, size_t n, struct uio *uio)
 			uio->uio_iovcnt--;
 			continue;
 		}
-		if (uio->uio_rw == UIO_TO_USER)
-			err = uio->uio_copyout(iov->iov_base, p, c);
-		else
-			err = uio->uio_copyin(p, iov->iov_base, c);
+		if (uio->uio_rw == UIO_TO_USER) {
+			if (uio->uio_copyout)
+				err = uio->uio_copyout(iov->iov_base, p, c);
+			else
+				err = (memcpy(iov->iov_base, p, c), 0);
+		} else {
+			if (uio->uio_copyin)
+				err = uio->uio_copyin(p, iov->iov_base, c);
+			else
+				err = (memcpy(p, iov->iov_base, c), 0);
+		}
 		if (err)
 			return -EFAULT;
 		iov->iov_base = (uint8_t *)iov->iov_base + c;
@@ -273,9 +282,12 @@ static ssize_t so_copyout(const struct mbuf *m, uint32_t off, size_t len, struct
 		 * uiomove's walk over the iovec per mbuf. */
 		struct iovec *iov = uio->uio_iov;
 		len = NET_MIN(len, uio->uio_resid);
+		int (*copyout)(void *, const void *, size_t) = uio->uio_copyout;
 		for (; m && done < len; m = m->m_next, off = 0) {
 			size_t c = NET_MIN((size_t)(m->m_len - off), len - done);
-			if (c && uio->uio_copyout((uint8_t *)iov->iov_base + done, m->m_data + off, c))
+			if (!copyout)
+				memcpy((uint8_t *)iov->iov_base + done, m->m_data + off, c);
+			else if (c && copyout((uint8_t *)iov->iov_base + done, m->m_data + off, c))
 				break;
 			done += c;
 		}

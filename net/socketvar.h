@@ -150,12 +150,16 @@ struct uio {
 	int uio_iovcnt;
 	size_t uio_resid;               /* bytes still to move */
 	int uio_rw;                     /* UIO_TO_USER / UIO_FROM_USER */
+	/* NULL (uio_init's default): the iovec's buffers are in the stack's own address space
+	 * (a hosted application, an in-kernel caller; BSD's UIO_SYSSPACE), copied with memcpy
+	 * and no call per piece. */
 	int (*uio_copyin)(void *kdst, const void *usrc, size_t n);
 	int (*uio_copyout)(void *udst, const void *ksrc, size_t n);
 };
 /* Moves up to n bytes between buf and the uio, advancing it; returns 0 or -EFAULT. */
 int uiomove(void *buf, size_t n, struct uio *uio);
-/* Sums iovec lengths into uio_resid; -EINVAL if the total overflows ssize_t. */
+/* Sums iovec lengths into uio_resid; -EINVAL if the total overflows ssize_t.  Leaves
+ * uio_copyin and uio_copyout NULL (plain copies): set them for another address space. */
 int uio_init(struct uio *uio, struct iovec *iov, int iovcnt, int rw);
 
 /* ------------------------------------------------------------------------------------------

@@ -279,6 +279,44 @@ static void test_drop_and_take_whole_and_partial(void **st)
 	assert_null(sb.sb_mb);
 }
 
+static int failing_copy(void *dst, const void *src, size_t n)
+{
+	(void)dst;
+	(void)src;
+	(void)n;
+	return -1;
+}
+
+/* uio_init leaves the copy functions NULL, and uiomove then copies with memcpy across the
+ * iovec's pieces in both directions; a copy function set by the caller is used (its failure
+ * is -EFAULT). */
+static void test_uiomove_plain_and_hooked(void **st)
+{
+	(void)st;
+	uint8_t src[10] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 }, a[3], b[4], c[5], back[10];
+	struct iovec iov[3] = { { a, sizeof a }, { b, sizeof b }, { c, sizeof c } };
+	struct uio uio;
+	uio.uio_copyin = uio.uio_copyout = failing_copy;
+	assert_int_equal(uio_init(&uio, iov, 3, UIO_TO_USER), 0);
+	assert_null(uio.uio_copyin);
+	assert_null(uio.uio_copyout);
+	assert_int_equal(uio.uio_resid, 12);
+	assert_int_equal(uiomove(src, 10, &uio), 0);
+	assert_int_equal(uio.uio_resid, 2);
+	assert_memory_equal(a, src, 3);
+	assert_memory_equal(b, src + 3, 4);
+	assert_memory_equal(c, src + 7, 3);
+	struct iovec iov2[3] = { { a, sizeof a }, { b, sizeof b }, { c, 3 } };
+	assert_int_equal(uio_init(&uio, iov2, 3, UIO_FROM_USER), 0);
+	assert_int_equal(uiomove(back, 10, &uio), 0);
+	assert_memory_equal(back, src, 10);
+	assert_int_equal(uio.uio_resid, 0);
+	struct iovec iov3[1] = { { a, sizeof a } };
+	assert_int_equal(uio_init(&uio, iov3, 1, UIO_TO_USER), 0);
+	uio.uio_copyout = failing_copy;
+	assert_int_equal(uiomove(src, 3, &uio), -14 /* EFAULT */);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +326,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrtail_cut_by_split_and_trim, setup, tu_mbuf_teardown),
 		cmocka_unit_test_setup_teardown(test_takestream_and_unread, setup, tu_mbuf_teardown),
 		cmocka_unit_test_setup_teardown(test_drop_and_take_whole_and_partial, setup, tu_mbuf_teardown),
+		cmocka_unit_test(test_uiomove_plain_and_hooked),
 	};
 	return TU_RUN(tests);
 }
