@@ -157,6 +157,8 @@ int if_transmit(struct ifnet *ifp, struct mbuf *m)
 	if (m->m_flags & (M_BCAST | M_MCAST))
 		ifp->if_c.omcasts++;
 	ns->ns_etherstat.opackets++;
+	if (ifp->if_start1 && ifp->if_snd.mq_len == 0 && ifp->if_start1(ifp, m))
+		return 0;
 	mbufq_enqueue(&ifp->if_snd, m);
 	if (ifp->if_start)
 		ifp->if_start(ifp);

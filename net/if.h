@@ -72,6 +72,12 @@ struct ifnet {
 	int (*if_output)(struct ifnet *ifp, struct mbuf *m, ipaddr_t nexthop, unsigned mflags);
 	/* Driver: take frames from if_snd (if_dequeue) and send them.  Net lock held. */
 	void (*if_start)(struct ifnet *ifp);
+	/* Driver (may be NULL): if_start for a frame if_transmit would queue alone (if_snd
+	 * empty): either takes m, doing with it what if_start would having dequeued it (send it,
+	 * or keep it while the device is busy, or drop it counted), and returns true; or returns
+	 * false, and m is queued and if_start called.  Spares the frame a transmit path sends by
+	 * itself (a pure ACK) the queue's round trip.  Net lock held. */
+	bool (*if_start1)(struct ifnet *ifp, struct mbuf *m);
 	/* Driver: IFF_UP/IFF_PROMISC changed (may be NULL).  Net lock held. */
 	void (*if_flags_changed)(struct ifnet *ifp);
 	/* Driver: the ifnet is being detached; release driver state (may be NULL). */
@@ -104,8 +110,9 @@ static inline struct mbuf *if_dequeue(struct ifnet *ifp)
 {
 	return mbufq_dequeue(&ifp->if_snd);
 }
-/* Queues a complete link-level frame for the driver (after the output tap) and starts it.
- * Consumes m; returns 0 or -ENOBUFS (queue full), -ENETDOWN (interface down). */
+/* Queues a complete link-level frame for the driver (after the output tap) and starts it,
+ * or hands it to the driver's if_start1 when nothing waits in the queue.  Consumes m;
+ * returns 0 or -ENOBUFS (queue full), -ENETDOWN (interface down). */
 int if_transmit(struct ifnet *ifp, struct mbuf *m);
 
 /* Changes IFF_UP / IFF_PROMISC (others are ignored).  Bringing an interface up announces its

@@ -165,6 +165,18 @@ static void fdlink_start(struct ifnet *ifp)
 	}
 }
 
+/* if_start1 (if.h): a frame queued alone goes straight to send_frame when fdlink_start,
+ * having dequeued it, would send it so: nothing being cut or held, no checksum to do. */
+static bool fdlink_start1(struct ifnet *ifp, struct mbuf *m)
+{
+	struct fdlink *l = ifp->if_softc;
+	if (l->cutting || l->held || (m->m_pkthdr.csum_flags & CSUM_TX_MASK))
+		return false;
+	if (!send_frame(l, m))
+		l->held = m;
+	return true;
+}
+
 static void fdlink_gone(struct ifnet *ifp)
 {
 	struct fdlink *l = ifp->if_softc;
@@ -191,6 +203,7 @@ struct fdlink *fdlink_new(struct netstack *ns, int fd, const uint8_t mac[6], uin
 	struct ifnet *ifp = ether_ifattach(ns, "eth0", mac, fdlink_start, l);
 	if (ifp) {
 		ifp->if_free = fdlink_gone;
+		ifp->if_start1 = fdlink_start1;
 		/* TSO and the IP and TCP checksums, done in software at transmit (fdlink_start),
 		 * advertised as the e1000 driver does its hardware's (if.h) */
 		ifp->if_capabilities = CSUM_IP | CSUM_TCP | CSUM_TSO;

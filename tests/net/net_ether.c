@@ -298,6 +298,69 @@ static void test_if_input_list(void **state)
 	assert_int_equal(stat(fx->a, "ether", "noproto"), noproto + 2 * IF_INQ_MAXLEN);
 }
 
+/* if_transmit and a driver's if_start1 (if.h): a frame goes to if_start1 only when the
+ * send queue is empty; taken, it is counted sent and not queued; refused, it is queued and
+ * if_start runs; behind queued frames it waits its turn. */
+static struct { int calls, took, starts; bool take; } s1;
+static bool s1_start1(struct ifnet *ifp, struct mbuf *m)
+{
+	(void)ifp;
+	s1.calls++;
+	if (!s1.take)
+		return false;
+	s1.took++;
+	m_freem(m);
+	return true;
+}
+static void s1_start(struct ifnet *ifp)
+{
+	(void)ifp;
+	s1.starts++;            /* a busy device: leaves the queue as it is */
+}
+static struct mbuf *s1_frame(void)
+{
+	static const uint8_t zero[60];
+	struct mbuf *m = m_gethdr(MT_DATA);
+	assert_non_null(m);
+	assert_int_equal(m_append(m, sizeof zero, zero), 0);
+	return m;
+}
+
+static void test_if_start1(void **state)
+{
+	struct tu_fx *fx = *state;
+	struct ifnet *ifp = fx->ea;
+	NET_LOCK(fx->a);
+	void (*start)(struct ifnet *) = ifp->if_start;
+	bool (*start1)(struct ifnet *, struct mbuf *) = ifp->if_start1;
+	ifp->if_start = s1_start;
+	ifp->if_start1 = s1_start1;
+	memset(&s1, 0, sizeof s1);
+	uint64_t out = ifp->if_c.opackets, eout = fx->a->ns_etherstat.opackets;
+	s1.take = true;
+	assert_int_equal(if_transmit(ifp, s1_frame()), 0);
+	assert_int_equal(s1.calls, 1);
+	assert_int_equal(s1.took, 1);
+	assert_int_equal(s1.starts, 0);
+	assert_int_equal(ifp->if_snd.mq_len, 0);
+	s1.take = false;
+	assert_int_equal(if_transmit(ifp, s1_frame()), 0);
+	assert_int_equal(s1.calls, 2);
+	assert_int_equal(s1.starts, 1);
+	assert_int_equal(ifp->if_snd.mq_len, 1);
+	s1.take = true;         /* would take it, but a frame waits: queued behind it */
+	assert_int_equal(if_transmit(ifp, s1_frame()), 0);
+	assert_int_equal(s1.calls, 2);
+	assert_int_equal(s1.starts, 2);
+	assert_int_equal(ifp->if_snd.mq_len, 2);
+	assert_int_equal(ifp->if_c.opackets, out + 3);
+	assert_int_equal(fx->a->ns_etherstat.opackets, eout + 3);
+	mbufq_drain(&ifp->if_snd);
+	ifp->if_start = start;
+	ifp->if_start1 = start1;
+	NET_UNLOCK(fx->a);
+}
+
 struct tapseen { int in, out, other; };
 static void tap_fn(struct net_tap *t, struct ifnet *ifp, const struct mbuf *m, unsigned dir,
     unsigned pkttype)
@@ -446,6 +509,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ether_input_validation, tu_fx_setup, tu_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ether_common_frame, tu_fx_setup, tu_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_if_input_list, tu_fx_setup, tu_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_if_start1, tu_fx_setup, tu_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_taps_and_promisc, tu_fx_setup, tu_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_interface_admin, tu_fx_setup, tu_fx_teardown),
 		cmocka_unit_test(test_several_interfaces),

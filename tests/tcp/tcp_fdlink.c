@@ -182,12 +182,47 @@ static void test_bad_segment(void **state)
 	link_down(&k);
 }
 
+/* One-mbuf frames sent one at a time (pure ACKs: if_transmit hands each to fdlink_start1
+ * while nothing is queued): written at once while the wire takes them; when it does not, the
+ * frame is held, those behind it queue, and all arrive in order once the wire drains. */
+static void test_small_frames_in_order(void **state)
+{
+	(void)state;
+	struct link k;
+	link_up(&k);
+	static uint8_t f[40][66];
+	for (unsigned i = 0; i < 40; i++) {
+		for (unsigned j = 0; j < 66; j++)
+			f[i][j] = (uint8_t)(i * 7 + j);
+		queue(&k, tu_chain(f[i], 66, 0));
+	}
+	assert_true(fdlink_tx_blocked(k.l));     /* the small send buffer filled: one is held */
+	assert_true(k.ifp->if_snd.mq_len > 0);    /* ... and the rest wait in the queue */
+	unsigned blocked = drain(&k, got, glen, 40);
+	assert_true(blocked > 0);
+	for (unsigned i = 0; i < 40; i++) {
+		assert_int_equal(glen[i], 66);
+		assert_memory_equal(got[i], f[i], 66);
+	}
+	assert_int_equal(fdlink_tx_frames(k.l) - k.tx0, 40);
+	assert_int_equal(k.ifp->if_snd.mq_len, 0);
+	/* The wire empty again: the next frame goes at once, not queued. */
+	queue(&k, tu_chain(f[0], 66, 0));
+	assert_false(fdlink_tx_blocked(k.l));
+	assert_int_equal(k.ifp->if_snd.mq_len, 0);
+	drain(&k, got, glen, 1);
+	assert_memory_equal(got[0], f[0], 66);
+	assert_int_equal(fdlink_errors(k.l), 0);
+	link_down(&k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cut_while_blocked),
 		cmocka_unit_test(test_gone_mid_segment),
 		cmocka_unit_test(test_bad_segment),
+		cmocka_unit_test(test_small_frames_in_order),
 	};
 	return TU_RUN(tests);
 }
