@@ -326,15 +326,22 @@ struct tcp_seg {
  * A receiver asks on every ACK it sends, just after a segment arrived: an idle time within
  * the smallest RTO there can be (tcp_rexmt_timeout clamps to rexmit_min_ns, then caps at
  * rexmit_max_ns) settles it before the window and the RTO are computed. */
-static void tcp_idle_restart(struct tcpcb *tp, const struct tcp_instance *ti)
+static __attribute__((noinline)) void tcp_idle_restart_cwnd(struct tcpcb *tp, uint64_t idle)
+{
+	if (tp->t_cc.cwnd > tcp_cc_initial_window(tp->t_maxseg) && idle > tcp_rexmt_timeout(tp))
+		tp->t_cc.cwnd = tcp_cc_initial_window(tp->t_maxseg);
+}
+
+/* (The settled cases inline in tcp_output: no call.) */
+static inline __attribute__((always_inline)) void tcp_idle_restart(struct tcpcb *tp,
+    const struct tcp_instance *ti)
 {
 	if (tp->snd_max != tp->snd_una || !tp->t_rcvtime || tp->t_state != TCPS_ESTABLISHED)
 		return;
 	uint64_t idle = net_clock(tp->t_ns) - tp->t_rcvtime;
 	if (idle <= NET_MIN(ti->ti_conf.rexmit_min_ns, ti->ti_conf.rexmit_max_ns))
 		return;
-	if (tp->t_cc.cwnd > tcp_cc_initial_window(tp->t_maxseg) && idle > tcp_rexmt_timeout(tp))
-		tp->t_cc.cwnd = tcp_cc_initial_window(tp->t_maxseg);
+	tcp_idle_restart_cwnd(tp, idle);
 }
 
 /* The window field for a segment with `flags` advertising win bytes: never shrink what we
@@ -719,15 +726,15 @@ static inline void tcp_ack_sent(struct tcpcb *tp, uint32_t win)
 #define TCP_DIRECT_NO 1
 
 /* What of the socket's choices a pure ACK's frame depends on (struct tcp_acktpl): its TOS,
- * the TTL byte ip_write_hdr writes, DF, and whether the timestamp option goes. */
+ * its TTL setting (-1..255) and the instance's default TTL (together the TTL byte), DF, and
+ * whether the timestamp option goes.  The settings themselves, not the byte they make: no
+ * branch. */
 static inline uint32_t tcp_acktpl_key(const struct netstack *ns, const struct inpcb *inp,
     bool ts)
 {
-	uint8_t ttl = (uint8_t)in_pcb_ttl(inp);
-	if (!ttl)
-		ttl = (uint8_t)ns->ns_conf.ip_defttl;       /* as ip_write_hdr */
-	return (uint8_t)inp->inp_ip_tos | (uint32_t)ttl << 8 |
-	    (inp->inp_pmtudisc == IP_PMTUDISC_DONT ? 0u : 1u << 16) | (ts ? 1u << 17 : 0u);
+	return ((uint32_t)inp->inp_ip_tos & 0xffu) | ((uint32_t)inp->inp_ip_ttl & 0x1ffu) << 8 |
+	    (uint32_t)ns->ns_conf.ip_defttl << 17 |
+	    (inp->inp_pmtudisc == IP_PMTUDISC_DONT ? 0u : 1u << 25) | (ts ? 1u << 26 : 0u);
 }
 
 static inline uint32_t tcp_ld32(const uint8_t *p)
