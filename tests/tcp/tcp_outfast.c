@@ -354,6 +354,59 @@ static void test_slow_reader(void **state)
 	equivalent(&sc);
 }
 
+/* RFC 5681 4.1 restart after idle (tcp_output.c tcp_idle_restart, asked first by both the
+ * pure-ACK line and the rounds): after a bulk transfer a's window is large; sending again
+ * within the RTO keeps it, after an idle period longer than the RTO it is back to the
+ * initial window when the segment goes.  With the fast decision on and off. */
+static void idle_restart(bool fast)
+{
+	struct tu_duo d;
+	tu_duo_up(&d, NULL);
+	TU_LOCKED(d.a, tcp_instance(d.a)->ti_conf.no_outfast = !fast);
+	TU_LOCKED(d.b, tcp_instance(d.b)->ti_conf.no_outfast = !fast);
+	int l, c, s;
+	tu_duo_connect(&d, true, &l, &c, &s);
+	static uint8_t buf[65536];
+	uint64_t sent = 0, rcvd = 0;
+	for (unsigned round = 0; round < 2000 && rcvd < (1u << 20); round++) {
+		if (sent < (1u << 20)) {
+			ssize_t k = stos_send(c, buf, sizeof buf, MSG_DONTWAIT);
+			if (k > 0)
+				sent += (uint64_t)k;
+		}
+		ssize_t k = stos_recv(s, buf, sizeof buf, MSG_DONTWAIT);
+		if (k > 0)
+			rcvd += (uint64_t)k;
+		world_run(d.w, 1 * MSEC);
+	}
+	assert_int_equal(rcvd, 1u << 20);
+	struct tcpcb *tp = intotcpcb(stos_sock(c)->so_pcb);
+	uint32_t iw = 0, cw = 0;
+	TU_LOCKED(d.a, iw = tcp_cc_initial_window(tp->t_maxseg); cw = tp->t_cc.cwnd);
+	assert_true(cw > iw);
+	/* Within the RTO: the window stays. */
+	world_run(d.w, 1 * MSEC);
+	assert_int_equal(stos_send(c, buf, 100, MSG_DONTWAIT), 100);
+	TU_LOCKED(d.a, assert_int_equal(tp->t_cc.cwnd, cw));
+	world_run(d.w, 10 * MSEC);
+	assert_int_equal(stos_recv(s, buf, sizeof buf, MSG_DONTWAIT), 100);
+	/* Idle for 3 s (the RTO here is at most 1 s after the transfer's samples): restarted. */
+	world_run(d.w, 3000 * MSEC);
+	TU_LOCKED(d.a, assert_true(tp->t_cc.cwnd > iw));     /* nothing asked yet */
+	assert_int_equal(stos_send(c, buf, 100, MSG_DONTWAIT), 100);
+	TU_LOCKED(d.a, assert_int_equal(tp->t_cc.cwnd, iw));
+	world_run(d.w, 10 * MSEC);
+	tu_duo_close(&d, l, c, s);
+	tu_duo_free(&d);
+}
+
+static void test_idle_restart(void **state)
+{
+	(void)state;
+	idle_restart(true);
+	idle_restart(false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_nagle_and_nodelay),
 		cmocka_unit_test(test_slow_reader),
 		cmocka_unit_test(test_template_changes),
+		cmocka_unit_test(test_idle_restart),
 	};
 	return TU_RUN(tests);
 }
