@@ -131,6 +131,7 @@ static __attribute__((noinline)) void ip_input_slow(struct ifnet *ifp, struct mb
 	struct ipstat *st = &ns->ns_ipstat;
 	struct ip_view v;
 
+	m->m_flags &= (uint16_t)~M_INADDROK;   /* vouched for only by ip_input below */
 	st->total++;
 	if (m->m_pkthdr.len < IP_HDR_MIN) {
 		st->tooshort++;
@@ -285,6 +286,11 @@ void ip_input(struct ifnet *ifp, struct mbuf *m)
 	if (m->m_flags & M_LOOP)
 		ns->ns_ipstat.loopback++;
 	ns->ns_ipstat.delivered++;
+	/* Off a loopback interface both addresses passed in_isbroadcast's first test for any
+	 * interface (the one it asks for ifp only adds the if_index test), so the transport's
+	 * own address tests (tcp_input's) would all pass: M_INADDROK tells it.  (On loopback
+	 * the source's broadcast test was not made.) */
+	m->m_flags = (uint16_t)((m->m_flags & ~M_INADDROK) | (loop ? 0 : M_INADDROK));
 	in(ns, m, IP_HDR_MIN);
 	return;
 slow:

@@ -53,6 +53,10 @@ struct ifnet;
 #define M_MCAST   0x0020u      /* received as link-level multicast */
 #define M_LOOP    0x0040u      /* looped back by this host (loopback or a copy to self) */
 #define M_OTHERHOST 0x0080u    /* received in promiscuous mode, not addressed to us */
+#define M_INADDROK 0x0100u     /* IPv4 input found source and destination ordinary (neither 0,
+                                * loopback, multicast, experimental nor a broadcast address of
+                                * any interface): the transport need not test them again.  Set
+                                * only by ip_input's common path, cleared by ip_input_slow */
 #define M_COPYFLAGS (M_BCAST | M_MCAST | M_LOOP | M_OTHERHOST)
 
 /* m_type */

@@ -138,9 +138,11 @@ static bool tcp_input_parse(struct netstack *ns, struct tcp_instance *ti, struct
 			goto drop;
 		}
 	}
-	/* RFC 1122 4.2.3.10: no segments to or from broadcast or multicast addresses. */
-	if (in_ismulticast(s->dst) || in_isbroadcast(ns, s->dst, NULL) ||
-	    in_ismulticast(s->src) || in_isbroadcast(ns, s->src, NULL) || s->src == 0) {
+	/* RFC 1122 4.2.3.10: no segments to or from broadcast or multicast addresses (tested
+	 * here unless IP input already found both addresses ordinary: M_INADDROK). */
+	if (!(m->m_flags & M_INADDROK) &&
+	    (in_ismulticast(s->dst) || in_isbroadcast(ns, s->dst, NULL) ||
+	    in_ismulticast(s->src) || in_isbroadcast(ns, s->src, NULL) || s->src == 0)) {
 		TCPSTAT_INC(ti, rcvbadaddr);
 		goto drop;
 	}

@@ -217,14 +217,14 @@ static void proto253_input(struct netstack *ns, struct mbuf *m, int iphlen)
 	m_freem(m);
 }
 
-/* A protocol-253 datagram src -> dst with 8 payload bytes, flags/offset off; returns its
- * length. */
+/* A protocol-253 datagram src -> dst with 40 payload bytes (long enough that its frame needs
+ * no padding), flags/offset off; returns its length. */
 static size_t p253(uint8_t *b, uint32_t src, uint32_t dst, uint16_t off, const uint8_t *opts,
     size_t optlen)
 {
-	size_t h = tu_ip(b, src, dst, 253, 7, off, 64, 8, opts, optlen);
-	memset(b + h, 0xab, 8);
-	return h + 8;
+	size_t h = tu_ip(b, src, dst, 253, 7, off, 64, 40, opts, optlen);
+	memset(b + h, 0xab, 40);
+	return h + 40;
 }
 
 /* ip_input takes the common datagram (20-byte header, length as delivered, no fragment,
@@ -248,8 +248,9 @@ static void test_common_path_edges(void **state)
 	tu_fx_send(fx, b, l);
 	assert_int_equal(got_calls, 3);
 	assert_int_equal(got_iphlen, 20);
-	assert_int_equal(got_len, 28);
+	assert_int_equal(got_len, 60);
 	assert_int_equal(got_mflags & (M_BCAST | M_MCAST), 0);
+	assert_true(got_mflags & M_INADDROK);      /* ordinary addresses, vouched for */
 	assert_int_equal(stat(fx->a, "ip", "delivered"), 3);
 	/* the reserved flag: counted, delivered */
 	l = p253(b, TU_IP_P, TU_IP_A, 0x8000, NULL, 0);
@@ -266,8 +267,8 @@ static void test_common_path_edges(void **state)
 	memset(b + l, 0x55, 6);
 	tu_fx_send(fx, b, l + 6);
 	assert_int_equal(got_calls, 5);
-	assert_int_equal(got_len, 28);
-	/* a length beyond what arrived (the frame carries 46 bytes of IP): dropped */
+	assert_int_equal(got_len, 60);
+	/* a length beyond what arrived: dropped */
 	l = p253(b, TU_IP_P, TU_IP_A, 0, NULL, 0);
 	be16_put(b + 2, 100);
 	be16_put(b + 10, 0);
@@ -300,12 +301,23 @@ static void test_common_path_edges(void **state)
 	assert_int_equal(stat(fx->a, "ip", "bcastrecv"), 1);
 	assert_int_equal(got_calls, 7);
 	assert_true(got_mflags & M_BCAST);
+	assert_false(got_mflags & M_INADDROK);
+	/* a flag left on an mbuf by anyone else is not believed on the general path */
+	struct mbuf *m = m_gethdr(MT_DATA);
+	assert_non_null(m);
+	assert_int_equal(m_append(m, (uint32_t)l, b), 0);
+	m->m_flags |= M_INADDROK;
+	NET_LOCK(fx->a);
+	ip_input(fx->ea, m);
+	NET_UNLOCK(fx->a);
+	assert_int_equal(got_calls, 8);
+	assert_false(got_mflags & M_INADDROK);
 	/* a protocol nobody registered: protocol unreachable */
 	l = tu_ip(b, TU_IP_P, TU_IP_A, 252, 7, 0, 64, 8, NULL, 0) + 8;
 	tu_fx_send(fx, b, l);
 	assert_int_equal(stat(fx->a, "ip", "noproto"), 1);
-	assert_int_equal(stat(fx->a, "ip", "total"), 14);
-	assert_int_equal(stat(fx->a, "ip", "delivered"), 7);
+	assert_int_equal(stat(fx->a, "ip", "total"), 15);
+	assert_int_equal(stat(fx->a, "ip", "delivered"), 8);
 	NET_LOCK(fx->a);
 	ip_proto_unregister(fx->a, 253);
 	NET_UNLOCK(fx->a);

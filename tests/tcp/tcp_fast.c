@@ -269,6 +269,39 @@ static void test_badsum_dropped(void **state)
 	assert_int_equal(nsegs(fx), before + 1);
 }
 
+/* RFC 1122 4.2.3.10: a segment to or from a broadcast or multicast address is dropped
+ * (rcvbadaddr) by tcp_input's own tests, which run unless IP input vouched for both
+ * addresses (M_INADDROK): here segments IP never saw, checksums taken as verified. */
+static void test_bcast_mcast_addresses_dropped(void **state)
+{
+	struct tu_fx *fx = *state;
+	struct peer p;
+	uint8_t b[2048];
+	peer_connect(fx, &p);
+	uint64_t bad0 = st(fx->a, "rcvbadaddr"), dat0 = st(fx->a, "preddat");
+	const uint32_t dsts[] = { 0x0a0000ff, 0xffffffff, 0xe0000001, TU_IP_A, TU_IP_A };
+	const uint32_t srcs[] = { TU_IP_P, TU_IP_P, TU_IP_P, 0x0a0000ff, 0 };
+	for (size_t i = 0; i < sizeof dsts / sizeof dsts[0]; i++) {
+		size_t n = mk_data(&p, b, payload, 100);
+		be32_put(b + 12, srcs[i]);
+		be32_put(b + 16, dsts[i]);
+		struct mbuf *m = m_gethdr(MT_DATA);
+		assert_non_null(m);
+		assert_int_equal(m_append(m, (uint32_t)n, b), 0);
+		m->m_pkthdr.csum_flags = CSUM_IP_CHECKED | CSUM_DATA_VALID;
+		NET_LOCK(fx->a);
+		tcp_input(fx->a, m, 20);
+		NET_UNLOCK(fx->a);
+		assert_int_equal(st(fx->a, "rcvbadaddr"), bad0 + i + 1);
+	}
+	assert_int_equal(st(fx->a, "preddat"), dat0);
+	/* the same segment between the real addresses is taken */
+	tu_fx_send(fx, b, mk_data(&p, b, payload, 100));
+	p.snd_nxt += 100;
+	assert_int_equal(st(fx->a, "preddat"), dat0 + 1);
+	assert_int_equal(st(fx->a, "rcvbadaddr"), bad0 + 5);
+}
+
 /* Out of order, the hole being filled, then in order again. */
 static void test_ooo_and_reass_miss(void **state)
 {
@@ -624,6 +657,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ooo_and_reass_miss, tu_fx_setup_sockets,
 		    tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_badsum_dropped, tu_fx_setup_sockets,
+		    tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_bcast_mcast_addresses_dropped, tu_fx_setup_sockets,
 		    tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_window_hit_urg_paws_fin_miss, tu_fx_setup_sockets,
 		    tu_fx_teardown_sockets),
