@@ -13,6 +13,7 @@
 #include "net/tcp_siphash.h"
 #include "net/tcp_isn.h"
 #include "net/tcp_cc.h"
+#include "net/tcp_var.h"
 
 /* ---- options ---- */
 
@@ -310,9 +311,35 @@ static void test_cubic(void **state)
 	assert_int_equal(cc.cwnd, 1000);
 }
 
+/* tcp_ts_at (tcp_var.h): the TSval clock is now / 10^6 plus the offset, exactly, for every
+ * 64-bit now (it multiplies by the reciprocal instead of dividing). */
+static void test_ts_at_exact(void **state)
+{
+	(void)state;
+	struct tcpcb tp;
+	memset(&tp, 0, sizeof tp);
+	tp.ts_offset = 0x89abcdefu;
+	static const uint64_t edge[] = { 0, 1, 999999, 1000000, 1000001, 1999999, 2000000,
+	    (1ull << 32) * 1000000 - 1, (1ull << 32) * 1000000, (1ull << 63) - 1, 1ull << 63,
+	    UINT64_MAX - 1, UINT64_MAX };
+	for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++)
+		assert_int_equal(tcp_ts_at(&tp, edge[i]),
+		    (uint32_t)(edge[i] / 1000000) + tp.ts_offset);
+	uint64_t x = 88172645463325252ull;
+	for (unsigned i = 0; i < 1000000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint64_t v = x >> (i & 63);
+		if (tcp_ts_at(&tp, v) != (uint32_t)(v / 1000000) + tp.ts_offset)
+			fail_msg("tcp_ts_at(%llu) wrong", (unsigned long long)v);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ts_at_exact),
 		cmocka_unit_test(test_opts_syn_all),
 		cmocka_unit_test(test_opts_syn_only_kinds_ignored_without_syn),
 		cmocka_unit_test(test_opts_zero_length_stops),
