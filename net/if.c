@@ -132,28 +132,35 @@ void net_tap_run(struct ifnet *ifp, const struct mbuf *m, unsigned dir, unsigned
 		taps_run(ifp->if_ns, ifp, m, dir, pkttype);
 }
 
-int if_transmit(struct ifnet *ifp, struct mbuf *m)
+/* if_transmit's refusals (interface down, queue full), counted; out of line. */
+static __attribute__((noinline)) int if_transmit_refuse(struct ifnet *ifp, struct mbuf *m)
 {
 	struct netstack *ns = ifp->if_ns;
-	uint32_t len = m->m_pkthdr.len;
-	NET_ASSERT_LOCKED(ns);
+	int err;
 	if (!(ifp->if_flags & IFF_UP)) {
 		ns->ns_etherstat.odown++;
 		ifp->if_c.oerrors++;
-		m_freem(m);
-		return -ENETDOWN;
-	}
-	if (mbufq_full(&ifp->if_snd)) {
+		err = -ENETDOWN;
+	} else {
 		ns->ns_etherstat.oqfull++;
 		ifp->if_c.oqdrops++;
-		m_freem(m);
-		return -ENOBUFS;
+		err = -ENOBUFS;
 	}
+	m_freem(m);
+	return err;
+}
+
+int if_transmit(struct ifnet *ifp, struct mbuf *m)
+{
+	struct netstack *ns = ifp->if_ns;
+	NET_ASSERT_LOCKED(ns);
+	if (!(ifp->if_flags & IFF_UP) || mbufq_full(&ifp->if_snd))
+		return if_transmit_refuse(ifp, m);
 	/* The output tap point (if.h): every frame handed to a driver, once. */
 	if (ns->ns_taps)
 		taps_run(ns, ifp, m, NET_TAP_OUT, PACKET_OUTGOING);
 	ifp->if_c.opackets++;
-	ifp->if_c.obytes += len;
+	ifp->if_c.obytes += m->m_pkthdr.len;
 	if (m->m_flags & (M_BCAST | M_MCAST))
 		ifp->if_c.omcasts++;
 	ns->ns_etherstat.opackets++;

@@ -1,5 +1,6 @@
 /* Interfaces, loopback, Ethernet input validation and demux, the tap points, and a first
  * end-to-end exchange between two stacks over the in-memory wire. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "host/testutil.h"
@@ -355,6 +356,24 @@ static void test_if_start1(void **state)
 	assert_int_equal(ifp->if_snd.mq_len, 2);
 	assert_int_equal(ifp->if_c.opackets, out + 3);
 	assert_int_equal(fx->a->ns_etherstat.opackets, eout + 3);
+	/* Refused (if_transmit_refuse): a full queue, then the interface down; freed, counted,
+	 * not sent. */
+	uint32_t maxlen = ifp->if_snd.mq_maxlen;
+	uint64_t qd = ifp->if_c.oqdrops, oe = ifp->if_c.oerrors;
+	uint64_t qf = fx->a->ns_etherstat.oqfull, od = fx->a->ns_etherstat.odown;
+	ifp->if_snd.mq_maxlen = 2;
+	assert_int_equal(if_transmit(ifp, s1_frame()), -ENOBUFS);
+	assert_int_equal(ifp->if_c.oqdrops, qd + 1);
+	assert_int_equal(fx->a->ns_etherstat.oqfull, qf + 1);
+	ifp->if_snd.mq_maxlen = maxlen;
+	ifp->if_flags &= ~(uint32_t)IFF_UP;
+	assert_int_equal(if_transmit(ifp, s1_frame()), -ENETDOWN);
+	assert_int_equal(ifp->if_c.oerrors, oe + 1);
+	assert_int_equal(fx->a->ns_etherstat.odown, od + 1);
+	ifp->if_flags |= IFF_UP;
+	assert_int_equal(s1.calls, 2);
+	assert_int_equal(ifp->if_snd.mq_len, 2);
+	assert_int_equal(ifp->if_c.opackets, out + 3);
 	mbufq_drain(&ifp->if_snd);
 	ifp->if_start = start;
 	ifp->if_start1 = start1;
