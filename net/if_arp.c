@@ -45,11 +45,12 @@ struct arp_pending {
 };
 
 struct arptab {
+	struct arptab_head at_h;    /* first: arp_touch's inline test reads it (if_ether.h) */
 	struct netstack *at_ns;
 	struct arp_pending at_ann[ARP_MAX_PENDING_ANNOUNCE];  /* second announcements */
 	struct callout at_ann_timer;
 	struct llentry *at_hash[ARP_HASH];
-	struct llentry *at_lru_head, *at_lru_tail;
+	struct llentry *at_lru_tail;
 	uint32_t at_count;
 	uint64_t at_last_defend;
 };
@@ -72,7 +73,7 @@ static void lru_unlink(struct arptab *t, struct llentry *la)
 	if (la->la_lru_prev)
 		la->la_lru_prev->la_lru_next = la->la_lru_next;
 	else
-		t->at_lru_head = la->la_lru_next;
+		t->at_h.ah_lru_head = la->la_lru_next;
 	if (la->la_lru_next)
 		la->la_lru_next->la_lru_prev = la->la_lru_prev;
 	else
@@ -82,14 +83,14 @@ static void lru_unlink(struct arptab *t, struct llentry *la)
 
 static void lru_touch(struct arptab *t, struct llentry *la)
 {
-	if (t->at_lru_head == la)
+	if (t->at_h.ah_lru_head == la)
 		return;
 	if (la->la_lru_prev || la->la_lru_next || t->at_lru_tail == la)
 		lru_unlink(t, la);
-	la->la_lru_next = t->at_lru_head;
-	if (t->at_lru_head)
-		t->at_lru_head->la_lru_prev = la;
-	t->at_lru_head = la;
+	la->la_lru_next = t->at_h.ah_lru_head;
+	if (t->at_h.ah_lru_head)
+		t->at_h.ah_lru_head->la_lru_prev = la;
+	t->at_h.ah_lru_head = la;
 	if (!t->at_lru_tail)
 		t->at_lru_tail = la;
 }
@@ -115,8 +116,8 @@ void arp_fini(struct netstack *ns)
 	struct arptab *t = ns->ns_arp;
 	if (!t)
 		return;
-	while (t->at_lru_head)
-		arp_free_entry(t, t->at_lru_head);
+	while (t->at_h.ah_lru_head)
+		arp_free_entry(t, t->at_h.ah_lru_head);
 	callout_stop(ns, &t->at_ann_timer);
 	port_free(t);
 	ns->ns_arp = NULL;
@@ -319,7 +320,7 @@ int arp_resolved(struct ifnet *ifp, ipaddr_t nexthop, uint8_t mac[ETHER_ADDR_LEN
 	return 0;
 }
 
-void arp_touch(struct netstack *ns, void *lle)
+void arp_touch_move(struct netstack *ns, void *lle)
 {
 	lru_touch(ns->ns_arp, lle);
 }
@@ -548,7 +549,7 @@ int arp_lookup(struct netstack *ns, ipaddr_t a, struct arp_info *out)
 
 void arp_foreach(struct netstack *ns, void (*fn)(void *arg, const struct arp_info *ai), void *arg)
 {
-	for (struct llentry *la = ns->ns_arp->at_lru_head; la; la = la->la_lru_next) {
+	for (struct llentry *la = ns->ns_arp->at_h.ah_lru_head; la; la = la->la_lru_next) {
 		struct arp_info ai;
 		arp_fill(la, &ai);
 		fn(arg, &ai);
@@ -560,7 +561,7 @@ void arp_flush(struct netstack *ns, struct ifnet *ifp)
 	struct arptab *t = ns->ns_arp;
 	if (!t)
 		return;
-	for (struct llentry *la = t->at_lru_head, *next; la; la = next) {
+	for (struct llentry *la = t->at_h.ah_lru_head, *next; la; la = next) {
 		next = la->la_lru_next;
 		if ((!ifp || la->la_ifp == ifp) && la->la_state != ARPS_STATIC)
 			arp_free_entry(t, la);
@@ -576,7 +577,7 @@ void arp_ifdetach(struct netstack *ns, struct ifnet *ifp)
 		if (t->at_ann[i].ifp == ifp)
 			t->at_ann[i].ifp = NULL;
 	arp_ann_arm(t);
-	for (struct llentry *la = t->at_lru_head, *next; la; la = next) {
+	for (struct llentry *la = t->at_h.ah_lru_head, *next; la; la = next) {
 		next = la->la_lru_next;
 		if (la->la_ifp == ifp)
 			arp_free_entry(t, la);

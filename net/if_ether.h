@@ -106,9 +106,23 @@ int arp_resolve(struct ifnet *ifp, ipaddr_t nexthop, struct mbuf *m, uint8_t mac
  * change of an entry's address or state and every removal bumps ns->ns_llgen, which is how
  * a holder of *lle knows it is still the same. */
 int arp_resolved(struct ifnet *ifp, ipaddr_t nexthop, uint8_t mac[ETHER_ADDR_LEN], void **lle);
+/* The start of the ARP table (if_arp.c's struct arptab begins with it): the most recently
+ * used entry, which arp_touch leaves where it is without a call. */
+struct arptab_head {
+	struct llentry *ah_lru_head;
+};
+void arp_touch_move(struct netstack *ns, void *lle);
 /* Marks an entry from arp_resolved (still valid: ns_llgen unchanged) as just used, as
- * arp_resolve does, for the eviction order. */
-void arp_touch(struct netstack *ns, void *lle);
+ * arp_resolve does, for the eviction order.  (The entry every frame of a busy flow touches
+ * is the most recent already: one comparison.  A macro: struct netstack is complete where
+ * it is used, not here.) */
+#define arp_touch(ns, lle) do {                                                         \
+		struct netstack *arp_ns_ = (ns);                                            \
+		void *arp_lle_ = (lle);                                                     \
+		if (((const struct arptab_head *)(const void *)arp_ns_->ns_arp)->ah_lru_head != \
+		    arp_lle_)                                                               \
+			arp_touch_move(arp_ns_, arp_lle_);                                  \
+	} while (0)
 /* Static entries (`arp -s`): 0, -EINVAL, -ENOMEM. */
 int arp_add_static(struct netstack *ns, struct ifnet *ifp, ipaddr_t a,
     const uint8_t mac[ETHER_ADDR_LEN]);

@@ -240,6 +240,39 @@ static void test_cap_and_eviction(void **state)
 	NET_UNLOCK(fx->a);
 }
 
+/* arp_touch (if_ether.h) moves a used entry to the front of the eviction order, and leaves
+ * the front one where it is (its inline test): with room for four, after 0..3 were learnt,
+ * 0 touched and then 0 touched again, learning 4 and 5 evicts 1 and 2, not 0. */
+static void test_touch_order(void **state)
+{
+	struct tu_fx *fx = *state;
+	fx->a->ns_conf.arp_maxentries = 4;
+	uint8_t mac[6] = { 2, 0, 0, 0, 2, 0 };
+	for (int i = 0; i < 4; i++) {
+		mac[5] = (uint8_t)i;
+		send_arp(fx, 1, mac, 0x0a000020u + (uint32_t)i, NULL, TU_IP_A, ether_broadcast);
+	}
+	struct arp_info ai;
+	uint8_t got[6];
+	void *lle = NULL;
+	NET_LOCK(fx->a);
+	assert_int_equal(arp_resolved(fx->ea, 0x0a000020, got, &lle), 0);
+	arp_touch(fx->a, lle);
+	arp_touch(fx->a, lle);                  /* already the most recent: stays */
+	NET_UNLOCK(fx->a);
+	for (int i = 4; i < 6; i++) {
+		mac[5] = (uint8_t)i;
+		send_arp(fx, 1, mac, 0x0a000020u + (uint32_t)i, NULL, TU_IP_A, ether_broadcast);
+	}
+	NET_LOCK(fx->a);
+	assert_int_equal(arp_lookup(fx->a, 0x0a000020, &ai), 0);    /* touched: kept */
+	assert_int_equal(arp_lookup(fx->a, 0x0a000021, &ai), -2);
+	assert_int_equal(arp_lookup(fx->a, 0x0a000022, &ai), -2);
+	assert_int_equal(arp_lookup(fx->a, 0x0a000023, &ai), 0);
+	assert_int_equal(arp_lookup(fx->a, 0x0a000025, &ai), 0);
+	NET_UNLOCK(fx->a);
+}
+
 static void test_malformed(void **state)
 {
 	struct tu_fx *fx = *state;
@@ -285,6 +318,7 @@ int main(void)
 		T(test_conflict_detected_logged_defended),
 		T(test_static_entries),
 		T(test_cap_and_eviction),
+		T(test_touch_order),
 		T(test_malformed),
 	};
 	return TU_RUN(tests);
