@@ -32,10 +32,10 @@ static void tx_error(struct fdlink *l)
 	l->ifp->if_c.oerrors++;
 }
 
-/* Writes one frame.  1: written (or dropped on a hard error, counted), 0: would block. */
-static int tx_write(struct fdlink *l, const struct iovec *iov, int n)
+/* Counts a write's outcome r (sp_frame_send's): 1 when the frame is gone (written, or dropped
+ * on a hard error and counted), 0 when the write would block. */
+static inline int tx_done(struct fdlink *l, int r)
 {
-	int r = sp_frame_sendv(l->fd, iov, n);
 	if (r == 0)
 		return 0;
 	if (r < 0)
@@ -43,6 +43,12 @@ static int tx_write(struct fdlink *l, const struct iovec *iov, int n)
 	else
 		l->tx++;
 	return 1;
+}
+
+/* Writes one frame gathered from n buffers: tx_done's result. */
+static int tx_write(struct fdlink *l, const struct iovec *iov, int n)
+{
+	return tx_done(l, sp_frame_sendv(l->fd, iov, n));
 }
 
 /* send_frame for a chain of mbufs: gathered with an iovec (flattened when longer), out of
@@ -86,13 +92,8 @@ static inline int send_frame(struct fdlink *l, struct mbuf *m)
 {
 	if (m->m_next)
 		return send_chain(l, m);
-	int r = sp_frame_send(l->fd, m->m_data, m->m_len);
-	if (r == 0)
+	if (!tx_done(l, sp_frame_send(l->fd, m->m_data, m->m_len)))
 		return 0;
-	if (r < 0)
-		tx_error(l);
-	else
-		l->tx++;
 	m_freem(m);
 	return 1;
 }
