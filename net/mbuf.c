@@ -11,7 +11,10 @@
  * The common case thus pays no `lock`-prefixed instruction for its counting: on the hosted
  * benchmark they were a third of the per-frame allocation cost.  The live counts (mbufs,
  * clusters) are allocations minus frees, summed when asked (mbuf_stats). */
-static struct mbuf_stats mstat;
+static struct {
+	uint64_t mbuf_allocs, mbuf_frees, cluster_allocs, cluster_frees;
+	uint64_t drops, copies, pullups_failed;
+} mstat;
 static uint64_t max_mbufs, max_clusters;
 
 #define ATOMIC_INC(x) __atomic_add_fetch(&(x), 1, __ATOMIC_RELAXED)

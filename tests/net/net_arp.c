@@ -221,15 +221,21 @@ static void test_static_entries(void **state)
 	TU_LOCKED(fx->a, assert_int_equal(arp_delete(fx->a, 0x0a000055), -2));
 }
 
+/* The peer announces addresses first + from .. first + to - 1, each from MAC 02:00:00:00:mac4:i. */
+static void learn(struct tu_fx *fx, uint8_t mac4, uint32_t first, int from, int to)
+{
+	uint8_t mac[6] = { 2, 0, 0, 0, mac4, 0 };
+	for (int i = from; i < to; i++) {
+		mac[5] = (uint8_t)i;
+		send_arp(fx, 1, mac, first + (uint32_t)i, NULL, TU_IP_A, ether_broadcast);
+	}
+}
+
 static void test_cap_and_eviction(void **state)
 {
 	struct tu_fx *fx = *state;
 	fx->a->ns_conf.arp_maxentries = 4;
-	uint8_t mac[6] = { 2, 0, 0, 0, 1, 0 };
-	for (int i = 0; i < 6; i++) {
-		mac[5] = (uint8_t)i;
-		send_arp(fx, 1, mac, 0x0a000010u + (uint32_t)i, NULL, TU_IP_A, ether_broadcast);
-	}
+	learn(fx, 1, 0x0a000010u, 0, 6);
 	assert_int_equal(stat(fx->a, "created"), 6);
 	assert_int_equal(stat(fx->a, "evicted"), 2);
 	struct arp_info ai;
@@ -247,11 +253,7 @@ static void test_touch_order(void **state)
 {
 	struct tu_fx *fx = *state;
 	fx->a->ns_conf.arp_maxentries = 4;
-	uint8_t mac[6] = { 2, 0, 0, 0, 2, 0 };
-	for (int i = 0; i < 4; i++) {
-		mac[5] = (uint8_t)i;
-		send_arp(fx, 1, mac, 0x0a000020u + (uint32_t)i, NULL, TU_IP_A, ether_broadcast);
-	}
+	learn(fx, 2, 0x0a000020u, 0, 4);
 	struct arp_info ai;
 	uint8_t got[6];
 	void *lle = NULL;
@@ -260,10 +262,7 @@ static void test_touch_order(void **state)
 	arp_touch(fx->a, lle);
 	arp_touch(fx->a, lle);                  /* already the most recent: stays */
 	NET_UNLOCK(fx->a);
-	for (int i = 4; i < 6; i++) {
-		mac[5] = (uint8_t)i;
-		send_arp(fx, 1, mac, 0x0a000020u + (uint32_t)i, NULL, TU_IP_A, ether_broadcast);
-	}
+	learn(fx, 2, 0x0a000020u, 4, 6);
 	NET_LOCK(fx->a);
 	assert_int_equal(arp_lookup(fx->a, 0x0a000020, &ai), 0);    /* touched: kept */
 	assert_int_equal(arp_lookup(fx->a, 0x0a000021, &ai), -2);

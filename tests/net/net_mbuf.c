@@ -303,6 +303,21 @@ static void test_limits_fail_cleanly(void **st)
 	mbuf_set_limits(0, 0);
 }
 
+/* Checks that m is what m_getcl hands out (type, flags M_EXT plus M_PKTHDR or not). */
+static void assert_fresh_cluster_mbuf(const struct mbuf *m, int type, unsigned flags)
+{
+	assert_int_equal(m->m_flags, M_EXT | flags);
+	assert_int_equal(m->m_type, type);
+	assert_int_equal(m->m_len, 0);
+	assert_null(m->m_next);
+	assert_ptr_equal(m->m_data, m->m_ext.ext_buf);
+	assert_int_equal(m->m_ext.ext_size, MCLBYTES);
+	assert_int_equal(*m->m_ext.ext_ref, 1);
+	assert_int_equal(m->m_pkthdr.len, 0);
+	assert_null(m->m_pkthdr.rcvif);
+	assert_int_equal(m->m_pkthdr.csum_flags, 0);
+}
+
 /* A cluster mbuf freed with the last reference to its cluster is kept as a pair for the next
  * m_getcl (mbuf.c mcache_pkt): counts stay exact, and what comes back is a fresh mbuf. */
 static void test_cluster_pairs_reused(void **st)
@@ -330,16 +345,8 @@ static void test_cluster_pairs_reused(void **st)
 		/* whatever was freed last, m_getcl hands out a clean, unshared cluster mbuf */
 		m = m_getcl(MT_HEADER, i ? 0 : M_PKTHDR);
 		assert_non_null(m);
-		assert_int_equal(m->m_flags, M_EXT | (i ? 0 : M_PKTHDR));
-		assert_int_equal(m->m_type, MT_HEADER);
-		assert_int_equal(m->m_len, 0);
-		assert_null(m->m_next);
+		assert_fresh_cluster_mbuf(m, MT_HEADER, i ? 0 : M_PKTHDR);
 		assert_null(m->m_nextpkt);
-		assert_ptr_equal(m->m_data, m->m_ext.ext_buf);
-		assert_int_equal(m->m_ext.ext_size, MCLBYTES);
-		assert_int_equal(*m->m_ext.ext_ref, 1);
-		assert_int_equal(m->m_pkthdr.len, 0);
-		assert_null(m->m_pkthdr.rcvif);
 		assert_int_equal(M_TRAILINGSPACE(m), MCLBYTES);
 		m->m_pkthdr.len = 7;
 		m->m_len = 5;
@@ -358,21 +365,6 @@ static void test_cluster_pairs_reused(void **st)
 	m_free(hold);
 	mbuf_cache_drain();         /* pairs go back to port_free too */
 	assert_int_equal(mbuf_cache_bytes(), 0);
-}
-
-/* Checks that m is what m_getcl hands out (type, flags M_EXT plus M_PKTHDR or not). */
-static void assert_fresh_cluster_mbuf(const struct mbuf *m, int type, unsigned flags)
-{
-	assert_int_equal(m->m_flags, M_EXT | flags);
-	assert_int_equal(m->m_type, type);
-	assert_int_equal(m->m_len, 0);
-	assert_null(m->m_next);
-	assert_ptr_equal(m->m_data, m->m_ext.ext_buf);
-	assert_int_equal(m->m_ext.ext_size, MCLBYTES);
-	assert_int_equal(*m->m_ext.ext_ref, 1);
-	assert_int_equal(m->m_pkthdr.len, 0);
-	assert_null(m->m_pkthdr.rcvif);
-	assert_int_equal(m->m_pkthdr.csum_flags, 0);
 }
 
 /* m_getcl_list hands out n of what m_getcl does, linked through m_nextpkt: from the pairs
