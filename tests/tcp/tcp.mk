@@ -17,9 +17,22 @@ ALL_TARGETS += $(BUILD)/host/tests/tcp_unit $(BUILD)/host/asan/tests/tcp_unit
 
 # The impaired-link transfers at full size: 64 MiB each way under 1% and 10% loss and under
 # duplication + reordering + corruption + delay (minutes, so not part of `make test`).
+# SEEDS=a-b runs them once per fault seed offset a..b (TCP_SOAK_SEED, tests/tcp/tcp_wire.c),
+# SOAK_MIB sets the size, SOAK_BIN=asan uses the AddressSanitizer build; the first failing
+# seed stops the run and is named.
+SEEDS ?= 0-0
+SOAK_MIB ?= 64
+SOAK_BIN ?= host
 .PHONY: tcp-soak
-tcp-soak: $(BUILD)/host/tests/tcp_wire
-	TCP_SOAK_MIB=64 $(BUILD)/host/tests/tcp_wire
+tcp-soak: $(BUILD)/host/tests/tcp_wire $(BUILD)/host/asan/tests/tcp_wire
+	@lo=$${SEEDS%-*}; hi=$${SEEDS#*-}; \
+	for s in $$(seq $$lo $$hi); do \
+		TCP_SOAK_SEED=$$s TCP_SOAK_MIB=$(SOAK_MIB) \
+		    $(BUILD)/$(if $(filter asan,$(SOAK_BIN)),host/asan,host)/tests/tcp_wire \
+		    > $(BUILD)/tcp-soak.$$s.log 2>&1 || \
+		    { echo "tcp-soak: seed $$s FAILED (log: $(BUILD)/tcp-soak.$$s.log)"; exit 1; }; \
+		echo "tcp-soak: seed $$s ok ($$(grep -c '^ok' $(BUILD)/tcp-soak.$$s.log) tests)"; \
+	done
 
 # --- S: TCP segmentation offload over the wire with a fake TSO device (tests/tcp/tcp_tso.c) ---
 H_T_TESTS += tests/tcp/tcp_tso.c

@@ -405,19 +405,32 @@ static uint64_t soak_bytes(uint64_t dflt)
 	return e && atoi(e) > 0 ? (uint64_t)atoi(e) << 20 : dflt;
 }
 
-static void impaired(const struct fault_conf *fc, uint64_t bytes)
+/* TCP_SOAK_SEED=n in the environment adds n to every impaired-link transfer's fault seed and
+ * to the instances' random seed (`make tcp-soak SEEDS=a-b` runs the transfers once per seed),
+ * so the same faults can be tried in many other orders. */
+static uint32_t soak_seed(void)
+{
+	const char *e = getenv("TCP_SOAK_SEED");
+	return e ? (uint32_t)strtoul(e, NULL, 10) : 0;
+}
+
+static void impaired(const struct fault_conf *fc0, uint64_t bytes)
 {
 	struct pair p;
 	int c, s;
+	struct fault_conf fc = *fc0;
 	bytes = soak_bytes(bytes);
+	fc.seed += soak_seed();
 	pair_up(&p, NULL, 500 * USEC);
+	if (soak_seed())
+		host_random_seed(42 + soak_seed());
 	pair_connect(&p, &c, &s);
-	assert_int_equal(wire_fault(p.wr, fc), 0);
+	assert_int_equal(wire_fault(p.wr, &fc), 0);
 	uint64_t took = duplex(&p, c, s, bytes, 24 * 3600 * SEC);
 	struct fault_stats st;
 	wire_fault_stats(p.wr, &st);
-	print_message("# %llu bytes each way in %.1f s of virtual time\n", (unsigned long long)bytes,
-	    (double)took / SEC);
+	print_message("# %llu bytes each way in %.1f s of virtual time (fault seed %u)\n",
+	    (unsigned long long)bytes, (double)took / SEC, (unsigned)fc.seed);
 	print_message("# faults: %llu frames, %llu lost, %llu duplicated, %llu reordered, %llu corrupted;"
 	    " rexmits a %llu b %llu, rto a %llu, fast a %llu, sack a %llu, badsum b %llu\n",
 	    (unsigned long long)st.frames, (unsigned long long)st.lost,
