@@ -658,21 +658,26 @@ void tcp_input_timewait(struct tcpcb *tp, struct tcp_seg *s, struct netstack *ns
 		seg_free(s);
 		return;
 	}
-	if ((s->flags & TH_SYN) && !(s->flags & TH_ACK) && (tp->t_flags & TF_RCVD_TSTMP) &&
-	    (s->to.to_flags & TOF_TS) && TSTMP_LT(tp->ts_recent, s->to.to_tsval) &&
-	    !tp_socket(tp)) {
-		/* RFC 6191: a new SYN whose timestamp is newer than anything of the old
-		 * incarnation cannot be confused with it; end TIME-WAIT and let a listener take
-		 * it. */
+	if ((s->flags & TH_SYN) && !(s->flags & TH_ACK) && !tp_socket(tp) &&
+	    ((tp->t_flags & TF_RCVD_TSTMP) ?
+	    (s->to.to_flags & TOF_TS) && TSTMP_LT(tp->ts_recent, s->to.to_tsval) :
+	    SEQ_GT(s->seq, tp->rcv_nxt))) {
+		/* A new SYN that cannot be confused with the old incarnation ends TIME-WAIT, and
+		 * a listener takes it (RFC 9293 3.6.1, MAY-2).  RFC 6191 says how to tell: when
+		 * the old incarnation used timestamps, the SYN's must be newer than any it
+		 * carried (a SYN without one does not qualify); when it did not, the SYN's
+		 * sequence number must be beyond the last one it received.  The new ISS goes
+		 * beyond the old one's sequence space (tcp_input_listen_reopen). */
 		TCPSTAT_INC(ti, twreuse);
 		uint32_t src = s->src, dst = s->dst;
 		uint16_t sport = s->th.th_sport, dport = s->th.th_dport;
+		tcp_seq floor = tp->snd_max;
 		tcp_close(tp);
 		struct inpcb *inp = in_pcblookup(&ti->ti_pcbinfo, src, sport, dst, dport,
 		    INPLOOKUP_WILDCARD);
 		struct tcpcb *ltp = inp ? intotcpcb(inp) : NULL;
 		if (ltp && ltp->t_state == TCPS_LISTEN) {
-			tcp_input_listen(ltp, s);
+			tcp_input_listen_reopen(ltp, s, floor);
 			return;
 		}
 		tcp_reset_reply(ns, s, NULL);

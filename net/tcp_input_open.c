@@ -83,7 +83,9 @@ void tcp_established(struct tcpcb *tp)
 /* ---------------------------------------------------------------------------------------
  * LISTEN (RFC 9293 3.10.7.2) */
 
-void tcp_input_listen(struct tcpcb *ltp, struct tcp_seg *s)
+/* LISTEN.  iss_floor (NULL but for a SYN reopening a TIME-WAIT 4-tuple, tcp_input.c): the
+ * largest sequence number the old incarnation used; the new ISS must be beyond it. */
+static void listen_input(struct tcpcb *ltp, struct tcp_seg *s, const tcp_seq *iss_floor)
 {
 	struct netstack *ns = ltp->t_ns;
 	struct tcp_instance *ti = tcp_instance(ns);
@@ -137,7 +139,11 @@ void tcp_input_listen(struct tcpcb *ltp, struct tcp_seg *s)
 	/* third: a SYN.  The new connection waits on the SYN queue (so_q0) until the ACK. */
 	struct socket *so = head ? sonewconn(head, 0) : NULL;
 	if (!so) {
-		if (head && ti->ti_conf.syncookies && head->so_q0len >= head->so_qlimit) {
+		/* A cookie's ISS cannot be chosen: a SYN reopening TIME-WAIT is dropped rather
+		 * than answered with one that might fall inside the old incarnation's sequence
+		 * space (the peer's retransmitted SYN finds the 4-tuple free). */
+		if (head && ti->ti_conf.syncookies && head->so_q0len >= head->so_qlimit &&
+		    !iss_floor) {
 			/* RFC 4987 3.6: the SYN queue is full; answer statelessly. */
 			uint32_t mss = tcp_mss_for(ns, s->src);
 			if ((s->to.to_flags & TOF_MSS) && s->to.to_mss < mss)
@@ -176,6 +182,13 @@ void tcp_input_listen(struct tcpcb *ltp, struct tcp_seg *s)
 	tp->rcv_adv = tp->rcv_nxt;
 	tp->iss = tcp_isn(ti->ti_isn_key, s->dst, s->th.th_dport, s->src, s->th.th_sport,
 	    net_clock(ns));
+	if (iss_floor && !SEQ_GT(tp->iss, *iss_floor)) {
+		/* RFC 9293 3.6.1 (MAY-2, condition 1): reopened from TIME-WAIT, the new ISS lies
+		 * beyond the old incarnation's sequence space, by one largest unscaled window
+		 * more (as Linux does) so none of its segments still in flight is acceptable. */
+		tp->iss = *iss_floor + TCP_MAXWIN + 2;
+		TCPSTAT_INC(ti, twissbump);
+	}
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->snd_up = tp->iss;
 	tp->snd_recover = tp->iss;
 	tcp_syn_options(tp, s);
@@ -193,6 +206,16 @@ void tcp_input_listen(struct tcpcb *ltp, struct tcp_seg *s)
 	tcp_output(tp);
 drop:
 	seg_free(s);
+}
+
+void tcp_input_listen(struct tcpcb *ltp, struct tcp_seg *s)
+{
+	listen_input(ltp, s, NULL);
+}
+
+void tcp_input_listen_reopen(struct tcpcb *ltp, struct tcp_seg *s, tcp_seq iss_floor)
+{
+	listen_input(ltp, s, &iss_floor);
 }
 
 /* ---------------------------------------------------------------------------------------

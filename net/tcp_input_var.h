@@ -116,6 +116,9 @@ void tcp_round_rcvbuf(struct tcpcb *tp);
 void tcp_established(struct tcpcb *tp);
 /* LISTEN (3.10.7.2) and SYN-SENT (3.10.7.3).  Consume s. */
 void tcp_input_listen(struct tcpcb *ltp, struct tcp_seg *s);
+/* A SYN that ended a TIME-WAIT (tcp_input_timewait) on its listener: as tcp_input_listen,
+ * with an ISS beyond iss_floor, the old incarnation's largest sequence number. */
+void tcp_input_listen_reopen(struct tcpcb *ltp, struct tcp_seg *s, tcp_seq iss_floor);
 void tcp_input_synsent(struct tcpcb *tp, struct tcp_seg *s);
 
 #endif

@@ -319,6 +319,7 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(cookiesok, "connections made from valid SYN cookies") \
 	X(cookiesbad, "ACKs with an invalid SYN cookie") \
 	X(twreuse, "TIME-WAIT connections reused by a new SYN") \
+	X(twissbump, "reopened connections whose ISS was moved past the old one's") \
 	X(twrst, "RSTs in TIME-WAIT ignored (RFC 1337)") \
 	X(twrecycled, "TIME-WAIT connections reclaimed for new ones (connection limit or memory)") \
 	X(icmpsoft, "ICMP errors noted as soft") \

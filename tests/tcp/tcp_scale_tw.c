@@ -3,7 +3,10 @@
  * first, so its end of each connection waits in TIME-WAIT (2MSL = 60 s).
  *  - RFC 1337: an RST (in window, with or without ACK) does not end TIME-WAIT; 2MSL does.
  *  - RFC 6191 / RFC 9293 3.6.1: a new SYN for the 4-tuple whose timestamp is newer than the
- *    old incarnation's reopens it at once; one with an old timestamp does not.
+ *    old incarnation's reopens it at once; one with an old timestamp, or none, does not.
+ *    Without timestamps on the old incarnation, a SYN beyond its last received sequence
+ *    number reopens it, with an ISS beyond everything the old one sent; one at or below
+ *    does not.
  *  - Memory pressure (issue 6): at the connection limit (ipi_limit) a new connection takes
  *    the place of the OLDEST TIME-WAIT connection (counted in twrecycled), never of one in
  *    another state: with no TIME-WAIT left the new connection is refused instead, and
@@ -26,17 +29,21 @@
 
 #define PORT 80
 
+/* The peer sends no timestamp option (tests of RFC 9293 3.6.1's sequence-number rule). */
+static bool no_ts;
+
 static int teardown(void **st)
 {
 	struct tu_fx *fx = *st;
+	no_ts = false;
 	stos_close_all(fx->a);
 	world_run(fx->w, 20 * 60 * SEC);
 	TU_LOCKED(fx->a, assert_int_equal(tcp_count_state(fx->a, 0, 0), 0));
 	return tu_fx_teardown(st);
 }
 
-/* A TCP segment from the peer, always with a timestamp option (NOP NOP TS) and, on a SYN,
- * MSS first. */
+/* A TCP segment from the peer, with a timestamp option (NOP NOP TS) unless no_ts and, on a
+ * SYN, MSS first. */
 static size_t mk_tcp(uint8_t *b, uint16_t sport, uint32_t seq, uint32_t ack, uint8_t flags,
     uint32_t tsval, uint32_t tsecr)
 {
@@ -47,6 +54,8 @@ static size_t mk_tcp(uint8_t *b, uint16_t sport, uint32_t seq, uint32_t ack, uin
 		memcpy(opts, mss, 4);
 		optlen = 4;
 	}
+	if (no_ts)
+		return tu_tcp(b, sport, PORT, seq, ack, flags, 65535, opts, optlen, NULL, 0, 0);
 	opts[optlen++] = 1;
 	opts[optlen++] = 1;
 	opts[optlen++] = 8;
@@ -185,6 +194,87 @@ static void test_new_syn_reuses_timewait(void **st)
 	stos_close(l);
 }
 
+/* RFC 6191: when the old incarnation used timestamps, a SYN without one cannot prove it is
+ * new, whatever its sequence number. */
+static void test_syn_without_timestamp_after_timestamps(void **st)
+{
+	struct tu_fx *fx = *st;
+	uint32_t a_next, a_ts;
+	struct tu_seg s;
+	int l = listener(fx);
+	int c = open_conn(fx, l, 4003, 1000, 100, &a_next, &a_ts);
+	to_timewait(fx, c, 4003, 1000, 100, a_next);
+	world_run(fx->w, 1 * SEC);
+	size_t before = nsegs(fx);
+	no_ts = true;
+	send_seg(fx, 4003, 900000, 0, TH_SYN, 0, 0);
+	assert_int_equal(stos_stat(fx->a, "tcp", "twreuse"), 0);
+	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
+	if (nsegs(fx) > before) {
+		assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
+		assert_false(s.flags & TH_SYN);
+	}
+	stos_close(l);
+}
+
+/* RFC 9293 3.6.1 (MAY-2) with RFC 6191's rule for connections without timestamps: a SYN
+ * whose sequence number is beyond the last one the old incarnation received reopens the
+ * 4-tuple at once, and the new ISS is beyond everything the old one sent even when the ISN
+ * clock has not moved that far (8 KiB sent, ~2 ms later: ~500 clock ticks); a SYN at or
+ * below it could be an old duplicate and leaves TIME-WAIT alone. */
+static void test_new_syn_reuses_timewait_by_sequence(void **st)
+{
+	struct tu_fx *fx = *st;
+	uint32_t a_next, a_ts;
+	struct tu_seg s;
+	no_ts = true;
+	int l = listener(fx);
+	int c = open_conn(fx, l, 4002, 1000, 0, &a_next, &a_ts);
+	static uint8_t data[8192];
+	int one = 1;                        /* (Nagle would hold the last small piece) */
+	assert_int_equal(stos_setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one), 0);
+	assert_int_equal(stos_send(c, data, sizeof data, 0), (ssize_t)sizeof data);
+	/* The peer acknowledges what arrives until all of it has (the initial window is
+	 * smaller than 8 KiB). */
+	uint32_t got = a_next;
+	for (int i = 0; i < 10 && got != a_next + sizeof data; i++) {
+		world_run(fx->w, 1 * MSEC);
+		assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
+		got = s.seq + (uint32_t)s.len;
+		send_seg(fx, 4002, 1001, got, TH_ACK, 0, 0);
+	}
+	assert_int_equal(got, a_next + sizeof data);
+	to_timewait(fx, c, 4002, 1000, 0, a_next + sizeof data);
+	uint32_t old_max = a_next + sizeof data + 1;       /* after a's FIN */
+	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
+	/* At RCV.NXT (1002) and below: possibly old, TIME-WAIT stays. */
+	size_t before = nsegs(fx);
+	send_seg(fx, 4002, 1002, 0, TH_SYN, 0, 0);
+	send_seg(fx, 4002, 500, 0, TH_SYN, 0, 0);
+	assert_int_equal(stos_stat(fx->a, "tcp", "twreuse"), 0);
+	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
+	for (size_t i = before; i < nsegs(fx); i++) {
+		assert_true(tu_peer_tcp_seg(&fx->peer, i, &s));
+		assert_false(s.flags & TH_SYN);
+	}
+	/* Beyond it: a new incarnation, accepted at once. */
+	send_seg(fx, 4002, 1003, 0, TH_SYN, 0, 0);
+	assert_int_equal(stos_stat(fx->a, "tcp", "twreuse"), 1);
+	assert_int_equal(stos_stat(fx->a, "tcp", "twissbump"), 1);
+	assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	assert_int_equal(s.ack, 1004);
+	assert_true(SEQ_GT(s.seq, old_max));
+	assert_int_equal(s.seq, old_max + 65535 + 2);
+	assert_int_equal(count(fx, TCPS_TIME_WAIT), 0);
+	send_seg(fx, 4002, 1004, s.seq + 1, TH_ACK, 0, 0);
+	int c2 = stos_accept(l, NULL, NULL);
+	assert_true(c2 >= 0);
+	assert_int_equal(count(fx, TCPS_ESTABLISHED), 1);
+	stos_close(c2);
+	stos_close(l);
+}
+
 static void test_pressure_reclaims_oldest_timewait(void **st)
 {
 	struct tu_fx *fx = *st;
@@ -303,6 +393,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rst_does_not_end_timewait, tu_fx_setup_sockets, teardown),
 		cmocka_unit_test_setup_teardown(test_new_syn_reuses_timewait, tu_fx_setup_sockets, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_without_timestamp_after_timestamps,
+		    tu_fx_setup_sockets, teardown),
+		cmocka_unit_test_setup_teardown(test_new_syn_reuses_timewait_by_sequence,
+		    tu_fx_setup_sockets, teardown),
 		cmocka_unit_test_setup_teardown(test_pressure_reclaims_oldest_timewait, tu_fx_setup_sockets,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_failure_reclaims_oldest_timewait, tu_fx_setup_sockets,
