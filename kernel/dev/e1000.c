@@ -145,6 +145,30 @@ static void e1000_rx_deliver(void *arg, struct mbuf *m)
 	d->rxq_tail = m;
 }
 
+/* Puts one frame on the transmit ring (consumed: sent, or dropped and counted), or keeps it
+ * in tx_held when the ring is full: false then.  Net lock held. */
+static bool e1000_put(struct e1000_kdev *d, struct mbuf *m)
+{
+	struct ifnet *ifp = d->ifp;
+	/* Checksum and TSO work the stack left to the device (if_hwassist). */
+	struct e1000_txoff o;
+	int rc = e1000_txoff_request(m, &o);
+	if (rc) {
+		d->sc.st.tx_bad++;
+		ifp->if_c.oerrors++;
+		m_freem(m);
+		return true;
+	}
+	rc = e1000_encap(&d->sc, m, o.flags ? &o : NULL);
+	if (rc == -ENOSPC) {
+		d->tx_held = m;
+		return false;
+	}
+	if (rc)
+		ifp->if_c.oerrors++;
+	return true;
+}
+
 /* if_start: net lock held. */
 static void e1000_start(struct ifnet *ifp)
 {
@@ -154,27 +178,24 @@ static void e1000_start(struct ifnet *ifp)
 		d->tx_held = NULL;
 		if (!m)
 			m = if_dequeue(ifp);
-		if (!m)
+		if (!m || !e1000_put(d, m))
 			break;
-		/* Checksum and TSO work the stack left to the device (if_hwassist). */
-		struct e1000_txoff o;
-		int rc = e1000_txoff_request(m, &o);
-		if (rc) {
-			d->sc.st.tx_bad++;
-			ifp->if_c.oerrors++;
-			m_freem(m);
-			continue;
-		}
-		rc = e1000_encap(&d->sc, m, o.flags ? &o : NULL);
-		if (rc == -ENOSPC) {
-			d->tx_held = m;
-			break;
-		}
-		if (rc)
-			ifp->if_c.oerrors++;
 	}
 	if (!d->tx_defer)
 		e1000_tx_commit(&d->sc);
+}
+
+/* if_start1 (if.h): a frame that would be alone in the send queue goes to the ring at once,
+ * unless an earlier one waits for room (order is kept).  Net lock held. */
+static bool e1000_start1(struct ifnet *ifp, struct mbuf *m)
+{
+	struct e1000_kdev *d = ifp->if_softc;
+	if (d->tx_held)
+		return false;
+	e1000_put(d, m);
+	if (!d->tx_defer)
+		e1000_tx_commit(&d->sc);
+	return true;
 }
 
 static void e1000_flags_changed(struct ifnet *ifp)
@@ -415,6 +436,7 @@ static int e1000_attach_one(struct netstack *ns, struct pci_dev *p, unsigned uni
 	d->ifp = ether_ifattach(ns, sc->name, sc->mac, e1000_start, d);
 	if (d->ifp) {
 		d->ifp->if_flags_changed = e1000_flags_changed;
+		d->ifp->if_start1 = e1000_start1;
 		/* Every 8254x inserts IPv4, TCP and UDP checksums and segments TCP through
 		 * context descriptors (8254x SDM 3.3.6, 3.5); knet may turn hwassist off. */
 		d->ifp->if_capabilities = CSUM_IP | CSUM_TCP | CSUM_UDP | CSUM_TSO;
