@@ -140,14 +140,41 @@ static bool have_conn(struct tu_fx *fx, uint16_t sport)
 	return inp != NULL;
 }
 
+/* Sends the peer's SYN (seq, tsval) to its TIME-WAIT 4-tuple from sport and asserts that it
+ * did not reopen it: twreuse unchanged, still in TIME-WAIT, and a's answer, if any, no SYN
+ * (at most a challenge ACK). */
+static void assert_syn_keeps_timewait(struct tu_fx *fx, uint16_t sport, uint32_t seq,
+    uint32_t tsval)
+{
+	struct tu_seg s;
+	uint64_t reused = stos_stat(fx->a, "tcp", "twreuse");
+	size_t before = nsegs(fx);
+	send_seg(fx, sport, seq, 0, TH_SYN, tsval, 0);
+	assert_int_equal(stos_stat(fx->a, "tcp", "twreuse"), reused);
+	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
+	for (size_t i = before; i < nsegs(fx); i++) {
+		assert_true(tu_peer_tcp_seg(&fx->peer, i, &s));
+		assert_false(s.flags & TH_SYN);
+	}
+}
+
+/* A listener (returned) and one connection from sport (ISN 1000, TSval 100) that a has
+ * closed into TIME-WAIT; *a_next and *a_ts are as open_conn left them. */
+static int listen_and_timewait(struct tu_fx *fx, uint16_t sport, uint32_t *a_next,
+    uint32_t *a_ts)
+{
+	int l = listener(fx);
+	int c = open_conn(fx, l, sport, 1000, 100, a_next, a_ts);
+	to_timewait(fx, c, sport, 1000, 100, *a_next);
+	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
+	return l;
+}
+
 static void test_rst_does_not_end_timewait(void **st)
 {
 	struct tu_fx *fx = *st;
 	uint32_t a_next, a_ts;
-	int l = listener(fx);
-	int c = open_conn(fx, l, 4000, 1000, 100, &a_next, &a_ts);
-	to_timewait(fx, c, 4000, 1000, 100, a_next);
-	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
+	int l = listen_and_timewait(fx, 4000, &a_next, &a_ts);
 	/* RFC 1337: in-window RSTs, with and without ACK, at RCV.NXT exactly. */
 	send_seg(fx, 4000, 1002, 0, TH_RST, 200, a_ts);
 	send_seg(fx, 4000, 1002, a_next + 1, TH_RST | TH_ACK, 201, a_ts);
@@ -166,18 +193,9 @@ static void test_new_syn_reuses_timewait(void **st)
 	struct tu_fx *fx = *st;
 	uint32_t a_next, a_ts;
 	struct tu_seg s;
-	int l = listener(fx);
-	int c = open_conn(fx, l, 4001, 1000, 100, &a_next, &a_ts);
-	to_timewait(fx, c, 4001, 1000, 100, a_next);
+	int l = listen_and_timewait(fx, 4001, &a_next, &a_ts);
 	/* A SYN whose timestamp is not newer could be an old duplicate: TIME-WAIT stays. */
-	size_t before = nsegs(fx);
-	send_seg(fx, 4001, 900000, 0, TH_SYN, 100, 0);
-	assert_int_equal(stos_stat(fx->a, "tcp", "twreuse"), 0);
-	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
-	if (nsegs(fx) > before) {
-		assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
-		assert_false(s.flags & TH_SYN);        /* at most a (challenge) ACK */
-	}
+	assert_syn_keeps_timewait(fx, 4001, 900000, 100);
 	/* RFC 6191: a newer timestamp proves a new incarnation; it is accepted at once. */
 	world_run(fx->w, 1 * SEC);
 	send_seg(fx, 4001, 900000, 0, TH_SYN, 5000, 0);
@@ -200,20 +218,10 @@ static void test_syn_without_timestamp_after_timestamps(void **st)
 {
 	struct tu_fx *fx = *st;
 	uint32_t a_next, a_ts;
-	struct tu_seg s;
-	int l = listener(fx);
-	int c = open_conn(fx, l, 4003, 1000, 100, &a_next, &a_ts);
-	to_timewait(fx, c, 4003, 1000, 100, a_next);
+	int l = listen_and_timewait(fx, 4003, &a_next, &a_ts);
 	world_run(fx->w, 1 * SEC);
-	size_t before = nsegs(fx);
 	no_ts = true;
-	send_seg(fx, 4003, 900000, 0, TH_SYN, 0, 0);
-	assert_int_equal(stos_stat(fx->a, "tcp", "twreuse"), 0);
-	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
-	if (nsegs(fx) > before) {
-		assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
-		assert_false(s.flags & TH_SYN);
-	}
+	assert_syn_keeps_timewait(fx, 4003, 900000, 0);
 	stos_close(l);
 }
 
@@ -248,15 +256,9 @@ static void test_new_syn_reuses_timewait_by_sequence(void **st)
 	uint32_t old_max = a_next + sizeof data + 1;       /* after a's FIN */
 	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
 	/* At RCV.NXT (1002) and below: possibly old, TIME-WAIT stays. */
-	size_t before = nsegs(fx);
-	send_seg(fx, 4002, 1002, 0, TH_SYN, 0, 0);
-	send_seg(fx, 4002, 500, 0, TH_SYN, 0, 0);
+	assert_syn_keeps_timewait(fx, 4002, 1002, 0);
+	assert_syn_keeps_timewait(fx, 4002, 500, 0);
 	assert_int_equal(stos_stat(fx->a, "tcp", "twreuse"), 0);
-	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
-	for (size_t i = before; i < nsegs(fx); i++) {
-		assert_true(tu_peer_tcp_seg(&fx->peer, i, &s));
-		assert_false(s.flags & TH_SYN);
-	}
 	/* Beyond it: a new incarnation, accepted at once. */
 	send_seg(fx, 4002, 1003, 0, TH_SYN, 0, 0);
 	assert_int_equal(stos_stat(fx->a, "tcp", "twreuse"), 1);
