@@ -1,12 +1,14 @@
 /* stosnet: the STOS network stack as a Linux process on a TAP device.
  *
  *   stosnet --tap IFNAME --addr A.B.C.D/P [--gw A.B.C.D] [--mac XX:XX:XX:XX:XX:XX]
- *           [--pcap FILE] [--fault loss=PPM,dup=PPM,seed=N,burst=AT:MS]
+ *           [--pcap FILE] [--fault loss=PPM,dup=PPM,seed=N,burst=AT:MS] [--http-idle S]
  *
  * It answers ARP and ping like any host and runs UDP echo (port 7) and discard (port 9), and
  * TCP echo (7), discard (9), chargen (19) and HTTP (80) (stosnet_tcp.c).  --fault makes the
  * link lose (or duplicate) frames on a seeded schedule, and lose every frame for MS
  * milliseconds from frame number AT on (both directions counted together): an outage (tap.h).
+ * --http-idle S (default 60, 0: none) is HTTP's time limit for a request head and for each
+ * write's progress while answering (stosnet_tcp.c).
  * The TAP link's thread runs the stack (netisr and timers); this thread runs the services
  * through the C socket API.  SIGINT/SIGTERM stop it cleanly (the pcap file is complete);
  * SIGUSR1 prints the TCP connection counts (tests wait on them).
@@ -99,10 +101,12 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: stosnet --tap IFNAME --addr A.B.C.D/P [--gw A.B.C.D] "
 	    "[--mac XX:XX:XX:XX:XX:XX] [--pcap FILE]\n"
-	    "               [--fault loss=PPM,dup=PPM,seed=N,burst=AT:MS]\n"
+	    "               [--fault loss=PPM,dup=PPM,seed=N,burst=AT:MS] [--http-idle SECONDS]\n"
 	    "Runs the STOS network stack on an existing TAP device: ARP, ping,\n"
 	    "UDP echo (port 7) and discard (port 9), TCP echo (7), discard (9),\n"
-	    "chargen (19) and HTTP (80: GET / and GET /bytes/N).\n");
+	    "chargen (19) and HTTP (80: GET / and GET /bytes/N).  --http-idle: seconds\n"
+	    "an HTTP client has to send a request head, or to read more of an answer\n"
+	    "(default 60, 0: no limit).\n");
 }
 
 static int parse_ip(const char *s, uint32_t *out)
@@ -188,6 +192,7 @@ int main(int argc, char **argv)
 		{ "mac", required_argument, NULL, 'm' },
 		{ "pcap", required_argument, NULL, 'p' },
 		{ "fault", required_argument, NULL, 'f' },
+		{ "http-idle", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -238,6 +243,18 @@ int main(int argc, char **argv)
 			}
 			have_fault = 1;
 			break;
+		case 'i': {
+			char *end;
+			errno = 0;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || optarg[0] == '-' || v > 86400) {
+				fprintf(stderr, "stosnet: bad --http-idle '%s' (want seconds, 0..86400; "
+				    "0: no limit)\n", optarg);
+				return 2;
+			}
+			svc_tcp_set_http_idle((unsigned)v);
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default:
 			if (optopt)
@@ -324,10 +341,11 @@ int main(int argc, char **argv)
 	struct pollfd *pf = calloc(SVC_MAX, sizeof(*pf));
 	while (!stopping && pf) {
 		if (report) {
-			unsigned long long open, accepted;
+			unsigned long long open, accepted, timedout;
 			report = 0;
-			svc_tcp_counts(&open, &accepted);
-			printf("stosnet: tcp open %llu accepted %llu\n", open, accepted);
+			svc_tcp_counts(&open, &accepted, &timedout);
+			printf("stosnet: tcp open %llu accepted %llu timedout %llu\n", open, accepted,
+			    timedout);
 			fflush(stdout);
 		}
 		unsigned n = nsvcs;
@@ -344,13 +362,15 @@ int main(int argc, char **argv)
 			struct svc *sv = &svcs[*sl - 1];
 			sv->fn(pf[i].fd, pf[i].revents, sv->arg);
 		}
+		svc_tcp_expire();
 	}
 	free(pf);
 	{
-		unsigned long long open, accepted;
-		svc_tcp_counts(&open, &accepted);
-		printf("stosnet: stopping: %llu TCP connections accepted, %llu open, %llu frames "
-		    "lost by --fault\n", accepted, open, (unsigned long long)tap_fault_lost(t));
+		unsigned long long open, accepted, timedout;
+		svc_tcp_counts(&open, &accepted, &timedout);
+		printf("stosnet: stopping: %llu TCP connections accepted, %llu open, %llu closed by "
+		    "the HTTP time limit, %llu frames lost by --fault\n", accepted, open, timedout,
+		    (unsigned long long)tap_fault_lost(t));
 		fflush(stdout);
 	}
 out:

@@ -17,9 +17,16 @@ void svc_unwatch(int fd);
 int svc_udp_init(struct netstack *ns);
 
 /* TCP echo (RFC 862, 7), discard (RFC 863, 9), chargen (RFC 864, 19) and HTTP/1.1 (80)
- * (stosnet_tcp.c).  0 or -1 (message printed).  svc_tcp_counts: connections open now and
- * accepted since the start. */
+ * (stosnet_tcp.c).  0 or -1 (message printed).  svc_tcp_counts: connections open now,
+ * accepted since the start, and HTTP connections closed by their deadline. */
 int svc_tcp_init(struct netstack *ns);
-void svc_tcp_counts(unsigned long long *open, unsigned long long *accepted);
+void svc_tcp_counts(unsigned long long *open, unsigned long long *accepted,
+    unsigned long long *timedout);
+/* HTTP's time limit (stosnet_tcp.c): for a whole request head, and for each write's progress
+ * while answering.  0: none.  Set before svc_tcp_init. */
+void svc_tcp_set_http_idle(unsigned seconds);
+/* Closes the HTTP connections whose deadline has passed (the main loop calls it after each
+ * poll). */
+void svc_tcp_expire(void);
 
 #endif

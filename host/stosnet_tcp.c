@@ -12,6 +12,16 @@
  * body.  HTTP/1.1 keeps the connection open unless the request says `Connection: close`;
  * HTTP/1.0 closes it unless the request says `Connection: keep-alive` (RFC 9112 9.3).
  * Pipelined requests are answered in order.
+ *
+ * HTTP deadlines (svc_tcp_set_http_idle, stosnet --http-idle; 60 s by default): a request
+ * head must arrive whole within that time of the connection's start or of the previous
+ * response's end; bytes of an unfinished head do not extend it, so a client trickling a head
+ * (slowloris) holds its connection no longer than an idle one.  While a response is sent,
+ * each write that makes progress gives it that time again, so a slow reader keeps its
+ * connection and one that reads nothing for that long loses it.  An idle connection is closed
+ * (FIN); one whose response stalled is reset (its unsent data would otherwise keep it).
+ * Deadlines are kept in one list in the order they were set, which is their order too (the
+ * same duration is added to a later time), so expiry costs O(1) per connection closed.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -19,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <poll.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -44,10 +55,53 @@ struct conn {
 	bool responding, close_after;
 	uint32_t chargen_line;     /* chargen: line number, picks the first character */
 	uint32_t chargen_col;      /* chargen: characters of the current line already sent */
+	uint64_t deadline;         /* HTTP: closed at this time (ns, CLOCK_MONOTONIC) */
+	struct conn *dl_prev, *dl_next;   /* HTTP: in the deadline list (dl_first..dl_last) */
 	uint8_t buf[CONN_BUF];
 };
 
-static unsigned long long nconns, naccepted;
+static unsigned long long nconns, naccepted, ntimedout;
+static uint64_t http_idle_ns = 60ull * 1000000000ull;
+static struct conn *dl_first, *dl_last;     /* HTTP connections by deadline, earliest first */
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static bool dl_linked(const struct conn *c) { return c->dl_prev || dl_first == c; }
+
+static void dl_unlink(struct conn *c)
+{
+	if (!dl_linked(c))
+		return;
+	if (c->dl_prev)
+		c->dl_prev->dl_next = c->dl_next;
+	else
+		dl_first = c->dl_next;
+	if (c->dl_next)
+		c->dl_next->dl_prev = c->dl_prev;
+	else
+		dl_last = c->dl_prev;
+	c->dl_prev = c->dl_next = NULL;
+}
+
+/* c's deadline is now + the HTTP time limit: it goes last (no limit: it leaves the list). */
+static void dl_restart(struct conn *c)
+{
+	dl_unlink(c);
+	if (!http_idle_ns)
+		return;
+	c->deadline = now_ns() + http_idle_ns;
+	c->dl_prev = dl_last;
+	if (dl_last)
+		dl_last->dl_next = c;
+	else
+		dl_first = c;
+	dl_last = c;
+}
 /* The pattern body: pat[i] = i % 256, long enough to send 64 KiB from any phase. */
 static uint8_t pat[65536 + 256];
 static uint8_t sink[65536];
@@ -62,6 +116,7 @@ static void conn_fn(int fd, short revents, void *arg);
 
 static void conn_close(struct conn *c)
 {
+	dl_unlink(c);
 	svc_unwatch(c->fd);
 	stos_close(c->fd);
 	nconns--;
@@ -303,8 +358,10 @@ static void do_http(struct conn *c)
 					n = left < 65536 ? (size_t)left : 65536;
 				}
 			} else {
-				/* response complete: drop its request from the buffer */
+				/* response complete: drop its request from the buffer; the next
+				 * head (or the peer's close) has the time limit from now */
 				c->responding = false;
+				dl_restart(c);
 				if (c->close_after) {
 					/* RFC 9112 9.6: half-close, then close once the peer is done;
 					 * closing at once could reset the connection over unread data. */
@@ -331,6 +388,8 @@ static void do_http(struct conn *c)
 				c->hdroff += (uint32_t)s;
 			else
 				c->body_off += (uint64_t)s;
+			if (s > 0)
+				dl_restart(c);          /* progress: the reader is alive */
 			continue;
 		}
 		if (c->reqlen == UINT32_MAX) {
@@ -340,6 +399,7 @@ static void do_http(struct conn *c)
 		}
 		uint32_t he = head_end(c->buf, c->len);
 		if (he) {
+			dl_restart(c);                  /* the answer's time limit starts */
 			http_request(c, he);
 			continue;
 		}
@@ -394,6 +454,8 @@ static void listener_fn(int fd, short revents, void *arg)
 		}
 		c->fd = nfd;
 		c->kind = kind;
+		if (kind == K_HTTP)
+			dl_restart(c);                  /* the first head's time limit */
 		nconns++;
 		naccepted++;
 		if (svc_watch(nfd, kind == K_CHARGEN ? POLLIN | POLLOUT : POLLIN, conn_fn, c) < 0) {
@@ -438,8 +500,31 @@ int svc_tcp_init(struct netstack *ns)
 	return 0;
 }
 
-void svc_tcp_counts(unsigned long long *open, unsigned long long *accepted)
+void svc_tcp_counts(unsigned long long *open, unsigned long long *accepted,
+    unsigned long long *timedout)
 {
 	*open = nconns;
 	*accepted = naccepted;
+	*timedout = ntimedout;
+}
+
+void svc_tcp_set_http_idle(unsigned seconds)
+{
+	http_idle_ns = (uint64_t)seconds * 1000000000ull;
+}
+
+void svc_tcp_expire(void)
+{
+	uint64_t now = now_ns();
+	while (dl_first && dl_first->deadline <= now) {
+		struct conn *c = dl_first;
+		if (c->responding) {
+			/* Reset: a graceful close would keep the unsent response (and its
+			 * buffers) queued for a reader that does not read. */
+			struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+			(void)stos_setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		}
+		ntimedout++;
+		conn_close(c);
+	}
 }

@@ -5,7 +5,8 @@
 # requests on one connection (keep-alive), 100 MB uploads from Linux to TCP discard and echo
 # (echo: the bytes come back identical by SHA-256), chargen's RFC 864 lines, connections the
 # stack opens to Linux servers (tests/interop/tcp_probe.c), a transfer through a burst of loss
-# (stosnet --fault), and 10,000 concurrent connections (tests/interop/tcp_many.py).
+# (stosnet --fault), 10,000 concurrent connections (tests/interop/tcp_many.py), and HTTP's time
+# limits (stosnet --http-idle).
 # Throughput figures are printed as '#' lines; nothing asserts a rate.
 # Prints TAP lines.  Needs root (netns, TAP); without it every test is skipped.
 # The namespace is deleted by exact name and every process killed by exact PID, also on failure.
@@ -277,6 +278,97 @@ echo "# download of $FB bytes through loss: ${dt} s, $(rate $FB "$dt")"
 stop_stosnet
 lost=$(sed -n 's/.* \([0-9]*\) frames lost by --fault.*/\1/p' "$L.fault.log")
 if [ -n "$lost" ] && [ "$lost" -gt 0 ]; then ok "the fault wrapper lost $lost frames"; else nok "frames lost: '$lost' ($(tail -2 "$L.fault.log"))"; fi
+
+# --- HTTP time limits (--http-idle 3): an idle connection, a trickled head (slowloris), a
+# connection idle after its answer and an answer nobody reads are all closed; a slow reader
+# that keeps reading is not.
+start_stosnet idle --http-idle 3
+res=$(inns $PY - "$PID" "$L.idle.log" <<'PYEOF' 2>&1
+import os, re, signal, socket, sys, time
+H = ("10.78.0.2", 80)
+def timedout():
+    """stosnet's count of connections closed by the time limit (asked with SIGUSR1)."""
+    os.kill(int(sys.argv[1]), signal.SIGUSR1)
+    time.sleep(0.1)
+    found = re.findall(r"timedout (\d+)", open(sys.argv[2]).read())
+    return int(found[-1]) if found else -1
+idle = socket.create_connection(H, timeout=30)
+slow = socket.create_connection(H, timeout=30)
+done = socket.create_connection(H, timeout=30)
+stall = socket.create_connection(H, timeout=30)
+done.sendall(b"GET /bytes/10 HTTP/1.1\r\nHost: s\r\n\r\n")
+stall.sendall(b"GET /bytes/100000000 HTTP/1.1\r\nHost: s\r\n\r\n")
+buf = b""
+while not (b"\r\n\r\n" in buf and len(buf.split(b"\r\n\r\n", 1)[1]) >= 10):
+    d = done.recv(4096)
+    if not d:
+        break
+    buf += d
+answered = buf.startswith(b"HTTP/1.1 200")
+# One byte of a head that never ends every 0.25 s, for at most 30 s.
+head = b"GET / HTTP/1.1\r\nX-Slow: " + b"a" * 200
+slow_closed = False
+for i in range(120):
+    try:
+        slow.send(head[i:i + 1])
+        slow.settimeout(0.25)
+        if slow.recv(1) == b"":
+            slow_closed = True
+            break
+    except socket.timeout:
+        continue
+    except OSError:
+        slow_closed = True
+        break
+def closed(s):
+    s.settimeout(30)
+    try:
+        while s.recv(65536):
+            pass
+        return True
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
+# The unread answer is reset once it has made no progress for 3 s: wait until stosnet has
+# closed all four (at most 30 s), then read what reached this side.
+for i in range(300):
+    if timedout() >= 4:
+        break
+got = 0
+stall.settimeout(30)
+try:
+    while True:
+        d = stall.recv(1 << 20)
+        if not d:
+            break
+        got += len(d)
+except socket.timeout:
+    got = -1
+except OSError:
+    pass
+print("answered=%s slow_closed=%s idle_closed=%s done_closed=%s stall_cut=%s" % (
+    answered, slow_closed, closed(idle), closed(done), 0 <= got < 100000000))
+PYEOF
+)
+case "$res" in
+"answered=True slow_closed=True idle_closed=True done_closed=True stall_cut=True") ok "HTTP time limit closes an idle connection, a trickled head, an idle keep-alive connection and resets an unread answer" ;;
+*) nok "HTTP time limits: $res" ;;
+esac
+# A reader slower than the limit's worth of data but never stalled for 3 s keeps its connection.
+SB=6000000
+want=$(pattern_sha $SB)
+got=$(inns curl -s -m 120 --limit-rate 1M http://10.78.0.2/bytes/$SB | sha256sum | cut -d' ' -f1)
+if [ "$got" = "$want" ]; then ok "a slow reader (curl --limit-rate 1M, 6 MB) is not cut off: SHA-256 matches"; else nok "slow reader: sha $got, want $want"; fi
+kill -USR1 "$PID"
+i=0; to=
+while [ $i -lt 50 ]; do
+	to=$(sed -n 's/^stosnet: tcp open [0-9]* accepted [0-9]* timedout \([0-9]*\)$/\1/p' "$L.idle.log" | tail -1)
+	[ -n "$to" ] && break
+	sleep 0.1; i=$((i + 1))
+done
+if [ "$to" = 4 ]; then ok "stosnet counts 4 connections closed by the time limit"; else nok "timed out: '$to' ($(tail -2 "$L.idle.log"))"; fi
+stop_stosnet
 
 echo "1..$n"
 [ $fails -eq 0 ]
