@@ -25,8 +25,7 @@ SOAK_MIB ?= 64
 SOAK_BIN ?= host
 .PHONY: tcp-soak
 tcp-soak: $(BUILD)/host/tests/tcp_wire $(BUILD)/host/asan/tests/tcp_wire
-	@lo=$${SEEDS%-*}; hi=$${SEEDS#*-}; \
-	for s in $$(seq $$lo $$hi); do \
+	@for s in $$(seq $(firstword $(subst -, ,$(SEEDS))) $(lastword $(subst -, ,$(SEEDS)))); do \
 		TCP_SOAK_SEED=$$s TCP_SOAK_MIB=$(SOAK_MIB) \
 		    $(BUILD)/$(if $(filter asan,$(SOAK_BIN)),host/asan,host)/tests/tcp_wire \
 		    > $(BUILD)/tcp-soak.$$s.log 2>&1 || \
