@@ -4,7 +4,10 @@
  * that no two overlap; when RCV.NXT reaches the head, the contiguous run is appended to the
  * receive buffer.  Memory and work are bounded (no SegmentSmack): at most reass_maxseg
  * entries per connection and never more bytes than the receive buffer could take; a segment
- * that does not fit is dropped (the sender retransmits it).  Each arrival walks the list once.
+ * beyond RCV.NXT that does not fit is dropped (the sender retransmits it).  The segment at
+ * RCV.NXT is never refused: it leaves the queue at once with the run it completes, and
+ * refusing it when the queue is full would refuse the only segment that can empty it, so the
+ * connection would stall until the sender gave up.  Each arrival walks the list once.
  */
 #include "tcp_var.h"
 #include "netstack.h"
@@ -73,8 +76,8 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 
 	if (!m && !fin)
 		return tp->t_segq ? tcp_reass_deliver(tp) : 0;
-	if (tp->t_segqlen >= ti->ti_conf.reass_maxseg ||
-	    (so && tp->t_segqbytes + len > so->so_rcv.sb_hiwat)) {
+	if (SEQ_GT(seq, tp->rcv_nxt) && (tp->t_segqlen >= ti->ti_conf.reass_maxseg ||
+	    (so && tp->t_segqbytes + len > so->so_rcv.sb_hiwat))) {
 		TCPSTAT_INC(ti, rcvreassfull);
 		m_freem(m);
 		return 0;

@@ -123,6 +123,41 @@ static void test_challenge_ack_throttle(void **state)
 	stos_close(l);
 }
 
+/* A full out-of-order queue refuses more segments beyond RCV.NXT (bounded memory), but never
+ * the segment at RCV.NXT, the only one that can empty it: refused, the connection would stall
+ * until the sender gave up (found when a sender filled the queue during loss recovery). */
+static void test_full_reass_queue_takes_the_hole(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	uint32_t a_next = handshake(fx, 2100, 1000);
+	int c = stos_accept(l, NULL, NULL);
+	assert_true(c >= 0);
+	TU_LOCKED(fx->a, tcp_instance(fx->a)->ti_conf.reass_maxseg = 4);
+	static uint8_t pay[6 * 100];
+	for (size_t i = 0; i < sizeof pay; i++)
+		pay[i] = (uint8_t)(i * 7 + 3);
+	/* Segments 1..5 of 100 bytes each (the first, at RCV.NXT = 1001, is missing): four fill
+	 * the queue, the fifth is refused. */
+	for (uint32_t k = 1; k <= 5; k++)
+		send_seg(fx, 2100, 1001 + 100 * k, a_next, TH_ACK, NULL, 0, pay + 100 * k, 100, 0);
+	assert_int_equal(stos_stat(fx->a, "tcp", "rcvreassfull"), 1);
+	/* The hole: accepted, and with it the four queued segments. */
+	struct tu_seg s;
+	send_seg(fx, 2100, 1001, a_next, TH_ACK, NULL, 0, pay, 100, 0);
+	assert_int_equal(stos_stat(fx->a, "tcp", "rcvreassfull"), 1);
+	world_run(fx->w, 1 * MSEC);
+	assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
+	assert_int_equal(s.ack, 1001 + 500);
+	/* The refused fifth comes again and completes the stream. */
+	send_seg(fx, 2100, 1501, a_next, TH_ACK, NULL, 0, pay + 500, 100, 0);
+	uint8_t got[sizeof pay];
+	assert_int_equal(stos_recv(c, got, sizeof got, MSG_DONTWAIT), (ssize_t)sizeof pay);
+	assert_memory_equal(got, pay, sizeof pay);
+	stos_close(c);
+	stos_close(l);
+}
+
 static void test_icmp_needfrag_shrinks_mss(void **state)
 {
 	struct tu_fx *fx = *state;
@@ -203,6 +238,8 @@ int main(void)
 		    tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_challenge_ack_throttle, tu_fx_setup_sockets,
 		    tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_full_reass_queue_takes_the_hole,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_icmp_needfrag_shrinks_mss, tu_fx_setup_sockets,
 		    tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_malformed_options_and_urgent, tu_fx_setup_sockets,
