@@ -525,13 +525,16 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 	uint32_t sendwin = NET_MIN(tp->snd_wnd, tp->t_cc.cwnd);
 	unsigned flags = tcp_outflags[tp->t_state];
 
-	/* In loss recovery with SACK, retransmit the first hole first (RFC 6675 5). */
-	bool sack_rxmit = false;
+	/* In loss recovery with SACK, retransmit the first hole first (RFC 6675 5); with no
+	 * hole left to send, new data goes while the pipe has room (NextSeg rule 2). */
+	bool sack_rxmit = false, sack_recovery = false;
 	tcp_seq rxmit_seq = 0;
-	uint32_t rxmit_len = 0;
+	uint32_t rxmit_len = 0, pipe_room = 0;
 	if ((tp->t_flags & (TF_FASTRECOVERY | TF_SACK_PERMIT)) == (TF_FASTRECOVERY | TF_SACK_PERMIT)) {
 		uint32_t pipe = tp->snd_max - tp->snd_una - tcp_sack_bytes(tp);
-		if (pipe < tp->t_cc.cwnd &&
+		sack_recovery = true;
+		pipe_room = pipe < tp->t_cc.cwnd ? tp->t_cc.cwnd - pipe : 0;
+		if (pipe_room &&
 		    tcp_sack_next_hole(tp, SEQ_MAX(tp->sack_hint, tp->snd_una), &rxmit_seq, &rxmit_len)) {
 			sack_rxmit = true;
 			if (rxmit_len > tp->t_maxseg)
@@ -556,6 +559,8 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 		off = rxmit_seq - tp->snd_una;
 		slen = rxmit_len;
 	} else {
+		if (sack_recovery && tp->snd_nxt == tp->snd_max && !(tp->t_flags & TF_FORCEDATA))
+			sendwin = NET_MIN(tp->snd_wnd, off + pipe_room);
 		slen = (int64_t)NET_MIN(sb_cc, sendwin) - (int64_t)off;
 	}
 	if ((flags & TH_SYN) && tp->snd_nxt != tp->snd_una) {

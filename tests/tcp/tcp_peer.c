@@ -158,6 +158,65 @@ static void test_full_reass_queue_takes_the_hole(void **state)
 	stos_close(l);
 }
 
+/* RFC 6675 5 (C) / NextSeg rule 2: in SACK loss recovery, once no hole is left to
+ * retransmit, new data goes while the pipe has room (cwnd - pipe), not only after the hole's
+ * ACK.  a sends ten 1000-byte segments; the peer SACKs the last nine; a retransmits the first
+ * and, at once, the whole segments of new data that fit in cwnd - 1000 (the pipe is the one
+ * unSACKed segment). */
+static void test_sack_recovery_sends_new_data(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	static const uint8_t syn_opts[8] = { 2, 4, 0x03, 0xe8, 1, 1, 4, 2 };   /* MSS 1000, SACK ok */
+	size_t before = nsegs(fx);
+	struct tu_seg s;
+	send_seg(fx, 2200, 5000, 0, TH_SYN, syn_opts, sizeof syn_opts, NULL, 0, 0);
+	assert_true(tu_peer_tcp_seg(&fx->peer, before, &s));
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	uint32_t a0 = s.seq + 1;
+	send_seg(fx, 2200, 5001, a0, TH_ACK, NULL, 0, NULL, 0, 0);
+	int c = stos_accept(l, NULL, NULL);
+	assert_true(c >= 0);
+	struct tcpcb *tp;
+	TU_LOCKED(fx->a, tp = intotcpcb(in_pcblookup(&tcp_instance(fx->a)->ti_pcbinfo, TU_IP_P,
+	    2200, TU_IP_A, PORT, 0)));
+	assert_true(tp->t_flags & TF_SACK_PERMIT);
+	TU_LOCKED(fx->a, tp->t_cc.cwnd = 10 * 1000);
+	static uint8_t data[30000];
+	size_t first = nsegs(fx);
+	assert_int_equal(stos_send(c, data, sizeof data, MSG_DONTWAIT), (ssize_t)sizeof data);
+	world_run(fx->w, 1 * MSEC);
+	uint32_t top = a0;
+	for (size_t i = first; i < nsegs(fx); i++) {
+		assert_true(tu_peer_tcp_seg(&fx->peer, i, &s));
+		if (SEQ_GT(s.seq + (uint32_t)s.len, top))
+			top = s.seq + (uint32_t)s.len;
+	}
+	assert_int_equal(top - a0, 10000);
+	/* One duplicate ACK SACKing 9000 bytes (RFC 6675: enough to start recovery). */
+	uint8_t sack[12] = { 1, 1, 5, 10 };
+	be32_put(sack + 4, a0 + 1000);
+	be32_put(sack + 8, a0 + 10000);
+	size_t mark = nsegs(fx);
+	send_seg(fx, 2200, 5001, a0, TH_ACK, sack, sizeof sack, NULL, 0, 0);
+	uint32_t cwnd;
+	TU_LOCKED(fx->a, cwnd = tp->t_cc.cwnd);
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	assert_true(cwnd > 1000);
+	uint32_t rexmit = 0, fresh = 0;
+	for (size_t i = mark; i < nsegs(fx); i++) {
+		assert_true(tu_peer_tcp_seg(&fx->peer, i, &s));
+		if (s.seq == a0)
+			rexmit += (uint32_t)s.len;
+		else if (SEQ_GEQ(s.seq, a0 + 10000))
+			fresh += (uint32_t)s.len;
+	}
+	assert_int_equal(rexmit, 1000);
+	assert_int_equal(fresh, (cwnd - 1000) / 1000 * 1000);   /* whole segments (Nagle) */
+	stos_close(c);
+	stos_close(l);
+}
+
 static void test_icmp_needfrag_shrinks_mss(void **state)
 {
 	struct tu_fx *fx = *state;
@@ -239,6 +298,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_challenge_ack_throttle, tu_fx_setup_sockets,
 		    tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_full_reass_queue_takes_the_hole,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_sack_recovery_sends_new_data,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_icmp_needfrag_shrinks_mss, tu_fx_setup_sockets,
 		    tu_fx_teardown_sockets),
