@@ -32,6 +32,7 @@
 #include <time.h>
 #include <poll.h>
 #include <netinet/in.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include "host/stosnet.h"
@@ -56,13 +57,15 @@ struct conn {
 	uint32_t chargen_line;     /* chargen: line number, picks the first character */
 	uint32_t chargen_col;      /* chargen: characters of the current line already sent */
 	uint64_t deadline;         /* HTTP: closed at this time (ns, CLOCK_MONOTONIC) */
-	struct conn *dl_prev, *dl_next;   /* HTTP: in the deadline list (dl_first..dl_last) */
+	TAILQ_ENTRY(conn) dl;      /* HTTP: in the deadline list when dl_on */
+	bool dl_on;
 	uint8_t buf[CONN_BUF];
 };
 
 static unsigned long long nconns, naccepted, ntimedout;
 static uint64_t http_idle_ns = 60ull * 1000000000ull;
-static struct conn *dl_first, *dl_last;     /* HTTP connections by deadline, earliest first */
+/* HTTP connections by deadline, earliest first */
+static TAILQ_HEAD(, conn) dl_list = TAILQ_HEAD_INITIALIZER(dl_list);
 
 static uint64_t now_ns(void)
 {
@@ -71,21 +74,11 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
-static bool dl_linked(const struct conn *c) { return c->dl_prev || dl_first == c; }
-
 static void dl_unlink(struct conn *c)
 {
-	if (!dl_linked(c))
-		return;
-	if (c->dl_prev)
-		c->dl_prev->dl_next = c->dl_next;
-	else
-		dl_first = c->dl_next;
-	if (c->dl_next)
-		c->dl_next->dl_prev = c->dl_prev;
-	else
-		dl_last = c->dl_prev;
-	c->dl_prev = c->dl_next = NULL;
+	if (c->dl_on)
+		TAILQ_REMOVE(&dl_list, c, dl);
+	c->dl_on = false;
 }
 
 /* c's deadline is now + the HTTP time limit: it goes last (no limit: it leaves the list). */
@@ -95,12 +88,8 @@ static void dl_restart(struct conn *c)
 	if (!http_idle_ns)
 		return;
 	c->deadline = now_ns() + http_idle_ns;
-	c->dl_prev = dl_last;
-	if (dl_last)
-		dl_last->dl_next = c;
-	else
-		dl_first = c;
-	dl_last = c;
+	TAILQ_INSERT_TAIL(&dl_list, c, dl);
+	c->dl_on = true;
 }
 /* The pattern body: pat[i] = i % 256, long enough to send 64 KiB from any phase. */
 static uint8_t pat[65536 + 256];
@@ -516,8 +505,8 @@ void svc_tcp_set_http_idle(unsigned seconds)
 void svc_tcp_expire(void)
 {
 	uint64_t now = now_ns();
-	while (dl_first && dl_first->deadline <= now) {
-		struct conn *c = dl_first;
+	struct conn *c;
+	while ((c = TAILQ_FIRST(&dl_list)) && c->deadline <= now) {
 		if (c->responding) {
 			/* Reset: a graceful close would keep the unsent response (and its
 			 * buffers) queued for a reader that does not read. */

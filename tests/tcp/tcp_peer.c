@@ -57,6 +57,18 @@ static uint32_t handshake(struct tu_fx *fx, uint16_t sport, uint32_t iss)
 	return s.seq + 1;
 }
 
+/* handshake from sport, then a's accept: the accepted descriptor; *a_next (may be NULL) is
+ * a's next sequence number. */
+static int accepted(struct tu_fx *fx, int l, uint16_t sport, uint32_t iss, uint32_t *a_next)
+{
+	uint32_t n = handshake(fx, sport, iss);
+	if (a_next)
+		*a_next = n;
+	int c = stos_accept(l, NULL, NULL);
+	assert_true(c >= 0);
+	return c;
+}
+
 static void test_syn_cookies(void **state)
 {
 	struct tu_fx *fx = *state;
@@ -98,10 +110,7 @@ static void test_challenge_ack_throttle(void **state)
 {
 	struct tu_fx *fx = *state;
 	int l = listener(fx, 4);
-	uint32_t snd = handshake(fx, 2000, 100);
-	(void)snd;
-	int c = stos_accept(l, NULL, NULL);
-	assert_true(c >= 0);
+	int c = accepted(fx, l, 2000, 100, NULL);
 	TU_LOCKED(fx->a, tcp_instance(fx->a)->ti_conf.challenge_ack_limit = 2);
 	size_t before = nsegs(fx);
 	/* RFC 5961 3.2: in-window RSTs not at RCV.NXT get challenge ACKs, at most 2/s here. */
@@ -130,9 +139,8 @@ static void test_full_reass_queue_takes_the_hole(void **state)
 {
 	struct tu_fx *fx = *state;
 	int l = listener(fx, 4);
-	uint32_t a_next = handshake(fx, 2100, 1000);
-	int c = stos_accept(l, NULL, NULL);
-	assert_true(c >= 0);
+	uint32_t a_next;
+	int c = accepted(fx, l, 2100, 1000, &a_next);
 	TU_LOCKED(fx->a, tcp_instance(fx->a)->ti_conf.reass_maxseg = 4);
 	static uint8_t pay[6 * 100];
 	for (size_t i = 0; i < sizeof pay; i++)
@@ -221,9 +229,8 @@ static void test_icmp_needfrag_shrinks_mss(void **state)
 {
 	struct tu_fx *fx = *state;
 	int l = listener(fx, 4);
-	uint32_t snd = handshake(fx, 3000, 100);
-	int c = stos_accept(l, NULL, NULL);
-	assert_true(c >= 0);
+	uint32_t snd;
+	int c = accepted(fx, l, 3000, 100, &snd);
 	static char big[1460];
 	memset(big, 'z', sizeof big);
 	size_t before = nsegs(fx);
