@@ -1,8 +1,9 @@
 /* fdlink: an Ethernet interface whose wire is a datagram descriptor carrying one frame per
  * message (the socketpair harness, sp.h).
  *
- * Transmit (if_start, net lock held) writes each frame straight from its mbuf chain with one
- * sendmsg (an iovec per mbuf, no copy in user space).  When the descriptor would block, the
+ * Transmit (if_start, net lock held) hands each frame's buffers (its mbufs, or a cut piece's
+ * headers and payload spans) to sp_frame_sendv, which gathers them into one frame buffer and
+ * writes it with one send(), as the no-stack backend does.  When the descriptor would block, the
  * frame stays with the link (fdlink_tx_blocked) until fdlink_tx_resume, like a NIC whose
  * descriptor ring is full; nothing is dropped.  Receive (fdlink_rx) reads each frame straight
  * into a cluster mbuf, as a NIC's DMA would, and queues it with if_input; netisr_run then runs

@@ -74,7 +74,8 @@ const char *sp_rx_verdict(const struct sp_rx *r, const struct sp_opts *o);
 
 /* Nonblocking frame I/O on the socketpair.  sp_frame_recv: frame length, 0 when none is
  * waiting, -1 when the peer is gone or on error.  sp_frame_sendv: 1 sent, 0 would block, -1
- * error (the peer is gone). */
+ * error (the peer is gone); a frame in several buffers is copied into one and written with
+ * send(), as the no-stack backend writes its frames. */
 struct iovec;
 long sp_frame_recv(int fd, void *buf, size_t cap);
 int sp_frame_sendv(int fd, const struct iovec *iov, int iovcnt);

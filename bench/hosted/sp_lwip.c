@@ -10,7 +10,8 @@
  * (TCP_WRITE_FLAG_COPY, as send() copies), the receiver copies each pbuf's bytes into its own
  * buffer (pbuf_copy_partial, as recv() copies) before checking them.
  *
- * Frames go out with one sendmsg (an iovec per pbuf: no copy in user space) and come in read
+ * Frames go out with sp_frame_sendv (a pbuf chain gathered into one buffer and written with
+ * one send(), as every backend's frames are) and come in read
  * straight into a PBUF_RAM pbuf of the largest frame size, then trimmed (pbuf_realloc).
  */
 #include <errno.h>

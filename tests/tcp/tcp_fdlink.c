@@ -216,6 +216,35 @@ static void test_small_frames_in_order(void **state)
 	link_down(&k);
 }
 
+/* The harness writes a frame given in several buffers as one message, their bytes in order,
+ * as the no-stack backend writes its one buffer; a frame longer than any the harness carries
+ * is a hard error that writes nothing. */
+static void test_sendv_gathers(void **state)
+{
+	(void)state;
+	int fd[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fd), 0);
+	static uint8_t a[54], b[700], c[760];
+	for (unsigned i = 0; i < sizeof a; i++)
+		a[i] = (uint8_t)i;
+	for (unsigned i = 0; i < sizeof b; i++)
+		b[i] = (uint8_t)(i * 3 + 1);
+	for (unsigned i = 0; i < sizeof c; i++)
+		c[i] = (uint8_t)(i * 5 + 2);
+	struct iovec iov[3] = { { a, sizeof a }, { b, sizeof b }, { c, sizeof c } };
+	assert_int_equal(sp_frame_sendv(fd[0], iov, 3), 1);
+	assert_int_equal(sp_frame_recv(fd[1], frame, sizeof frame), sizeof a + sizeof b + sizeof c);
+	assert_memory_equal(frame, a, sizeof a);
+	assert_memory_equal(frame + sizeof a, b, sizeof b);
+	assert_memory_equal(frame + sizeof a + sizeof b, c, sizeof c);
+	static uint8_t big[SP_FRAME_MAX];
+	struct iovec over[2] = { { big, sizeof big }, { a, 1 } };
+	assert_int_equal(sp_frame_sendv(fd[0], over, 2), -1);
+	assert_int_equal(sp_frame_recv(fd[1], frame, sizeof frame), 0);     /* nothing written */
+	close(fd[0]);
+	close(fd[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_gone_mid_segment),
 		cmocka_unit_test(test_bad_segment),
 		cmocka_unit_test(test_small_frames_in_order),
+		cmocka_unit_test(test_sendv_gathers),
 	};
 	return TU_RUN(tests);
 }
