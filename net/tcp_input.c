@@ -317,8 +317,11 @@ static void tcp_dupack(struct tcpcb *tp, struct tcp_seg *s)
 	tp->t_flags |= TF_FASTRECOVERY;
 	tp->t_rtttime = 0;          /* Karn: what is timed may be retransmitted */
 	if (tp->t_flags & TF_SACK_PERMIT) {
-		/* RFC 6675 5: retransmit from the first hole; tcp_output walks the scoreboard. */
+		/* RFC 6675 5 (4.3): retransmit the first segment at once; then tcp_output
+		 * walks the scoreboard (NextSeg) while cwnd exceeds the pipe. */
 		tp->sack_hint = tp->snd_una;
+		tp->sack_rescue = tp->snd_una;
+		tp->t_flags |= TF_SACK_FIRST;
 		tcp_output(tp);
 		return;
 	}
@@ -335,18 +338,17 @@ static void tcp_dupack(struct tcpcb *tp, struct tcp_seg *s)
 }
 
 /* An ACK that advanced SND.UNA during recovery but not past the recovery point (RFC 6582
- * 3.2 step 5). */
-static void tcp_partial_ack(struct tcpcb *tp, tcp_seq ack, uint32_t acked)
+ * 3.2 step 5).  Returns true when output is to wait until SND.UNA and the scoreboard have
+ * moved on (SACK recovery: NextSeg and the pipe are taken from them, RFC 6675 5 (C)). */
+static bool tcp_partial_ack(struct tcpcb *tp, tcp_seq ack, uint32_t acked)
 {
 	uint32_t mss = tp->t_maxseg;
 
 	/* RFC 6582 3.2 step 5: reset the retransmission timer on a partial ACK. */
 	tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
 	tp->t_rtttime = 0;
-	if (tp->t_flags & TF_SACK_PERMIT) {
-		tcp_output(tp);
-		return;
-	}
+	if (tp->t_flags & TF_SACK_PERMIT)
+		return true;
 	tcp_seq onxt = tp->snd_nxt;
 	uint32_t ocwnd = tp->t_cc.cwnd;
 	tp->snd_nxt = ack;
@@ -356,6 +358,7 @@ static void tcp_partial_ack(struct tcpcb *tp, tcp_seq ack, uint32_t acked)
 	tp->t_cc.cwnd = ocwnd > acked ? ocwnd - acked + mss : mss;
 	if (SEQ_GT(onxt, tp->snd_nxt))
 		tp->snd_nxt = onxt;
+	return false;
 }
 
 /* RFC 9293 3.10.7.4 fifth: an acceptable ACK that advances SND.UNA (SND.UNA < ack <=
@@ -400,11 +403,11 @@ bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 	if (tp->t_flags & TF_FASTRECOVERY) {
 		if (SEQ_GEQ(ack, tp->snd_recover)) {
 			/* RFC 6582 3.2 step 6: full acknowledgment ends recovery. */
-			tp->t_flags &= ~TF_FASTRECOVERY;
+			tp->t_flags &= ~(TF_FASTRECOVERY | TF_SACK_FIRST);
 			tp->t_cc.ops->recovered(&tp->t_cc, tp->snd_max - ack);
 			tp->t_dupacks = 0;
-		} else {
-			tcp_partial_ack(tp, ack, acked);
+		} else if (tcp_partial_ack(tp, ack, acked)) {
+			*needoutput = true;
 		}
 	} else {
 		tp->t_dupacks = 0;

@@ -319,6 +319,7 @@ struct tcp_seg {
 	uint16_t urp;
 	bool sendalot;          /* more may go at once: decide again */
 	bool sack_rxmit;        /* a SACK hole retransmission */
+	bool sack_rescue;       /* ... by NextSeg rule 4 (HighRxt stays) */
 	bool fast;              /* decided by tcp_output_fast (tcpstat sndfast) */
 };
 
@@ -506,8 +507,25 @@ static int tcp_output_fast(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 	tp->snd_up = tp->snd_una;   /* no urgent data: drag it along, so it never wraps */
 	sg->sendalot = sendalot;
 	sg->sack_rxmit = false;
+	sg->sack_rescue = false;
 	sg->fast = true;
 	return TCP_FAST_SEND;
+}
+
+/* RFC 6675 NextSeg rule 2's test during SACK recovery: new data can go now - the peer's
+ * window and the pipe's room take a full segment of it, or all that is left when Nagle
+ * would not hold it back (TCP_NODELAY).  Otherwise the holes not yet lost come first (rule
+ * 3), so that a tail Nagle keeps does not stall recovery. */
+static bool tcp_sack_new_data_ok(const struct tcpcb *tp, uint32_t sb_cc, uint32_t pipe_room)
+{
+	uint32_t off = tp->snd_nxt - tp->snd_una;
+	if (tp->snd_nxt != tp->snd_max)
+		return false;
+	uint32_t limit = NET_MIN(NET_MIN(sb_cc, tp->snd_wnd), off + pipe_room);
+	if (limit <= off)
+		return false;
+	uint32_t can = limit - off;
+	return can >= tp->t_maxseg || (can == sb_cc - off && (tp->t_flags & TF_NODELAY));
 }
 
 /* Everything else: what may be sent now, by the rules in the comment at the top.  Returns
@@ -525,18 +543,38 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 	uint32_t sendwin = NET_MIN(tp->snd_wnd, tp->t_cc.cwnd);
 	unsigned flags = tcp_outflags[tp->t_state];
 
-	/* In loss recovery with SACK, retransmit the first hole first (RFC 6675 5); with no
-	 * hole left to send, new data goes while the pipe has room (NextSeg rule 2). */
-	bool sack_rxmit = false, sack_recovery = false;
+	/* In loss recovery with SACK, while cwnd exceeds the pipe (RFC 6675 5 (C)), the next
+	 * segment is NextSeg's (RFC 6675 4): (1) a lost hole above HighRxt, (2) new data,
+	 * (3) any other hole above HighRxt, (4) once per recovery, a rescue retransmission of
+	 * the highest un-SACKed segment.  Recovery's first segment goes whether lost or not
+	 * (RFC 6675 5 (4.3)). */
+	bool sack_rxmit = false, sack_recovery = false, sack_rescue = false;
 	tcp_seq rxmit_seq = 0;
 	uint32_t rxmit_len = 0, pipe_room = 0;
 	if ((tp->t_flags & (TF_FASTRECOVERY | TF_SACK_PERMIT)) == (TF_FASTRECOVERY | TF_SACK_PERMIT)) {
-		uint32_t pipe = tp->snd_max - tp->snd_una - tcp_sack_bytes(tp);
+		uint32_t pipe = tcp_sack_pipe(tp);
 		sack_recovery = true;
 		pipe_room = pipe < tp->t_cc.cwnd ? tp->t_cc.cwnd - pipe : 0;
-		if (pipe_room &&
-		    tcp_sack_next_hole(tp, SEQ_MAX(tp->sack_hint, tp->snd_una), &rxmit_seq, &rxmit_len)) {
-			sack_rxmit = true;
+		tcp_seq from = SEQ_MAX(tp->sack_hint, tp->snd_una);
+		if (tp->t_flags & TF_SACK_FIRST) {
+			/* The segment at SND.UNA, up to the first SACKed byte, whatever the
+			 * pipe says. */
+			rxmit_seq = tp->snd_una;
+			rxmit_len = tp->t_sack.n ? tp->t_sack.blk[0].start - tp->snd_una :
+			    tp->snd_max - tp->snd_una;
+			sack_rxmit = rxmit_len > 0;
+			if (rxmit_len > tp->t_maxseg)
+				rxmit_len = tp->t_maxseg;
+		} else if (pipe_room >= tp->t_maxseg) {
+			if (tcp_sack_next_lost(tp, from, &rxmit_seq, &rxmit_len))
+				sack_rxmit = true;
+			else if (!tcp_sack_new_data_ok(tp, sb_cc, pipe_room)) {
+				if (tcp_sack_next_hole(tp, from, &rxmit_seq, &rxmit_len))
+					sack_rxmit = true;
+				else if (SEQ_GT(tp->snd_una, tp->sack_rescue) &&
+				    tcp_sack_rescue_seg(tp, &rxmit_seq, &rxmit_len))
+					sack_rxmit = sack_rescue = true;
+			}
 			if (rxmit_len > tp->t_maxseg)
 				rxmit_len = tp->t_maxseg;
 		}
@@ -555,12 +593,17 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 	}
 
 	int64_t slen;
+	if (sack_rxmit && rxmit_seq - tp->snd_una >= sb_cc) {
+		/* Nothing of the buffer's data there (only the FIN's number): not a hole. */
+		sack_rxmit = sack_rescue = false;
+	}
 	if (sack_rxmit) {
 		off = rxmit_seq - tp->snd_una;
-		slen = rxmit_len;
+		slen = NET_MIN(rxmit_len, sb_cc - off);
 	} else {
 		if (sack_recovery && tp->snd_nxt == tp->snd_max && !(tp->t_flags & TF_FORCEDATA))
-			sendwin = NET_MIN(tp->snd_wnd, off + pipe_room);
+			sendwin = NET_MIN(tp->snd_wnd,
+			    off + (pipe_room >= tp->t_maxseg ? pipe_room : 0));
 		slen = (int64_t)NET_MIN(sb_cc, sendwin) - (int64_t)off;
 	}
 	if ((flags & TH_SYN) && tp->snd_nxt != tp->snd_una) {
@@ -697,6 +740,7 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 	sg->optlen = optlen;
 	sg->sendalot = sendalot;
 	sg->sack_rxmit = sack_rxmit;
+	sg->sack_rescue = sack_rescue;
 	sg->fast = false;
 	return true;
 }
@@ -991,6 +1035,7 @@ static int tcp_output_ack(struct tcpcb *tp, struct tcp_instance *ti, struct sock
 	sg->urp = 0;
 	sg->sendalot = false;
 	sg->sack_rxmit = false;
+	sg->sack_rescue = false;
 	sg->fast = true;
 	sg->thwin = tcp_adv_window(tp, so, sg);
 	tp->snd_up = tp->snd_una;   /* no urgent data: drag it along, so it never wraps */
@@ -1046,8 +1091,18 @@ static int tcp_output_send(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 
 	/* Advance the send state before output, so a timer or an ACK processed during it
 	 * sees a consistent picture. */
-	if (sg->sack_rxmit) {
+	if (sg->sack_rescue) {
+		/* RFC 6675 4 rule 4: RescueRxt = RecoveryPoint, HighRxt unchanged. */
+		tp->sack_rescue = tp->snd_recover;
+		TCPSTAT_INC(ti, sackrexmit);
+		TCPSTAT_INC(ti, sackrescue);
+	} else if (sg->sack_rxmit) {
 		tp->sack_hint = sg->seq + len;
+		if (tp->t_flags & TF_SACK_FIRST) {
+			/* RFC 6675 5 (4.3): HighRxt and RescueRxt to its last byte. */
+			tp->t_flags &= ~TF_SACK_FIRST;
+			tp->sack_rescue = tp->sack_hint;
+		}
 		TCPSTAT_INC(ti, sackrexmit);
 	} else if (!(tp->t_flags & TF_FORCEDATA) || tp->snd_wnd > 0 || !tcp_timer_active(tp, TT_PERSIST)) {
 		tcp_seq start = tp->snd_nxt;

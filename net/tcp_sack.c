@@ -153,6 +153,90 @@ uint32_t tcp_sack_bytes(const struct tcpcb *tp)
 	return n;
 }
 
+/* RFC 6675 4's DupThresh: SACKed ranges above a byte that make it lost. */
+#define TCP_DUPTHRESH 3
+
+/* The scoreboard's gaps: gap i (0..n) is the un-SACKed range [start, end) below block i, or
+ * above the last block up to snd_max for i == n.  A byte of gap i has blocks i..n-1 above it,
+ * the same for every byte of the gap, so RFC 6675's IsLost() is one answer per gap: lost when
+ * DupThresh SACKed ranges lie above it, or more than (DupThresh - 1) * SMSS SACKed bytes
+ * (the top gap has nothing above it and is never lost). */
+struct sack_gaps {
+	unsigned n;                         /* gaps: blocks + 1 */
+	tcp_seq start[TCP_SACK_HOLES + 1], end[TCP_SACK_HOLES + 1];
+	bool lost[TCP_SACK_HOLES + 1];
+};
+
+static uint32_t seq_span(tcp_seq s, tcp_seq e)
+{
+	return SEQ_GT(e, s) ? e - s : 0;
+}
+
+static void sack_gaps(const struct tcpcb *tp, struct sack_gaps *g)
+{
+	const struct sack_scoreboard *sb = &tp->t_sack;
+	uint32_t above = 0, lostbytes = (TCP_DUPTHRESH - 1) * tp->t_maxseg;
+	g->n = sb->n + 1;
+	g->start[0] = tp->snd_una;
+	for (unsigned i = 0; i < sb->n; i++) {
+		g->end[i] = sb->blk[i].start;
+		g->start[i + 1] = sb->blk[i].end;
+	}
+	g->end[sb->n] = tp->snd_max;
+	g->lost[sb->n] = false;
+	for (unsigned i = sb->n; i-- > 0;) {
+		above += seq_span(sb->blk[i].start, sb->blk[i].end);
+		g->lost[i] = sb->n - i >= TCP_DUPTHRESH || above > lostbytes;
+	}
+}
+
+uint32_t tcp_sack_pipe(const struct tcpcb *tp)
+{
+	struct sack_gaps g;
+	sack_gaps(tp, &g);
+	tcp_seq rxt = SEQ_MAX(tp->sack_hint, tp->snd_una);
+	uint32_t pipe = 0;
+	for (unsigned i = 0; i < g.n; i++) {
+		/* RFC 6675 4 SetPipe: each un-SACKed byte counts once when not lost (its
+		 * original may still be in flight) and once more when retransmitted (at or
+		 * below HighRxt). */
+		if (!g.lost[i])
+			pipe += seq_span(g.start[i], g.end[i]);
+		pipe += seq_span(g.start[i], SEQ_MIN(g.end[i], rxt));
+	}
+	return pipe;
+}
+
+bool tcp_sack_next_lost(const struct tcpcb *tp, tcp_seq from, tcp_seq *seq, uint32_t *len)
+{
+	struct sack_gaps g;
+	sack_gaps(tp, &g);
+	for (unsigned i = 0; i + 1 < g.n; i++) {
+		tcp_seq s = SEQ_MAX(g.start[i], from);
+		if (g.lost[i] && SEQ_LT(s, g.end[i])) {
+			*seq = s;
+			*len = g.end[i] - s;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool tcp_sack_rescue_seg(const struct tcpcb *tp, tcp_seq *seq, uint32_t *len)
+{
+	struct sack_gaps g;
+	sack_gaps(tp, &g);
+	for (unsigned i = g.n; i-- > 0;) {
+		uint32_t span = seq_span(g.start[i], g.end[i]);
+		if (span) {
+			*len = span < tp->t_maxseg ? span : tp->t_maxseg;
+			*seq = g.end[i] - *len;
+			return true;
+		}
+	}
+	return false;
+}
+
 bool tcp_sack_next_hole(const struct tcpcb *tp, tcp_seq from, tcp_seq *seq, uint32_t *len)
 {
 	const struct sack_scoreboard *sb = &tp->t_sack;

@@ -199,7 +199,7 @@ static bool tcp_timer_rexmt(struct tcpcb *tp)
 	if (tcps_have_rcvd_syn(tp->t_state) && tp->t_state != TCPS_SYN_RECEIVED) {
 		/* RFC 5681 3.1 / RFC 6582: an RTO ends any recovery and collapses cwnd. */
 		tp->t_cc.ops->signal(&tp->t_cc, CC_RTO, flight, net_clock(tp->t_ns));
-		tp->t_flags &= ~TF_FASTRECOVERY;
+		tp->t_flags &= ~(TF_FASTRECOVERY | TF_SACK_FIRST);
 		tp->snd_recover = tp->snd_max;
 	}
 	tp->t_dupacks = 0;

@@ -81,6 +81,8 @@ const char *tcp_state_name(int state);
 #define TF_NOPUSH      0x00040000u
 #define TF_FORCEDATA   0x00080000u   /* persist probe: send one byte despite the window */
 #define TF_CLOSED_BY_USER 0x00100000u /* the socket is gone: pcb lives on alone */
+#define TF_SACK_FIRST  0x00200000u   /* SACK recovery just began: its first segment is
+                                      * retransmitted lost or not (RFC 6675 5 (4.3)) */
 
 /* Timer indices (each a callout in the tcpcb). */
 #define TT_REXMT   0
@@ -182,7 +184,10 @@ struct tcpcb {
 	tcp_seq snd_recover;        /* RFC 6582 "recover" */
 	uint32_t t_dupacks;
 	struct sack_scoreboard t_sack;
-	tcp_seq sack_hint;          /* RFC 6675 HighRxt: highest retransmitted in recovery */
+	tcp_seq sack_hint;          /* RFC 6675 HighRxt: highest retransmitted in recovery
+	                             * (one past it: snd_una when nothing is) */
+	tcp_seq sack_rescue;        /* RFC 6675 RescueRxt, one past it: a rescue retransmission
+	                             * may go once snd_una is beyond it */
 	/* Where tcp_output last found its data in so_snd: an mbuf of the buffer and the sequence
 	 * number of its first byte (valid while that is not below snd_una), so a segment does not
 	 * walk the buffer from its start. */
@@ -314,6 +319,7 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(fastrexmit, "fast retransmits") \
 	X(recoveries, "loss recoveries entered") \
 	X(sackrexmit, "segments retransmitted from the SACK scoreboard") \
+	X(sackrescue, "of those, rescue retransmissions (RFC 6675 NextSeg rule 4)") \
 	X(sackblocks, "SACK blocks received") \
 	X(cookiessent, "SYN cookies sent") \
 	X(cookiesok, "connections made from valid SYN cookies") \
@@ -503,9 +509,17 @@ void tcp_sack_scoreboard_clear(struct tcpcb *tp);
 bool tcp_sack_is_sacked(const struct tcpcb *tp, tcp_seq seq);
 /* Sender: bytes SACKed above snd_una. */
 uint32_t tcp_sack_bytes(const struct tcpcb *tp);
-/* Sender (RFC 6675 NextSeg rule 1): the first un-SACKed sequence at or above `from` and
+/* Sender (RFC 6675 NextSeg rule 3): the first un-SACKed sequence at or above `from` and
  * below the highest SACKed byte; *len bytes of it are not SACKed.  False when none. */
 bool tcp_sack_next_hole(const struct tcpcb *tp, tcp_seq from, tcp_seq *seq, uint32_t *len);
+/* Sender (RFC 6675 NextSeg rule 1): the same, but only bytes IsLost() holds lost. */
+bool tcp_sack_next_lost(const struct tcpcb *tp, tcp_seq from, tcp_seq *seq, uint32_t *len);
+/* Sender (RFC 6675 SetPipe): the bytes the network is estimated to hold during SACK loss
+ * recovery, with HighRxt at sack_hint. */
+uint32_t tcp_sack_pipe(const struct tcpcb *tp);
+/* Sender (RFC 6675 NextSeg rule 4): the segment of at most t_maxseg bytes that ends at the
+ * highest un-SACKed byte below snd_max.  False when every byte is SACKed. */
+bool tcp_sack_rescue_seg(const struct tcpcb *tp, tcp_seq *seq, uint32_t *len);
 
 /* tcp_syncookie.c */
 tcp_seq tcp_cookie_make(struct netstack *ns, uint32_t laddr, uint16_t lport, uint32_t faddr,

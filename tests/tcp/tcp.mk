@@ -104,3 +104,5 @@ ALL_TARGETS += $(BUILD)/host/tests/tcp_fdlink $(BUILD)/host/asan/tests/tcp_fdlin
 # ACK-clocked output at the end of a receive batch (net/tcp_output_defer.c) against a
 # scripted peer (tests/tcp/tcp_defer.c).
 H_T_TESTS += tests/tcp/tcp_defer.c
+# RFC 6675's IsLost, SetPipe and NextSeg candidates on hand-made scoreboards.
+H_T_TESTS += tests/tcp/tcp_sack_send.c
