@@ -302,7 +302,9 @@ static void tcp_dupack(struct tcpcb *tp, struct tcp_seg *s)
 		tcp_output(tp);
 		return;
 	}
-	if (++tp->t_dupacks < 3 && !((tp->t_flags & TF_SACK_PERMIT) && tcp_sack_bytes(tp) >= 3 * mss))
+	/* RFC 6675 5 (2): with SACK, loss is also seen before the third duplicate when the
+	 * scoreboard already holds SND.UNA's byte lost (IsLost). */
+	if (++tp->t_dupacks < 3 && !((tp->t_flags & TF_SACK_PERMIT) && tcp_sack_una_lost(tp)))
 		return;
 	/* RFC 6582 3.2 step 1: only one recovery per window of data. */
 	if (SEQ_LEQ(s->th.th_ack, tp->snd_recover)) {

@@ -222,6 +222,13 @@ bool tcp_sack_next_lost(const struct tcpcb *tp, tcp_seq from, tcp_seq *seq, uint
 	return false;
 }
 
+bool tcp_sack_una_lost(const struct tcpcb *tp)
+{
+	struct sack_gaps g;
+	sack_gaps(tp, &g);
+	return g.n > 1 && g.lost[0] && SEQ_LT(g.start[0], g.end[0]);
+}
+
 bool tcp_sack_rescue_seg(const struct tcpcb *tp, tcp_seq *seq, uint32_t *len)
 {
 	struct sack_gaps g;

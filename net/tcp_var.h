@@ -514,6 +514,8 @@ uint32_t tcp_sack_bytes(const struct tcpcb *tp);
 bool tcp_sack_next_hole(const struct tcpcb *tp, tcp_seq from, tcp_seq *seq, uint32_t *len);
 /* Sender (RFC 6675 NextSeg rule 1): the same, but only bytes IsLost() holds lost. */
 bool tcp_sack_next_lost(const struct tcpcb *tp, tcp_seq from, tcp_seq *seq, uint32_t *len);
+/* Sender (RFC 6675 5 (2)): IsLost(HighACK + 1), the first unacknowledged byte. */
+bool tcp_sack_una_lost(const struct tcpcb *tp);
 /* Sender (RFC 6675 SetPipe): the bytes the network is estimated to hold during SACK loss
  * recovery, with HighRxt at sack_hint. */
 uint32_t tcp_sack_pipe(const struct tcpcb *tp);

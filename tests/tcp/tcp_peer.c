@@ -275,6 +275,29 @@ static void test_sack_recovery_sends_new_data(void **state)
 	stos_close(l);
 }
 
+/* RFC 6675 5 (2): one duplicate ACK whose SACK blocks put three separate SACKed ranges above
+ * SND.UNA (300 bytes in all, under 2 * SMSS) makes its byte lost: recovery starts with the
+ * first segment retransmitted, before a third duplicate. */
+static void test_sack_three_ranges_start_recovery(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0;
+	int c = sack_conn(fx, l, 2205, 10 * 1000, 10000, &tp, &a0);
+	static const uint32_t r2[] = { 1000, 1100, 2000, 2100 };
+	size_t mark = nsegs(fx);
+	sack_dupack(fx, 2205, a0, a0, r2, 2);           /* two ranges: not yet */
+	assert_false(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 0);
+	static const uint32_t r3[] = { 1000, 1100, 2000, 2100, 3000, 3100 };
+	sack_dupack(fx, 2205, a0, a0, r3, 3);
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 1000);
+	stos_close(c);
+	stos_close(l);
+}
+
 /* RFC 6675 5 (4.3): recovery's first segment is retransmitted at once even when the pipe
  * (here 36 segments above the SACKed ones, none lost) exceeds the reduced cwnd; nothing else
  * goes until the pipe drains below cwnd. */
@@ -443,6 +466,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_reass_queue_takes_the_hole,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_sack_recovery_sends_new_data,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_sack_three_ranges_start_recovery,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_sack_first_rexmit_ignores_pipe,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),

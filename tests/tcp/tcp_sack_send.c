@@ -1,5 +1,5 @@
 /* The sender's SACK arithmetic of RFC 6675 on hand-made scoreboards (net/tcp_sack.c): IsLost,
- * SetPipe (tcp_sack_pipe) and NextSeg's candidates (tcp_sack_next_lost for rule 1,
+ * SetPipe (tcp_sack_pipe), IsLost(HighACK + 1) (tcp_sack_una_lost) and NextSeg's candidates (tcp_sack_next_lost for rule 1,
  * tcp_sack_next_hole for rule 3, tcp_sack_rescue_seg for rule 4).  Every expected value is
  * worked out from the RFC's definitions in the comments, with SMSS 1000 and DupThresh 3.
  * cmocka, TAP output. */
@@ -62,6 +62,7 @@ static void test_hole_not_lost_yet(void **state)
 	tcp_seq s;
 	uint32_t len;
 	assert_false(tcp_sack_next_lost(&tp, UNA, &s, &len));
+	assert_false(tcp_sack_una_lost(&tp));
 	assert_true(tcp_sack_next_hole(&tp, UNA, &s, &len));
 	assert_int_equal(s, UNA);
 	assert_int_equal(len, 1000);
@@ -73,6 +74,7 @@ static void test_hole_not_lost_yet(void **state)
 	static const uint32_t r3[] = { 1000, 3001 };
 	board(5000, r3, 1);
 	assert_true(tcp_sack_next_lost(&tp, UNA, &s, &len));
+	assert_true(tcp_sack_una_lost(&tp));
 }
 
 /* DupThresh discontiguous SACKed ranges make a hole lost however few bytes they hold. */
@@ -85,6 +87,7 @@ static void test_three_ranges_make_loss(void **state)
 	tcp_seq s;
 	uint32_t len;
 	/* Only the first hole has three ranges above it (300 bytes: not enough by bytes). */
+	assert_true(tcp_sack_una_lost(&tp));
 	assert_true(tcp_sack_next_lost(&tp, UNA, &s, &len));
 	assert_int_equal(s, UNA);
 	assert_int_equal(len, 100);
