@@ -565,7 +565,10 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 			sack_rxmit = rxmit_len > 0;
 			if (rxmit_len > tp->t_maxseg)
 				rxmit_len = tp->t_maxseg;
-		} else if (pipe_room >= tp->t_maxseg) {
+		}
+		/* (A peer can SACK the byte at SND.UNA without acknowledging it: then there
+		 * is no first segment, and NextSeg decides.) */
+		if (!sack_rxmit && pipe_room >= tp->t_maxseg) {
 			if (tcp_sack_next_lost(tp, from, &rxmit_seq, &rxmit_len))
 				sack_rxmit = true;
 			else if (!tcp_sack_new_data_ok(tp, sb_cc, pipe_room)) {

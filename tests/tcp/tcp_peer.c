@@ -298,6 +298,31 @@ static void test_sack_three_ranges_start_recovery(void **state)
 	stos_close(l);
 }
 
+/* A peer that SACKs the bytes at SND.UNA without acknowledging them (a block starting at
+ * SND.UNA) leaves recovery no first segment: NextSeg decides instead (here rule 1, the lost
+ * hole above it), and the retransmission timer, which forgets the SACKs (RFC 2018 8), later
+ * sends SND.UNA's segment. */
+static void test_sack_block_at_una(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0;
+	int c = sack_conn(fx, l, 2206, 10 * 1000, 10000, &tp, &a0);
+	static const uint32_t r[] = { 0, 3000, 4000, 10000 };
+	size_t mark = nsegs(fx);
+	for (int i = 0; i < 3; i++)
+		sack_dupack(fx, 2206, a0, a0, r, 2);
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 0);
+	assert_int_equal(sent_at(fx, mark, a0 + 3000, NULL), 1000);
+	world_run(fx->w, 1 * SEC);
+	assert_true(sent_at(fx, mark, a0, NULL) >= 1000);
+	assert_true(stos_stat(fx->a, "tcp", "rexmttimeo") >= 1);
+	stos_close(c);
+	stos_close(l);
+}
+
 /* RFC 6675 5 (4.3): recovery's first segment is retransmitted at once even when the pipe
  * (here 36 segments above the SACKed ones, none lost) exceeds the reduced cwnd; nothing else
  * goes until the pipe drains below cwnd. */
@@ -468,6 +493,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sack_recovery_sends_new_data,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_sack_three_ranges_start_recovery,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_sack_block_at_una,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_sack_first_rexmit_ignores_pipe,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
