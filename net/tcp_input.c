@@ -287,6 +287,28 @@ static bool step_syn(struct tcpcb *tp, struct tcp_seg *s, uint32_t wnd)
 	return false;
 }
 
+/* RFC 5681 3.2 step 1 (RFC 3042, Limited Transmit): on the first and second duplicate ACK a
+ * segment of data not yet sent goes, when the peer's window allows it and the flight stays
+ * within cwnd + 2 SMSS; cwnd itself does not change.  Each duplicate means a segment has left
+ * the network, so this keeps the ACK clock going when too few segments are in flight for
+ * three duplicates to arrive. */
+static void tcp_limited_transmit(struct tcpcb *tp)
+{
+	struct socket *so = tp_socket(tp);
+	uint32_t flight = tp->snd_max - tp->snd_una, ocwnd = tp->t_cc.cwnd;
+	if (!so || tp->snd_nxt != tp->snd_max || so->so_snd.sb_cc <= flight)
+		return;                     /* nothing new to send */
+	uint32_t allow = NET_MIN(flight + tp->t_maxseg, ocwnd + 2 * tp->t_maxseg);
+	if (allow <= ocwnd)
+		return;                     /* cwnd is not what holds the data back */
+	tcp_seq before = tp->snd_max;
+	tp->t_cc.cwnd = allow;
+	tcp_output(tp);
+	tp->t_cc.cwnd = ocwnd;
+	if (tp->snd_max != before)
+		TCPSTAT_INC(tcp_instance(tp->t_ns), sndlimited);
+}
+
 /* Congestion control and loss recovery on a duplicate ACK (RFC 5681 3.2, RFC 6582, RFC 6675). */
 static void tcp_dupack(struct tcpcb *tp, struct tcp_seg *s)
 {
@@ -304,8 +326,10 @@ static void tcp_dupack(struct tcpcb *tp, struct tcp_seg *s)
 	}
 	/* RFC 6675 5 (2): with SACK, loss is also seen before the third duplicate when the
 	 * scoreboard already holds SND.UNA's byte lost (IsLost). */
-	if (++tp->t_dupacks < 3 && !((tp->t_flags & TF_SACK_PERMIT) && tcp_sack_una_lost(tp)))
+	if (++tp->t_dupacks < 3 && !((tp->t_flags & TF_SACK_PERMIT) && tcp_sack_una_lost(tp))) {
+		tcp_limited_transmit(tp);
 		return;
+	}
 	/* RFC 6582 3.2 step 1: only one recovery per window of data. */
 	if (SEQ_LEQ(s->th.th_ack, tp->snd_recover)) {
 		tp->t_dupacks = 0;

@@ -320,6 +320,7 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(recoveries, "loss recoveries entered") \
 	X(sackrexmit, "segments retransmitted from the SACK scoreboard") \
 	X(sackrescue, "of those, rescue retransmissions (RFC 6675 NextSeg rule 4)") \
+	X(sndlimited, "segments of new data sent on a first or second duplicate ACK (RFC 3042)") \
 	X(sackblocks, "SACK blocks received") \
 	X(cookiessent, "SYN cookies sent") \
 	X(cookiesok, "connections made from valid SYN cookies") \

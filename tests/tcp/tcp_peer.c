@@ -275,6 +275,41 @@ static void test_sack_recovery_sends_new_data(void **state)
 	stos_close(l);
 }
 
+/* RFC 3042 Limited Transmit: the first and second duplicate ACK each let one new segment go
+ * (the flight grows to cwnd + 2 SMSS, cwnd stays); the third starts recovery.  With nothing
+ * new to send, the duplicates send nothing. */
+static void test_limited_transmit(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0;
+	int c = sack_conn(fx, l, 2207, 4 * 1000, 10000, &tp, &a0);
+	static const uint32_t r1[] = { 1000, 2000 }, r2[] = { 1000, 3000 }, r3[] = { 1000, 4000 };
+	size_t mark = nsegs(fx);
+	sack_dupack(fx, 2207, a0, a0, r1, 1);
+	assert_int_equal(sent_from(fx, mark, a0), 1000);
+	assert_int_equal(sent_at(fx, mark, a0 + 4000, NULL), 1000);
+	assert_int_equal(tp->t_cc.cwnd, 4000);
+	sack_dupack(fx, 2207, a0, a0, r2, 1);
+	assert_int_equal(sent_from(fx, mark, a0), 2000);
+	assert_int_equal(sent_at(fx, mark, a0 + 5000, NULL), 1000);
+	assert_false(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(stos_stat(fx->a, "tcp", "sndlimited"), 2);
+	sack_dupack(fx, 2207, a0, a0, r3, 1);
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 1000);
+	stos_close(c);
+	c = sack_conn(fx, l, 2208, 4 * 1000, 4000, &tp, &a0);
+	mark = nsegs(fx);
+	sack_dupack(fx, 2208, a0, a0, r1, 1);
+	sack_dupack(fx, 2208, a0, a0, r2, 1);
+	assert_int_equal(nsegs(fx), mark);
+	assert_int_equal(stos_stat(fx->a, "tcp", "sndlimited"), 2);
+	stos_close(c);
+	stos_close(l);
+}
+
 /* RFC 6675 5 (2): one duplicate ACK whose SACK blocks put three separate SACKed ranges above
  * SND.UNA (300 bytes in all, under 2 * SMSS) makes its byte lost: recovery starts with the
  * first segment retransmitted, before a third duplicate. */
@@ -491,6 +526,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_reass_queue_takes_the_hole,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_sack_recovery_sends_new_data,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_limited_transmit,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_sack_three_ranges_start_recovery,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
