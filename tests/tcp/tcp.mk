@@ -106,3 +106,8 @@ ALL_TARGETS += $(BUILD)/host/tests/tcp_fdlink $(BUILD)/host/asan/tests/tcp_fdlin
 H_T_TESTS += tests/tcp/tcp_defer.c
 # RFC 6675's IsLost, SetPipe and NextSeg candidates on hand-made scoreboards.
 H_T_TESTS += tests/tcp/tcp_sack_send.c
+# SACK loss recovery and Limited Transmit against a scripted peer; it shares tcp_peer.c's
+# helpers (tests/tcp/tcp_peer_fx.h, a prerequisite of both programs).
+H_T_TESTS += tests/tcp/tcp_sack_recovery.c
+$(foreach p,tcp_peer tcp_sack_recovery,$(BUILD)/host/tests/$(p) $(BUILD)/host/asan/tests/$(p)): \
+	tests/tcp/tcp_peer_fx.h

@@ -1,0 +1,303 @@
+/* SACK loss recovery (RFC 6675) and Limited Transmit (RFC 3042) against a scripted peer on
+ * the in-memory wire: which bytes go, and when, for hand-made duplicate ACKs and SACK blocks.
+ * Each connection allows SACK with MSS 1000, and each test sets cwnd before writing.  The
+ * scoreboard arithmetic itself is tested in tcp_sack_send.c.  Pools and memory balance at
+ * teardown (the fixture checks). */
+#include "tests/tcp/tcp_peer_fx.h"
+#include "host/wire.h"
+#include "net/netstack.h"
+#include "net/tcp_var.h"
+
+/* A connection from the peer's port sport that allows SACK with MSS 1000, accepted; cwnd set
+ * to `cwnd` and `nbytes` of data written, of which what cwnd allows is sent (checked).  *tp
+ * is its control block, *a0 its first data sequence number; returns the descriptor. */
+static int sack_conn(struct tu_fx *fx, int l, uint16_t sport, uint32_t cwnd, size_t nbytes,
+    struct tcpcb **tpp, uint32_t *a0p)
+{
+	static const uint8_t syn_opts[8] = { 2, 4, 0x03, 0xe8, 1, 1, 4, 2 };   /* MSS 1000, SACK ok */
+	static uint8_t data[60000];
+	size_t before = nsegs(fx);
+	struct tu_seg s;
+	send_seg(fx, sport, 5000, 0, TH_SYN, syn_opts, sizeof syn_opts, NULL, 0, 0);
+	assert_true(tu_peer_tcp_seg(&fx->peer, before, &s));
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	uint32_t a0 = s.seq + 1;
+	send_seg(fx, sport, 5001, a0, TH_ACK, NULL, 0, NULL, 0, 0);
+	int c = stos_accept(l, NULL, NULL);
+	assert_true(c >= 0);
+	struct tcpcb *tp;
+	TU_LOCKED(fx->a, tp = intotcpcb(in_pcblookup(&tcp_instance(fx->a)->ti_pcbinfo, TU_IP_P,
+	    sport, TU_IP_A, PORT, 0)));
+	assert_true(tp->t_flags & TF_SACK_PERMIT);
+	TU_LOCKED(fx->a, tp->t_cc.cwnd = cwnd);
+	size_t first = nsegs(fx);
+	assert_true(nbytes <= sizeof data);
+	assert_int_equal(stos_send(c, data, nbytes, MSG_DONTWAIT), (ssize_t)nbytes);
+	world_run(fx->w, 1 * MSEC);
+	uint32_t top = a0;
+	for (size_t i = first; i < nsegs(fx); i++) {
+		assert_true(tu_peer_tcp_seg(&fx->peer, i, &s));
+		if (SEQ_GT(s.seq + (uint32_t)s.len, top))
+			top = s.seq + (uint32_t)s.len;
+	}
+	assert_int_equal(top - a0, NET_MIN(cwnd, nbytes));
+	*tpp = tp;
+	*a0p = a0;
+	return c;
+}
+
+/* A duplicate ACK of a0 from sport carrying SACK blocks (offsets from a0, n pairs). */
+static void sack_dupack(struct tu_fx *fx, uint16_t sport, uint32_t ack, uint32_t a0,
+    const uint32_t *r, unsigned n)
+{
+	uint8_t opt[4 + 8 * 4] = { 1, 1, 5, (uint8_t)(2 + 8 * n) };
+	for (unsigned i = 0; i < n; i++) {
+		be32_put(opt + 4 + 8 * i, a0 + r[2 * i]);
+		be32_put(opt + 8 + 8 * i, a0 + r[2 * i + 1]);
+	}
+	send_seg(fx, sport, 5001, ack, TH_ACK, opt, 4 + 8 * n, NULL, 0, 0);
+}
+
+/* Payload bytes a sent since segment `mark` starting at a0 + off (count: segments). */
+static uint32_t sent_at(struct tu_fx *fx, size_t mark, uint32_t seq, unsigned *count)
+{
+	struct tu_seg s;
+	uint32_t n = 0;
+	unsigned k = 0;
+	for (size_t i = mark; i < nsegs(fx); i++) {
+		assert_true(tu_peer_tcp_seg(&fx->peer, i, &s));
+		if (s.seq == seq && s.len) {
+			n += (uint32_t)s.len;
+			k++;
+		}
+	}
+	if (count)
+		*count = k;
+	return n;
+}
+
+/* Payload bytes a sent since segment `mark` at or above seq. */
+static uint32_t sent_from(struct tu_fx *fx, size_t mark, uint32_t seq)
+{
+	struct tu_seg s;
+	uint32_t n = 0;
+	for (size_t i = mark; i < nsegs(fx); i++) {
+		assert_true(tu_peer_tcp_seg(&fx->peer, i, &s));
+		if (SEQ_GEQ(s.seq, seq))
+			n += (uint32_t)s.len;
+	}
+	return n;
+}
+
+/* RFC 6675 NextSeg rule 2: once the lost hole is retransmitted, new data goes while cwnd
+ * exceeds the pipe - here the whole segments that fit (Nagle keeps a partial one). */
+static void test_sack_recovery_sends_new_data(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0, cwnd;
+	int c = sack_conn(fx, l, 2200, 10 * 1000, 30000, &tp, &a0);
+	/* One duplicate ACK SACKing 9000 bytes (RFC 6675: enough to start recovery). */
+	static const uint32_t r[] = { 1000, 10000 };
+	size_t mark = nsegs(fx);
+	sack_dupack(fx, 2200, a0, a0, r, 1);
+	TU_LOCKED(fx->a, cwnd = tp->t_cc.cwnd);
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	assert_true(cwnd > 1000);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 1000);
+	/* pipe: the retransmission only (the hole is lost, the rest SACKed) */
+	assert_int_equal(sent_from(fx, mark, a0 + 10000), (cwnd - 1000) / 1000 * 1000);
+	stos_close(c);
+	stos_close(l);
+}
+
+/* RFC 3042 Limited Transmit: the first and second duplicate ACK each let one new segment go
+ * (the flight grows to cwnd + 2 SMSS, cwnd stays); the third starts recovery.  With nothing
+ * new to send, the duplicates send nothing. */
+static void test_limited_transmit(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0;
+	int c = sack_conn(fx, l, 2207, 4 * 1000, 10000, &tp, &a0);
+	static const uint32_t r1[] = { 1000, 2000 }, r2[] = { 1000, 3000 }, r3[] = { 1000, 4000 };
+	size_t mark = nsegs(fx);
+	sack_dupack(fx, 2207, a0, a0, r1, 1);
+	assert_int_equal(sent_from(fx, mark, a0), 1000);
+	assert_int_equal(sent_at(fx, mark, a0 + 4000, NULL), 1000);
+	assert_int_equal(tp->t_cc.cwnd, 4000);
+	sack_dupack(fx, 2207, a0, a0, r2, 1);
+	assert_int_equal(sent_from(fx, mark, a0), 2000);
+	assert_int_equal(sent_at(fx, mark, a0 + 5000, NULL), 1000);
+	assert_false(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(stos_stat(fx->a, "tcp", "sndlimited"), 2);
+	sack_dupack(fx, 2207, a0, a0, r3, 1);
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 1000);
+	stos_close(c);
+	c = sack_conn(fx, l, 2208, 4 * 1000, 4000, &tp, &a0);
+	mark = nsegs(fx);
+	sack_dupack(fx, 2208, a0, a0, r1, 1);
+	sack_dupack(fx, 2208, a0, a0, r2, 1);
+	assert_int_equal(nsegs(fx), mark);
+	assert_int_equal(stos_stat(fx->a, "tcp", "sndlimited"), 2);
+	stos_close(c);
+	stos_close(l);
+}
+
+/* RFC 6675 5 (2): one duplicate ACK whose SACK blocks put three separate SACKed ranges above
+ * SND.UNA (300 bytes in all, under 2 * SMSS) makes its byte lost: recovery starts with the
+ * first segment retransmitted, before a third duplicate. */
+static void test_sack_three_ranges_start_recovery(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0;
+	int c = sack_conn(fx, l, 2205, 10 * 1000, 10000, &tp, &a0);
+	static const uint32_t r2[] = { 1000, 1100, 2000, 2100 };
+	size_t mark = nsegs(fx);
+	sack_dupack(fx, 2205, a0, a0, r2, 2);           /* two ranges: not yet */
+	assert_false(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 0);
+	static const uint32_t r3[] = { 1000, 1100, 2000, 2100, 3000, 3100 };
+	sack_dupack(fx, 2205, a0, a0, r3, 3);
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 1000);
+	stos_close(c);
+	stos_close(l);
+}
+
+/* A peer that SACKs the bytes at SND.UNA without acknowledging them (a block starting at
+ * SND.UNA) leaves recovery no first segment: NextSeg decides instead (here rule 1, the lost
+ * hole above it), and the retransmission timer, which forgets the SACKs (RFC 2018 8), later
+ * sends SND.UNA's segment. */
+static void test_sack_block_at_una(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0;
+	int c = sack_conn(fx, l, 2206, 10 * 1000, 10000, &tp, &a0);
+	static const uint32_t r[] = { 0, 3000, 4000, 10000 };
+	size_t mark = nsegs(fx);
+	for (int i = 0; i < 3; i++)
+		sack_dupack(fx, 2206, a0, a0, r, 2);
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 0);
+	assert_int_equal(sent_at(fx, mark, a0 + 3000, NULL), 1000);
+	world_run(fx->w, 1 * SEC);
+	assert_true(sent_at(fx, mark, a0, NULL) >= 1000);
+	assert_true(stos_stat(fx->a, "tcp", "rexmttimeo") >= 1);
+	stos_close(c);
+	stos_close(l);
+}
+
+/* RFC 6675 5 (4.3): recovery's first segment is retransmitted at once even when the pipe
+ * (here 36 segments above the SACKed ones, none lost) exceeds the reduced cwnd; nothing else
+ * goes until the pipe drains below cwnd. */
+static void test_sack_first_rexmit_ignores_pipe(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0, pipe, cwnd;
+	int c = sack_conn(fx, l, 2201, 40 * 1000, 60000, &tp, &a0);
+	static const uint32_t r[] = { 1000, 4000 };     /* three segments SACKed */
+	size_t mark = nsegs(fx);
+	sack_dupack(fx, 2201, a0, a0, r, 1);
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	TU_LOCKED(fx->a, { pipe = tcp_sack_pipe(tp); cwnd = tp->t_cc.cwnd; });
+	assert_true(pipe > cwnd);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 1000);
+	assert_int_equal(sent_from(fx, mark, a0 + 1000), 0);
+	stos_close(c);
+	stos_close(l);
+}
+
+/* NextSeg's order (RFC 6675 4): a hole that is not yet lost (one segment SACKed above it)
+ * waits behind new data (rule 2 before rule 3); with no new data to send it is
+ * retransmitted (rule 3). */
+static void test_sack_unlost_hole_after_new_data(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0, cwnd;
+	/* SACKed [1000,8000) and [9000,10000): [0,1000) is lost, [8000,9000) is not. */
+	static const uint32_t r[] = { 1000, 8000, 9000, 10000 };
+	int c = sack_conn(fx, l, 2202, 10 * 1000, 30000, &tp, &a0);
+	size_t mark = nsegs(fx);
+	sack_dupack(fx, 2202, a0, a0, r, 2);
+	TU_LOCKED(fx->a, cwnd = tp->t_cc.cwnd);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 1000);
+	assert_int_equal(sent_at(fx, mark, a0 + 8000, NULL), 0);
+	/* pipe 2000: the retransmission and the hole not lost */
+	assert_int_equal(sent_from(fx, mark, a0 + 10000), (cwnd - 2000) / 1000 * 1000);
+	stos_close(c);
+
+	/* The same without new data: the hole goes by rule 3. */
+	c = sack_conn(fx, l, 2203, 10 * 1000, 10000, &tp, &a0);
+	mark = nsegs(fx);
+	sack_dupack(fx, 2203, a0, a0, r, 2);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 1000);
+	assert_int_equal(sent_at(fx, mark, a0 + 8000, NULL), 1000);
+	assert_int_equal(stos_stat(fx->a, "tcp", "sackrescue"), 0);
+	stos_close(c);
+	stos_close(l);
+}
+
+/* RFC 6675 NextSeg rule 4: the last segment lost with nothing SACKed above it, no new data.
+ * Once the first retransmission is acknowledged (HighACK beyond RescueRxt), the highest
+ * un-SACKed segment is retransmitted once, without waiting for the retransmission timer;
+ * a further duplicate ACK does not repeat it. */
+static void test_sack_rescue_retransmission(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0;
+	int c = sack_conn(fx, l, 2204, 10 * 1000, 10000, &tp, &a0);
+	static const uint32_t r[] = { 1000, 9000 };     /* the first and the last lost */
+	size_t mark = nsegs(fx);
+	sack_dupack(fx, 2204, a0, a0, r, 1);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 1000);
+	assert_int_equal(sent_at(fx, mark, a0 + 9000, NULL), 0);    /* not lost: nothing above */
+	/* The retransmission arrives: everything up to 9000 is acknowledged. */
+	mark = nsegs(fx);
+	send_seg(fx, 2204, 5001, a0 + 9000, TH_ACK, NULL, 0, NULL, 0, 0);
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	unsigned k;
+	assert_int_equal(sent_at(fx, mark, a0 + 9000, &k), 1000);
+	assert_int_equal(k, 1);
+	assert_int_equal(stos_stat(fx->a, "tcp", "sackrescue"), 1);
+	mark = nsegs(fx);
+	send_seg(fx, 2204, 5001, a0 + 9000, TH_ACK, NULL, 0, NULL, 0, 0);
+	assert_int_equal(sent_at(fx, mark, a0 + 9000, NULL), 0);
+	assert_int_equal(stos_stat(fx->a, "tcp", "sackrescue"), 1);
+	stos_close(c);
+	stos_close(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_sack_recovery_sends_new_data,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_limited_transmit,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_sack_three_ranges_start_recovery,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_sack_block_at_una,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_sack_first_rexmit_ignores_pipe,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_sack_unlost_hole_after_new_data,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_sack_rescue_retransmission,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+	};
+	return TU_RUN(tests);
+}
