@@ -326,7 +326,8 @@ static void tcp_dupack(struct tcpcb *tp, struct tcp_seg *s)
 	}
 	/* RFC 6675 5 (2): with SACK, loss is also seen before the third duplicate when the
 	 * scoreboard already holds SND.UNA's byte lost (IsLost). */
-	if (++tp->t_dupacks < 3 && !((tp->t_flags & TF_SACK_PERMIT) && tcp_sack_una_lost(tp))) {
+	if (++tp->t_dupacks < TCP_DUPTHRESH &&
+	    !((tp->t_flags & TF_SACK_PERMIT) && tcp_sack_una_lost(tp))) {
 		tcp_limited_transmit(tp);
 		return;
 	}

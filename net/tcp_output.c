@@ -563,8 +563,6 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 			rxmit_len = tp->t_sack.n ? tp->t_sack.blk[0].start - tp->snd_una :
 			    tp->snd_max - tp->snd_una;
 			sack_rxmit = rxmit_len > 0;
-			if (rxmit_len > tp->t_maxseg)
-				rxmit_len = tp->t_maxseg;
 		}
 		/* (A peer can SACK the byte at SND.UNA without acknowledging it: then there
 		 * is no first segment, and NextSeg decides.) */
@@ -578,9 +576,9 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 				    tcp_sack_rescue_seg(tp, &rxmit_seq, &rxmit_len))
 					sack_rxmit = sack_rescue = true;
 			}
-			if (rxmit_len > tp->t_maxseg)
-				rxmit_len = tp->t_maxseg;
 		}
+		if (rxmit_len > tp->t_maxseg)
+			rxmit_len = tp->t_maxseg;
 	}
 
 	if (tp->t_flags & TF_FORCEDATA) {

@@ -153,9 +153,6 @@ uint32_t tcp_sack_bytes(const struct tcpcb *tp)
 	return n;
 }
 
-/* RFC 6675 4's DupThresh: SACKed ranges above a byte that make it lost. */
-#define TCP_DUPTHRESH 3
-
 /* The scoreboard's gaps: gap i (0..n) is the un-SACKed range [start, end) below block i, or
  * above the last block up to snd_max for i == n.  A byte of gap i has blocks i..n-1 above it,
  * the same for every byte of the gap, so RFC 6675's IsLost() is one answer per gap: lost when

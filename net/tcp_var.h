@@ -101,6 +101,10 @@ struct tseg_qent {
 	struct mbuf *tq_m;          /* the payload only */
 };
 
+/* DupThresh (RFC 5681 3.2, RFC 6675 2): duplicate ACKs that start fast retransmit, and SACKed
+ * ranges above a byte that make it lost (IsLost). */
+#define TCP_DUPTHRESH 3
+
 /* Sender's SACK scoreboard: ranges above snd_una the peer reported holding (RFC 6675). */
 #define TCP_SACK_HOLES 8
 struct sack_scoreboard {
