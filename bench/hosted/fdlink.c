@@ -100,7 +100,8 @@ static inline int send_frame(struct fdlink *l, struct mbuf *m)
 
 /* Sends the pieces of the large segment in l->cut, each gathered straight from the
  * segment's buffers (tcp_gso_cut_next), as an 8254x's data descriptors point into them, and
- * written by sp_frame_sendv (one send() from the harness's frame buffer).  1: all gone (the segment freed); 0: would block, the piece waits in l->iov. */
+ * written by sp_frame_sendv (one send() from the harness's frame buffer).  1: all gone (the
+ * segment freed); 0: would block, the piece waits in l->iov. */
 static int send_pieces(struct fdlink *l)
 {
 	for (;;) {

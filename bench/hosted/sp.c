@@ -166,7 +166,7 @@ long sp_frame_recv(int fd, void *buf, size_t cap)
 	return -1;                          /* 0: the peer closed its end */
 }
 
-/* The errno of a failed send or sendmsg as sp_frame_send's answer (-2: EINTR, try again). */
+/* The errno of a failed send as sp_frame_send's answer (-2: EINTR, try again). */
 static int send_failed(void)
 {
 	if (errno == EINTR)
