@@ -67,10 +67,10 @@ TCP_SCALE_ASAN_LINK = -Wl,--start-group $(BUILD)/host/asan/libhost.a $(BUILD)/ne
 $(TCP_SCALE_DIR)/tcp_scale: tests/tcp/tcp_scale.c $(TCP_SCALE_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(H_CFLAGS) tests/tcp/tcp_scale.c $(TCP_SCALE_WORLD) -o $@ $(TCP_SCALE_LINK) -lcmocka -pthread
-$(TCP_SCALE_DIR)/tcp_scale_tw: tests/tcp/tcp_scale_tw.c $(TCP_SCALE_DEPS)
+$(TCP_SCALE_DIR)/tcp_scale_tw: tests/tcp/tcp_scale_tw.c tests/tcp/tcp_peer_fx.h $(TCP_SCALE_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(H_CFLAGS) tests/tcp/tcp_scale_tw.c -o $@ $(TCP_SCALE_LINK) -lcmocka -pthread
-$(TCP_SCALE_DIR)/asan/tcp_scale_tw: tests/tcp/tcp_scale_tw.c $(TCP_SCALE_ASAN_DEPS)
+$(TCP_SCALE_DIR)/asan/tcp_scale_tw: tests/tcp/tcp_scale_tw.c tests/tcp/tcp_peer_fx.h $(TCP_SCALE_ASAN_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(H_ASAN_CFLAGS) tests/tcp/tcp_scale_tw.c -o $@ $(TCP_SCALE_ASAN_LINK) -lcmocka -pthread
 $(TCP_SCALE_DIR)/tcp_scale_wheel: tests/tcp/tcp_scale_wheel.c $(TCP_SCALE_DEPS)
@@ -107,7 +107,7 @@ H_T_TESTS += tests/tcp/tcp_defer.c
 # RFC 6675's IsLost, SetPipe and NextSeg candidates on hand-made scoreboards.
 H_T_TESTS += tests/tcp/tcp_sack_send.c
 # SACK loss recovery and Limited Transmit against a scripted peer; it shares tcp_peer.c's
-# helpers (tests/tcp/tcp_peer_fx.h, a prerequisite of both programs).
+# helpers (tests/tcp/tcp_peer_fx.h, a prerequisite of both programs and of tcp_scale_tw).
 H_T_TESTS += tests/tcp/tcp_sack_recovery.c
 $(foreach p,tcp_peer tcp_sack_recovery,$(BUILD)/host/tests/$(p) $(BUILD)/host/asan/tests/$(p)): \
 	tests/tcp/tcp_peer_fx.h

@@ -1,7 +1,7 @@
 /* Helpers for TCP tests against a scripted peer on the in-memory wire (host/testutil.h's
  * fixture with sockets: stack a = 10.0.0.1, peer 10.0.0.99): a listener on port 80, segments
- * from the peer, a handshake, an accepted connection.  Used by tcp_peer.c and
- * tcp_sack_recovery.c. */
+ * from the peer, a handshake, an accepted connection.  Used by tcp_peer.c,
+ * tcp_sack_recovery.c and tcp_scale_tw.c. */
 #ifndef TESTS_TCP_PEER_FX_H
 #define TESTS_TCP_PEER_FX_H
 #include <string.h>

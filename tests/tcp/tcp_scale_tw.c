@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "host/testutil.h"
+#include "tests/tcp/tcp_peer_fx.h"
 #include "host/wire.h"
 #include "host/stos_api.h"
 #include "host/port_host.h"
@@ -27,7 +28,6 @@
 #include <stos/socket.h>
 #include <stos/in.h>
 
-#define PORT 80
 
 /* The peer sends no timestamp option (tests of RFC 9293 3.6.1's sequence-number rule). */
 static bool no_ts;
@@ -66,26 +66,11 @@ static size_t mk_tcp(uint8_t *b, uint16_t sport, uint32_t seq, uint32_t ack, uin
 	return tu_tcp(b, sport, PORT, seq, ack, flags, 65535, opts, optlen, NULL, 0, 0);
 }
 
-static void send_seg(struct tu_fx *fx, uint16_t sport, uint32_t seq, uint32_t ack, uint8_t fl,
+static void send_ts(struct tu_fx *fx, uint16_t sport, uint32_t seq, uint32_t ack, uint8_t fl,
     uint32_t tsval, uint32_t tsecr)
 {
 	uint8_t b[256];
 	tu_fx_send(fx, b, mk_tcp(b, sport, seq, ack, fl, tsval, tsecr));
-}
-
-static size_t nsegs(struct tu_fx *fx) { return tu_peer_count(&fx->peer, 0x0800, 6, -1); }
-
-static int listener(struct tu_fx *fx)
-{
-	int l = stos_socket(fx->a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	struct sockaddr_in s;
-	memset(&s, 0, sizeof s);
-	s.sin_family = AF_INET;
-	s.sin_port = net_htons(PORT);
-	assert_true(l >= 0);
-	assert_int_equal(stos_bind(l, (struct sockaddr *)&s, sizeof s), 0);
-	assert_int_equal(stos_listen(l, 64), 0);
-	return l;
 }
 
 /* The peer opens a connection from sport (ISN iss, TSval ts); a accepts it.  Returns the
@@ -95,13 +80,13 @@ static int open_conn(struct tu_fx *fx, int l, uint16_t sport, uint32_t iss, uint
 {
 	struct tu_seg s;
 	size_t before = nsegs(fx);
-	send_seg(fx, sport, iss, 0, TH_SYN, ts, 0);
+	send_ts(fx, sport, iss, 0, TH_SYN, ts, 0);
 	assert_int_equal(nsegs(fx), before + 1);
 	assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
 	assert_int_equal(s.flags, TH_SYN | TH_ACK);
 	assert_int_equal(s.ack, iss + 1);
 	assert_int_equal(s.dport, sport);
-	send_seg(fx, sport, iss + 1, s.seq + 1, TH_ACK, ts + 1, s.tsval);
+	send_ts(fx, sport, iss + 1, s.seq + 1, TH_ACK, ts + 1, s.tsval);
 	int c = stos_accept(l, NULL, NULL);
 	assert_true(c >= 0);
 	*a_next = s.seq + 1;
@@ -119,7 +104,7 @@ static void to_timewait(struct tu_fx *fx, int c, uint16_t sport, uint32_t iss, u
 	assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
 	assert_true(s.flags & TH_FIN);
 	assert_int_equal(s.seq, a_next);
-	send_seg(fx, sport, iss + 1, a_next + 1, TH_FIN | TH_ACK, ts + 2, s.tsval);
+	send_ts(fx, sport, iss + 1, a_next + 1, TH_FIN | TH_ACK, ts + 2, s.tsval);
 	assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
 	assert_int_equal(s.flags, TH_ACK);
 	assert_int_equal(s.ack, iss + 2);
@@ -149,7 +134,7 @@ static void assert_syn_keeps_timewait(struct tu_fx *fx, uint16_t sport, uint32_t
 	struct tu_seg s;
 	uint64_t reused = stos_stat(fx->a, "tcp", "twreuse");
 	size_t before = nsegs(fx);
-	send_seg(fx, sport, seq, 0, TH_SYN, tsval, 0);
+	send_ts(fx, sport, seq, 0, TH_SYN, tsval, 0);
 	assert_int_equal(stos_stat(fx->a, "tcp", "twreuse"), reused);
 	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
 	for (size_t i = before; i < nsegs(fx); i++) {
@@ -163,7 +148,7 @@ static void assert_syn_keeps_timewait(struct tu_fx *fx, uint16_t sport, uint32_t
 static int listen_and_timewait(struct tu_fx *fx, uint16_t sport, uint32_t *a_next,
     uint32_t *a_ts)
 {
-	int l = listener(fx);
+	int l = listener(fx, 64);
 	int c = open_conn(fx, l, sport, 1000, 100, a_next, a_ts);
 	to_timewait(fx, c, sport, 1000, 100, *a_next);
 	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
@@ -176,8 +161,8 @@ static void test_rst_does_not_end_timewait(void **st)
 	uint32_t a_next, a_ts;
 	int l = listen_and_timewait(fx, 4000, &a_next, &a_ts);
 	/* RFC 1337: in-window RSTs, with and without ACK, at RCV.NXT exactly. */
-	send_seg(fx, 4000, 1002, 0, TH_RST, 200, a_ts);
-	send_seg(fx, 4000, 1002, a_next + 1, TH_RST | TH_ACK, 201, a_ts);
+	send_ts(fx, 4000, 1002, 0, TH_RST, 200, a_ts);
+	send_ts(fx, 4000, 1002, a_next + 1, TH_RST | TH_ACK, 201, a_ts);
 	assert_int_equal(stos_stat(fx->a, "tcp", "twrst"), 2);
 	assert_int_equal(count(fx, TCPS_TIME_WAIT), 1);
 	world_run(fx->w, 59 * SEC);
@@ -198,13 +183,13 @@ static void test_new_syn_reuses_timewait(void **st)
 	assert_syn_keeps_timewait(fx, 4001, 900000, 100);
 	/* RFC 6191: a newer timestamp proves a new incarnation; it is accepted at once. */
 	world_run(fx->w, 1 * SEC);
-	send_seg(fx, 4001, 900000, 0, TH_SYN, 5000, 0);
+	send_ts(fx, 4001, 900000, 0, TH_SYN, 5000, 0);
 	assert_int_equal(stos_stat(fx->a, "tcp", "twreuse"), 1);
 	assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
 	assert_int_equal(s.flags, TH_SYN | TH_ACK);
 	assert_int_equal(s.ack, 900001);
 	assert_int_equal(count(fx, TCPS_TIME_WAIT), 0);
-	send_seg(fx, 4001, 900001, s.seq + 1, TH_ACK, 5001, s.tsval);
+	send_ts(fx, 4001, 900001, s.seq + 1, TH_ACK, 5001, s.tsval);
 	int c2 = stos_accept(l, NULL, NULL);
 	assert_true(c2 >= 0);
 	assert_int_equal(count(fx, TCPS_ESTABLISHED), 1);
@@ -236,7 +221,7 @@ static void test_new_syn_reuses_timewait_by_sequence(void **st)
 	uint32_t a_next, a_ts;
 	struct tu_seg s;
 	no_ts = true;
-	int l = listener(fx);
+	int l = listener(fx, 64);
 	int c = open_conn(fx, l, 4002, 1000, 0, &a_next, &a_ts);
 	static uint8_t data[8192];
 	int one = 1;                        /* (Nagle would hold the last small piece) */
@@ -249,7 +234,7 @@ static void test_new_syn_reuses_timewait_by_sequence(void **st)
 		world_run(fx->w, 1 * MSEC);
 		assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
 		got = s.seq + (uint32_t)s.len;
-		send_seg(fx, 4002, 1001, got, TH_ACK, 0, 0);
+		send_ts(fx, 4002, 1001, got, TH_ACK, 0, 0);
 	}
 	assert_int_equal(got, a_next + sizeof data);
 	to_timewait(fx, c, 4002, 1000, 0, a_next + sizeof data);
@@ -260,7 +245,7 @@ static void test_new_syn_reuses_timewait_by_sequence(void **st)
 	assert_syn_keeps_timewait(fx, 4002, 500, 0);
 	assert_int_equal(stos_stat(fx->a, "tcp", "twreuse"), 0);
 	/* Beyond it: a new incarnation, accepted at once. */
-	send_seg(fx, 4002, 1003, 0, TH_SYN, 0, 0);
+	send_ts(fx, 4002, 1003, 0, TH_SYN, 0, 0);
 	assert_int_equal(stos_stat(fx->a, "tcp", "twreuse"), 1);
 	assert_int_equal(stos_stat(fx->a, "tcp", "twissbump"), 1);
 	assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
@@ -269,7 +254,7 @@ static void test_new_syn_reuses_timewait_by_sequence(void **st)
 	assert_true(SEQ_GT(s.seq, old_max));
 	assert_int_equal(s.seq, old_max + 65535 + 2);
 	assert_int_equal(count(fx, TCPS_TIME_WAIT), 0);
-	send_seg(fx, 4002, 1004, s.seq + 1, TH_ACK, 0, 0);
+	send_ts(fx, 4002, 1004, s.seq + 1, TH_ACK, 0, 0);
 	int c2 = stos_accept(l, NULL, NULL);
 	assert_true(c2 >= 0);
 	assert_int_equal(count(fx, TCPS_ESTABLISHED), 1);
@@ -281,7 +266,7 @@ static void test_pressure_reclaims_oldest_timewait(void **st)
 {
 	struct tu_fx *fx = *st;
 	uint32_t a_next, a_ts;
-	int l = listener(fx);
+	int l = listener(fx, 64);
 	/* Four connections go to TIME-WAIT, 4100 first (the oldest). */
 	for (uint16_t p = 4100; p < 4104; p++) {
 		int c = open_conn(fx, l, p, 1000u * p, 100, &a_next, &a_ts);
@@ -309,7 +294,7 @@ static void test_pressure_reclaims_oldest_timewait(void **st)
 	TU_LOCKED(fx->a, tcp_instance(fx->a)->ti_pcbinfo.ipi_limit = 3);
 	size_t before = nsegs(fx);
 	uint64_t drops = stos_stat(fx->a, "tcp", "listendrop");
-	send_seg(fx, 4107, 9000, 0, TH_SYN, 100, 0);
+	send_ts(fx, 4107, 9000, 0, TH_SYN, 100, 0);
 	assert_int_equal(nsegs(fx), before);                   /* refused: no SYN-ACK */
 	assert_int_equal(stos_stat(fx->a, "tcp", "listendrop"), drops + 1);
 	assert_int_equal(stos_stat(fx->a, "tcp", "twrecycled"), 2);
@@ -341,7 +326,7 @@ static void test_alloc_failure_reclaims_oldest_timewait(void **st)
 {
 	struct tu_fx *fx = *st;
 	uint32_t a_next, a_ts;
-	int l = listener(fx);
+	int l = listener(fx, 64);
 	for (uint16_t p = 4200; p < 4202; p++) {
 		int c = open_conn(fx, l, p, 1000u * p, 100, &a_next, &a_ts);
 		to_timewait(fx, c, p, 1000u * p, 100, a_next);
@@ -371,7 +356,7 @@ static void test_alloc_failure_reclaims_oldest_timewait(void **st)
 		struct tu_seg s;
 		assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
 		c4_seq = s.seq;
-		send_seg(fx, 4211, 5001, c4_seq + 1, TH_FIN | TH_ACK, 300, s.tsval);
+		send_ts(fx, 4211, 5001, c4_seq + 1, TH_FIN | TH_ACK, 300, s.tsval);
 	}
 	world_run(fx->w, 2 * 60 * SEC);
 	assert_int_equal(count(fx, TCPS_TIME_WAIT), 0);
@@ -379,7 +364,7 @@ static void test_alloc_failure_reclaims_oldest_timewait(void **st)
 	size_t before = nsegs(fx);
 	uint64_t drops = stos_stat(fx->a, "tcp", "listendrop");
 	host_alloc_fail(sizeof(struct inpcb), 1);
-	send_seg(fx, 4204, 9000, 0, TH_SYN, 100, 0);
+	send_ts(fx, 4204, 9000, 0, TH_SYN, 100, 0);
 	host_alloc_fail(0, 0);
 	assert_int_equal(nsegs(fx), before);
 	assert_int_equal(stos_stat(fx->a, "tcp", "listendrop"), drops + 1);
