@@ -555,25 +555,39 @@ static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 		return false;
 	}
 
+	/* RFC 6675 2: with SACK, an ACK is a duplicate when it reports octets between HighACK
+	 * and HighData that were neither acknowledged nor SACKed before - even when it also
+	 * moves SND.UNA, carries data or changes the window.  HighACK is this ACK's own
+	 * cumulative point when it advances SND.UNA. */
+	bool sack_ack = (tp->t_flags & TF_SACK_PERMIT) && (s->to.to_flags & TOF_SACK);
 	bool new_sack = false;
-	if ((tp->t_flags & TF_SACK_PERMIT) && (s->to.to_flags & TOF_SACK)) {
-		uint32_t sacked_before = tcp_sack_bytes(tp);
+	if (sack_ack) {
+		tcp_seq high_ack = SEQ_GT(ack, tp->snd_una) ? ack : tp->snd_una;
+		uint32_t sacked_before = tcp_sack_bytes_above(tp, high_ack);
 		tcp_sack_scoreboard_update(tp, &s->to);
-		new_sack = tcp_sack_bytes(tp) > sacked_before;
+		new_sack = tcp_sack_bytes_above(tp, high_ack) > sacked_before;
 	}
 
 	if (SEQ_LEQ(ack, tp->snd_una)) {
-		/* A duplicate ACK in the RFC 5681 sense: nothing new acked, no data, no window
-		 * change, data outstanding; or, with SACK, any ACK at SND.UNA that reports newly
-		 * received data (RFC 6675 2, which also counts ACKs riding on data). */
-		if (ack == tp->snd_una && tp->snd_max != tp->snd_una &&
-		    (new_sack || (s->len == 0 && !(s->flags & (TH_SYN | TH_FIN)) &&
-		    ((uint32_t)s->th.th_win << tp->snd_scale) == tp->snd_wnd)))
+		/* With SACK blocks, RFC 6675 2 decides (above); without, a duplicate in the RFC
+		 * 5681 2 sense: nothing new acked, no data, no window change, data outstanding.
+		 * Only a cumulative ACK resets the count (RFC 6675 5); without SACK, any other
+		 * ACK at SND.UNA does too (RFC 5681's duplicates are consecutive, as in BSD). */
+		bool outstanding = tp->snd_max != tp->snd_una;
+		bool dup = sack_ack ? new_sack : s->len == 0 && !(s->flags & (TH_SYN | TH_FIN)) &&
+		    ((uint32_t)s->th.th_win << tp->snd_scale) == tp->snd_wnd;
+		if (ack == tp->snd_una && outstanding && dup)
 			tcp_dupack(tp, s);
-		else if (ack == tp->snd_una)
+		else if (ack == tp->snd_una && !sack_ack)
 			tp->t_dupacks = 0;
-	} else if (!tcp_ack_advance(tp, s, now, needoutput, false)) {
-		return false;
+	} else {
+		if (!tcp_ack_advance(tp, s, now, needoutput, false))
+			return false;
+		/* RFC 6675 5: a cumulative ACK resets DupAcks (tcp_ack_advance did), and one
+		 * that also reports new SACKed data counts as the first duplicate again.  In
+		 * recovery the partial-ACK rules already decide what goes. */
+		if (new_sack && tp->snd_max != tp->snd_una && !(tp->t_flags & TF_FASTRECOVERY))
+			tcp_dupack(tp, s);
 	}
 	tcp_ack_window(tp, s, needoutput);
 	return true;

@@ -147,9 +147,17 @@ bool tcp_sack_is_sacked(const struct tcpcb *tp, tcp_seq seq)
 
 uint32_t tcp_sack_bytes(const struct tcpcb *tp)
 {
+	return tcp_sack_bytes_above(tp, tp->snd_una);
+}
+
+uint32_t tcp_sack_bytes_above(const struct tcpcb *tp, tcp_seq from)
+{
 	uint32_t n = 0;
-	for (unsigned i = 0; i < tp->t_sack.n; i++)
-		n += tp->t_sack.blk[i].end - tp->t_sack.blk[i].start;
+	for (unsigned i = 0; i < tp->t_sack.n; i++) {
+		tcp_seq s = SEQ_MAX(tp->t_sack.blk[i].start, from);
+		if (SEQ_LT(s, tp->t_sack.blk[i].end))
+			n += tp->t_sack.blk[i].end - s;
+	}
 	return n;
 }
 

@@ -514,6 +514,8 @@ void tcp_sack_scoreboard_clear(struct tcpcb *tp);
 bool tcp_sack_is_sacked(const struct tcpcb *tp, tcp_seq seq);
 /* Sender: bytes SACKed above snd_una. */
 uint32_t tcp_sack_bytes(const struct tcpcb *tp);
+/* SACKed bytes at or above from (RFC 6675 2: what a duplicate ACK must add to). */
+uint32_t tcp_sack_bytes_above(const struct tcpcb *tp, tcp_seq from);
 /* Sender (RFC 6675 NextSeg rule 3): the first un-SACKed sequence at or above `from` and
  * below the highest SACKed byte; *len bytes of it are not SACKed.  False when none. */
 bool tcp_sack_next_hole(const struct tcpcb *tp, tcp_seq from, tcp_seq *seq, uint32_t *len);

@@ -173,7 +173,8 @@ static void test_sack_three_ranges_start_recovery(void **state)
 /* A peer that SACKs the bytes at SND.UNA without acknowledging them (a block starting at
  * SND.UNA) leaves recovery no first segment: NextSeg decides instead (here rule 1, the lost
  * hole above it), and the retransmission timer, which forgets the SACKs (RFC 2018 8), later
- * sends SND.UNA's segment. */
+ * sends SND.UNA's segment.  (Each of the three duplicates reports more SACKed data, as RFC
+ * 6675 2 asks of a duplicate; none makes SND.UNA's byte lost, which is SACKed.) */
 static void test_sack_block_at_una(void **state)
 {
 	struct tu_fx *fx = *state;
@@ -181,16 +182,75 @@ static void test_sack_block_at_una(void **state)
 	struct tcpcb *tp;
 	uint32_t a0;
 	int c = sack_conn(fx, l, 2206, 10 * 1000, 10000, &tp, &a0);
-	static const uint32_t r[] = { 0, 3000, 4000, 10000 };
+	static const uint32_t r[3][4] = {
+		{ 0, 1000, 4000, 6000 }, { 0, 2000, 4000, 8000 }, { 0, 3000, 4000, 10000 },
+	};
 	size_t mark = nsegs(fx);
-	for (int i = 0; i < 3; i++)
-		sack_dupack(fx, 2206, a0, a0, r, 2);
+	for (int i = 0; i < 3; i++) {
+		assert_false(tp->t_flags & TF_FASTRECOVERY);
+		sack_dupack(fx, 2206, a0, a0, r[i], 2);
+	}
 	assert_true(tp->t_flags & TF_FASTRECOVERY);
 	assert_int_equal(sent_at(fx, mark, a0, NULL), 0);
 	assert_int_equal(sent_at(fx, mark, a0 + 3000, NULL), 1000);
 	world_run(fx->w, 1 * SEC);
 	assert_true(sent_at(fx, mark, a0, NULL) >= 1000);
 	assert_true(stos_stat(fx->a, "tcp", "rexmttimeo") >= 1);
+	stos_close(c);
+	stos_close(l);
+}
+
+/* RFC 6675 2: with SACK, an ACK is a duplicate only when it reports SACKed data not known
+ * before.  The same SACK-bearing ACK three times is one duplicate, not three (RFC 5681's
+ * definition would count three and start recovery); two more that each add a range do. */
+static void test_sack_repeated_ack_is_one_dupack(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0;
+	int c = sack_conn(fx, l, 2207, 10 * 1000, 10000, &tp, &a0);
+	static const uint32_t r1[] = { 5000, 5500 };
+	static const uint32_t r2[] = { 5000, 5500, 6000, 6500 };
+	static const uint32_t r3[] = { 5000, 5500, 6000, 6800 };   /* under 3 ranges and 2 SMSS */
+	size_t mark = nsegs(fx);
+	for (int i = 0; i < 3; i++)
+		sack_dupack(fx, 2207, a0, a0, r1, 1);
+	assert_int_equal(tp->t_dupacks, 1);
+	assert_false(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 0);
+	sack_dupack(fx, 2207, a0, a0, r2, 2);
+	assert_int_equal(tp->t_dupacks, 2);
+	assert_false(tp->t_flags & TF_FASTRECOVERY);
+	sack_dupack(fx, 2207, a0, a0, r3, 2);
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 1000);
+	stos_close(c);
+	stos_close(l);
+}
+
+/* RFC 6675 5: a cumulative ACK resets DupAcks, and when it also reports new SACKed data it is
+ * itself the first duplicate: with two more, recovery starts (the SACKed ranges stay under
+ * IsLost's three ranges and 2 SMSS, so only the count can start it). */
+static void test_sack_cumulative_ack_counts_as_dupack(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0;
+	int c = sack_conn(fx, l, 2208, 10 * 1000, 10000, &tp, &a0);
+	static const uint32_t r1[] = { 5000, 5500 };
+	static const uint32_t r2[] = { 5000, 5500, 6000, 6500 };
+	static const uint32_t r3[] = { 5000, 5500, 6000, 6800 };
+	size_t mark = nsegs(fx);
+	sack_dupack(fx, 2208, a0 + 1000, a0, r1, 1);    /* acknowledges the first segment */
+	assert_int_equal(tp->snd_una, a0 + 1000);
+	assert_int_equal(tp->t_dupacks, 1);
+	sack_dupack(fx, 2208, a0 + 1000, a0, r2, 2);
+	assert_false(tp->t_flags & TF_FASTRECOVERY);
+	sack_dupack(fx, 2208, a0 + 1000, a0, r3, 2);
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(sent_at(fx, mark, a0 + 1000, NULL), 1000);
 	stos_close(c);
 	stos_close(l);
 }
@@ -291,6 +351,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sack_three_ranges_start_recovery,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_sack_block_at_una,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_sack_repeated_ack_is_one_dupack,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_sack_cumulative_ack_counts_as_dupack,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_sack_first_rexmit_ignores_pipe,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
