@@ -38,18 +38,44 @@ struct app {
 	struct fdlink *link;
 	int peer_gone;
 	unsigned rx_batch;                  /* frames per turn (RX_BATCH_MAX) */
+	int rx_light;                       /* the last turn read few frames (stack_turn) */
 	uint8_t buf[SP_CHUNK];
 };
 
-/* One turn of the stack: frames in, input path, timers.  Returns frames processed. */
+/* A turn that read fewer frames than this leaves the link "light" for the next (below). */
+#define RX_LIGHT 3
+
+/* One turn of the stack: frames in, input path, timers.  Returns frames processed.
+ *
+ * Under load (the last turn read RX_LIGHT frames or more) the turn reads up to rx_batch
+ * frames and then runs the stack once over all of them.  On a light link it hands each frame
+ * to the stack as soon as it is read, as a driver does between bursts (NAPI's interrupt
+ * mode), so an answer goes out before the next read: a connection's handshake and close
+ * are a few frames each way, and when the answer waited for the whole batch the peer had
+ * mostly gone to sleep in poll meanwhile - each answer then paid for waking it (a send that
+ * wakes a sleeping peer took ~28 us here instead of ~2-6).  Measured with `--mode setup`:
+ * 10,300-10,700 setups/s batched, 12,700 this way; bulk goodput unchanged (0.905x and 0.908x
+ * the no-stack run over 12 paired rounds, the sides being busy there). */
 static unsigned stack_turn(struct app *a)
 {
-	int n = fdlink_rx(a->link, a->rx_batch);
+	unsigned done = 0;
+	int n = 0;
+	if (a->rx_light) {
+		unsigned i = 0;
+		while (i < a->rx_batch && (n = fdlink_rx(a->link, 1)) > 0) {
+			i++;
+			done += stos_run(a->ns);
+		}
+		n = n < 0 && i == 0 ? -1 : (int)i;
+	} else {
+		n = fdlink_rx(a->link, a->rx_batch);
+	}
 	if (n < 0) {
 		a->peer_gone = 1;
 		n = 0;
 	}
-	unsigned done = stos_run(a->ns);
+	a->rx_light = (unsigned)n < RX_LIGHT;
+	done += stos_run(a->ns);
 	if (fdlink_tx_blocked(a->link))
 		fdlink_tx_resume(a->link);
 	return (unsigned)n + done;
