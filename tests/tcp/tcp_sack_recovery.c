@@ -200,6 +200,12 @@ static void test_sack_block_at_una(void **state)
 	stos_close(l);
 }
 
+/* SACK blocks (offsets from a0) that grow from ACK to ACK but stay under IsLost's three
+ * ranges and 2 SMSS, so only the duplicate count can start recovery. */
+static const uint32_t grow1[] = { 5000, 5500 };
+static const uint32_t grow2[] = { 5000, 5500, 6000, 6500 };
+static const uint32_t grow3[] = { 5000, 5500, 6000, 6800 };
+
 /* RFC 6675 2: with SACK, an ACK is a duplicate only when it reports SACKed data not known
  * before.  The same SACK-bearing ACK three times is one duplicate, not three (RFC 5681's
  * definition would count three and start recovery); two more that each add a range do. */
@@ -210,19 +216,16 @@ static void test_sack_repeated_ack_is_one_dupack(void **state)
 	struct tcpcb *tp;
 	uint32_t a0;
 	int c = sack_conn(fx, l, 2207, 10 * 1000, 10000, &tp, &a0);
-	static const uint32_t r1[] = { 5000, 5500 };
-	static const uint32_t r2[] = { 5000, 5500, 6000, 6500 };
-	static const uint32_t r3[] = { 5000, 5500, 6000, 6800 };   /* under 3 ranges and 2 SMSS */
 	size_t mark = nsegs(fx);
 	for (int i = 0; i < 3; i++)
-		sack_dupack(fx, 2207, a0, a0, r1, 1);
+		sack_dupack(fx, 2207, a0, a0, grow1, 1);
 	assert_int_equal(tp->t_dupacks, 1);
 	assert_false(tp->t_flags & TF_FASTRECOVERY);
 	assert_int_equal(sent_at(fx, mark, a0, NULL), 0);
-	sack_dupack(fx, 2207, a0, a0, r2, 2);
+	sack_dupack(fx, 2207, a0, a0, grow2, 2);
 	assert_int_equal(tp->t_dupacks, 2);
 	assert_false(tp->t_flags & TF_FASTRECOVERY);
-	sack_dupack(fx, 2207, a0, a0, r3, 2);
+	sack_dupack(fx, 2207, a0, a0, grow3, 2);
 	assert_true(tp->t_flags & TF_FASTRECOVERY);
 	assert_int_equal(sent_at(fx, mark, a0, NULL), 1000);
 	stos_close(c);
@@ -230,8 +233,7 @@ static void test_sack_repeated_ack_is_one_dupack(void **state)
 }
 
 /* RFC 6675 5: a cumulative ACK resets DupAcks, and when it also reports new SACKed data it is
- * itself the first duplicate: with two more, recovery starts (the SACKed ranges stay under
- * IsLost's three ranges and 2 SMSS, so only the count can start it). */
+ * itself the first duplicate: with two more, recovery starts. */
 static void test_sack_cumulative_ack_counts_as_dupack(void **state)
 {
 	struct tu_fx *fx = *state;
@@ -239,16 +241,13 @@ static void test_sack_cumulative_ack_counts_as_dupack(void **state)
 	struct tcpcb *tp;
 	uint32_t a0;
 	int c = sack_conn(fx, l, 2208, 10 * 1000, 10000, &tp, &a0);
-	static const uint32_t r1[] = { 5000, 5500 };
-	static const uint32_t r2[] = { 5000, 5500, 6000, 6500 };
-	static const uint32_t r3[] = { 5000, 5500, 6000, 6800 };
 	size_t mark = nsegs(fx);
-	sack_dupack(fx, 2208, a0 + 1000, a0, r1, 1);    /* acknowledges the first segment */
+	sack_dupack(fx, 2208, a0 + 1000, a0, grow1, 1);    /* acknowledges the first segment */
 	assert_int_equal(tp->snd_una, a0 + 1000);
 	assert_int_equal(tp->t_dupacks, 1);
-	sack_dupack(fx, 2208, a0 + 1000, a0, r2, 2);
+	sack_dupack(fx, 2208, a0 + 1000, a0, grow2, 2);
 	assert_false(tp->t_flags & TF_FASTRECOVERY);
-	sack_dupack(fx, 2208, a0 + 1000, a0, r3, 2);
+	sack_dupack(fx, 2208, a0 + 1000, a0, grow3, 2);
 	assert_true(tp->t_flags & TF_FASTRECOVERY);
 	assert_int_equal(sent_at(fx, mark, a0 + 1000, NULL), 1000);
 	stos_close(c);
