@@ -123,7 +123,14 @@ static bool step_paws(struct tcpcb *tp, struct tcp_seg *s)
 		return true;
 	}
 	TCPSTAT_INC(tcp_instance(tp->t_ns), pawsdrop);
-	tcp_ack_now(tp);
+	/* R1 says to answer with an ACK.  As beyond the window (step_seq), an empty segment is
+	 * answered within the per-connection limit: a peer whose timestamps went backwards
+	 * (a connection reopened on the same 4-tuple with a new offset) and that answered each
+	 * such ACK with a segment of its own (urgent data pending) traded ACKs without end
+	 * (tests/fuzz/tcp_corpus/regress-paws-ack-loop). */
+	uint32_t seglen = s->len + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN);
+	if (seglen != 0 || tcp_oow_ack_allowed(tp))
+		tcp_ack_now(tp);
 	seg_free(s);
 	return false;
 }
