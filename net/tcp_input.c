@@ -78,6 +78,21 @@ static bool tcp_oow_ack_allowed(struct tcpcb *tp)
 	return true;
 }
 
+/* The sequence space a segment occupies: its data, plus one each for SYN and FIN. */
+static inline uint32_t seg_seqlen(const struct tcp_seg *s)
+{
+	return s->len + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN);
+}
+
+/* The ACK RFC 9293 3.10.7.4 and RFC 7323 5.3 send for a refused segment: always for one that
+ * occupies sequence space (no loss recovery waits on an empty one), for an empty one only
+ * within the per-connection limit, since it may be the other half of an ACK loop. */
+static void tcp_ack_refused(struct tcpcb *tp, uint32_t seglen)
+{
+	if (seglen != 0 || tcp_oow_ack_allowed(tp))
+		tcp_ack_now(tp);
+}
+
 /* RFC 5961 3.2, 4.2, 5.2: a challenge ACK, within the rate limits (section 7). */
 void tcp_challenge_ack(struct tcpcb *tp)
 {
@@ -123,14 +138,11 @@ static bool step_paws(struct tcpcb *tp, struct tcp_seg *s)
 		return true;
 	}
 	TCPSTAT_INC(tcp_instance(tp->t_ns), pawsdrop);
-	/* R1 says to answer with an ACK.  As beyond the window (step_seq), an empty segment is
-	 * answered within the per-connection limit: a peer whose timestamps went backwards
-	 * (a connection reopened on the same 4-tuple with a new offset) and that answered each
-	 * such ACK with a segment of its own (urgent data pending) traded ACKs without end
+	/* R1's ACK, as beyond the window (step_seq): a peer whose timestamps went backwards (a
+	 * connection reopened on the same 4-tuple with a new offset) and that answered each such
+	 * ACK with a segment of its own (urgent data pending) traded ACKs without end
 	 * (tests/fuzz/tcp_corpus/regress-paws-ack-loop). */
-	uint32_t seglen = s->len + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN);
-	if (seglen != 0 || tcp_oow_ack_allowed(tp))
-		tcp_ack_now(tp);
+	tcp_ack_refused(tp, seg_seqlen(s));
 	seg_free(s);
 	return false;
 }
@@ -179,7 +191,7 @@ static bool step_seq(struct tcpcb *tp, struct tcp_seg *s)
 {
 	struct tcp_instance *ti = tcp_instance(tp->t_ns);
 	uint32_t wnd = tp->t_state == TCPS_TIME_WAIT ? 0 : tcp_rcv_wnd_test(tp);
-	uint32_t seglen = s->len + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN);
+	uint32_t seglen = seg_seqlen(s);
 	tcp_seq rn = tp->rcv_nxt;
 	bool ok;
 
@@ -216,13 +228,10 @@ static bool step_seq(struct tcpcb *tp, struct tcp_seg *s)
 			tp->t_flags |= TF_ACKNOW;
 			return true;
 		}
-		/* Beyond the window: send an ACK and drop it (RST was handled by step_rst); an
-		 * empty segment is answered within the per-connection limit (no loss recovery
-		 * waits on it, and it may be the other half of an ACK loop). */
+		/* Beyond the window: send an ACK and drop it (RST was handled by step_rst). */
 		TCPSTAT_INC(ti, rcvpackafterwin);
 		seg_free(s);
-		if (seglen != 0 || tcp_oow_ack_allowed(tp))
-			tcp_ack_now(tp);
+		tcp_ack_refused(tp, seglen);
 		return false;
 	}
 	/* Trim the front: what we already have (and a duplicate SYN). */
