@@ -17,6 +17,13 @@
 #define IP_MAXPACKET 65535
 #define IPVERSION    4
 
+/* The ECN field, the low two bits of the TOS byte (RFC 3168 5). */
+#define IPTOS_ECN_MASK   0x03u
+#define IPTOS_ECN_NOTECT 0x00u
+#define IPTOS_ECN_ECT1   0x01u
+#define IPTOS_ECN_ECT0   0x02u
+#define IPTOS_ECN_CE     0x03u
+
 /* fragment field (host order) */
 #define IP_RF      0x8000u      /* reserved, must be zero */
 #define IP_DF_BIT  0x4000u

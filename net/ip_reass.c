@@ -37,6 +37,7 @@ struct ipq {
 	uint16_t q_id;
 	uint8_t q_proto;
 	bool q_dead;                /* overlap seen: drop everything until the timer */
+	uint8_t q_ecn;              /* the ECN codepoints seen, 1 << IPTOS_ECN_* each */
 	uint32_t q_total;           /* payload length once the last fragment arrived, else 0 */
 	uint32_t q_bytes;           /* bytes held (m_pkthdr.len of the fragments) */
 	struct ipfrag *q_frags;
@@ -150,11 +151,20 @@ static void reass_timeout(void *arg)
 	q_free(r, q);
 }
 
-/* Joins the fragments of a complete datagram into one chain with a rewritten header. */
+/* Joins the fragments of a complete datagram into one chain with a rewritten header.
+ * RFC 3168 5.3: a CE mark on any fragment is kept on the datagram, and a datagram whose
+ * fragments mix CE with Not-ECT (which no router can make of one ECT datagram) is dropped;
+ * NULL then. */
 static struct mbuf *reass_build(struct ipreass *r, struct ipq *q)
 {
 	struct netstack *ns = r->r_ns;
 	struct ipfrag *f = q->q_frags;
+	uint8_t ecn = q->q_ecn;
+	if ((ecn & (1u << IPTOS_ECN_CE)) && (ecn & (1u << IPTOS_ECN_NOTECT))) {
+		ns->ns_ipstat.fragdropped++;
+		q_free(r, q);
+		return NULL;
+	}
 	struct mbuf *m = f->f_m;
 	unsigned hlen = f->f_hlen;
 	f->f_m = NULL;
@@ -170,6 +180,8 @@ static struct mbuf *reass_build(struct ipreass *r, struct ipq *q)
 	ip_view(&v, mtod(m, uint8_t *), m->m_len);
 	ipv_set_len(v, (uint16_t)m->m_pkthdr.len);
 	ipv_set_off(v, (uint16_t)(ipv_off(v) & IP_DF_BIT));
+	if (ecn & (1u << IPTOS_ECN_CE))
+		ipv_set_tos(v, (uint8_t)(ipv_tos(v) | IPTOS_ECN_CE));
 	ipv_set_sum(v, 0);
 	ipv_set_sum(v, in_cksum(v.b, hlen));
 	ns->ns_ipstat.reassembled++;
@@ -270,6 +282,7 @@ struct mbuf *ip_reass(struct netstack *ns, struct mbuf *m, unsigned hlen)
 		st->fragdropped++;
 		goto drop;
 	}
+	q->q_ecn |= (uint8_t)(1u << (ipv_tos(v) & IPTOS_ECN_MASK));
 	f->f_m = m;
 	f->f_hlen = (uint16_t)hlen;
 	f->f_off = (uint16_t)off;

@@ -1,7 +1,8 @@
 /* IPv4 fragmentation and reassembly: output fragments (offsets, MF, sizes, copied
  * options), in-order and out-of-order reassembly, duplicates, overlaps, never-completed
  * datagrams and the reassembly timeout with ICMP time exceeded, the 65535-byte limit,
- * bad fragment lengths, the memory cap, and 65000-byte pings between two stacks. */
+ * bad fragment lengths, the memory cap, the ECN field of reassembled datagrams (RFC 3168
+ * 5.3), and 65000-byte pings between two stacks. */
 #include <stdlib.h>
 #include <string.h>
 #include "host/testutil.h"
@@ -282,6 +283,67 @@ static int ping(struct netstack *ns, uint32_t dst, size_t plen)
 
 /* ping -s 4000 and -s 65000 between two stacks, through a lossless wire and through one
  * that reorders and duplicates. */
+/* One fragment of icmp as an mbuf, its TOS byte tos (ip_reass's input: a driver's frame
+ * after ip_input). */
+static struct mbuf *frag_mbuf(const uint8_t *icmp, size_t off, size_t len, int more,
+    uint16_t id, uint8_t tos)
+{
+	uint8_t d[1500];
+	tu_ip(d, TU_IP_P, TU_IP_A, 1, id, (uint16_t)((more ? 0x2000 : 0) | (off / 8)), 64, len,
+	    NULL, 0);
+	d[1] = tos;
+	d[10] = d[11] = 0;
+	be16_put(d + 10, in_cksum(d, 20));
+	memcpy(d + 20, icmp + off, len);
+	struct mbuf *m = m_devget(d, (uint32_t)(20 + len), 0, NULL);
+	assert_non_null(m);
+	return m;
+}
+
+/* Reassembles three fragments with the given TOS bytes; the datagram's TOS, or -1 when
+ * none came out. */
+static int reass_tos(struct tu_fx *fx, uint16_t id, uint8_t t0, uint8_t t1, uint8_t t2)
+{
+	uint8_t icmp[3000];
+	make_echo(icmp, 2992, 1);
+	struct mbuf *m[3] = { frag_mbuf(icmp, 0, 1000, 1, id, t0),
+	    frag_mbuf(icmp, 1000, 1000, 1, id, t1), frag_mbuf(icmp, 2000, 1000, 0, id, t2) };
+	struct mbuf *out = NULL;
+	NET_LOCK(fx->a);
+	for (int i = 0; i < 3; i++) {
+		struct mbuf *r = ip_reass(fx->a, m[i], 20);
+		if (r)
+			out = r;
+	}
+	NET_UNLOCK(fx->a);
+	if (!out)
+		return -1;
+	uint8_t h[20];
+	m_copydata(out, 0, 20, h);
+	assert_int_equal(in_cksum(h, 20), 0);      /* the header sum covers the new TOS */
+	m_freem(out);
+	return h[1];
+}
+
+/* RFC 3168 5.3: a CE mark on any fragment survives reassembly; fragments that mix CE with
+ * Not-ECT are no datagram a router made of one ECT datagram, and it is dropped. */
+static void test_reassembly_ecn(void **state)
+{
+	struct tu_fx *fx = *state;
+	assert_int_equal(reass_tos(fx, 300, 0x02, 0x02, 0x02), 0x02);
+	assert_int_equal(reass_tos(fx, 301, 0xb8 | 0x02, 0xb8 | 0x03, 0xb8 | 0x02), 0xb8 | 0x03);
+	assert_int_equal(reass_tos(fx, 302, 0x03, 0x01, 0x02), 0x03);
+	assert_int_equal(reass_tos(fx, 303, 0x00, 0x00, 0x00), 0x00);
+	uint64_t dropped = stat(fx->a, "ip", "fragdropped");
+	assert_int_equal(reass_tos(fx, 304, 0x00, 0x03, 0x00), -1);
+	assert_int_equal(stat(fx->a, "ip", "fragdropped"), dropped + 1);
+	assert_int_equal(stat(fx->a, "ip", "reassembled"), 4);
+	uint32_t q, b;
+	usage(fx, &q, &b);
+	assert_int_equal(q, 0);
+	assert_int_equal(b, 0);
+}
+
 static void test_big_pings_between_stacks(void **st)
 {
 	(void)st;
@@ -330,6 +392,7 @@ int main(void)
 		T(test_timeout_and_time_exceeded),
 		T(test_too_big_and_bad_lengths),
 		T(test_memory_cap),
+		T(test_reassembly_ecn),
 		cmocka_unit_test(test_big_pings_between_stacks),
 	};
 	return TU_RUN(tests);
