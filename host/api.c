@@ -12,6 +12,7 @@
 
 #include "net/netstack.h"
 #include "net/socket_private.h"
+#include "net/tcp_var.h"
 #include "host/stos_api.h"
 #include "host/port_host.h"
 #include <stos/in.h>
@@ -127,6 +128,17 @@ unsigned long long stos_stat(struct netstack *ns, const char *group, const char 
 	v = net_stat_get(ns, group, name);
 	NET_UNLOCK(ns);
 	return v;
+}
+
+int stos_tcp_ecn(struct netstack *ns, int value)
+{
+	struct tcp_instance *ti = tcp_instance(ns);
+	if (!ti || value < TCP_ECN_OFF || value > TCP_ECN_PASSIVE)
+		return fail(-EINVAL);
+	NET_LOCK(ns);
+	ti->ti_conf.ecn = (uint8_t)value;
+	NET_UNLOCK(ns);
+	return 0;
 }
 
 int stos_if_addr(struct netstack *ns, const char *ifname, const char *cidr)

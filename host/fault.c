@@ -52,6 +52,7 @@ int fault_decide(struct fault *f, size_t len, struct fault_out out[2])
 			out[i].delay_ns += f->c.reorder_delay_ns;
 			f->st.reordered++;
 		}
+		out[i].ce = chance(f, f->c.ce_ppm);    /* (draws nothing when off) */
 		if (len > 14 && chance(f, f->c.corrupt_ppm)) {
 			out[i].corrupt = 1;
 			out[i].at = 14 + (size_t)(next(f) % (len - 14));
@@ -62,3 +63,24 @@ int fault_decide(struct fault *f, size_t len, struct fault_out out[2])
 }
 
 void fault_get_stats(const struct fault *f, struct fault_stats *st) { *st = f->st; }
+
+int fault_mark_ce(uint8_t *frame, size_t len)
+{
+	if (len < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 || (frame[14] >> 4) != 4)
+		return 0;
+	uint8_t *ip = frame + 14;
+	unsigned hlen = (ip[0] & 0x0fu) * 4u;
+	if ((ip[1] & 3u) == 0 || (ip[1] & 3u) == 3 || hlen < 20 || 14 + (size_t)hlen > len)
+		return 0;                   /* Not-ECT (never marked), or CE already */
+	ip[1] |= 3u;
+	ip[10] = ip[11] = 0;
+	uint32_t s = 0;
+	for (unsigned i = 0; i < hlen; i += 2)
+		s += (uint32_t)ip[i] << 8 | ip[i + 1];
+	while (s >> 16)
+		s = (s & 0xffffu) + (s >> 16);
+	s = ~s & 0xffffu;
+	ip[10] = (uint8_t)(s >> 8);
+	ip[11] = (uint8_t)s;
+	return 1;
+}

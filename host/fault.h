@@ -1,5 +1,7 @@
 /* Fault injection on a link, on a seeded (so reproducible) schedule: loss, duplication,
- * reordering (extra delay on some frames), corruption (one flipped byte) and fixed delay.
+ * reordering (extra delay on some frames), corruption (one flipped byte), fixed delay, and
+ * congestion marks (an ECN-capable IPv4 packet marked CE, as a router's queue management
+ * would mark it instead of dropping it, RFC 3168 5).
  * Used by the in-memory wire (wire_fault); usable by any link that moves flat frames. */
 #ifndef HOST_FAULT_H
 #define HOST_FAULT_H
@@ -11,6 +13,7 @@ struct fault_conf {
 	uint32_t dup_ppm;           /* ... delivered twice */
 	uint32_t reorder_ppm;       /* ... held back by reorder_delay_ns (others overtake it) */
 	uint32_t corrupt_ppm;       /* ... has one byte (past the Ethernet header) flipped */
+	uint32_t ce_ppm;            /* ... is marked CE if it is ECN-capable (fault_mark_ce) */
 	uint64_t delay_ns;          /* added to every frame */
 	uint64_t reorder_delay_ns;
 	uint64_t seed;
@@ -26,11 +29,15 @@ void fault_free(struct fault *f);
 struct fault_out {
 	uint64_t delay_ns;
 	int corrupt;                /* 1: flip byte `at` (xor 0xff) */
+	int ce;                     /* 1: mark it CE (fault_mark_ce) */
 	size_t at;
 };
 /* Decides the fate of a frame of len bytes: fills up to 2 outputs, returns how many
  * (0 = lost). */
 int fault_decide(struct fault *f, size_t len, struct fault_out out[2]);
 void fault_get_stats(const struct fault *f, struct fault_stats *st);
+/* Marks an Ethernet frame carrying an ECN-capable IPv4 packet (ECT(0) or ECT(1)) CE and
+ * mends its header checksum; returns 1 when it did, 0 for any other frame. */
+int fault_mark_ce(uint8_t *frame, size_t len);
 
 #endif

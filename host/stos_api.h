@@ -39,6 +39,9 @@ struct pollfd;
 int stos_stack_init(struct netstack *ns);
 unsigned stos_run(struct netstack *ns);
 unsigned long long stos_stat(struct netstack *ns, const char *group, const char *name);
+/* Sets the instance's ECN choice for TCP (net/tcp_ecn.c): 0 never, 1 ask for it and accept
+ * it, 2 accept it when asked (the default).  0, or -1 with errno EINVAL. */
+int stos_tcp_ecn(struct netstack *ns, int value);
 /* Adds an IPv4 address "A.B.C.D/P" to interface ifname of ns.  0, or -1 with errno
  * (ENODEV: no such interface, EINVAL: bad text, as if_addr_add otherwise). */
 int stos_if_addr(struct netstack *ns, const char *ifname, const char *cidr);

@@ -178,8 +178,8 @@ int drive_net_sysctl(struct netstack *ns, const char *name, long long v)
 		c->msl_ns = (uint64_t)v * ms;
 	else if (!strcmp(name, "net.inet.tcp.delacktime") && v > 0)
 		c->delack_ns = (uint64_t)v * ms;
-	else if (!strcmp(name, "net.inet.tcp.ecn.enable"))
-		rc = v == 1 ? -1 : 0;   /* 0 and 2 (answer only) match us: we never start ECN */
+	else if (!strcmp(name, "net.inet.tcp.ecn.enable") && v >= 0 && v <= 2)
+		c->ecn = (uint8_t)v;    /* the same three values (net/tcp_ecn.c) */
 	else if (!strcmp(name, "net.inet.tcp.blackhole") || !strcmp(name, "net.inet.tcp.rexmit_drop_options"))
 		rc = v == 0 ? 0 : -1;
 	else
@@ -233,6 +233,8 @@ int drive_net_sock_options(void *p)
 			o |= 2;
 		if ((tp->t_flags & (TF_REQ_SCALE | TF_RCVD_SCALE)) == (TF_REQ_SCALE | TF_RCVD_SCALE))
 			o |= 4;
+		if (tp->t_flags & TF_ECN_PERMIT)
+			o |= 8;
 	}
 	NET_UNLOCK(so->so_ns);
 	return o;

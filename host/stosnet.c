@@ -1,12 +1,13 @@
 /* stosnet: the STOS network stack as a Linux process on a TAP device.
  *
  *   stosnet --tap IFNAME --addr A.B.C.D/P [--gw A.B.C.D] [--mac XX:XX:XX:XX:XX:XX]
- *           [--pcap FILE] [--fault loss=PPM,dup=PPM,seed=N,burst=AT:MS] [--http-idle S]
+ *           [--pcap FILE] [--fault loss=PPM,dup=PPM,ce=PPM,seed=N,burst=AT:MS] [--http-idle S]
  *
  * It answers ARP and ping like any host and runs UDP echo (port 7) and discard (port 9), and
  * TCP echo (7), discard (9), chargen (19) and HTTP (80) (stosnet_tcp.c).  --fault makes the
- * link lose (or duplicate) frames on a seeded schedule, and lose every frame for MS
- * milliseconds from frame number AT on (both directions counted together): an outage (tap.h).
+ * link lose (or duplicate) frames on a seeded schedule, mark ECN-capable IPv4 packets CE as a
+ * congested router would (ce=PPM), and lose every frame for MS milliseconds from frame number
+ * AT on (both directions counted together): an outage (tap.h).
  * --http-idle S (default 60, 0: none) is HTTP's time limit for a request head and for each
  * write's progress while answering (stosnet_tcp.c).
  * The TAP link's thread runs the stack (netisr and timers); this thread runs the services
@@ -101,7 +102,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: stosnet --tap IFNAME --addr A.B.C.D/P [--gw A.B.C.D] "
 	    "[--mac XX:XX:XX:XX:XX:XX] [--pcap FILE]\n"
-	    "               [--fault loss=PPM,dup=PPM,seed=N,burst=AT:MS] [--http-idle SECONDS]\n"
+	    "               [--fault loss=PPM,dup=PPM,ce=PPM,seed=N,burst=AT:MS]\n"
+	    "               [--http-idle SECONDS]\n"
 	    "Runs the STOS network stack on an existing TAP device: ARP, ping,\n"
 	    "UDP echo (port 7) and discard (port 9), TCP echo (7), discard (9),\n"
 	    "chargen (19) and HTTP (80: GET / and GET /bytes/N).  --http-idle: seconds\n"
@@ -157,7 +159,7 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-/* --fault loss=PPM,dup=PPM,seed=N,burst=AT:MS (any subset, any order). */
+/* --fault loss=PPM,dup=PPM,ce=PPM,seed=N,burst=AT:MS (any subset, any order). */
 static int parse_fault(const char *s, struct fault_conf *fc, unsigned long long *at,
     unsigned long long *len)
 {
@@ -172,6 +174,8 @@ static int parse_fault(const char *s, struct fault_conf *fc, unsigned long long 
 			fc->loss_ppm = (uint32_t)v;
 		else if (sscanf(tok, "dup=%llu%c", &v, &extra) == 1 && v <= 1000000)
 			fc->dup_ppm = (uint32_t)v;
+		else if (sscanf(tok, "ce=%llu%c", &v, &extra) == 1 && v <= 1000000)
+			fc->ce_ppm = (uint32_t)v;
 		else if (sscanf(tok, "seed=%llu%c", &v, &extra) == 1)
 			fc->seed = v;
 		else if (sscanf(tok, "burst=%llu:%llu%c", &v, &w, &extra) == 2 && w <= 3600000) {
@@ -238,7 +242,7 @@ int main(int argc, char **argv)
 		case 'f':
 			if (parse_fault(optarg, &fc, &burst_at, &burst_ms) < 0) {
 				fprintf(stderr, "stosnet: bad --fault '%s' (want loss=PPM,dup=PPM,"
-				    "seed=N,burst=AT:MS)\n", optarg);
+				    "ce=PPM,seed=N,burst=AT:MS)\n", optarg);
 				return 2;
 			}
 			have_fault = 1;
@@ -295,7 +299,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (have_fault) {
-		if (fc.loss_ppm || fc.dup_ppm) {
+		if (fc.loss_ppm || fc.dup_ppm || fc.ce_ppm) {
 			fault = fault_new(&fc);
 			if (!fault) {
 				fprintf(stderr, "stosnet: out of memory\n");
@@ -371,6 +375,10 @@ int main(int argc, char **argv)
 		printf("stosnet: stopping: %llu TCP connections accepted, %llu open, %llu closed by "
 		    "the HTTP time limit, %llu frames lost by --fault\n", accepted, open, timedout,
 		    (unsigned long long)tap_fault_lost(t));
+		printf("stosnet: ECN: %llu frames marked CE by --fault; TCP: %llu connections "
+		    "negotiated it, %llu CE marks received, %llu window cuts for ECE\n",
+		    (unsigned long long)tap_fault_marked(t), stos_stat(ns, "tcp", "ecn_shs"),
+		    stos_stat(ns, "tcp", "ecn_ce"), stos_stat(ns, "tcp", "ecn_rcwnd"));
 		fflush(stdout);
 	}
 out:

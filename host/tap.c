@@ -34,7 +34,7 @@ struct tap_link {
 	 * backed-off retransmissions are not what ends it).  Only loss and duplication apply: a
 	 * real link has no queue to reorder in. */
 	struct fault *fault;
-	uint64_t fault_frames, burst_at, burst_ns, burst_start, fault_lost;
+	uint64_t fault_frames, burst_at, burst_ns, burst_start, fault_lost, fault_marked;
 	uint8_t txbuf[TAP_FRAME_MAX];
 };
 
@@ -45,11 +45,13 @@ static uint64_t realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* How many copies of the next frame to deliver (0: lost). */
-static int tap_fault_copies(struct tap_link *t, size_t len)
+/* How many copies of the next frame to deliver (0: lost); bit i of *ce set: copy i is to
+ * be marked CE. */
+static int tap_fault_copies(struct tap_link *t, size_t len, unsigned *ce)
 {
 	struct fault_out out[2];
 	int k;
+	*ce = 0;
 	if (!t->fault && !t->burst_ns)
 		return 1;
 	uint64_t i = __atomic_fetch_add(&t->fault_frames, 1, __ATOMIC_RELAXED);
@@ -72,6 +74,8 @@ static int tap_fault_copies(struct tap_link *t, size_t len)
 	pthread_mutex_unlock(&t->pcap_mu);
 	if (!k)
 		__atomic_fetch_add(&t->fault_lost, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < k; i++)
+		*ce |= (unsigned)out[i].ce << i;
 	return k;
 }
 
@@ -85,6 +89,11 @@ void tap_set_fault(struct tap_link *t, struct fault *f, uint64_t burst_at, uint6
 uint64_t tap_fault_lost(struct tap_link *t)
 {
 	return __atomic_load_n(&t->fault_lost, __ATOMIC_RELAXED);
+}
+
+uint64_t tap_fault_marked(struct tap_link *t)
+{
+	return __atomic_load_n(&t->fault_marked, __ATOMIC_RELAXED);
 }
 
 static void tap_record(struct tap_link *t, const uint8_t *f, size_t len)
@@ -117,7 +126,10 @@ static void tap_if_start(struct ifnet *ifp)
 		}
 		m_freem(m);
 		tap_record(t, t->txbuf, len);
-		for (int k = tap_fault_copies(t, len); k > 0; k--) {
+		unsigned ce;
+		for (int k = tap_fault_copies(t, len, &ce); k > 0; k--) {
+			if ((ce & (1u << (k - 1))) && fault_mark_ce(t->txbuf, len))
+				__atomic_fetch_add(&t->fault_marked, 1, __ATOMIC_RELAXED);
 			if (write(t->fd, t->txbuf, len) != (ssize_t)len)
 				t->drops++;
 			else
@@ -169,8 +181,11 @@ static void *tap_thread(void *arg)
 					break;
 				tap_record(t, buf, (size_t)n);
 				t->rx++;
-				if (!tap_fault_copies(t, (size_t)n))
+				unsigned ce;
+				if (!tap_fault_copies(t, (size_t)n, &ce))
 					continue;
+				if (ce && fault_mark_ce(buf, (size_t)n))
+					__atomic_fetch_add(&t->fault_marked, 1, __ATOMIC_RELAXED);
 				m = m_devget(buf, (uint32_t)n, 2, t->ifp);
 				if (!m) {
 					t->drops++;

@@ -40,9 +40,10 @@ void tap_counters(struct tap_link *t, uint64_t *rx, uint64_t *tx, uint64_t *drop
  * until tap_close) decides loss and duplication of each frame in either direction; and from
  * frame number burst_at on (both directions counted together from the first), every frame is
  * lost for burst_ns nanoseconds: an outage (burst_ns 0: none).  Call before tap_start.
- * tap_fault_lost counts the frames dropped. */
+ * tap_fault_lost counts the frames dropped, tap_fault_marked the frames f marked CE. */
 struct fault;
 void tap_set_fault(struct tap_link *t, struct fault *f, uint64_t burst_at, uint64_t burst_ns);
 uint64_t tap_fault_lost(struct tap_link *t);
+uint64_t tap_fault_marked(struct tap_link *t);
 
 #endif

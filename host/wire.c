@@ -195,6 +195,8 @@ static void wire_carry(struct wire_port *from, struct frame *f)
 				continue;
 			memcpy(g->data, f->data, f->len);
 		}
+		if (out[i].ce)
+			fault_mark_ce(g->data, g->len);
 		if (out[i].corrupt && out[i].at < g->len)
 			g->data[out[i].at] ^= 0xff;
 		schedule(w, from, g, w->now + wr->latency + out[i].delay_ns);

@@ -59,7 +59,9 @@ int in_pcb_ctloutput(struct socket *so, int op, int name, void *val, socklen_t *
 		case IP_TOS:
 			if ((err = ipopt_getval(val, *len, &v)))
 				return err;
-			inp->inp_ip_tos = v & 0xff;
+			/* TCP owns a stream's ECN field, per segment (net/tcp_ecn.c), as
+			 * Linux's ip_setsockopt keeps it. */
+			inp->inp_ip_tos = so->so_type == SOCK_STREAM ? v & 0xfc : v & 0xff;
 			return 0;
 		case IP_HDRINCL:
 			if (so->so_type != SOCK_RAW)

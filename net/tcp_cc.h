@@ -19,6 +19,7 @@
 /* Congestion signals. */
 #define CC_DUPACK 1     /* loss detected by duplicate ACKs / SACK: enter fast recovery */
 #define CC_RTO    2     /* retransmission timeout */
+#define CC_ECN    3     /* an ECN-Echo (RFC 3168 6.1.2): as CC_DUPACK, without the recovery */
 
 struct tcp_cc_ops;
 
@@ -45,7 +46,7 @@ struct tcp_cc_ops {
 	/* An ACK advanced SND.UNA by `acked` bytes outside loss recovery.  srtt_ns may be 0 (no
 	 * sample yet); now_ns is the instance clock. */
 	void (*ack)(struct tcp_cc *cc, uint32_t acked, uint64_t srtt_ns, uint64_t now_ns);
-	/* A congestion signal (CC_DUPACK, CC_RTO) with `flight` bytes outstanding. */
+	/* A congestion signal (CC_DUPACK, CC_RTO, CC_ECN) with `flight` bytes outstanding. */
 	void (*signal)(struct tcp_cc *cc, int type, uint32_t flight, uint64_t now_ns);
 	/* Fast recovery ended (the ACK covered the recovery point) with `flight` outstanding. */
 	void (*recovered)(struct tcp_cc *cc, uint32_t flight);

@@ -571,6 +571,10 @@ static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 		return false;
 	}
 
+	/* RFC 3168 6.1.2: an ECN-Echo is answered as a loss would be, once a window. */
+	if ((s->flags & TH_ECE) && (tp->t_flags & TF_ECN_PERMIT) && !(s->flags & TH_SYN))
+		tcp_ecn_echo(tp, ack);
+
 	/* RFC 6675 2: with SACK, an ACK is a duplicate when it reports octets between HighACK
 	 * and HighData that were neither acknowledged nor SACKed before - even when it also
 	 * moves SND.UNA, carries data or changes the window.  HighACK is this ACK's own
@@ -697,6 +701,8 @@ void tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s)
 	    ((s->flags & TH_SYN) && !step_syn(tp, s, tcp_rcv_wnd_test(tp))) || !step_seq(tp, s))
 		return;
 	tcp_ts_recent_update(tp, s, now);
+	if (tp->t_flags & TF_ECN_PERMIT)
+		tcp_ecn_input(tp, s);           /* RFC 3168 6.1.3 (tcp_ecn.c) */
 	if (!step_ack(tp, s, now, &needoutput))
 		return;
 	if (!step_data_fin(tp, s, now))

@@ -36,8 +36,8 @@ static bool tcp_fast_path(struct tcp_instance *ti, struct tcpcb *tp, struct tcp_
 	struct socket *so = tp_socket(tp);
 	tcp_seq ack = s->th.th_ack;
 
-	if ((s->flags & (TH_SYN | TH_FIN | TH_RST | TH_URG | TH_ACK)) != TH_ACK ||
-	    s->seq != tp->rcv_nxt || so == NULL ||
+	if ((s->flags & (TH_SYN | TH_FIN | TH_RST | TH_URG | TH_ACK | TH_ECE | TH_CWR)) != TH_ACK ||
+	    s->ecn == IPTOS_ECN_CE || s->seq != tp->rcv_nxt || so == NULL ||
 	    tp->snd_nxt != tp->snd_max ||
 	    (tp->t_flags & (TF_FASTRECOVERY | TF_NEEDFIN)) || (s->to.to_flags & TOF_SACK))
 		return false;
@@ -127,6 +127,7 @@ static bool tcp_input_parse(struct netstack *ns, struct tcp_instance *ti, struct
 	ip_view(&iv, mtod(m, uint8_t *), (size_t)iphlen);
 	s->src = ipv_src(iv);
 	s->dst = ipv_dst(iv);
+	s->ecn = ipv_tos(iv) & IPTOS_ECN_MASK;
 	uint32_t tlen = total - (uint32_t)iphlen;
 	if (!(m->m_pkthdr.csum_flags & CSUM_DATA_VALID)) {
 		uint32_t sum = in_pseudo(s->src, s->dst, IPPROTO_TCP, (uint16_t)tlen);

@@ -192,6 +192,7 @@ static void listen_input(struct tcpcb *ltp, struct tcp_seg *s, const tcp_seq *is
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->snd_up = tp->iss;
 	tp->snd_recover = tp->iss;
 	tcp_syn_options(tp, s);
+	tcp_ecn_syn_in(tp, s);
 	tp->snd_wnd = s->th.th_win;          /* RFC 7323 2.2: the SYN's window is not scaled */
 	tp->max_sndwnd = tp->snd_wnd;
 	tp->snd_wl1 = s->seq;
@@ -272,6 +273,7 @@ void tcp_input_synsent(struct tcpcb *tp, struct tcp_seg *s)
 		tp->snd_wl1 = s->seq;
 		tp->snd_wl2 = s->th.th_ack;
 		tcp_established(tp);
+		tcp_ecn_synack_in(tp, s);       /* (clears ECE and CWR from s->flags) */
 		tp->t_flags |= TF_ACKNOW;
 		/* Any data or FIN on the SYN-ACK continues at the sixth step, as a segment
 		 * starting at RCV.NXT. */
@@ -287,6 +289,7 @@ void tcp_input_synsent(struct tcpcb *tp, struct tcp_seg *s)
 	/* Simultaneous open: SYN-RECEIVED, send SYN,ACK (RFC 9293 3.10.7.3 fourth).  Data
 	 * on the SYN is queued until the handshake completes; a FIN on it is not kept. */
 	tcp_set_state(tp, TCPS_SYN_RECEIVED);
+	tp->t_flags &= ~TF_ECN_SYN;          /* RFC 3168 has no ECN for a simultaneous open */
 	if (s->len) {
 		struct mbuf *m = s->m;
 		s->m = NULL;

@@ -14,6 +14,7 @@ struct tcp_seg {
 	unsigned flags;             /* th_flags, updated as SYN/FIN are trimmed */
 	tcp_seq seq;                /* updated by trimming */
 	uint32_t len;               /* payload bytes, updated by trimming */
+	uint8_t ecn;                /* the IP header's ECN field (IPTOS_ECN_*) */
 	struct mbuf *m;             /* the payload (may be an empty chain); owned */
 };
 
@@ -120,5 +121,17 @@ void tcp_input_listen(struct tcpcb *ltp, struct tcp_seg *s);
  * with an ISS beyond iss_floor, the old incarnation's largest sequence number. */
 void tcp_input_listen_reopen(struct tcpcb *ltp, struct tcp_seg *s, tcp_seq iss_floor);
 void tcp_input_synsent(struct tcpcb *tp, struct tcp_seg *s);
+
+/* ECN (RFC 3168, tcp_ecn.c). */
+/* A SYN at a listener, tp its new connection (ISS chosen): ECN if the SYN asks for it. */
+void tcp_ecn_syn_in(struct tcpcb *tp, const struct tcp_seg *s);
+/* The SYN-ACK for our SYN: ECN if both asked for it.  Clears ECE and CWR from s->flags (they
+ * are the handshake's, not a congestion signal). */
+void tcp_ecn_synack_in(struct tcpcb *tp, struct tcp_seg *s);
+/* An acceptable segment on an ECN connection: CWR ends our ECE, CE starts it. */
+void tcp_ecn_input(struct tcpcb *tp, const struct tcp_seg *s);
+/* An acceptable ACK with ECE on an ECN connection: the congestion response, at most once a
+ * window. */
+void tcp_ecn_echo(struct tcpcb *tp, tcp_seq ack);
 
 #endif

@@ -77,7 +77,7 @@ uint32_t tcp_rcv_window(const struct tcpcb *tp)
 static inline __attribute__((always_inline)) int tcp_emit(struct netstack *ns,
     struct tcp_instance *ti, struct inpcb *inp, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport,
     tcp_seq seq, tcp_seq ack, unsigned flags, uint16_t win, const uint8_t *opts, size_t optlen,
-    struct mbuf *payload, uint32_t len, uint16_t urp, uint32_t tso_segsz)
+    struct mbuf *payload, uint32_t len, uint16_t urp, uint32_t tso_segsz, uint8_t ecn)
 {
 	uint32_t hlen = TCP_HDR_LEN + (uint32_t)optlen;
 	struct mbuf *m = m_gethdr(MT_HEADER);
@@ -121,7 +121,7 @@ static inline __attribute__((always_inline)) int tcp_emit(struct netstack *ns,
 
 	struct ip_out ipo = {
 		.src = laddr, .dst = faddr, .proto = IPPROTO_TCP,
-		.tos = inp ? (uint8_t)inp->inp_ip_tos : 0,
+		.tos = (uint8_t)((inp ? inp->inp_ip_tos : 0) | ecn),   /* ECN: tcp_ecn.c */
 		.ttl = inp ? (uint8_t)in_pcb_ttl(inp) : 0,
 	};
 	unsigned ipflags = IP_DF;   /* RFC 1191 path MTU discovery */
@@ -160,7 +160,7 @@ void tcp_respond(struct netstack *ns, struct tcpcb *tp, uint32_t laddr, uint16_t
 		TCPSTAT_INC(ti, sndacks);
 	TCPSTAT_INC(ti, sndctrl);
 	tcp_emit(ns, ti, tp ? tp->t_inpcb : NULL, laddr, lport, faddr, fport, seq,
-	    (flags & TH_ACK) ? ack : 0, flags, win, opts, optlen, NULL, 0, 0, 0);
+	    (flags & TH_ACK) ? ack : 0, flags, win, opts, optlen, NULL, 0, 0, 0, 0);
 }
 
 void tcp_respond_synack(struct netstack *ns, uint32_t laddr, uint16_t lport, uint32_t faddr,
@@ -173,7 +173,7 @@ void tcp_respond_synack(struct netstack *ns, uint32_t laddr, uint16_t lport, uin
 	struct tcp_instance *ti = tcp_instance(ns);
 	TCPSTAT_INC(ti, sndctrl);
 	tcp_emit(ns, ti, NULL, laddr, lport, faddr, fport, seq, ack, TH_SYN | TH_ACK, TCP_MAXWIN, opts,
-	    optlen, NULL, 0, 0, 0);
+	    optlen, NULL, 0, 0, 0, 0);
 }
 
 static bool tcp_ts_on(const struct tcpcb *tp)
@@ -317,6 +317,7 @@ struct tcp_seg {
 	size_t optlen;          /* option bytes in the caller's buffer */
 	uint16_t thwin;         /* the header's window field */
 	uint16_t urp;
+	uint8_t ecn;            /* the IP ECN field: ECT(0) for new data on an ECN connection */
 	bool sendalot;          /* more may go at once: decide again */
 	bool sack_rxmit;        /* a SACK hole retransmission */
 	bool sack_rescue;       /* ... by NextSeg rule 4 (HighRxt stays) */
@@ -443,8 +444,9 @@ static int tcp_output_fast(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 	int st = tp->t_state;
 	bool plain = st == TCPS_ESTABLISHED || st == TCPS_CLOSE_WAIT || st == TCPS_FIN_WAIT_2;
 	if ((!plain && (st != TCPS_FIN_WAIT_1 || (tp->t_flags & TF_SENTFIN))) || !so ||
-	    (tp->t_flags & (TF_FORCEDATA | TF_FASTRECOVERY)) || tp->snd_nxt != tp->snd_max ||
-	    SEQ_GT(tp->snd_up, tp->snd_una) || tp->rcv_numsacks || tp->rcv_have_dsack)
+	    (tp->t_flags & (TF_FORCEDATA | TF_FASTRECOVERY | TF_ECN_SND_ECE | TF_ECN_SND_CWR)) ||
+	    tp->snd_nxt != tp->snd_max || SEQ_GT(tp->snd_up, tp->snd_una) || tp->rcv_numsacks ||
+	    tp->rcv_have_dsack)
 		return TCP_FAST_GENERAL;
 	uint32_t sb_cc = so->so_snd.sb_cc;
 	uint32_t off = tp->snd_nxt - tp->snd_una;
@@ -504,6 +506,7 @@ static int tcp_output_fast(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 	sg->flags = flags;
 	sg->thwin = tcp_adv_window(tp, so, sg);
 	sg->urp = 0;
+	sg->ecn = (tp->t_flags & TF_ECN_PERMIT) ? IPTOS_ECN_ECT0 : 0;   /* new data (tcp_ecn.c) */
 	tp->snd_up = tp->snd_una;   /* no urgent data: drag it along, so it never wraps */
 	sg->sendalot = sendalot;
 	sg->sack_rxmit = false;
@@ -630,7 +633,7 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 	uint32_t len = (uint32_t)slen;
 	uint32_t tso_segsz = 0;
 	if (len > tp->t_maxseg && !sack_rxmit && !(flags & TH_SYN) &&
-	    !(tp->t_flags & TF_FORCEDATA) && !SEQ_GT(tp->snd_up, tp->snd_una) &&
+	    !(tp->t_flags & (TF_FORCEDATA | TF_ECN_SND_CWR)) && !SEQ_GT(tp->snd_up, tp->snd_una) &&
 	    tp->rcv_numsacks == 0 && !tp->rcv_have_dsack && so) {
 		if (*tso_route < 0)
 			*tso_route = tcp_tso_route(ns, tp->t_inpcb);
@@ -723,6 +726,12 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 			seq = tp->snd_max;
 	}
 
+	sg->ecn = 0;
+	if (flags & TH_SYN)
+		flags |= tcp_ecn_syn_flags(tp);
+	else if (tp->t_flags & TF_ECN_PERMIT)
+		flags = tcp_ecn_output(tp, flags, len, sack_rxmit || SEQ_LT(seq, tp->snd_max),
+		    &sg->ecn);
 	sg->flags = flags;
 	sg->win = win;
 	sg->thwin = tcp_adv_window(tp, so, sg);
@@ -1007,7 +1016,7 @@ static inline __attribute__((always_inline)) int tcp_output_emit(struct tcpcb *t
 	struct inpcb *inp = tp->t_inpcb;
 	return tcp_emit(tp->t_ns, ti, inp, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
 	    inp->inp_fport, sg->seq, (sg->flags & TH_ACK) ? tp->rcv_nxt : 0, sg->flags, sg->thwin,
-	    opts, sg->optlen, payload, sg->len, sg->urp, sg->tso_segsz);
+	    opts, sg->optlen, payload, sg->len, sg->urp, sg->tso_segsz, sg->ecn);
 }
 
 /* The pure ACK's way to tcp_emit when the direct path cannot take it (rare: no valid path
@@ -1034,6 +1043,7 @@ static int tcp_output_ack(struct tcpcb *tp, struct tcp_instance *ti, struct sock
 	sg->seq = tp->snd_nxt;      /* == snd_max */
 	sg->flags = TH_ACK;
 	sg->urp = 0;
+	sg->ecn = 0;
 	sg->sendalot = false;
 	sg->sack_rxmit = false;
 	sg->sack_rescue = false;
@@ -1084,6 +1094,8 @@ static int tcp_output_send(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 		}
 		if (tp->t_flags & TF_FORCEDATA)
 			TCPSTAT_INC(ti, sndprobe);
+		if (sg->ecn)
+			TCPSTAT_ADD(ti, ecn_ect0, nseg);
 	} else if (flags & (TH_SYN | TH_FIN | TH_RST)) {
 		TCPSTAT_INC(ti, sndctrl);
 	} else {
@@ -1130,6 +1142,8 @@ static int tcp_output_send(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 		if (SEQ_GT(tp->snd_nxt + len, tp->snd_max))
 			tp->snd_max = tp->snd_nxt + len;
 	}
+	if (flags & TH_CWR)
+		tp->t_flags &= ~TF_ECN_SND_CWR;     /* RFC 3168 6.1.2: once */
 	tcp_ack_sent(tp, sg->win);
 	return tcp_output_emit(tp, ti, sg, opts, payload);
 }
@@ -1220,8 +1234,9 @@ static inline __attribute__((always_inline)) int tcp_output_pure(struct tcpcb *t
     struct tcp_instance *ti, struct socket *so)
 {
 	tcp_idle_restart(tp, ti);
-	if ((tp->t_flags & (TF_FORCEDATA | TF_FASTRECOVERY)) || tp->snd_nxt != tp->snd_max ||
-	    SEQ_GT(tp->snd_up, tp->snd_una) || tp->rcv_numsacks || tp->rcv_have_dsack)
+	if ((tp->t_flags & (TF_FORCEDATA | TF_FASTRECOVERY | TF_ECN_SND_ECE | TF_ECN_SND_CWR)) ||
+	    tp->snd_nxt != tp->snd_max || SEQ_GT(tp->snd_up, tp->snd_una) || tp->rcv_numsacks ||
+	    tp->rcv_have_dsack)
 		return TCP_PURE_NA;
 	uint32_t sb_cc = so->so_snd.sb_cc;
 	uint32_t off = tp->snd_nxt - tp->snd_una;

@@ -33,6 +33,7 @@ static void tcp_conf_defaults(struct tcp_conf *c)
 	c->insecure_syn = false;
 	c->drop_synfin = false;
 	c->syncookies = true;
+	c->ecn = TCP_ECN_PASSIVE;
 	/* 64 KiB capped the window of a TCG-slow STOS receiver (host -> STOS in make bench):
 	 * with 256 KiB the guest spent about a third less CPU per received byte and went faster
 	 * (S's A/B, 3 uploads of 64 MiB each way). */

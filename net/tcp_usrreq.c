@@ -313,6 +313,8 @@ static void tcp_fill_info(const struct tcpcb *tp, struct tcp_info *i)
 		i->tcpi_options |= 1;   /* TCPI_OPT_TIMESTAMPS */
 	if (tp->t_flags & TF_SACK_PERMIT)
 		i->tcpi_options |= 2;   /* TCPI_OPT_SACK */
+	if (tp->t_flags & TF_ECN_PERMIT)
+		i->tcpi_options |= 8;   /* TCPI_OPT_ECN (RFC 3168) */
 	if ((tp->t_flags & (TF_REQ_SCALE | TF_RCVD_SCALE)) == (TF_REQ_SCALE | TF_RCVD_SCALE)) {
 		i->tcpi_options |= 4;   /* TCPI_OPT_WSCALE */
 		i->tcpi_snd_wscale = tp->snd_scale & 0xf;

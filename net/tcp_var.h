@@ -83,6 +83,11 @@ const char *tcp_state_name(int state);
 #define TF_CLOSED_BY_USER 0x00100000u /* the socket is gone: pcb lives on alone */
 #define TF_SACK_FIRST  0x00200000u   /* SACK recovery just began: its first segment is
                                       * retransmitted lost or not (RFC 6675 5 (4.3)) */
+/* ECN (RFC 3168, tcp_ecn.c). */
+#define TF_ECN_SYN     0x00400000u   /* our first SYN is an ECN-setup SYN (ECE+CWR) */
+#define TF_ECN_PERMIT  0x00800000u   /* ECN negotiated: data goes out ECT(0) */
+#define TF_ECN_SND_ECE 0x01000000u   /* a CE mark arrived: ACKs carry ECE until a CWR */
+#define TF_ECN_SND_CWR 0x02000000u   /* cwnd was reduced: the next new data carries CWR */
 
 /* Timer indices (each a callout in the tcpcb). */
 #define TT_REXMT   0
@@ -186,6 +191,8 @@ struct tcpcb {
 	/* Congestion control and loss recovery. */
 	struct tcp_cc t_cc;
 	tcp_seq snd_recover;        /* RFC 6582 "recover" */
+	tcp_seq t_ecn_recover;      /* RFC 3168 6.1.2: no new ECE response until SND.UNA
+	                             * reaches this (SND.MAX at the last one) */
 	uint32_t t_dupacks;
 	struct sack_scoreboard t_sack;
 	tcp_seq sack_hint;          /* RFC 6675 HighRxt: highest retransmitted in recovery
@@ -337,11 +344,20 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(icmphard, "connections aborted by ICMP") \
 	X(icmpbadseq, "ICMP errors for sequence numbers not in flight") \
 	X(pmtuupdate, "path MTU decreases from ICMP") \
-	X(mssclamp, "peer MSS values clamped")
+	X(mssclamp, "peer MSS values clamped") \
+	X(ecn_shs, "connections that negotiated ECN") \
+	X(ecn_ce, "segments received with the CE mark") \
+	X(ecn_ect0, "segments sent with ECT(0)") \
+	X(ecn_rcwnd, "congestion window reductions for ECE")
 
 struct tcpstat { TCPSTAT_LIST(NET_STAT_FIELD) };
 #define TCPSTAT_INC(ti, f) ((ti)->ti_stat.f++)
 #define TCPSTAT_ADD(ti, f, n) ((ti)->ti_stat.f += (n))
+
+/* tcp_conf.ecn */
+#define TCP_ECN_OFF     0
+#define TCP_ECN_ON      1       /* ask for ECN in our SYNs, accept it in the peer's */
+#define TCP_ECN_PASSIVE 2       /* accept it in the peer's SYN only */
 
 /* Tunables (the sysctl knobs of the hosted tools and of the conformance runner). */
 struct tcp_conf {
@@ -351,6 +367,8 @@ struct tcp_conf {
 	bool insecure_syn;          /* RFC 793 behaviour for SYN in a synchronized state */
 	bool drop_synfin;           /* drop SYN+FIN segments */
 	bool syncookies;            /* answer with SYN cookies when the SYN queue is full */
+	uint8_t ecn;                /* RFC 3168: 0 off, 1 ask for it and accept it, 2 accept
+	                             * it when asked (the default, as Linux and FreeBSD) */
 	bool no_hdrpred;            /* tests: every segment takes the slow path (tcp_input.c) */
 	bool no_outfast;            /* tests: tcp_output decides every segment the general way */
 	uint32_t recvspace;         /* default receive buffer */
@@ -443,6 +461,11 @@ bool tcp_tw_reclaim(struct netstack *ns);
 void tcp_respond_synack(struct netstack *ns, uint32_t laddr, uint16_t lport, uint32_t faddr,
     uint16_t fport, tcp_seq seq, tcp_seq ack, uint16_t mss);
 int tcp_output(struct tcpcb *tp);
+/* ECN on output (tcp_ecn.c): the flags a SYN or SYN-ACK adds; a segment's flags with ECE
+ * and CWR as due, *ecn set to ECT(0) for new data (len bytes, rexmt false). */
+unsigned tcp_ecn_syn_flags(struct tcpcb *tp);
+unsigned tcp_ecn_output(struct tcpcb *tp, unsigned flags, uint32_t len, bool rexmt,
+    uint8_t *ecn);
 /* ACK-clocked output put off to the end of the receive batch (netisr_run_locked): a pure
  * ACK taken by header prediction in the middle of a batch queues its connection (once,
  * tcp_output_queue: false outside a batch), leaving the release of the acknowledged data and

@@ -8,7 +8,8 @@
  * the 8 most recent 4-tuples): "as the other end" of flow k, with seq = its last ack + delta
  * and ack = its last seq + length + delta, so a small delta lands in the window and the
  * fuzzer reaches the synchronized states; a flag also allows absolute numbers, a phantom
- * source (10.0.0.3), options bytes, a payload and a bad checksum.
+ * source (10.0.0.3), options bytes, a payload, a bad checksum and the IP header's ECN field
+ * (ECN: instance A asks for it in its SYNs, B answers, net/tcp_ecn.c).
  *
  * Input: records, each an op byte then its arguments (missing bytes read as zero):
  *   op%12 == 0  socket(stack = arg&1): a non-blocking stream socket in the first free slot
@@ -185,6 +186,7 @@ static void inject(struct cursor *c, struct wire_port *port)
 	size_t tlen = 20 + optlen + plen;
 	memset(ip, 0, 20 + 20);
 	ip[0] = 0x45;
+	ip[1] = (uint8_t)(mode >> 6);                    /* ECN: Not-ECT, ECT(1), ECT(0), CE */
 	ip[2] = (uint8_t)((20 + tlen) >> 8); ip[3] = (uint8_t)(20 + tlen);
 	ip[6] = 0x40;                /* DF */
 	ip[8] = 64; ip[9] = IPPROTO_TCP;
@@ -311,7 +313,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!w || !a || !b || !wr || !wire_attach(wr, a, "eth0", MAC_A) ||
 	    !wire_attach(wr, b, "eth0", MAC_B) || stos_stack_init(a) < 0 ||
 	    stos_stack_init(b) < 0 || stos_if_addr(a, "eth0", "10.0.0.1/24") < 0 ||
-	    stos_if_addr(b, "eth0", "10.0.0.2/24") < 0)
+	    stos_if_addr(b, "eth0", "10.0.0.2/24") < 0 || stos_tcp_ecn(a, 1) < 0)
 		abort();
 	if (getenv("FUZZ_TCP_PCAP"))
 		wire_pcap(wr, getenv("FUZZ_TCP_PCAP"));
@@ -411,7 +413,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "rcvbadsum", "persisttimeo", "timeoutdrop", "keepprobe", "rcvoopack", "sndtotal",
 		    "rcvtotal", "sndacks", "sndprobe", "sndwinup", "challengeack", "rcvdupack", "rexmttimeo",
 		    "sndrexmitpack", "rcvwinprobe", "sndctrl", "rcvpackafterwin",
-		    "cookiessent", "closed" };
+		    "cookiessent", "closed", "ecn_shs", "ecn_ce", "ecn_ect0", "ecn_rcwnd" };
 		for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			fprintf(stderr, "# %s a=%llu b=%llu\n", names[i],
 			    stos_stat(a, "tcp", names[i]), stos_stat(b, "tcp", names[i]));

@@ -86,6 +86,14 @@ seeds = {
     "simultaneous-open": socket(0) + bind(0, 3) + socket(1) + bind(1, 3) + connect(0, 1, 3) +
         connect(1, 0, 3) + step(3) + send(0, 100) + send(1, 100) + step(3) + close(0) +
         close(1) + step(100),
+    # ECN (net/tcp_ecn.c): A asks for it, so A connects to B's listener (slots: 0 = B
+    # listener, 1 = A client, 2 = accepted on B); data both ways, then injected segments with
+    # ECE, CE (mode bits 6-7: the IP ECN field) and CWR.
+    "ecn": socket(1) + bind(0, 0) + listen(0, 4) + socket(0) + connect(1, 1, 0) + step(2) +
+        accept(0) + send(1, 20000) + send(2, 5000) + step(1) +
+        inject(0, 0x50) + inject(0, 0x18, mode=0xC0, plen=100) + inject(0, 0x98, mode=0x80,
+        plen=100) + step(2) + recv(2, 30000) + recv(1, 30000) + close(1) + close(2) +
+        step(5) + step(60),
 }
 os.makedirs(OUT, exist_ok=True)
 for name, data in seeds.items():

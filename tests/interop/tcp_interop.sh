@@ -5,8 +5,8 @@
 # requests on one connection (keep-alive), 100 MB uploads from Linux to TCP discard and echo
 # (echo: the bytes come back identical by SHA-256), chargen's RFC 864 lines, connections the
 # stack opens to Linux servers (tests/interop/tcp_probe.c), a transfer through a burst of loss
-# (stosnet --fault), 10,000 concurrent connections (tests/interop/tcp_many.py), and HTTP's time
-# limits (stosnet --http-idle).
+# (stosnet --fault), ECN with Linux through a link that marks CE, 10,000 concurrent
+# connections (tests/interop/tcp_many.py), and HTTP's time limits (stosnet --http-idle).
 # Throughput figures are printed as '#' lines; nothing asserts a rate.
 # Prints TAP lines.  Needs root (netns, TAP); without it every test is skipped.
 # The namespace is deleted by exact name and every process killed by exact PID, also on failure.
@@ -278,6 +278,46 @@ echo "# download of $FB bytes through loss: ${dt} s, $(rate $FB "$dt")"
 stop_stosnet
 lost=$(sed -n 's/.* \([0-9]*\) frames lost by --fault.*/\1/p' "$L.fault.log")
 if [ -n "$lost" ] && [ "$lost" -gt 0 ]; then ok "the fault wrapper lost $lost frames"; else nok "frames lost: '$lost' ($(tail -2 "$L.fault.log"))"; fi
+
+# --- ECN (RFC 3168) with Linux asking for it (net.ipv4.tcp_ecn=1 in the namespace) and the
+# link marking 1% of ECN-capable packets CE each way (--fault ce=, as a congested router's
+# queue would): a download and an echo complete intact, and both stacks saw and answered
+# marks.  The capture (stosnet's, frames as they left or reached the TAP) shows the
+# negotiation and who set which flag.
+inns sysctl -qw net.ipv4.tcp_ecn=1
+start_stosnet ecn --fault ce=10000,seed=7 --pcap "$L.ecn.pcap"
+FE=20000000
+want=$(pattern_sha $FE)
+got=$(inns curl -s -m 120 http://10.78.0.2/bytes/$FE | sha256sum | cut -d' ' -f1)
+if [ "$got" = "$want" ]; then ok "ECN: curl /bytes/$FE with CE marks: SHA-256 matches"; else nok "ECN download: sha $got, want $want"; fi
+head -c $FE /dev/urandom > "$L.upload"
+usha=$(sha256sum < "$L.upload" | cut -d' ' -f1)
+esha=$(inns timeout 60 socat -t 10 -b 65536 - TCP:10.78.0.2:7 <"$L.upload" 2>"$L.socat7e.err" | sha256sum | cut -d' ' -f1)
+if [ "$esha" = "$usha" ]; then ok "ECN: $FE bytes through TCP echo with CE marks both ways: SHA-256 matches"; else nok "ECN echo: sha $esha want $usha ($(cat "$L.socat7e.err"))"; fi
+rm -f "$L.upload"
+stop_stosnet
+inns sysctl -qw net.ipv4.tcp_ecn=2
+ecn=$(sed -n 's/^stosnet: ECN: \([0-9]*\) frames marked CE by --fault; TCP: \([0-9]*\) connections negotiated it, \([0-9]*\) CE marks received, \([0-9]*\) window cuts for ECE$/\1 \2 \3 \4/p' "$L.ecn.log")
+set -- $ecn
+if [ $# -eq 4 ] && [ "$1" -gt 0 ] && [ "$2" -ge 2 ] && [ "$3" -gt 0 ] && [ "$4" -gt 0 ]; then
+	ok "ECN: $1 frames marked CE, $2 connections negotiated ECN, STOS received $3 CE marks and cut its window $4 times for Linux's ECE"
+else nok "ECN counters: '$ecn' ($(tail -2 "$L.ecn.log"))"; fi
+if command -v tshark >/dev/null; then
+	# count FILTER: frames in the capture matching a display filter
+	count() { tshark -r "$L.ecn.pcap" -Y "$1" 2>/dev/null | wc -l; }
+	S=10.78.0.2
+	synack=$(count "ip.src==$S && tcp.flags.syn==1 && tcp.flags.ack==1 && tcp.flags.ece==1 && tcp.flags.cwr==0 && ip.dsfield.ecn==0")
+	ect=$(count "ip.src==$S && tcp.len>0 && ip.dsfield.ecn==2")
+	ackect=$(count "ip.src==$S && tcp.len==0 && tcp.flags.syn==0 && ip.dsfield.ecn!=0")
+	ece=$(count "ip.src==$S && tcp.flags.syn==0 && tcp.flags.ece==1")
+	cwr=$(count "ip.src==$S && tcp.flags.syn==0 && tcp.flags.cwr==1")
+	lcwr=$(count "ip.dst==$S && tcp.flags.syn==0 && tcp.flags.cwr==1")
+	echo "# ECN capture: $synack ECN-setup SYN-ACKs, $ect ECT(0) data segments, $ece ECE and $cwr CWR from STOS, $lcwr CWR from Linux"
+	if [ "$synack" -ge 2 ] && [ "$ect" -gt 0 ] && [ "$ackect" -eq 0 ] && [ "$ece" -gt 0 ] && [ "$cwr" -gt 0 ] && [ "$lcwr" -gt 0 ]; then
+		ok "ECN capture: STOS's SYN-ACKs set up ECN, its data is ECT(0) and its pure ACKs are not, it echoed CE with ECE, and both sides sent CWR"
+	else nok "ECN capture: synack $synack ect $ect ect-acks $ackect ece $ece cwr $cwr linux-cwr $lcwr"; fi
+fi
+rm -f "$L.ecn.pcap"
 
 # --- HTTP time limits (--http-idle 3): an idle connection, a trickled head (slowloris), a
 # connection idle after its answer and an answer nobody reads are all closed; a slow reader

@@ -109,5 +109,7 @@ H_T_TESTS += tests/tcp/tcp_sack_send.c
 # SACK loss recovery and Limited Transmit against a scripted peer; it shares tcp_peer.c's
 # helpers (tests/tcp/tcp_peer_fx.h, a prerequisite of both programs and of tcp_scale_tw).
 H_T_TESTS += tests/tcp/tcp_sack_recovery.c
-$(foreach p,tcp_peer tcp_sack_recovery,$(BUILD)/host/tests/$(p) $(BUILD)/host/asan/tests/$(p)): \
+# ECN (RFC 3168) against a scripted peer: negotiation, the window cut, the CE echo, TOS bits.
+H_T_TESTS += tests/tcp/tcp_ecn.c
+$(foreach p,tcp_peer tcp_sack_recovery tcp_ecn,$(BUILD)/host/tests/$(p) $(BUILD)/host/asan/tests/$(p)): \
 	tests/tcp/tcp_peer_fx.h
