@@ -213,7 +213,12 @@ static bool step_seq(struct tcpcb *tp, struct tcp_seg *s)
 		if (SEQ_LT(s->seq, rn)) {
 			/* Entirely old: a duplicate.  RFC 9293 says send an ACK and drop it; like
 			 * every BSD we still look at its ACK field (a peer's lost-ACK recovery often
-			 * arrives this way) but drop its data, SYN and FIN. */
+			 * arrives this way) but drop its data, SYN and FIN.  The ACK goes as for
+			 * any refused segment (tcp_ack_refused): always for a retransmission that
+			 * occupies sequence space (its sender missed our ACK), within the
+			 * per-connection limit for an empty one (a keepalive probe; or, from a peer
+			 * whose sequence space we disagree with, the other half of an ACK loop:
+			 * the TCP fuzz target found one, regress-old-ack-loop). */
 			TCPSTAT_INC(ti, rcvduppack);
 			TCPSTAT_ADD(ti, rcvdupbyte, s->len);
 			tcp_sack_note_dsack(tp, s->seq, s->len);
@@ -225,7 +230,8 @@ static bool step_seq(struct tcpcb *tp, struct tcp_seg *s)
 			s->seq += s->len;
 			s->len = 0;
 			s->flags &= ~(TH_SYN | TH_FIN | TH_PUSH | TH_URG);
-			tp->t_flags |= TF_ACKNOW;
+			if (seglen != 0 || tcp_oow_ack_allowed(tp))
+				tp->t_flags |= TF_ACKNOW;
 			return true;
 		}
 		/* Beyond the window: send an ACK and drop it (RST was handled by step_rst). */

@@ -3,8 +3,9 @@
 tests/fuzz/tcp_corpus/ under readable names.  Files with SHA-1 names next to them are inputs
 libFuzzer found (`make fuzz`, then `fuzz_tcp -merge=1` into a fresh directory), kept because
 each adds coverage; files named regress-* are inputs that found a bug (regress-ack-war*: two
-desynchronized ends trading ACKs for ever; regress-wire-teardown-leak: frames sent while the
-world was torn down).  Suite 28-tcp-fuzz-replay replays all of them under the sanitizers.  Run
+desynchronized ends trading ACKs for ever, regress-paws-ack-loop and regress-old-ack-loop the
+same through a PAWS failure and through a FIN answered with an old ACK;
+regress-wire-teardown-leak: frames sent while the world was torn down).  Suite 28-tcp-fuzz-replay replays all of them under the sanitizers.  Run
 this again after changing the format; the files are committed."""
 import os
 import struct
