@@ -414,7 +414,9 @@ static uint32_t soak_seed(void)
 	return e ? (uint32_t)strtoul(e, NULL, 10) : 0;
 }
 
-static void impaired(const struct fault_conf *fc0, uint64_t bytes)
+/* Both ends ask for ECN when ecn (tcp_conf.ecn 1); then both must have negotiated it, had
+ * packets marked CE and cut their windows for the echoes. */
+static void impaired(const struct fault_conf *fc0, uint64_t bytes, bool ecn)
 {
 	struct pair p;
 	int c, s;
@@ -424,6 +426,10 @@ static void impaired(const struct fault_conf *fc0, uint64_t bytes)
 	pair_up(&p, NULL, 500 * USEC);
 	if (soak_seed())
 		host_random_seed(42 + soak_seed());
+	if (ecn) {
+		assert_int_equal(stos_tcp_ecn(p.a, TCP_ECN_ON), 0);
+		assert_int_equal(stos_tcp_ecn(p.b, TCP_ECN_ON), 0);
+	}
 	pair_connect(&p, &c, &s);
 	assert_int_equal(wire_fault(p.wr, &fc), 0);
 	uint64_t took = duplex(&p, c, s, bytes, 24 * 3600 * SEC);
@@ -439,6 +445,17 @@ static void impaired(const struct fault_conf *fc0, uint64_t bytes)
 	    stos_stat(p.b, "tcp", "sndrexmitpack"), stos_stat(p.a, "tcp", "rexmttimeo"),
 	    stos_stat(p.a, "tcp", "fastrexmit"), stos_stat(p.a, "tcp", "sackrexmit"),
 	    stos_stat(p.b, "tcp", "rcvbadsum"));
+	if (ecn) {
+		print_message("# ECN: CE marks received a %llu b %llu, window cuts a %llu b %llu\n",
+		    stos_stat(p.a, "tcp", "ecn_ce"), stos_stat(p.b, "tcp", "ecn_ce"),
+		    stos_stat(p.a, "tcp", "ecn_rcwnd"), stos_stat(p.b, "tcp", "ecn_rcwnd"));
+		for (int i = 0; i < 2; i++) {
+			struct netstack *ns = i ? p.b : p.a;
+			assert_true(stos_stat(ns, "tcp", "ecn_shs") >= 1);
+			assert_true(stos_stat(ns, "tcp", "ecn_ce") > 0);
+			assert_true(stos_stat(ns, "tcp", "ecn_rcwnd") > 0);
+		}
+	}
 	pair_down(&p);
 }
 
@@ -446,14 +463,14 @@ static void test_loss_1pct(void **state)
 {
 	(void)state;
 	struct fault_conf fc = { .loss_ppm = 10000, .seed = 11 };
-	impaired(&fc, 2u << 20);
+	impaired(&fc, 2u << 20, false);
 }
 
 static void test_loss_10pct(void **state)
 {
 	(void)state;
 	struct fault_conf fc = { .loss_ppm = 100000, .seed = 12 };
-	impaired(&fc, 512u << 10);
+	impaired(&fc, 512u << 10, false);
 }
 
 static void test_reorder_dup_corrupt_delay(void **state)
@@ -461,7 +478,16 @@ static void test_reorder_dup_corrupt_delay(void **state)
 	(void)state;
 	struct fault_conf fc = { .dup_ppm = 20000, .reorder_ppm = 30000, .corrupt_ppm = 10000,
 	    .delay_ns = 2 * MSEC, .reorder_delay_ns = 3 * MSEC, .seed = 13 };
-	impaired(&fc, 2u << 20);
+	impaired(&fc, 2u << 20, false);
+}
+
+/* ECN (RFC 3168) under congestion marks: 2% of the ECN-capable packets marked CE, as a
+ * router's queue management would, and 0.5% of all frames lost besides. */
+static void test_ecn_marks_and_loss(void **state)
+{
+	(void)state;
+	struct fault_conf fc = { .ce_ppm = 20000, .loss_ppm = 5000, .seed = 14 };
+	impaired(&fc, 2u << 20, true);
 }
 
 int main(void)
@@ -478,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_loss_1pct),
 		cmocka_unit_test(test_loss_10pct),
 		cmocka_unit_test(test_reorder_dup_corrupt_delay),
+		cmocka_unit_test(test_ecn_marks_and_loss),
 	};
 	return TU_RUN(tests);
 }
