@@ -74,6 +74,21 @@ static void set_ecn(struct tu_fx *fx, uint8_t v)
 	TU_LOCKED(fx->a, tcp_instance(fx->a)->ti_conf.ecn = v);
 }
 
+/* Closes c (its FIN goes) and resets the connection from the peer (seq, ack), so nothing
+ * outlives the test; close_listener ends the listener likewise. */
+static void close_reset(struct tu_fx *fx, int c, uint16_t sport, uint32_t seq, uint32_t ack)
+{
+	assert_int_equal(stos_close(c), 0);
+	world_run(fx->w, 1 * MSEC);
+	send_seg(fx, sport, seq, ack, TH_RST | TH_ACK, NULL, 0, NULL, 0, 0);
+}
+
+static void close_listener(struct tu_fx *fx, int l)
+{
+	assert_int_equal(stos_close(l), 0);
+	world_run(fx->w, 100 * MSEC);
+}
+
 /* ECN is on only when the SYN asks for it (ECE and CWR) and the setting allows answering
  * (1 or 2); then data leaves ECT(0). */
 static void test_negotiation(void **state)
@@ -107,12 +122,9 @@ static void test_negotiation(void **state)
 		assert_int_equal(nsegs(fx), mark + 1);
 		assert_int_equal(seg_tos(fx, mark), cases[i].on ? 0x02 : 0x00);
 		send_seg(fx, sport, 5001, a0 + 1000, TH_ACK, NULL, 0, NULL, 0, 0);
-		assert_int_equal(stos_close(c), 0);
-		world_run(fx->w, 1 * MSEC);
-		send_seg(fx, sport, 5001, a0 + 1001, TH_RST | TH_ACK, NULL, 0, NULL, 0, 0);
+		close_reset(fx, c, sport, 5001, a0 + 1001);
 	}
-	assert_int_equal(stos_close(l), 0);
-	world_run(fx->w, 100 * MSEC);
+	close_listener(fx, l);
 }
 
 /* RFC 3168 6.1.2: an ECE cuts cwnd as a loss would (RFC 5681 eq. 4 for NewReno, RFC 9438
@@ -157,12 +169,9 @@ static void test_cut_once_a_window(void **state)
 		send_seg(fx, sport, 5001, a0 + 12000, TH_ACK | TH_ECE, NULL, 0, NULL, 0, 0);
 		assert_int_equal(tstat(fx, "ecn_rcwnd"), cuts + 2);
 		assert_int_equal(tstat(fx, "sndrexmitpack"), rexmit);   /* nothing resent */
-		assert_int_equal(stos_close(c), 0);
-		world_run(fx->w, 1 * MSEC);
-		send_seg(fx, sport, 5001, a0 + 12001, TH_RST | TH_ACK, NULL, 0, NULL, 0, 0);
+		close_reset(fx, c, sport, 5001, a0 + 12001);
 	}
-	assert_int_equal(stos_close(l), 0);
-	world_run(fx->w, 100 * MSEC);
+	close_listener(fx, l);
 }
 
 /* RFC 3168 6.1.3: in-order data acknowledging nothing new - header prediction's case - with
@@ -210,14 +219,10 @@ static void test_ce_echo(void **state)
 		}
 		char buf[200];
 		assert_int_equal(stos_recv(c, buf, sizeof buf, MSG_DONTWAIT), (ssize_t)sizeof pay);
-		assert_int_equal(stos_close(c), 0);
-		world_run(fx->w, 1 * MSEC);
-		send_seg(fx, sport, 5101, a0 + 101 + (ecn ? 0 : 100), TH_RST | TH_ACK, NULL, 0, NULL,
-		    0, 0);
+		close_reset(fx, c, sport, 5101, a0 + 101 + (ecn ? 0 : 100));
 	}
 	TU_LOCKED(fx->a, tcp_instance(fx->a)->ti_conf.no_hdrpred = false);
-	assert_int_equal(stos_close(l), 0);
-	world_run(fx->w, 100 * MSEC);
+	close_listener(fx, l);
 }
 
 /* A stream socket's IP_TOS keeps the ECN field to TCP (as Linux): the value read back has
@@ -249,7 +254,7 @@ static void test_ip_tos_leaves_ecn_to_tcp(void **state)
 	world_run(fx->w, 1 * MSEC);
 	assert_true(nsegs(fx) > mark);
 	assert_int_equal(seg_tos(fx, nsegs(fx) - 1), 0xb8);
-	assert_int_equal(stos_close(l), 0);
+	close_listener(fx, l);
 	world_run(fx->w, 61 * SEC);
 }
 
