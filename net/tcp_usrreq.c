@@ -416,6 +416,12 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 				return -EINVAL;
 			tp->t_keepcnt = (uint32_t)v;
 			return 0;
+		case TCP_NOOPT:
+			if (v)
+				tp->t_flags |= TF_NOOPT;
+			else
+				tp->t_flags &= ~TF_NOOPT;
+			return 0;
 		default:
 			return -ENOPROTOOPT;
 		}
@@ -433,6 +439,8 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 		return opt_putint(val, len, (int)(tp->t_keepinit / TCP_NS_PER_S));
 	case TCP_KEEPCNT:
 		return opt_putint(val, len, (int)tp->t_keepcnt);
+	case TCP_NOOPT:
+		return opt_putint(val, len, (tp->t_flags & TF_NOOPT) ? 1 : 0);
 	case TCP_INFO: {
 		struct tcp_info info;
 		tcp_fill_info(tp, &info);

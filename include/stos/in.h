@@ -70,6 +70,10 @@ struct icmp_filter {
 /* STOS extension (FreeBSD's name and number; Linux has no equivalent): seconds a connection
  * may take to establish before it fails with ETIMEDOUT. */
 #define TCP_KEEPINIT     128
+/* STOS extension (FreeBSD's name; its number there, 8, is Linux's TCP_LINGER2): send and
+ * accept no TCP options on this connection (set before connect or listen; connections a
+ * listener accepts inherit it). */
+#define TCP_NOOPT        129
 
 /* TCP_INFO: the leading fields of Linux's struct tcp_info, same layout. */
 struct tcp_info {
