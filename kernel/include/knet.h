@@ -14,7 +14,8 @@
  *
  * Command line: ip=A.B.C.D/P[,gw=A.B.C.D] configures eth0 (the first NIC); ip=none or no ip=
  * leaves it unconfigured (a user dhcpc handles ip=dhcp); forwarding=1 turns IPv4 forwarding on;
- * e1000=off leaves the NICs alone; offload=off keeps every checksum in software. */
+ * e1000=off leaves the NICs alone; offload=off keeps every checksum in software; tcp_ecn=0|1|2
+ * sets TCP's ECN choice (0 never, 1 ask and accept, 2 accept only: the default). */
 #ifndef KERNEL_KNET_H
 #define KERNEL_KNET_H
 #include <stdbool.h>

@@ -18,6 +18,7 @@
 #include "../../net/netstack.h"
 #include "../../net/socketvar.h"
 #include "../../net/netlib.h"
+#include "../../net/tcp_var.h"
 
 #define KNET_TICK_NS 1000000000ull
 
@@ -186,6 +187,16 @@ static void knet_bringup(struct netstack *ns)
 		for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next)
 			ifp->if_hwassist = 0;
 		kprintf("net: offload=off: checksums in software\n");
+	}
+	/* tcp_ecn=0|1|2: TCP's ECN choice (net/tcp_ecn.c; 2, answer only, unless given). */
+	if (knet_cmdline_get("tcp_ecn", v, sizeof(v))) {
+		struct tcp_instance *ti = tcp_instance(ns);
+		if (ti && v[0] >= '0' && v[0] <= '2' && v[1] == 0) {
+			ti->ti_conf.ecn = (uint8_t)(v[0] - '0');
+			kprintf("net: tcp_ecn=%s\n", v);
+		} else {
+			kprintf("net: tcp_ecn=%s ignored (want 0, 1 or 2)\n", v);
+		}
 	}
 	/* Every NIC comes up (a DHCP client needs eth0 up before it has an address). */
 	for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next)
