@@ -687,7 +687,14 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 		send = true;
 	if (flags & (TH_SYN | TH_RST))
 		send = true;
-	if (SEQ_GT(tp->snd_up, tp->snd_una))
+	/* Urgent data pending makes a segment go even with nothing else to send (a zero window:
+	 * RFC 9293 3.8.5 wants the urgent pointer sent regardless) - once for each urgent
+	 * pointer: the peer knows it from then on, and data segments go on carrying it.  Every
+	 * call otherwise sent another empty URG segment; an end in loss recovery, whose duplicate
+	 * ACKs each call here, with a peer answering each such segment with one - itself, on a
+	 * connection to its own address and port - traded them without end (the TCP fuzz target,
+	 * tests/fuzz/tcp_corpus/regress-urg-self-loop). */
+	if (SEQ_GT(tp->snd_up, tp->snd_una) && tp->snd_up != tp->snd_up_sent)
 		send = true;
 	if ((flags & TH_FIN) && (!(tp->t_flags & TF_SENTFIN) || tp->snd_nxt == tp->snd_una))
 		send = true;
@@ -1144,6 +1151,8 @@ static int tcp_output_send(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 	}
 	if (flags & TH_CWR)
 		tp->t_flags &= ~TF_ECN_SND_CWR;     /* RFC 3168 6.1.2: once */
+	if (flags & TH_URG)
+		tp->snd_up_sent = tp->snd_up;
 	tcp_ack_sent(tp, sg->win);
 	return tcp_output_emit(tp, ti, sg, opts, payload);
 }

@@ -156,6 +156,7 @@ struct tcpcb {
 	tcp_seq snd_nxt;            /* next to send */
 	tcp_seq snd_max;            /* highest sent + 1 (snd_nxt goes back on retransmission) */
 	tcp_seq snd_up;             /* urgent pointer */
+	tcp_seq snd_up_sent;        /* the urgent pointer the last URG segment carried */
 	tcp_seq snd_wl1, snd_wl2;   /* segment seq / ack of the last window update */
 	uint32_t snd_wnd;           /* peer's window, scaled to bytes */
 	uint32_t max_sndwnd;        /* largest window the peer offered (SWS, RFC 9293 3.8.6.2.1) */

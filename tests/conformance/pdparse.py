@@ -16,7 +16,7 @@ absolute (`0.00`), wildcard (`*`) and range (`1.00...6.00`) times; `#ifdef NAME`
 blocks (we define STANDARD: the RFC behaviour, not the FreeBSD one); `//` comments, also at the
 end of a line; backtick commands that span lines; packets with an optional IP part `(ttl N)` or
 `(tos 0xN)`, flags (`S . F R P E W U`), `start:end(len)` or `...(len)` sequence, optional `!`,
-`ack N`, `win N`, options `<mss N,nop,eol,sackOK,wscale N,TS val N ecr N,sack a:b c:d,md5 valid>`
+`ack N`, `urg N`, `win N`, options `<mss N,nop,eol,sackOK,wscale N,TS val N ecr N,sack a:b c:d,md5 valid>`
 or `<...>`, and an optional `/udp(sport > dport)` encapsulation suffix.
 """
 import re
@@ -58,6 +58,7 @@ class Packet:
         self.length = 0
         self.ack = None
         self.win = None
+        self.urg = None            # the urgent pointer field, when given (`urg N`)
         self.options = None        # None: not given; list of Option; "any" for <...>
         self.ttl = None
         self.tos = None
@@ -233,6 +234,10 @@ def parse_packet(s, name, ln):
         elif s.startswith("win "):
             tok = s[4:].lstrip().split(None, 1)
             p.win = int(tok[0])
+            s = tok[1] if len(tok) > 1 else ""
+        elif s.startswith("urg "):
+            tok = s[4:].lstrip().split(None, 1)
+            p.urg = int(tok[0])
             s = tok[1] if len(tok) > 1 else ""
         elif s.startswith("<"):
             close = s.find(">")

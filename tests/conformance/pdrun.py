@@ -13,7 +13,7 @@ learns from the stack's first SYN (or SYN-ACK), and its own remote ISN.
 
 Matching levels.  Every outbound packet and system call is compared, and each comparison yields
 "exact", "loose" or a failure:
-  strict fields (a mismatch fails the script): TCP flags except PSH, sequence number, ack,
+  strict fields (a mismatch fails the script): TCP flags except PSH, sequence number, ack, urgent pointer (`urg N`),
       payload length, the set of options and their values (MSS, window scale, SACK-permitted,
       timestamp echo, SACK blocks), system call return values and errno, timing within the
       script's tolerance;
@@ -165,11 +165,12 @@ def encode_options(opts):
     return out
 
 
-def build_ipv4_tcp(src, dst, sport, dport, seq, ack, flags, win, opts, payload, ttl=64, tos=0):
+def build_ipv4_tcp(src, dst, sport, dport, seq, ack, flags, win, opts, payload, ttl=64, tos=0,
+                   urp=0):
     optb = encode_options(opts)
     off = (20 + len(optb)) // 4
     tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xffffffff, ack & 0xffffffff,
-                      off << 4, flags, win & 0xffff, 0, 0) + optb + payload
+                      off << 4, flags, win & 0xffff, 0, urp & 0xffff) + optb + payload
     pseudo = ip_aton(src) + ip_aton(dst) + struct.pack("!BBH", 0, 6, len(tcp))
     c = csum(pseudo + tcp)
     tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
@@ -422,7 +423,7 @@ class Run:
         payload = bytes((i & 0xff) for i in range(p.length))
         raw = build_ipv4_tcp(REMOTE_IP, LOCAL_IP, self.rport, self.lport, seq, ack,
                              flags_to_bits(p.flags), p.win if p.win is not None else 65535, opts,
-                             payload, ttl=p.ttl or 64, tos=p.tos or 0)
+                             payload, ttl=p.ttl or 64, tos=p.tos or 0, urp=p.urg or 0)
         pkts, dones, _ = self.d.cmd("inject " + raw.hex())
         self.absorb(pkts, dones)
 
@@ -476,6 +477,8 @@ class Run:
                 raise ScriptFail(ev, f"ack {rel} instead of {p.ack}: {s.describe()}")
         if p.win is not None and s.win != p.win:
             self.loose(ev, f"window {s.win} instead of {p.win}")
+        if p.urg is not None and s.urp != p.urg:
+            raise ScriptFail(ev, f"urgent pointer {s.urp} instead of {p.urg}")
         if p.ttl is not None and s.ttl != p.ttl:
             raise ScriptFail(ev, f"TTL {s.ttl} instead of {p.ttl}")
         if p.tos is not None and s.tos != p.tos:
