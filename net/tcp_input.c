@@ -84,12 +84,22 @@ static inline uint32_t seg_seqlen(const struct tcp_seg *s)
 	return s->len + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN);
 }
 
-/* The ACK RFC 9293 3.10.7.4 and RFC 7323 5.3 send for a refused segment: always for one that
- * occupies sequence space (no loss recovery waits on an empty one), for an empty one only
- * within the per-connection limit, since it may be the other half of an ACK loop. */
+/* Whether the ACK RFC 9293 3.10.7.4 and RFC 7323 5.3 send for a refused segment goes: always
+ * for one that occupies sequence space (its sender missed our ACK, and no loss recovery waits
+ * on an empty one), for an empty one only within the per-connection limit, since it may be
+ * the other half of an ACK loop.  While our FIN is unacknowledged our ACK repeats it (as in
+ * BSD), so it occupies sequence space itself and the other end answers it in turn: then it
+ * goes within the limit too (two ends that disagree about each other's sequence space traded
+ * FINs without end; the TCP fuzz target, tests/fuzz/tcp_corpus/regress-fin-refused-loop). */
+static bool tcp_refused_answer(struct tcpcb *tp, uint32_t seglen)
+{
+	bool fin_out = (tp->t_flags & TF_SENTFIN) && SEQ_LT(tp->snd_una, tp->snd_max);
+	return (seglen != 0 && !fin_out) || tcp_oow_ack_allowed(tp);
+}
+
 static void tcp_ack_refused(struct tcpcb *tp, uint32_t seglen)
 {
-	if (seglen != 0 || tcp_oow_ack_allowed(tp))
+	if (tcp_refused_answer(tp, seglen))
 		tcp_ack_now(tp);
 }
 
@@ -230,7 +240,7 @@ static bool step_seq(struct tcpcb *tp, struct tcp_seg *s)
 			s->seq += s->len;
 			s->len = 0;
 			s->flags &= ~(TH_SYN | TH_FIN | TH_PUSH | TH_URG);
-			if (seglen != 0 || tcp_oow_ack_allowed(tp))
+			if (tcp_refused_answer(tp, seglen))
 				tp->t_flags |= TF_ACKNOW;
 			return true;
 		}
