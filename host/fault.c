@@ -2,6 +2,7 @@
  * of frames, so a failing run can be replayed exactly. */
 #include <stdlib.h>
 #include "host/fault.h"
+#include "net/in_cksum.h"
 
 struct fault {
 	struct fault_conf c;
@@ -74,13 +75,8 @@ int fault_mark_ce(uint8_t *frame, size_t len)
 		return 0;                   /* Not-ECT (never marked), or CE already */
 	ip[1] |= 3u;
 	ip[10] = ip[11] = 0;
-	uint32_t s = 0;
-	for (unsigned i = 0; i < hlen; i += 2)
-		s += (uint32_t)ip[i] << 8 | ip[i + 1];
-	while (s >> 16)
-		s = (s & 0xffffu) + (s >> 16);
-	s = ~s & 0xffffu;
-	ip[10] = (uint8_t)(s >> 8);
-	ip[11] = (uint8_t)s;
+	uint16_t sum = in_cksum(ip, hlen);
+	ip[10] = (uint8_t)(sum >> 8);
+	ip[11] = (uint8_t)sum;
 	return 1;
 }

@@ -222,22 +222,11 @@ int drive_net_sock_options(void *p)
 	struct socket *so = p;
 	if (!so)
 		return 0;
-	NET_LOCK(so->so_ns);
-	struct inpcb *inp = sotoinpcb(so);
-	struct tcpcb *tp = inp ? intotcpcb(inp) : NULL;
-	int o = 0;
-	if (tp) {
-		if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP))
-			o |= 1;
-		if (tp->t_flags & TF_SACK_PERMIT)
-			o |= 2;
-		if ((tp->t_flags & (TF_REQ_SCALE | TF_RCVD_SCALE)) == (TF_REQ_SCALE | TF_RCVD_SCALE))
-			o |= 4;
-		if (tp->t_flags & TF_ECN_PERMIT)
-			o |= 8;
-	}
-	NET_UNLOCK(so->so_ns);
-	return o;
+	/* What getsockopt(TCP_INFO) reports (net/tcp_usrreq.c's tcp_fill_info), not a copy of
+	 * its rules. */
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+	return so_getopt(so, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 ? ti.tcpi_options : 0;
 }
 
 int drive_net_leakcheck_begin(void)
