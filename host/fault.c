@@ -8,6 +8,7 @@ struct fault {
 	struct fault_conf c;
 	uint64_t s;                 /* splitmix64 state */
 	struct fault_stats st;
+	uint64_t busy_until[FAULT_DIRS];   /* when each direction's bottleneck is next free */
 };
 
 static uint64_t next(struct fault *f)
@@ -64,6 +65,23 @@ int fault_decide(struct fault *f, size_t len, struct fault_out out[2])
 }
 
 void fault_get_stats(const struct fault *f, struct fault_stats *st) { *st = f->st; }
+
+int64_t fault_bottleneck(struct fault *f, unsigned dir, uint64_t now, size_t len)
+{
+	if (!f->c.rate_bps)
+		return 0;
+	uint64_t *busy = &f->busy_until[dir % FAULT_DIRS];
+	uint64_t start = *busy > now ? *busy : now;
+	/* bytes still queued ahead of this frame, at the link's rate */
+	uint64_t queued = (uint64_t)((unsigned __int128)(start - now) * f->c.rate_bps / 8 /
+	    1000000000ull);
+	if (queued + len > f->c.queue_bytes) {
+		f->st.qdropped++;
+		return -1;
+	}
+	*busy = start + (uint64_t)len * 8 * 1000000000ull / f->c.rate_bps;
+	return (int64_t)(*busy - now);
+}
 
 int fault_mark_ce(uint8_t *frame, size_t len)
 {

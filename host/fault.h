@@ -1,7 +1,9 @@
 /* Fault injection on a link, on a seeded (so reproducible) schedule: loss, duplication,
  * reordering (extra delay on some frames), corruption (one flipped byte), fixed delay, and
  * congestion marks (an ECN-capable IPv4 packet marked CE, as a router's queue management
- * would mark it instead of dropping it, RFC 3168 5).
+ * would mark it instead of dropping it, RFC 3168 5), and a bottleneck: a link of a given
+ * rate with a drop-tail queue, so that a sender that sends faster builds a queue (the round
+ * trip grows) and then loses what overflows it.
  * Used by the in-memory wire (wire_fault); usable by any link that moves flat frames. */
 #ifndef HOST_FAULT_H
 #define HOST_FAULT_H
@@ -16,10 +18,12 @@ struct fault_conf {
 	uint32_t ce_ppm;            /* ... is marked CE if it is ECN-capable (fault_mark_ce) */
 	uint64_t delay_ns;          /* added to every frame */
 	uint64_t reorder_delay_ns;
+	uint64_t rate_bps;          /* > 0: each direction crosses a bottleneck of this rate ... */
+	uint32_t queue_bytes;       /* ... whose queue holds this many bytes (drop-tail) */
 	uint64_t seed;
 };
 
-struct fault_stats { uint64_t frames, lost, duplicated, reordered, corrupted; };
+struct fault_stats { uint64_t frames, lost, duplicated, reordered, corrupted, qdropped; };
 
 struct fault;
 struct fault *fault_new(const struct fault_conf *c);
@@ -36,6 +40,12 @@ struct fault_out {
  * (0 = lost). */
 int fault_decide(struct fault *f, size_t len, struct fault_out out[2]);
 void fault_get_stats(const struct fault *f, struct fault_stats *st);
+/* The bottleneck (rate_bps; 0: none, returns 0): a frame of len bytes entering direction dir
+ * (0..FAULT_DIRS-1, each its own queue) at time now leaves it after the returned delay (its
+ * wait behind the frames queued before it, then its own transmission time), or is dropped
+ * (-1, counted in qdropped) when the queue holds more than queue_bytes with it. */
+#define FAULT_DIRS 4
+int64_t fault_bottleneck(struct fault *f, unsigned dir, uint64_t now, size_t len);
 /* Marks an Ethernet frame carrying an ECN-capable IPv4 packet (ECT(0) or ECT(1)) CE and
  * mends its header checksum; returns 1 when it did, 0 for any other frame. */
 int fault_mark_ce(uint8_t *frame, size_t len);

@@ -183,6 +183,14 @@ static void wire_carry(struct wire_port *from, struct frame *f)
 		schedule(w, from, f, w->now + wr->latency);
 		return;
 	}
+	unsigned dir = 0;
+	while (dir < (unsigned)wr->nports && wr->ports[dir] != from)
+		dir++;
+	int64_t queued = fault_bottleneck(wr->fault, dir, w->now, f->len);
+	if (queued < 0) {
+		frame_put(w, f);
+		return;
+	}
 	struct fault_out out[2];
 	int n = fault_decide(wr->fault, f->len, out);
 	for (int i = 0; i < n; i++) {
@@ -199,7 +207,7 @@ static void wire_carry(struct wire_port *from, struct frame *f)
 			fault_mark_ce(g->data, g->len);
 		if (out[i].corrupt && out[i].at < g->len)
 			g->data[out[i].at] ^= 0xff;
-		schedule(w, from, g, w->now + wr->latency + out[i].delay_ns);
+		schedule(w, from, g, w->now + wr->latency + (uint64_t)queued + out[i].delay_ns);
 	}
 	if (n == 0)
 		frame_put(w, f);

@@ -23,6 +23,22 @@
 
 struct tcp_cc_ops;
 
+/* HyStart++ (RFC 9406), the slow start CUBIC uses (RFC 9438 4.10): where a connection's first
+ * slow start stands (tcp_cc_hystart.c). */
+#define HS_OFF 0        /* not used, or done: plain RFC 5681 slow start */
+#define HS_SS  1        /* standard slow start, watching each round's minimum RTT */
+#define HS_CSS 2        /* Conservative Slow Start after an RTT increase (RFC 9406 4.2) */
+
+/* What one ACK of new data tells the module (tcp_ack_advance). */
+struct tcp_cc_ack {
+	uint32_t acked;             /* bytes SND.UNA advanced */
+	uint32_t ack;               /* SEG.ACK */
+	uint32_t snd_max;           /* highest sequence number sent, + 1 (SND.NXT of RFC 9406) */
+	uint64_t srtt_ns;           /* smoothed RTT, 0 = no sample yet */
+	uint64_t rtt_ns;            /* this ACK's RTT sample, 0 = none */
+	uint64_t now_ns;            /* the instance clock */
+};
+
 struct tcp_cc {
 	const struct tcp_cc_ops *ops;
 	uint32_t cwnd;
@@ -36,6 +52,15 @@ struct tcp_cc {
 	uint32_t origin;            /* window at the start of this epoch */
 	uint64_t epoch_ns;          /* start of the current avoidance epoch; 0 = not started */
 	uint32_t k_ms;              /* K (4.2): time to reach w_max again */
+	/* HyStart++ state (RFC 9406 4.2), RTTs in microseconds, UINT32_MAX = infinity. */
+	uint8_t hs_state;           /* HS_* */
+	uint8_t hs_inround;         /* hs_window_end holds a round's end (0: windowEnd None) */
+	uint8_t hs_css_rounds;      /* rounds begun in CSS, the partial first one included */
+	uint8_t hs_samples;         /* rttSampleCount: RTT samples this round (saturates) */
+	uint32_t hs_window_end;     /* windowEnd: the round ends when it is acknowledged */
+	uint32_t hs_last_min_us;    /* lastRoundMinRTT */
+	uint32_t hs_cur_min_us;     /* currentRoundMinRTT */
+	uint32_t hs_css_base_us;    /* cssBaselineMinRtt */
 };
 
 struct tcp_cc_ops {
@@ -43,9 +68,8 @@ struct tcp_cc_ops {
 	/* A new connection (or a restart after a long idle period, RFC 5681 4.1): sets cwnd to
 	 * the initial window for mss and ssthresh to "arbitrarily high". */
 	void (*init)(struct tcp_cc *cc, uint32_t mss);
-	/* An ACK advanced SND.UNA by `acked` bytes outside loss recovery.  srtt_ns may be 0 (no
-	 * sample yet); now_ns is the instance clock. */
-	void (*ack)(struct tcp_cc *cc, uint32_t acked, uint64_t srtt_ns, uint64_t now_ns);
+	/* An ACK advanced SND.UNA by a->acked bytes outside loss recovery. */
+	void (*ack)(struct tcp_cc *cc, const struct tcp_cc_ack *a);
 	/* A congestion signal (CC_DUPACK, CC_RTO, CC_ECN) with `flight` bytes outstanding. */
 	void (*signal)(struct tcp_cc *cc, int type, uint32_t flight, uint64_t now_ns);
 	/* Fast recovery ended (the ACK covered the recovery point) with `flight` outstanding. */
@@ -65,5 +89,14 @@ uint32_t tcp_cc_initial_window(uint32_t mss);
 /* Shared NewReno pieces CUBIC reuses: slow start growth (RFC 5681 3.1 eq. 2) returns true if
  * the ACK was consumed by slow start. */
 bool tcp_cc_slow_start(struct tcp_cc *cc, uint32_t acked);
+
+/* HyStart++ (RFC 9406, tcp_cc_hystart.c) for a module's first slow start.  hystart_init
+ * starts it (HS_SS); hystart_ack is slow start while cwnd < ssthresh, as tcp_cc_slow_start,
+ * returning true when the ACK was consumed there: it grows cwnd a quarter as fast in CSS and
+ * ends slow start (ssthresh = cwnd) after CSS_ROUNDS rounds of it; a congestion signal ends
+ * HyStart++ for good (tcp_cc_hystart_off), as does the end of the first slow start. */
+void tcp_cc_hystart_init(struct tcp_cc *cc);
+bool tcp_cc_hystart_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a);
+static inline void tcp_cc_hystart_off(struct tcp_cc *cc) { cc->hs_state = HS_OFF; }
 
 #endif

@@ -3,7 +3,8 @@
  * Units: windows in bytes; the cubic function works in milliseconds and milli-segments.
  * Constants: C = 0.4 segments/s^3 (4.1), beta_cubic = 0.7 (4.6) as 717/1024, the
  * Reno-friendly alpha_cubic = 3(1 - beta)/(1 + beta) ~= 0.529 as 542/1024 (4.3).
- * Fast convergence (4.7) is on.  Slow start is RFC 5681's (4.10 allows HyStart++, not done).
+ * Fast convergence (4.7) is on.  The first slow start is HyStart++ (4.10, RFC 9406:
+ * tcp_cc_hystart.c), later ones RFC 5681's.
  */
 #include "tcp_cc.h"
 #include "netlib.h"
@@ -55,6 +56,7 @@ static void cubic_init(struct tcp_cc *cc, uint32_t mss)
 	cc->w_est = 0;
 	cc->epoch_ns = 0;
 	cc->k_ms = 0;
+	tcp_cc_hystart_init(cc);
 }
 
 static void cubic_epoch_start(struct tcp_cc *cc, uint64_t now_ns)
@@ -73,10 +75,20 @@ static void cubic_epoch_start(struct tcp_cc *cc, uint64_t now_ns)
 	}
 }
 
-static void cubic_ack(struct tcp_cc *cc, uint32_t acked, uint64_t srtt_ns, uint64_t now_ns)
+static void cubic_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a)
 {
-	if (tcp_cc_slow_start(cc, acked))
+	uint32_t acked = a->acked;
+	uint64_t now_ns = a->now_ns, srtt_ns = a->srtt_ns;
+	uint8_t hs = cc->hs_state;
+	if (tcp_cc_hystart_ack(cc, a))
 		return;
+	if (hs == HS_CSS && cc->hs_state == HS_OFF) {
+		/* 4.10: HyStart++ ended slow start with no congestion event, so W_max is
+		 * undefined: cwnd_prior = cwnd, and the epoch starting now takes W_max = cwnd
+		 * and K = 0 (cubic_epoch_start). */
+		cc->cwnd_prior = cc->cwnd;
+		cc->epoch_ns = 0;
+	}
 	if (cc->epoch_ns == 0)
 		cubic_epoch_start(cc, now_ns);
 
@@ -125,6 +137,7 @@ static void cubic_signal(struct tcp_cc *cc, int type, uint32_t flight, uint64_t 
 	cc->epoch_ns = 0;
 	cc->bytes_acked = 0;
 	cc->cwnd = type == CC_RTO ? cc->mss : cc->ssthresh;
+	tcp_cc_hystart_off(cc);             /* RFC 9406 4.2: loss or ECN ends it */
 }
 
 static void cubic_recovered(struct tcp_cc *cc, uint32_t flight)

@@ -29,12 +29,12 @@ static void newreno_init(struct tcp_cc *cc, uint32_t mss)
 	cc->cwnd = tcp_cc_initial_window(mss);
 	cc->ssthresh = UINT32_MAX;   /* RFC 5681 3.1: arbitrarily high */
 	cc->bytes_acked = 0;
+	cc->hs_state = HS_OFF;       /* RFC 5681 slow start throughout */
 }
 
-static void newreno_ack(struct tcp_cc *cc, uint32_t acked, uint64_t srtt_ns, uint64_t now_ns)
+static void newreno_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a)
 {
-	(void)srtt_ns;
-	(void)now_ns;
+	uint32_t acked = a->acked;
 	if (tcp_cc_slow_start(cc, acked))
 		return;
 	/* RFC 5681 3.1 (and RFC 3465 byte counting): one SMSS per window of data acknowledged. */

@@ -396,6 +396,18 @@ static void tcp_dupack(struct tcpcb *tp, struct tcp_seg *s)
 		tp->snd_nxt = onxt;
 }
 
+/* HyStart++ moved from state `from` to `to` (tcp_cc.h HS_*): its counters. */
+static __attribute__((noinline)) void tcp_hystart_count(struct tcp_instance *ti, uint8_t from,
+    uint8_t to)
+{
+	if (to == HS_CSS)
+		TCPSTAT_INC(ti, hystart_css);
+	else if (from == HS_CSS && to == HS_SS)
+		TCPSTAT_INC(ti, hystart_resume);
+	else if (from == HS_CSS && to == HS_OFF)
+		TCPSTAT_INC(ti, hystart_exit);
+}
+
 /* An ACK that advanced SND.UNA during recovery but not past the recovery point (RFC 6582
  * 3.2 step 5).  Returns true when output is to wait until SND.UNA and the scoreboard have
  * moved on (SACK recovery: NextSeg and the pipe are taken from them, RFC 6675 5 (C)). */
@@ -438,13 +450,17 @@ bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 	TCPSTAT_ADD(ti, rcvackbyte, acked);
 	/* RTT: timestamps give a sample per ACK (RFC 7323 4.1); else the one timed
 	 * segment, unless retransmitted (Karn). */
+	uint64_t rtt = 0;
 	if ((s->to.to_flags & TOF_TS) && (tp->t_flags & TF_RCVD_TSTMP) && s->to.to_tsecr) {
 		uint32_t rtt_ms = tcp_ts_at(tp, now) - s->to.to_tsecr;
-		if (rtt_ms < 60000)
-			tcp_rtt_update(tp, (uint64_t)(rtt_ms ? rtt_ms : 1) * TCP_NS_PER_MS);
+		if (rtt_ms < 60000) {
+			rtt = (uint64_t)(rtt_ms ? rtt_ms : 1) * TCP_NS_PER_MS;
+			tcp_rtt_update(tp, rtt);
+		}
 		tp->t_rtttime = 0;
 	} else if (tp->t_rtttime && SEQ_GT(ack, tp->t_rtseq)) {
-		tcp_rtt_update(tp, now - tp->t_rtttime);
+		rtt = now - tp->t_rtttime;
+		tcp_rtt_update(tp, rtt);
 		tp->t_rtttime = 0;
 	}
 	/* RFC 6298 5.2/5.3: stop the timer when all is acked, else restart it. */
@@ -470,7 +486,12 @@ bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 		}
 	} else {
 		tp->t_dupacks = 0;
-		tp->t_cc.ops->ack(&tp->t_cc, acked, tp->t_srtt, now);
+		struct tcp_cc_ack ca = { .acked = acked, .ack = ack, .snd_max = tp->snd_max,
+		    .srtt_ns = tp->t_srtt, .rtt_ns = rtt, .now_ns = now };
+		uint8_t hs = tp->t_cc.hs_state;
+		tp->t_cc.ops->ack(&tp->t_cc, &ca);
+		if (tp->t_cc.hs_state != hs)
+			tcp_hystart_count(ti, hs, tp->t_cc.hs_state);
 	}
 
 	/* Release acknowledged data; the FIN counts one beyond the data. */

@@ -156,7 +156,7 @@ struct tcpcb *tcp_newtcpcb(struct inpcb *inp)
 	tp->t_oobbyte = -1;
 	const struct tcp_cc_ops *cc = tcp_cc_find(c->cc_default);
 	tp->t_cc.ops = cc ? cc : tcp_cc_default;
-	tp->t_cc.ops->init(&tp->t_cc, tp->t_maxseg);
+	tcp_cc_start(tp);
 	port_random(&tp->ts_offset, sizeof tp->ts_offset);
 	inp->inp_ppcb = tp;
 	(void)so;
@@ -291,7 +291,14 @@ void tcp_mss_update(struct tcpcb *tp, bool have, uint16_t peer_mss)
 	if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP) &&
 	    tp->t_maxseg > TCP_MIN_MSS + 12)
 		tp->t_maxseg -= 12;
+	tcp_cc_start(tp);
+}
+
+void tcp_cc_start(struct tcpcb *tp)
+{
 	tp->t_cc.ops->init(&tp->t_cc, tp->t_maxseg);
+	if (tcp_instance(tp->t_ns)->ti_conf.no_hystart)
+		tcp_cc_hystart_off(&tp->t_cc);
 }
 
 void tcp_twstart(struct tcpcb *tp)

@@ -371,7 +371,7 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 			if (cc != tp->t_cc.ops) {
 				uint32_t cwnd = tp->t_cc.cwnd, ssthresh = tp->t_cc.ssthresh;
 				tp->t_cc.ops = cc;
-				cc->init(&tp->t_cc, tp->t_maxseg);
+				tcp_cc_start(tp);
 				if (tcps_have_rcvd_syn(tp->t_state)) {
 					tp->t_cc.cwnd = cwnd;
 					tp->t_cc.ssthresh = ssthresh;

@@ -333,6 +333,9 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(sackrexmit, "segments retransmitted from the SACK scoreboard") \
 	X(sackrescue, "of those, rescue retransmissions (RFC 6675 NextSeg rule 4)") \
 	X(sndlimited, "segments of new data sent on a first or second duplicate ACK (RFC 3042)") \
+	X(hystart_css, "entries into Conservative Slow Start: HyStart++ saw the RTT rise") \
+	X(hystart_resume, "... of them resumed: the RTT fell back (RFC 9406 4.2)") \
+	X(hystart_exit, "slow starts HyStart++ ended before any loss") \
 	X(sackblocks, "SACK blocks received") \
 	X(cookiessent, "SYN cookies sent") \
 	X(cookiesok, "connections made from valid SYN cookies") \
@@ -370,6 +373,7 @@ struct tcp_conf {
 	bool syncookies;            /* answer with SYN cookies when the SYN queue is full */
 	uint8_t ecn;                /* RFC 3168: 0 off, 1 ask for it and accept it, 2 accept
 	                             * it when asked (the default, as Linux and FreeBSD) */
+	bool no_hystart;            /* CUBIC's first slow start without HyStart++ (RFC 9406) */
 	bool no_hdrpred;            /* tests: every segment takes the slow path (tcp_input.c) */
 	bool no_outfast;            /* tests: tcp_output decides every segment the general way */
 	uint32_t recvspace;         /* default receive buffer */
@@ -442,6 +446,9 @@ uint32_t tcp_ts_now(const struct tcpcb *tp);
 uint32_t tcp_mss_for(struct netstack *ns, uint32_t faddr);
 /* Applies the peer's MSS option (or its absence) to t_maxseg and resets congestion state. */
 void tcp_mss_update(struct tcpcb *tp, bool have, uint16_t peer_mss);
+/* (Re)starts the connection's congestion control module for t_maxseg, HyStart++ as the
+ * instance's configuration says. */
+void tcp_cc_start(struct tcpcb *tp);
 /* Moves to TIME-WAIT: 2MSL timer, socket released if the user has closed; the connection
  * joins the tail of the TIME-WAIT list. */
 void tcp_twstart(struct tcpcb *tp);

@@ -198,6 +198,16 @@ static void knet_bringup(struct netstack *ns)
 			kprintf("net: tcp_ecn=%s ignored (want 0, 1 or 2)\n", v);
 		}
 	}
+	/* tcp_hystart=0: CUBIC's first slow start without HyStart++ (net/tcp_cc_hystart.c). */
+	if (knet_cmdline_get("tcp_hystart", v, sizeof(v))) {
+		struct tcp_instance *ti = tcp_instance(ns);
+		if (ti && (v[0] == '0' || v[0] == '1') && v[1] == 0) {
+			ti->ti_conf.no_hystart = v[0] == '0';
+			kprintf("net: tcp_hystart=%s\n", v);
+		} else {
+			kprintf("net: tcp_hystart=%s ignored (want 0 or 1)\n", v);
+		}
+	}
 	/* Every NIC comes up (a DHCP client needs eth0 up before it has an address). */
 	for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next)
 		if (ifp->if_type == IFT_ETHER)

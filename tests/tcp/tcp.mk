@@ -2,7 +2,7 @@
 #   tcp_unit: the self-contained pieces (options, sequence numbers, SipHash, ISN, congestion
 #   control), compiled straight from their net/ sources so it needs nothing else.
 TCP_UNIT_SRCS := tests/tcp/tcp_unit.c net/tcp_options.c net/tcp_siphash.c net/tcp_isn.c \
-	net/tcp_cc_newreno.c net/tcp_cc_cubic.c
+	net/tcp_cc_newreno.c net/tcp_cc_cubic.c net/tcp_cc_hystart.c
 TCP_UNIT_HDRS := net/tcp.h net/tcp_seq.h net/tcp_siphash.h net/tcp_isn.h net/tcp_cc.h net/netlib.h
 TCP_UNIT_CFLAGS = $(HOST_CFLAGS) -I. -Iinclude -Inet
 

@@ -242,6 +242,13 @@ static void test_isn(void **state)
 
 /* ---- congestion control ---- */
 
+/* An ACK of `acked` new bytes with no RTT sample, as the modules saw them before HyStart++. */
+static void cc_ack(struct tcp_cc *cc, uint32_t acked, uint64_t srtt_ns, uint64_t now_ns)
+{
+	struct tcp_cc_ack a = { .acked = acked, .srtt_ns = srtt_ns, .now_ns = now_ns };
+	cc->ops->ack(cc, &a);
+}
+
 static void test_newreno(void **state)
 {
 	(void)state;
@@ -249,16 +256,16 @@ static void test_newreno(void **state)
 	cc.ops->init(&cc, 1460);
 	assert_int_equal(cc.cwnd, 3 * 1460);              /* RFC 5681 IW for SMSS 1460 */
 	assert_int_equal(cc.ssthresh, UINT32_MAX);
-	cc.ops->ack(&cc, 1460, 0, 0);                      /* slow start: +SMSS per ACK */
+	cc_ack(&cc, 1460, 0, 0);                      /* slow start: +SMSS per ACK */
 	assert_int_equal(cc.cwnd, 4 * 1460);
-	cc.ops->ack(&cc, 5000, 0, 0);                      /* at most SMSS per ACK */
+	cc_ack(&cc, 5000, 0, 0);                      /* at most SMSS per ACK */
 	assert_int_equal(cc.cwnd, 5 * 1460);
 	cc.ops->signal(&cc, CC_DUPACK, 10 * 1460, 0);     /* ssthresh = flight / 2 */
 	assert_int_equal(cc.ssthresh, 5 * 1460);
 	assert_int_equal(cc.cwnd, 5 * 1460);
 	uint32_t before = cc.cwnd;
 	for (int i = 0; i < 5; i++)                        /* one window of ACKs: +1 SMSS */
-		cc.ops->ack(&cc, 1460, 0, 0);
+		cc_ack(&cc, 1460, 0, 0);
 	assert_int_equal(cc.cwnd, before + 1460);
 	cc.ops->signal(&cc, CC_RTO, 8 * 1460, 0);
 	assert_int_equal(cc.cwnd, 1460);                   /* loss window */
@@ -291,7 +298,7 @@ static void test_cubic(void **state)
 	uint32_t at_2s = 0, at_k = 0;
 	for (int i = 0; i < 20000; i++) {
 		t += 1 * ms;
-		cc.ops->ack(&cc, 1000, 10 * ms, t);
+		cc_ack(&cc, 1000, 10 * ms, t);
 		uint64_t since = t - 1000 * ms;
 		if (since == 2000 * ms)
 			at_2s = cc.cwnd;
@@ -309,6 +316,186 @@ static void test_cubic(void **state)
 	assert_int_equal(cc.w_max, (uint32_t)((uint64_t)c * (1024 + 717) / 2048));
 	cc.ops->signal(&cc, CC_RTO, c, t);
 	assert_int_equal(cc.cwnd, 1000);
+}
+
+/* ---- HyStart++ (RFC 9406) in CUBIC ---- */
+
+/* A sender in its first slow start: each round, every segment in flight when the round began
+ * is acknowledged, one ACK per segment, each carrying the round's RTT sample, and after each
+ * ACK the sender fills the window again. */
+struct hs_sim {
+	struct tcp_cc cc;
+	uint32_t una, snd_max;
+	uint64_t now;
+};
+
+static void hs_start(struct hs_sim *s, const struct tcp_cc_ops *ops)
+{
+	memset(s, 0, sizeof *s);
+	s->cc.ops = ops;
+	ops->init(&s->cc, 1000);
+	s->una = 5000;
+	s->snd_max = s->una + s->cc.cwnd;
+	s->now = 1000000000ull;
+}
+
+static void hs_round(struct hs_sim *s, uint64_t rtt_ms)
+{
+	uint32_t end = s->snd_max;
+	while (SEQ_LT(s->una, end)) {
+		s->una += 1000;
+		s->now += 100000;
+		struct tcp_cc_ack a = { .acked = 1000, .ack = s->una, .snd_max = s->snd_max,
+		    .srtt_ns = rtt_ms * 1000000, .rtt_ns = rtt_ms * 1000000, .now_ns = s->now };
+		s->cc.ops->ack(&s->cc, &a);
+		if (s->snd_max - s->una < s->cc.cwnd)
+			s->snd_max = s->una + s->cc.cwnd;
+	}
+}
+
+/* A steady RTT: slow start doubles the window every round, as RFC 5681's. */
+static void test_hystart_steady(void **state)
+{
+	(void)state;
+	struct hs_sim s;
+	hs_start(&s, &tcp_cc_cubic);
+	assert_int_equal(s.cc.hs_state, HS_SS);
+	uint32_t w = s.cc.cwnd;
+	for (int r = 0; r < 8; r++) {
+		hs_round(&s, 20);
+		assert_int_equal(s.cc.cwnd, 2 * w);
+		w = s.cc.cwnd;
+	}
+	assert_int_equal(s.cc.hs_state, HS_SS);
+	assert_int_equal(s.cc.ssthresh, UINT32_MAX);
+	/* A rise below the threshold (max(4 ms, 20 ms / 8)) is not a queue. */
+	hs_round(&s, 23);
+	hs_round(&s, 23);
+	assert_int_equal(s.cc.hs_state, HS_SS);
+	assert_int_equal(s.cc.ssthresh, UINT32_MAX);
+}
+
+/* The RTT rises by the threshold: CSS grows a quarter as fast for CSS_ROUNDS rounds (the
+ * partial first one counted), then congestion avoidance takes over at that window with no
+ * loss (ssthresh = cwnd) and CUBIC starts its epoch there (RFC 9438 4.10). */
+static void test_hystart_exit(void **state)
+{
+	(void)state;
+	struct hs_sim s;
+	hs_start(&s, &tcp_cc_cubic);
+	for (int r = 0; r < 4; r++)
+		hs_round(&s, 20);
+	/* 20 + 4 ms: CSS within the first or second round at 24 ms (the module's rounds end
+	 * at the ACK for what was sent when they began, not where these loops do). */
+	uint32_t w = s.cc.cwnd;
+	hs_round(&s, 24);
+	if (s.cc.hs_state == HS_SS) {
+		assert_int_equal(s.cc.cwnd, 2 * w);
+		w = s.cc.cwnd;
+		hs_round(&s, 24);
+	}
+	assert_int_equal(s.cc.hs_state, HS_CSS);
+	assert_true(s.cc.cwnd < 2 * w);        /* part of this round already in CSS */
+	assert_int_equal(s.cc.hs_css_base_us, 24000);
+	int rounds = 1, most = s.cc.hs_css_rounds;
+	while (s.cc.hs_state == HS_CSS && rounds < 10) {
+		w = s.cc.cwnd;
+		hs_round(&s, 24);
+		rounds++;
+		if (s.cc.hs_css_rounds > most)
+			most = s.cc.hs_css_rounds;
+		if (s.cc.hs_state == HS_CSS) {
+			/* a quarter of a doubling: +25% a round */
+			assert_true(s.cc.cwnd >= w + w / 4 - 1000 && s.cc.cwnd <= w + w / 4 + 1000);
+		}
+	}
+	assert_int_equal(s.cc.hs_state, HS_OFF);
+	assert_int_equal(most, 5);              /* CSS_ROUNDS, the partial first included */
+	assert_true(rounds == 5 || rounds == 6);  /* (these loops' rounds: see above) */
+	assert_true(s.cc.ssthresh != UINT32_MAX);
+	assert_int_equal(s.cc.cwnd_prior, s.cc.ssthresh);
+	/* Congestion avoidance: far less than doubling per round from here. */
+	w = s.cc.cwnd;
+	hs_round(&s, 24);
+	assert_true(s.cc.cwnd > w && s.cc.cwnd < w + w / 2);
+	assert_int_equal(s.cc.w_max, s.cc.ssthresh);   /* the epoch's W_max: cwnd, K = 0 */
+	assert_int_equal(s.cc.k_ms, 0);
+}
+
+/* The RTT falls back below where CSS began: the rise was jitter, slow start resumes. */
+static void test_hystart_spurious(void **state)
+{
+	(void)state;
+	struct hs_sim s;
+	hs_start(&s, &tcp_cc_cubic);
+	for (int r = 0; r < 4; r++)
+		hs_round(&s, 20);
+	hs_round(&s, 40);
+	hs_round(&s, 40);
+	assert_int_equal(s.cc.hs_state, HS_CSS);
+	hs_round(&s, 15);
+	hs_round(&s, 15);
+	assert_int_equal(s.cc.hs_state, HS_SS);
+	assert_int_equal(s.cc.ssthresh, UINT32_MAX);
+	uint32_t w = s.cc.cwnd;
+	hs_round(&s, 15);
+	assert_true(s.cc.cwnd >= 2 * w - 2000);    /* doubling again (CSS's last ACKs aside) */
+}
+
+/* No verdict without N_RTT_SAMPLE samples in a round: no RTT samples at all (no timestamps,
+ * between timed segments), or rounds of fewer than eight segments. */
+static void test_hystart_samples(void **state)
+{
+	(void)state;
+	struct hs_sim s;
+	hs_start(&s, &tcp_cc_cubic);
+	for (int r = 0; r < 4; r++)
+		hs_round(&s, 0);                /* rtt 0: no sample */
+	hs_round(&s, 0);
+	assert_int_equal(s.cc.hs_state, HS_SS);
+	/* IW 4 segments (SMSS 1000): the first round has 4 ACKs, the second 8. */
+	hs_start(&s, &tcp_cc_cubic);
+	hs_round(&s, 20);
+	hs_round(&s, 100);
+	assert_int_equal(s.cc.hs_state, HS_SS);
+}
+
+/* A loss ends HyStart++ for good: later slow starts are RFC 5681's whatever the RTT does.
+ * NewReno never uses it; nor does CUBIC when tcp_cc_hystart_off is applied at the start (the
+ * no_hystart configuration). */
+static void test_hystart_off(void **state)
+{
+	(void)state;
+	struct hs_sim s;
+	hs_start(&s, &tcp_cc_cubic);
+	for (int r = 0; r < 4; r++)
+		hs_round(&s, 20);
+	s.cc.ops->signal(&s.cc, CC_RTO, s.cc.cwnd, s.now);
+	assert_int_equal(s.cc.hs_state, HS_OFF);
+	s.snd_max = s.una + s.cc.cwnd;
+	while (s.cc.cwnd < s.cc.ssthresh)
+		hs_round(&s, 20);
+	for (int r = 0; r < 3; r++)
+		hs_round(&s, 200);
+	assert_int_equal(s.cc.hs_state, HS_OFF);
+
+	hs_start(&s, &tcp_cc_newreno);
+	assert_int_equal(s.cc.hs_state, HS_OFF);
+	for (int r = 0; r < 4; r++)
+		hs_round(&s, 20);
+	uint32_t w = s.cc.cwnd;
+	hs_round(&s, 200);
+	assert_int_equal(s.cc.cwnd, 2 * w);
+	assert_int_equal(s.cc.ssthresh, UINT32_MAX);
+
+	hs_start(&s, &tcp_cc_cubic);
+	tcp_cc_hystart_off(&s.cc);
+	for (int r = 0; r < 4; r++)
+		hs_round(&s, 20);
+	w = s.cc.cwnd;
+	hs_round(&s, 200);
+	hs_round(&s, 200);
+	assert_int_equal(s.cc.cwnd, 4 * w);
 }
 
 /* tcp_ts_at (tcp_var.h): the TSval clock is now / 10^6 plus the offset, exactly, for every
@@ -356,6 +543,11 @@ int main(void)
 		cmocka_unit_test(test_isn),
 		cmocka_unit_test(test_newreno),
 		cmocka_unit_test(test_cubic),
+		cmocka_unit_test(test_hystart_steady),
+		cmocka_unit_test(test_hystart_exit),
+		cmocka_unit_test(test_hystart_spurious),
+		cmocka_unit_test(test_hystart_samples),
+		cmocka_unit_test(test_hystart_off),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -78,6 +78,15 @@ static int tcp_state(int fd)
 	return ti.tcpi_state;
 }
 
+static unsigned tcp_ssthresh_of(int fd)
+{
+	struct tcp_info ti;
+	unsigned len = sizeof ti;
+	if (stos_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+		return 0;
+	return ti.tcpi_snd_ssthresh;
+}
+
 /* Opens a connection a -> b:PORT; returns the client fd and the accepted fd. */
 static void pair_connect(struct pair *p, int *cfd, int *sfd)
 {
@@ -490,6 +499,59 @@ static void test_ecn_marks_and_loss(void **state)
 	impaired(&fc, 2u << 20, true);
 }
 
+/* HyStart++ (RFC 9406) against a bottleneck with a deep drop-tail queue: 50 Mbit/s, 20 ms
+ * round trip (a 125 KB window fills the path), 500 KB of queue.  Plain slow start doubles the
+ * window until the queue overflows and loses a burst of segments; HyStart++ sees the round
+ * trip grow as the queue fills, leaves slow start early and finishes without a loss.  One
+ * direction, 4 MiB, buffers large enough that only the congestion window limits. */
+static void bottleneck_run(bool hystart, uint64_t *rexmit, uint64_t *css, uint64_t *exits)
+{
+	struct pair p;
+	int c, s;
+	struct fault_conf fc = { .rate_bps = 50000000, .queue_bytes = 500000, .seed = 15 };
+	pair_up(&p, NULL, 10 * MSEC);
+	if (!hystart)
+		TU_LOCKED(p.a, tcp_instance(p.a)->ti_conf.no_hystart = true);
+	TU_LOCKED(p.a, tcp_instance(p.a)->ti_conf.sendspace = 2u << 20);
+	TU_LOCKED(p.b, tcp_instance(p.b)->ti_conf.recvspace = 2u << 20);
+	pair_connect(&p, &c, &s);
+	assert_int_equal(wire_fault(p.wr, &fc), 0);
+	struct flow f;
+	flow_init(&f, c, s, 4u << 20, 3);
+	uint64_t t0 = world_now(p.w);
+	while (!f.eof && world_now(p.w) - t0 < 600 * SEC) {
+		flow_step(&f, 1);
+		world_run(p.w, 1 * MSEC);
+	}
+	assert_true(f.eof);
+	assert_int_equal(f.rcvd, 4u << 20);
+	assert_true(f.h_sent == f.h_rcvd);
+	struct fault_stats st;
+	wire_fault_stats(p.wr, &st);
+	*rexmit = stos_stat(p.a, "tcp", "sndrexmitpack");
+	*css = stos_stat(p.a, "tcp", "hystart_css");
+	*exits = stos_stat(p.a, "tcp", "hystart_exit");
+	print_message("# HyStart++ %s: %.2f s, %llu frames dropped by the queue, %llu segments "
+	    "retransmitted, CSS %llu, exits %llu, ssthresh %u\n", hystart ? "on" : "off",
+	    (double)(world_now(p.w) - t0) / SEC, (unsigned long long)st.qdropped,
+	    (unsigned long long)*rexmit, (unsigned long long)*css, (unsigned long long)*exits,
+	    tcp_ssthresh_of(c));
+	pair_down(&p);
+}
+
+static void test_hystart_bottleneck(void **state)
+{
+	(void)state;
+	uint64_t rx_on, css_on, ex_on, rx_off, css_off, ex_off;
+	bottleneck_run(true, &rx_on, &css_on, &ex_on);
+	bottleneck_run(false, &rx_off, &css_off, &ex_off);
+	assert_true(css_on >= 1);
+	assert_true(ex_on >= 1);
+	assert_int_equal(rx_on, 0);
+	assert_int_equal(css_off, 0);
+	assert_true(rx_off > 0);            /* the overshoot HyStart++ avoided */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_loss_10pct),
 		cmocka_unit_test(test_reorder_dup_corrupt_delay),
 		cmocka_unit_test(test_ecn_marks_and_loss),
+		cmocka_unit_test(test_hystart_bottleneck),
 	};
 	return TU_RUN(tests);
 }
