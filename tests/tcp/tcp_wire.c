@@ -532,10 +532,11 @@ static void bottleneck_run(bool hystart, uint64_t *rexmit, uint64_t *css, uint64
 	*css = stos_stat(p.a, "tcp", "hystart_css");
 	*exits = stos_stat(p.a, "tcp", "hystart_exit");
 	print_message("# HyStart++ %s: %.2f s, %llu frames dropped by the queue, %llu segments "
-	    "retransmitted, CSS %llu, exits %llu, ssthresh %u\n", hystart ? "on" : "off",
-	    (double)(world_now(p.w) - t0) / SEC, (unsigned long long)st.qdropped,
-	    (unsigned long long)*rexmit, (unsigned long long)*css, (unsigned long long)*exits,
-	    tcp_ssthresh_of(c));
+	    "retransmitted (%llu timeouts), CSS %llu, exits %llu, ssthresh %u segments\n",
+	    hystart ? "on" : "off", (double)(world_now(p.w) - t0) / SEC,
+	    (unsigned long long)st.qdropped, (unsigned long long)*rexmit,
+	    stos_stat(p.a, "tcp", "rexmttimeo"), (unsigned long long)*css,
+	    (unsigned long long)*exits, tcp_ssthresh_of(c));
 	pair_down(&p);
 }
 
