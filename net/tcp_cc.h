@@ -86,6 +86,12 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name);
 /* RFC 5681 3.1 (eq. 1): the initial window for a given SMSS. */
 uint32_t tcp_cc_initial_window(uint32_t mss);
 
+/* cwnd grown by inc bytes, saturating. */
+static inline void tcp_cc_grow(struct tcp_cc *cc, uint32_t inc)
+{
+	cc->cwnd = cc->cwnd + inc < cc->cwnd ? UINT32_MAX : cc->cwnd + inc;
+}
+
 /* Shared NewReno pieces CUBIC reuses: slow start growth (RFC 5681 3.1 eq. 2) returns true if
  * the ACK was consumed by slow start. */
 bool tcp_cc_slow_start(struct tcp_cc *cc, uint32_t acked);

@@ -84,10 +84,9 @@ static void cubic_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a)
 		return;
 	if (hs == HS_CSS && cc->hs_state == HS_OFF) {
 		/* 4.10: HyStart++ ended slow start with no congestion event, so W_max is
-		 * undefined: cwnd_prior = cwnd, and the epoch starting now takes W_max = cwnd
-		 * and K = 0 (cubic_epoch_start). */
+		 * undefined: cwnd_prior = cwnd, and the epoch that starts here (none has yet:
+		 * epoch_ns and W_max are still 0) takes W_max = cwnd and K = 0. */
 		cc->cwnd_prior = cc->cwnd;
-		cc->epoch_ns = 0;
 	}
 	if (cc->epoch_ns == 0)
 		cubic_epoch_start(cc, now_ns);
@@ -118,7 +117,7 @@ static void cubic_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a)
 	if (cc->bytes_acked > 0) {
 		uint32_t inc = cc->bytes_acked;
 		cc->bytes_acked = 0;
-		cc->cwnd = cc->cwnd + inc < cc->cwnd ? UINT32_MAX : cc->cwnd + inc;
+		tcp_cc_grow(cc, inc);
 	}
 }
 

@@ -84,7 +84,7 @@ bool tcp_cc_hystart_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a)
 	uint32_t inc = a->acked < cc->mss ? a->acked : cc->mss;
 	if (cc->hs_state == HS_CSS)
 		inc /= CSS_GROWTH_DIVISOR;
-	cc->cwnd = cc->cwnd + inc < cc->cwnd ? UINT32_MAX : cc->cwnd + inc;
+	tcp_cc_grow(cc, inc);
 	if (a->rtt_ns) {
 		uint64_t us = a->rtt_ns / 1000;
 		uint32_t r = us >= RTT_INF ? RTT_INF - 1 : (us ? (uint32_t)us : 1u);

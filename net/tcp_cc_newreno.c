@@ -19,7 +19,7 @@ bool tcp_cc_slow_start(struct tcp_cc *cc, uint32_t acked)
 		return false;
 	/* RFC 5681 3.1 eq. 2: cwnd += min(N, SMSS). */
 	uint32_t inc = acked < cc->mss ? acked : cc->mss;
-	cc->cwnd = cc->cwnd + inc < cc->cwnd ? UINT32_MAX : cc->cwnd + inc;
+	tcp_cc_grow(cc, inc);
 	return true;
 }
 
