@@ -584,7 +584,7 @@ static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 		tp->snd_wl2 = ack;
 		tcp_established(tp);
 		if (tp->t_segq)
-			tcp_reass(tp, 0, 0, false, NULL);   /* what came with the SYN */
+			tcp_reass(tp, 0, 0, false, NULL, NULL);   /* what came with the SYN */
 		if (tp->t_flags & TF_NEEDFIN) {
 			tp->t_flags &= ~TF_NEEDFIN;
 			tp = tcp_usrclosed(tp);
@@ -677,8 +677,12 @@ static bool step_data_fin(struct tcpcb *tp, struct tcp_seg *s, uint64_t now)
 				tcp_sack_note_dsack(tp, start, len);
 			struct mbuf *m = s->m;
 			s->m = NULL;
-			fin = tcp_reass(tp, start, len, fin != 0, m);
-			if (ooo && (tp->t_flags & TF_SACK_PERMIT) && len && SEQ_GT(start + len, tp->rcv_nxt))
+			bool held;
+			fin = tcp_reass(tp, start, len, fin != 0, m, &held);
+			/* RFC 2018 4: a block reports data the receiver holds; a segment the
+			 * full queue dropped is not reported (the sender must resend it). */
+			if (ooo && held && (tp->t_flags & TF_SACK_PERMIT) && len &&
+			    SEQ_GT(start + len, tp->rcv_nxt))
 				tcp_sack_rcv_update(tp, start, start + len);
 			tcp_sack_rcv_trim(tp);
 			tp->t_flags |= TF_ACKNOW;

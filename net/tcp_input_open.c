@@ -293,7 +293,7 @@ void tcp_input_synsent(struct tcpcb *tp, struct tcp_seg *s)
 	if (s->len) {
 		struct mbuf *m = s->m;
 		s->m = NULL;
-		tcp_reass(tp, s->seq + 1, s->len, false, m);
+		tcp_reass(tp, s->seq + 1, s->len, false, m, NULL);
 	}
 	tp->snd_wnd = s->th.th_win;
 	tp->snd_wl1 = s->seq;

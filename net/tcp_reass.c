@@ -69,11 +69,16 @@ static unsigned tcp_reass_deliver(struct tcpcb *tp)
 	return fin;
 }
 
-unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct mbuf *m)
+unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct mbuf *m,
+    bool *held)
 {
 	struct tcp_instance *ti = tcp_instance(tp->t_ns);
 	struct socket *so = tp_socket(tp);
+	bool dummy;
 
+	if (!held)
+		held = &dummy;
+	*held = false;
 	if (!m && !fin)
 		return tp->t_segq ? tcp_reass_deliver(tp) : 0;
 	if (SEQ_GT(seq, tp->rcv_nxt) && (tp->t_segqlen >= ti->ti_conf.reass_maxseg ||
@@ -99,6 +104,7 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 			TCPSTAT_INC(ti, rcvduppack);
 			TCPSTAT_ADD(ti, rcvdupbyte, len);
 			m_freem(m);
+			*held = true;           /* (a copy of it is) */
 			return 0;
 		}
 		if (covered > len)
@@ -140,6 +146,7 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 	n->tq_m = m;
 	n->tq_next = *pp;
 	*pp = n;
+	*held = true;
 	tp->t_segqlen++;
 	tp->t_segqbytes += len;
 	TCPSTAT_INC(ti, rcvoopack);

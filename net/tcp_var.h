@@ -525,8 +525,11 @@ void tcp_setpersist(struct tcpcb *tp);
 
 /* tcp_reass.c: queues an out-of-order segment (m = payload only); or with m NULL and tp
  * in order, delivers what became contiguous.  Returns the TH_FIN flag if a FIN was
- * delivered in order.  Consumes m. */
-unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct mbuf *m);
+ * delivered in order.  Consumes m.  *held (when held is not NULL): the segment's data is
+ * now in the queue or the receive buffer (false when it was dropped for want of room), so
+ * a SACK block may report it (RFC 2018 4). */
+unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct mbuf *m,
+    bool *held);
 void tcp_reass_flush(struct tcpcb *tp);
 
 /* tcp_sack.c */
