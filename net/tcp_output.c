@@ -563,7 +563,7 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 			/* The segment at SND.UNA, up to the first SACKed byte, whatever the
 			 * pipe says. */
 			rxmit_seq = tp->snd_una;
-			rxmit_len = tp->t_sack.n ? tp->t_sack.blk[0].start - tp->snd_una :
+			rxmit_len = tp->t_sack.n ? tcp_sack_cblocks(&tp->t_sack)[0].start - tp->snd_una :
 			    tp->snd_max - tp->snd_una;
 			sack_rxmit = rxmit_len > 0;
 		}

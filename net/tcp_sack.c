@@ -75,38 +75,70 @@ void tcp_sack_note_dsack(struct tcpcb *tp, tcp_seq seq, uint32_t len)
 
 /* ---- sender ---- */
 
+/* Gives back the large array, if taken (the ranges must fit in the tcpcb's, or be none). */
+static void scoreboard_shrink(struct sack_scoreboard *sb)
+{
+	if (!sb->ext || sb->n > TCP_SACK_HOLES)
+		return;
+	memcpy(sb->blk, sb->ext, sb->n * sizeof sb->blk[0]);
+	port_free(sb->ext);
+	sb->ext = NULL;
+}
+
 void tcp_sack_scoreboard_clear(struct tcpcb *tp)
 {
 	tp->t_sack.n = 0;
+	scoreboard_shrink(&tp->t_sack);
 }
 
-static void scoreboard_insert(struct sack_scoreboard *sb, tcp_seq s, tcp_seq e)
+/* Room for one more range: true when there is (the large array taken if need be). */
+static bool scoreboard_room(struct tcpcb *tp)
 {
-	struct tcp_sack_block out[TCP_SACK_HOLES + 1];
-	unsigned n = 0;
-	bool placed = false;
-
-	for (unsigned i = 0; i < sb->n; i++) {
-		struct tcp_sack_block b = sb->blk[i];
-		if (blocks_touch(s, e, b.start, b.end)) {
-			s = SEQ_MIN(s, b.start);
-			e = SEQ_MAX(e, b.end);
-			continue;
-		}
-		if (!placed && SEQ_LT(e, b.start)) {
-			out[n++] = (struct tcp_sack_block){ s, e };
-			placed = true;
-		}
-		out[n++] = b;
+	struct sack_scoreboard *sb = &tp->t_sack;
+	if (sb->n < (sb->ext ? TCP_SACK_MAX : TCP_SACK_HOLES))
+		return true;
+	if (sb->ext)
+		return false;
+	struct tcp_sack_block *a = port_alloc(TCP_SACK_MAX * sizeof *a);
+	if (!a) {
+		TCPSTAT_INC(tcp_instance(tp->t_ns), sackboardnomem);
+		return false;
 	}
-	if (!placed)
-		out[n++] = (struct tcp_sack_block){ s, e };
-	/* Bounded memory: when full, forget the highest ranges (they are only hints). */
-	if (n > TCP_SACK_HOLES)
-		n = TCP_SACK_HOLES;
-	for (unsigned i = 0; i < n; i++)
-		sb->blk[i] = out[i];
-	sb->n = n;
+	memcpy(a, sb->blk, sb->n * sizeof *a);
+	sb->ext = a;
+	TCPSTAT_INC(tcp_instance(tp->t_ns), sackboardgrow);
+	return true;
+}
+
+/* Adds [s, e) to the ranges, merging every range it touches; in place, one pass.  With no
+ * room left the highest range is forgotten (or the new one, when it would be the highest). */
+static void scoreboard_insert(struct tcpcb *tp, tcp_seq s, tcp_seq e)
+{
+	struct sack_scoreboard *sb = &tp->t_sack;
+	struct tcp_sack_block *b = tcp_sack_blocks(sb);
+	unsigned i = 0, j;
+
+	while (i < sb->n && SEQ_LT(b[i].end, s))
+		i++;                            /* wholly below, not touching */
+	for (j = i; j < sb->n && SEQ_LEQ(b[j].start, e); j++) {
+		s = SEQ_MIN(s, b[j].start);     /* touching: absorbed */
+		e = SEQ_MAX(e, b[j].end);
+	}
+	if (j > i) {
+		b[i] = (struct tcp_sack_block){ s, e };
+		memmove(&b[i + 1], &b[j], (sb->n - j) * sizeof *b);
+		sb->n -= j - i - 1;
+		return;
+	}
+	if (!scoreboard_room(tp)) {
+		if (i == sb->n)
+			return;
+		sb->n--;
+	}
+	b = tcp_sack_blocks(sb);
+	memmove(&b[i + 1], &b[i], (sb->n - i) * sizeof *b);
+	b[i] = (struct tcp_sack_block){ s, e };
+	sb->n++;
 }
 
 void tcp_sack_scoreboard_update(struct tcpcb *tp, const struct tcp_opts *to)
@@ -122,25 +154,27 @@ void tcp_sack_scoreboard_update(struct tcpcb *tp, const struct tcp_opts *to)
 		if (SEQ_LT(s, tp->snd_una))
 			s = tp->snd_una;
 		TCPSTAT_INC(tcp_instance(tp->t_ns), sackblocks);
-		scoreboard_insert(sb, s, e);
+		scoreboard_insert(tp, s, e);
 	}
-	/* Drop what SND.UNA now covers. */
-	unsigned n = 0;
-	for (unsigned i = 0; i < sb->n; i++) {
-		struct tcp_sack_block b = sb->blk[i];
-		if (SEQ_LEQ(b.end, tp->snd_una))
-			continue;
-		if (SEQ_LT(b.start, tp->snd_una))
-			b.start = tp->snd_una;
-		sb->blk[n++] = b;
+	/* Drop what SND.UNA now covers (the ranges are sorted: a prefix). */
+	struct tcp_sack_block *b = tcp_sack_blocks(sb);
+	unsigned k = 0;
+	while (k < sb->n && SEQ_LEQ(b[k].end, tp->snd_una))
+		k++;
+	if (k) {
+		memmove(b, &b[k], (sb->n - k) * sizeof *b);
+		sb->n -= k;
 	}
-	sb->n = n;
+	if (sb->n && SEQ_LT(b[0].start, tp->snd_una))
+		b[0].start = tp->snd_una;
+	scoreboard_shrink(sb);
 }
 
 bool tcp_sack_is_sacked(const struct tcpcb *tp, tcp_seq seq)
 {
+	const struct tcp_sack_block *b = tcp_sack_cblocks(&tp->t_sack);
 	for (unsigned i = 0; i < tp->t_sack.n; i++)
-		if (SEQ_IN(seq, tp->t_sack.blk[i].start, tp->t_sack.blk[i].end))
+		if (SEQ_IN(seq, b[i].start, b[i].end))
 			return true;
 	return false;
 }
@@ -152,75 +186,76 @@ uint32_t tcp_sack_bytes(const struct tcpcb *tp)
 
 uint32_t tcp_sack_bytes_above(const struct tcpcb *tp, tcp_seq from)
 {
+	const struct tcp_sack_block *b = tcp_sack_cblocks(&tp->t_sack);
 	uint32_t n = 0;
 	for (unsigned i = 0; i < tp->t_sack.n; i++) {
-		tcp_seq s = SEQ_MAX(tp->t_sack.blk[i].start, from);
-		if (SEQ_LT(s, tp->t_sack.blk[i].end))
-			n += tp->t_sack.blk[i].end - s;
+		tcp_seq s = SEQ_MAX(b[i].start, from);
+		if (SEQ_LT(s, b[i].end))
+			n += b[i].end - s;
 	}
 	return n;
 }
-
-/* The scoreboard's gaps: gap i (0..n) is the un-SACKed range [start, end) below block i, or
- * above the last block up to snd_max for i == n.  A byte of gap i has blocks i..n-1 above it,
- * the same for every byte of the gap, so RFC 6675's IsLost() is one answer per gap: lost when
- * DupThresh SACKed ranges lie above it, or more than (DupThresh - 1) * SMSS SACKed bytes
- * (the top gap has nothing above it and is never lost). */
-struct sack_gaps {
-	unsigned n;                         /* gaps: blocks + 1 */
-	tcp_seq start[TCP_SACK_HOLES + 1], end[TCP_SACK_HOLES + 1];
-	bool lost[TCP_SACK_HOLES + 1];
-};
 
 static uint32_t seq_span(tcp_seq s, tcp_seq e)
 {
 	return SEQ_GT(e, s) ? e - s : 0;
 }
 
-static void sack_gaps(const struct tcpcb *tp, struct sack_gaps *g)
+/* The scoreboard's gaps: gap i (0..n) is the un-SACKed range below range i, or above the
+ * last range up to snd_max for i == n.  A byte of gap i has ranges i..n-1 above it, the same
+ * for every byte of the gap, so RFC 6675's IsLost() is one answer per gap: lost when
+ * DupThresh SACKed ranges lie above it, or more than (DupThresh - 1) * SMSS SACKed bytes
+ * (the top gap has nothing above it and is never lost).  Going down, the ranges and bytes
+ * above only grow, so the lost gaps are 0..L for one L: lost_top gives L + 1 (0: none). */
+static tcp_seq gap_start(const struct tcpcb *tp, const struct tcp_sack_block *b, unsigned i)
 {
-	const struct sack_scoreboard *sb = &tp->t_sack;
+	return i == 0 ? tp->snd_una : b[i - 1].end;
+}
+
+static tcp_seq gap_end(const struct tcpcb *tp, const struct tcp_sack_block *b, unsigned i)
+{
+	return i == tp->t_sack.n ? tp->snd_max : b[i].start;
+}
+
+static unsigned lost_top(const struct tcpcb *tp, const struct tcp_sack_block *b)
+{
+	unsigned n = tp->t_sack.n;
 	uint32_t above = 0, lostbytes = (TCP_DUPTHRESH - 1) * tp->t_maxseg;
-	g->n = sb->n + 1;
-	g->start[0] = tp->snd_una;
-	for (unsigned i = 0; i < sb->n; i++) {
-		g->end[i] = sb->blk[i].start;
-		g->start[i + 1] = sb->blk[i].end;
+	for (unsigned i = n; i-- > 0;) {
+		above += seq_span(b[i].start, b[i].end);
+		if (n - i >= TCP_DUPTHRESH || above > lostbytes)
+			return i + 1;
 	}
-	g->end[sb->n] = tp->snd_max;
-	g->lost[sb->n] = false;
-	for (unsigned i = sb->n; i-- > 0;) {
-		above += seq_span(sb->blk[i].start, sb->blk[i].end);
-		g->lost[i] = sb->n - i >= TCP_DUPTHRESH || above > lostbytes;
-	}
+	return 0;
 }
 
 uint32_t tcp_sack_pipe(const struct tcpcb *tp)
 {
-	struct sack_gaps g;
-	sack_gaps(tp, &g);
+	const struct tcp_sack_block *b = tcp_sack_cblocks(&tp->t_sack);
+	unsigned nlost = lost_top(tp, b);
 	tcp_seq rxt = SEQ_MAX(tp->sack_hint, tp->snd_una);
 	uint32_t pipe = 0;
-	for (unsigned i = 0; i < g.n; i++) {
+	for (unsigned i = 0; i <= tp->t_sack.n; i++) {
+		tcp_seq s = gap_start(tp, b, i), e = gap_end(tp, b, i);
 		/* RFC 6675 4 SetPipe: each un-SACKed byte counts once when not lost (its
 		 * original may still be in flight) and once more when retransmitted (at or
 		 * below HighRxt). */
-		if (!g.lost[i])
-			pipe += seq_span(g.start[i], g.end[i]);
-		pipe += seq_span(g.start[i], SEQ_MIN(g.end[i], rxt));
+		if (i >= nlost)
+			pipe += seq_span(s, e);
+		pipe += seq_span(s, SEQ_MIN(e, rxt));
 	}
 	return pipe;
 }
 
 bool tcp_sack_next_lost(const struct tcpcb *tp, tcp_seq from, tcp_seq *seq, uint32_t *len)
 {
-	struct sack_gaps g;
-	sack_gaps(tp, &g);
-	for (unsigned i = 0; i + 1 < g.n; i++) {
-		tcp_seq s = SEQ_MAX(g.start[i], from);
-		if (g.lost[i] && SEQ_LT(s, g.end[i])) {
+	const struct tcp_sack_block *b = tcp_sack_cblocks(&tp->t_sack);
+	unsigned nlost = lost_top(tp, b);
+	for (unsigned i = 0; i < nlost; i++) {
+		tcp_seq s = SEQ_MAX(gap_start(tp, b, i), from), e = gap_end(tp, b, i);
+		if (SEQ_LT(s, e)) {
 			*seq = s;
-			*len = g.end[i] - s;
+			*len = e - s;
 			return true;
 		}
 	}
@@ -229,20 +264,18 @@ bool tcp_sack_next_lost(const struct tcpcb *tp, tcp_seq from, tcp_seq *seq, uint
 
 bool tcp_sack_una_lost(const struct tcpcb *tp)
 {
-	struct sack_gaps g;
-	sack_gaps(tp, &g);
-	return g.n > 1 && g.lost[0] && SEQ_LT(g.start[0], g.end[0]);
+	const struct tcp_sack_block *b = tcp_sack_cblocks(&tp->t_sack);
+	return tp->t_sack.n && lost_top(tp, b) > 0 && SEQ_LT(tp->snd_una, b[0].start);
 }
 
 bool tcp_sack_rescue_seg(const struct tcpcb *tp, tcp_seq *seq, uint32_t *len)
 {
-	struct sack_gaps g;
-	sack_gaps(tp, &g);
-	for (unsigned i = g.n; i-- > 0;) {
-		uint32_t span = seq_span(g.start[i], g.end[i]);
+	const struct tcp_sack_block *b = tcp_sack_cblocks(&tp->t_sack);
+	for (unsigned i = tp->t_sack.n + 1; i-- > 0;) {
+		uint32_t span = seq_span(gap_start(tp, b, i), gap_end(tp, b, i));
 		if (span) {
 			*len = span < tp->t_maxseg ? span : tp->t_maxseg;
-			*seq = g.end[i] - *len;
+			*seq = gap_end(tp, b, i) - *len;
 			return true;
 		}
 	}
@@ -251,18 +284,17 @@ bool tcp_sack_rescue_seg(const struct tcpcb *tp, tcp_seq *seq, uint32_t *len)
 
 bool tcp_sack_next_hole(const struct tcpcb *tp, tcp_seq from, tcp_seq *seq, uint32_t *len)
 {
-	const struct sack_scoreboard *sb = &tp->t_sack;
+	const struct tcp_sack_block *b = tcp_sack_cblocks(&tp->t_sack);
 	tcp_seq cur = from;
 
-	for (unsigned i = 0; i < sb->n; i++) {
-		const struct tcp_sack_block *b = &sb->blk[i];
-		if (SEQ_LT(cur, b->start)) {
+	for (unsigned i = 0; i < tp->t_sack.n; i++) {
+		if (SEQ_LT(cur, b[i].start)) {
 			*seq = cur;
-			*len = b->start - cur;
+			*len = b[i].start - cur;
 			return true;
 		}
-		if (SEQ_LT(cur, b->end))
-			cur = b->end;
+		if (SEQ_LT(cur, b[i].end))
+			cur = b[i].end;
 	}
 	return false;   /* nothing un-SACKed below the highest SACKed byte */
 }

@@ -220,6 +220,7 @@ struct tcpcb *tcp_close(struct tcpcb *tp)
 
 	tcp_timers_stop_all(tp);
 	tcp_reass_flush(tp);
+	tcp_sack_scoreboard_clear(tp);
 	tw_unlink(ti, tp);
 	tcp_output_unqueue(tp);
 	if (tp->t_state == TCPS_ESTABLISHED || tp->t_state == TCPS_CLOSE_WAIT ||

@@ -110,12 +110,30 @@ struct tseg_qent {
  * ranges above a byte that make it lost (IsLost). */
 #define TCP_DUPTHRESH 3
 
-/* Sender's SACK scoreboard: ranges above snd_una the peer reported holding (RFC 6675). */
+/* Sender's SACK scoreboard: ranges above snd_una the peer reported holding (RFC 6675),
+ * sorted and disjoint.  The first TCP_SACK_HOLES live in the tcpcb; a loss that leaves more
+ * holes than that (a queue overflowing in slow start drops every third segment for a whole
+ * window) moves them to an array of TCP_SACK_MAX taken for the recovery and given back when
+ * the scoreboard empties (tcp_sack.c).  Beyond that, or without the memory, the highest
+ * ranges are forgotten: they are only hints, and the data is resent or acknowledged later. */
 #define TCP_SACK_HOLES 8
+#define TCP_SACK_MAX 256
 struct sack_scoreboard {
 	unsigned n;
-	struct tcp_sack_block blk[TCP_SACK_HOLES];   /* sorted, disjoint, above snd_una */
+	struct tcp_sack_block *ext;                  /* NULL, or the TCP_SACK_MAX array */
+	struct tcp_sack_block blk[TCP_SACK_HOLES];   /* the ranges while ext is NULL */
 };
+
+/* The scoreboard's ranges (n of them). */
+static inline struct tcp_sack_block *tcp_sack_blocks(struct sack_scoreboard *sb)
+{
+	return sb->ext ? sb->ext : sb->blk;
+}
+
+static inline const struct tcp_sack_block *tcp_sack_cblocks(const struct sack_scoreboard *sb)
+{
+	return sb->ext ? sb->ext : sb->blk;
+}
 
 /* A connection's pure ACK as tcp_ack_direct last built it whole (tcp_output.c), kept as a
  * template: the frame with the fields each ACK changes zero (IP ID and checksum; TCP
@@ -337,6 +355,8 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(hystart_resume, "... of them resumed: the RTT fell back (RFC 9406 4.2)") \
 	X(hystart_exit, "slow starts HyStart++ ended before any loss") \
 	X(sackblocks, "SACK blocks received") \
+	X(sackboardgrow, "SACK scoreboards that outgrew the tcpcb's ranges") \
+	X(sackboardnomem, "... and found no memory for more (the highest range forgotten)") \
 	X(cookiessent, "SYN cookies sent") \
 	X(cookiesok, "connections made from valid SYN cookies") \
 	X(cookiesbad, "ACKs with an invalid SYN cookie") \

@@ -340,6 +340,44 @@ static void test_sack_rescue_retransmission(void **state)
 	stos_close(l);
 }
 
+/* More holes than the tcpcb keeps ranges for (TCP_SACK_HOLES): 40 segments sent, every
+ * other one lost, the 20 SACKed ranges reported four per duplicate ACK.  The scoreboard
+ * grows into its larger array, so every lost hole is retransmitted once and no SACKed
+ * segment is (an 8-range scoreboard forgot the ranges above its eighth and never resent
+ * the holes between them); the full ACK gives the array back. */
+static void test_sack_scoreboard_beyond_tcpcb(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0;
+	int c = sack_conn(fx, l, 2209, 40 * 1000, 40000, &tp, &a0);
+	size_t mark = nsegs(fx);
+	for (unsigned d = 0; d < 5; d++) {
+		uint32_t r[8];
+		for (unsigned i = 0; i < 4; i++) {
+			r[2 * i] = (8 * d + 2 * i + 1) * 1000;
+			r[2 * i + 1] = r[2 * i] + 1000;
+		}
+		sack_dupack(fx, 2209, a0, a0, r, 4);
+	}
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(tp->t_sack.n, 20);
+	assert_non_null(tp->t_sack.ext);
+	assert_int_equal(stos_stat(fx->a, "tcp", "sackboardgrow"), 1);
+	for (unsigned k = 0; k < 40; k++) {
+		unsigned count;
+		sent_at(fx, mark, a0 + k * 1000, &count);
+		assert_int_equal(count, k % 2 ? 0 : 1);
+	}
+	send_seg(fx, 2209, 5001, a0 + 40000, TH_ACK, NULL, 0, NULL, 0, 0);
+	assert_false(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(tp->t_sack.n, 0);
+	assert_null(tp->t_sack.ext);
+	stos_close(c);
+	stos_close(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +398,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sack_unlost_hole_after_new_data,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_sack_rescue_retransmission,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_sack_scoreboard_beyond_tcpcb,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 	};
 	return TU_RUN(tests);
