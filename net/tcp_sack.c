@@ -75,12 +75,13 @@ void tcp_sack_note_dsack(struct tcpcb *tp, tcp_seq seq, uint32_t len)
 
 /* ---- sender ---- */
 
-/* Gives back the large array, if taken (the ranges must fit in the tcpcb's, or be none). */
+/* Gives back the large array, if taken, once the scoreboard is empty (not as soon as the
+ * ranges would fit in the tcpcb's: a count going up and down past 8 would take and give back
+ * the array on every ACK). */
 static void scoreboard_shrink(struct sack_scoreboard *sb)
 {
-	if (!sb->ext || sb->n > TCP_SACK_HOLES)
+	if (!sb->ext || sb->n)
 		return;
-	memcpy(sb->blk, sb->ext, sb->n * sizeof sb->blk[0]);
 	port_free(sb->ext);
 	sb->ext = NULL;
 }
