@@ -378,6 +378,40 @@ static void test_sack_scoreboard_beyond_tcpcb(void **state)
 	stos_close(l);
 }
 
+/* A hostile or broken peer's SACK blocks cannot grow the scoreboard without bound: 400
+ * ranges of 10 bytes (every 20 bytes of the first 8000 of 10,000 outstanding), four per ACK
+ * from the highest down, leave TCP_SACK_MAX ranges, the lowest ones (each new lower range
+ * pushes out the highest); one array is taken, and given back at the full ACK. */
+static void test_sack_scoreboard_bounded(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0;
+	int c = sack_conn(fx, l, 2210, 10 * 1000, 10000, &tp, &a0);
+	for (unsigned d = 0; d < 100; d++) {
+		uint32_t r[8];
+		for (unsigned i = 0; i < 4; i++) {
+			unsigned k = 399 - (4 * d + i);         /* range k: [20k + 10, 20k + 20) */
+			r[2 * i] = 20 * k + 10;
+			r[2 * i + 1] = 20 * k + 20;
+		}
+		sack_dupack(fx, 2210, a0, a0, r, 4);
+	}
+	assert_int_equal(tp->t_sack.n, TCP_SACK_MAX);
+	assert_non_null(tp->t_sack.ext);
+	assert_int_equal(tp->t_sack.ext[0].start, a0 + 10);
+	assert_int_equal(tp->t_sack.ext[TCP_SACK_MAX - 1].end, a0 + 20 * (TCP_SACK_MAX - 1) + 20);
+	assert_int_equal(stos_stat(fx->a, "tcp", "sackboardgrow"), 1);
+	assert_int_equal(stos_stat(fx->a, "tcp", "sackboardnomem"), 0);
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	send_seg(fx, 2210, 5001, a0 + 10000, TH_ACK, NULL, 0, NULL, 0, 0);
+	assert_int_equal(tp->t_sack.n, 0);
+	assert_null(tp->t_sack.ext);
+	stos_close(c);
+	stos_close(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +434,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sack_rescue_retransmission,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_sack_scoreboard_beyond_tcpcb,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_sack_scoreboard_bounded,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 	};
 	return TU_RUN(tests);
