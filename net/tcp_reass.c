@@ -1,13 +1,15 @@
 /* The out-of-order queue (RFC 9293 3.10.7.4 "seventh, process the segment text").
  *
  * Segments that arrive beyond RCV.NXT wait here, sorted by sequence number and trimmed so
- * that no two overlap; when RCV.NXT reaches the head, the contiguous run is appended to the
- * receive buffer.  Memory and work are bounded (no SegmentSmack): at most reass_maxseg
- * entries per connection and never more bytes than the receive buffer could take; a segment
- * beyond RCV.NXT that does not fit is dropped (the sender retransmits it).  The segment at
- * RCV.NXT is never refused: it leaves the queue at once with the run it completes, and
- * refusing it when the queue is full would refuse the only segment that can empty it, so the
- * connection would stall until the sender gave up.  Each arrival walks the list once.
+ * that no two overlap; a segment that ends where an entry begins, or begins where one ends,
+ * joins it, so an entry is a run of contiguous data (its payloads chained) and a loss costs
+ * one entry however much arrives after it.  When RCV.NXT reaches the head, the contiguous run
+ * is appended to the receive buffer.  Memory and work are bounded (no SegmentSmack): at most
+ * reass_maxseg runs per connection and never more bytes than the receive buffer could take;
+ * a segment beyond RCV.NXT that does not fit is dropped (the sender retransmits it).  The
+ * segment at RCV.NXT is never refused: it leaves the queue at once with the run it completes,
+ * and refusing it when the queue is full would refuse the only segment that can empty it, so
+ * the connection would stall until the sender gave up.  Each arrival walks the list once.
  */
 #include "tcp_var.h"
 #include "netstack.h"
@@ -69,6 +71,31 @@ static unsigned tcp_reass_deliver(struct tcpcb *tp)
 	return fin;
 }
 
+/* The last mbuf of a chain (a segment's payload: a few mbufs at most). */
+static struct mbuf *chain_tail(struct mbuf *m)
+{
+	while (m->m_next)
+		m = m->m_next;
+	return m;
+}
+
+/* A run's first mbuf, when it has a packet header, counts the run's bytes. */
+static void run_pkthdr(struct tseg_qent *q)
+{
+	if (q->tq_m->m_flags & M_PKTHDR)
+		q->tq_m->m_pkthdr.len = q->tq_len;
+}
+
+/* Chains the payload m (len bytes, FIN after it if fin) to the end of run q. */
+static void run_append(struct tseg_qent *q, struct mbuf *m, uint32_t len, bool fin)
+{
+	q->tq_mtail->m_next = m;
+	q->tq_mtail = chain_tail(m);
+	q->tq_len += len;
+	q->tq_fin = fin;
+	run_pkthdr(q);
+}
+
 unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct mbuf *m,
     bool *held)
 {
@@ -81,21 +108,19 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 	*held = false;
 	if (!m && !fin)
 		return tp->t_segq ? tcp_reass_deliver(tp) : 0;
-	if (SEQ_GT(seq, tp->rcv_nxt) && (tp->t_segqlen >= ti->ti_conf.reass_maxseg ||
-	    (so && tp->t_segqbytes + len > so->so_rcv.sb_hiwat))) {
+	if (SEQ_GT(seq, tp->rcv_nxt) && so && tp->t_segqbytes + len > so->so_rcv.sb_hiwat) {
 		TCPSTAT_INC(ti, rcvreassfull);
 		m_freem(m);
 		return 0;
 	}
-	/* Find the first entry that ends after seq; trim the new segment against its
-	 * predecessor and drop or trim the entries it covers. */
-	struct tseg_qent **pp = &tp->t_segq, *prev = NULL;
+	/* Find the first entry that ends after seq (pred: the one before it); trim the new
+	 * segment against it and drop or trim the entries it covers. */
+	struct tseg_qent **pp = &tp->t_segq, *pred = NULL;
 	while (*pp && SEQ_LEQ((*pp)->tq_seq + (*pp)->tq_len, seq) && !((*pp)->tq_fin &&
 	    (*pp)->tq_seq + (*pp)->tq_len == seq)) {
-		prev = *pp;
+		pred = *pp;
 		pp = &(*pp)->tq_next;
 	}
-	(void)prev;
 	if (*pp && SEQ_LEQ((*pp)->tq_seq, seq)) {
 		/* The entry starts at or before us: we overlap its tail or lie inside it. */
 		struct tseg_qent *q = *pp;
@@ -112,7 +137,19 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 		m_adj(m, (int)covered);
 		seq += covered;
 		len -= covered;
+		pred = q;
 		pp = &q->tq_next;
+	}
+	/* Whether the segment joins a run: pred ends where it begins, or the next entry begins
+	 * at or before its end (the entry is trimmed to begin there, or is covered and goes).
+	 * Only a segment that joins none takes an entry of its own, so only such a one is
+	 * refused when the queue holds reass_maxseg runs - before anything is changed. */
+	bool join_pred = pred && !pred->tq_fin && pred->tq_seq + pred->tq_len == seq;
+	if (SEQ_GT(seq, tp->rcv_nxt) && !join_pred && tp->t_segqlen >= ti->ti_conf.reass_maxseg &&
+	    !(*pp && SEQ_LEQ((*pp)->tq_seq, seq + len))) {
+		TCPSTAT_INC(ti, rcvreassfull);
+		m_freem(m);
+		return 0;
 	}
 	/* Entries entirely covered by the new segment go; one partly covered is trimmed. */
 	while (*pp && SEQ_LT((*pp)->tq_seq, seq + len)) {
@@ -134,20 +171,43 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 		tp->t_segqbytes -= over;
 		break;
 	}
-	struct tseg_qent *n = port_alloc(sizeof *n);
-	if (!n) {
-		TCPSTAT_INC(ti, rcvreassfull);
-		m_freem(m);
-		return 0;
+	struct tseg_qent *next = *pp;
+	bool join_next = next && !fin && next->tq_seq == seq + len;
+	if (join_pred) {
+		run_append(pred, m, len, fin);
+		if (join_next) {
+			/* The segment filled the gap between two runs: they become one. */
+			run_append(pred, next->tq_m, next->tq_len, next->tq_fin);
+			pred->tq_mtail = next->tq_mtail;
+			pred->tq_next = next->tq_next;
+			port_free(next);
+			tp->t_segqlen--;
+			TCPSTAT_INC(ti, rcvreassjoin);
+		}
+	} else if (join_next) {
+		struct mbuf *t = chain_tail(m);
+		t->m_next = next->tq_m;
+		next->tq_m = m;
+		next->tq_seq = seq;
+		next->tq_len += len;
+		run_pkthdr(next);
+	} else {
+		struct tseg_qent *n = port_alloc(sizeof *n);
+		if (!n) {
+			TCPSTAT_INC(ti, rcvreassfull);
+			m_freem(m);
+			return 0;
+		}
+		n->tq_seq = seq;
+		n->tq_len = len;
+		n->tq_fin = fin;
+		n->tq_m = m;
+		n->tq_mtail = chain_tail(m);
+		n->tq_next = next;
+		*pp = n;
+		tp->t_segqlen++;
 	}
-	n->tq_seq = seq;
-	n->tq_len = len;
-	n->tq_fin = fin;
-	n->tq_m = m;
-	n->tq_next = *pp;
-	*pp = n;
 	*held = true;
-	tp->t_segqlen++;
 	tp->t_segqbytes += len;
 	TCPSTAT_INC(ti, rcvoopack);
 	TCPSTAT_ADD(ti, rcvoobyte, len);

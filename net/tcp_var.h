@@ -97,13 +97,15 @@ const char *tcp_state_name(int state);
 #define TT_DELACK  4
 #define TT_NTIMERS 5
 
-/* An out-of-order segment waiting in the reassembly queue (tcp_reass.c). */
+/* A run of out-of-order data waiting in the reassembly queue (tcp_reass.c): one or more
+ * segments that arrived back to back in sequence space, their payloads chained. */
 struct tseg_qent {
 	struct tseg_qent *tq_next;
 	tcp_seq tq_seq;
 	uint32_t tq_len;            /* payload bytes (FIN not counted) */
 	bool tq_fin;
-	struct mbuf *tq_m;          /* the payload only */
+	struct mbuf *tq_m;          /* the payload only, tq_len bytes */
+	struct mbuf *tq_mtail;      /* the chain's last mbuf, where the next segment joins */
 };
 
 /* DupThresh (RFC 5681 3.2, RFC 6675 2): duplicate ACKs that start fast retransmit, and SACKed
@@ -325,6 +327,7 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(rcvoopack, "out-of-order segments queued") \
 	X(rcvoobyte, "out-of-order bytes queued") \
 	X(rcvreassfull, "out-of-order segments dropped: queue full") \
+	X(rcvreassjoin, "out-of-order runs joined by a segment that filled the gap between them") \
 	X(rcvpackafterwin, "segments beyond the window") \
 	X(rcvafterclose, "segments after the socket was closed") \
 	X(rcvwinprobe, "window probes received") \
@@ -410,7 +413,7 @@ struct tcp_conf {
 	uint64_t msl_ns;            /* TIME-WAIT = 2 * msl */
 	uint64_t delack_ns;         /* at most 40 ms */
 	uint32_t challenge_ack_limit; /* per second, instance-wide (RFC 5961 7) */
-	uint32_t reass_maxseg;      /* out-of-order segments queued per connection */
+	uint32_t reass_maxseg;      /* out-of-order runs queued per connection */
 	char cc_default[TCP_CC_NAME_MAX];
 };
 

@@ -80,9 +80,10 @@ static void test_challenge_ack_throttle(void **state)
 	stos_close(l);
 }
 
-/* A full out-of-order queue refuses more segments beyond RCV.NXT (bounded memory), but never
- * the segment at RCV.NXT, the only one that can empty it: refused, the connection would stall
- * until the sender gave up (found when a sender filled the queue during loss recovery). */
+/* A full out-of-order queue refuses a segment that would start a new run beyond RCV.NXT
+ * (bounded memory), but takes one that extends a run, and never refuses the segment at
+ * RCV.NXT, the only one that can empty it: refused, the connection would stall until the
+ * sender gave up (found when a sender filled the queue during loss recovery). */
 static void test_full_reass_queue_takes_the_hole(void **state)
 {
 	struct tu_fx *fx = *state;
@@ -90,23 +91,36 @@ static void test_full_reass_queue_takes_the_hole(void **state)
 	uint32_t a_next;
 	int c = accepted(fx, l, 2100, 1000, &a_next);
 	TU_LOCKED(fx->a, tcp_instance(fx->a)->ti_conf.reass_maxseg = 4);
-	static uint8_t pay[6 * 100];
+	static uint8_t pay[10 * 100];
 	for (size_t i = 0; i < sizeof pay; i++)
 		pay[i] = (uint8_t)(i * 7 + 3);
-	/* Segments 1..5 of 100 bytes each (the first, at RCV.NXT = 1001, is missing): four fill
-	 * the queue, the fifth is refused. */
-	for (uint32_t k = 1; k <= 5; k++)
-		send_seg(fx, 2100, 1001 + 100 * k, a_next, TH_ACK, NULL, 0, pay + 100 * k, 100, 0);
+#define SEG(k) send_seg(fx, 2100, 1001 + 100 * (k), a_next, TH_ACK, NULL, 0, pay + 100 * (k), 100, 0)
+	/* Segments 1, 3, 5 and 7 of 100 bytes (segment 0, at RCV.NXT = 1001, is missing) are
+	 * four runs and fill the queue; 9 would be a fifth and is refused; 8 extends 7's run. */
+	SEG(1);
+	SEG(3);
+	SEG(5);
+	SEG(7);
+	SEG(9);
 	assert_int_equal(stos_stat(fx->a, "tcp", "rcvreassfull"), 1);
-	/* The hole: accepted, and with it the four queued segments. */
+	SEG(8);
+	assert_int_equal(stos_stat(fx->a, "tcp", "rcvreassfull"), 1);
+	/* The hole: accepted, and with it the run after it. */
 	struct tu_seg s;
-	send_seg(fx, 2100, 1001, a_next, TH_ACK, NULL, 0, pay, 100, 0);
-	assert_int_equal(stos_stat(fx->a, "tcp", "rcvreassfull"), 1);
+	SEG(0);
 	world_run(fx->w, 1 * MSEC);
 	assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
-	assert_int_equal(s.ack, 1001 + 500);
-	/* The refused fifth comes again and completes the stream. */
-	send_seg(fx, 2100, 1501, a_next, TH_ACK, NULL, 0, pay + 500, 100, 0);
+	assert_int_equal(s.ack, 1001 + 200);
+	SEG(2);
+	SEG(4);
+	SEG(6);
+	world_run(fx->w, 1 * MSEC);
+	assert_true(tu_peer_tcp_seg(&fx->peer, TU_SEG_LAST, &s));
+	assert_int_equal(s.ack, 1001 + 900);
+	assert_int_equal(stos_stat(fx->a, "tcp", "rcvreassfull"), 1);
+	/* The refused segment comes again and completes the stream. */
+	SEG(9);
+#undef SEG
 	uint8_t got[sizeof pay];
 	assert_int_equal(stos_recv(c, got, sizeof got, MSG_DONTWAIT), (ssize_t)sizeof pay);
 	assert_memory_equal(got, pay, sizeof pay);

@@ -537,6 +537,8 @@ static void bottleneck_run(bool hystart, uint64_t *rexmit, uint64_t *css, uint64
 	    (unsigned long long)st.qdropped, (unsigned long long)*rexmit,
 	    stos_stat(p.a, "tcp", "rexmttimeo"), (unsigned long long)*css,
 	    (unsigned long long)*exits, tcp_ssthresh_of(c));
+	print_message("# receiver: %llu segments dropped by a full out-of-order queue\n",
+	    (unsigned long long)stos_stat(p.b, "tcp", "rcvreassfull"));
 	pair_down(&p);
 }
 
