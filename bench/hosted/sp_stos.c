@@ -326,8 +326,21 @@ static int idle_run(struct app *a)
 	ok = ok && est == a->o.conns;
 	sp_result(&a->o, ok, "conns=%u heap_per_conn=%.1f alloc_per_conn=%.1f", est,
 	    est ? (double)heap / est : 0.0, est ? (double)alloc / est : 0.0);
-	/* The server has measured last (its connections are complete after the client's): it
-	 * leaves, and the client keeps its connections until then. */
+	/* Neither side may close a connection before the other has measured.  The client,
+	 * having measured, sends one byte on its first connection and keeps them all until the
+	 * server leaves; the server, having measured, leaves once that byte (or the client's
+	 * departure) says the client is done.  (The server used to leave at once: a client
+	 * turn that took its last SYN-ACKs one by one could then find their connections reset
+	 * before it had counted them.) */
+	if (ok && a->o.send)
+		ok = stos_send(fds[0], "x", 1, MSG_DONTWAIT) == 1;
+	for (int told = 0; ok && !told && !a->o.send && !a->peer_gone && !expired(a, t0);) {
+		char b;
+		for (unsigned i = 0; i < est && !told; i++)
+			told = stos_recv(fds[i], &b, 1, MSG_DONTWAIT) == 1;
+		if (!told && !stack_turn(a))
+			stack_wait(a);
+	}
 	while (ok && a->o.send && !a->peer_gone && !expired(a, t0))
 		if (!stack_turn(a))
 			stack_wait(a);
