@@ -71,10 +71,10 @@ static unsigned tcp_reass_deliver(struct tcpcb *tp)
 	return fin;
 }
 
-/* The last mbuf of a chain (a segment's payload: a few mbufs at most). */
+/* The last mbuf of a chain (a segment's payload: a few mbufs at most), or NULL. */
 static struct mbuf *chain_tail(struct mbuf *m)
 {
-	while (m->m_next)
+	while (m && m->m_next)
 		m = m->m_next;
 	return m;
 }
@@ -82,15 +82,22 @@ static struct mbuf *chain_tail(struct mbuf *m)
 /* A run's first mbuf, when it has a packet header, counts the run's bytes. */
 static void run_pkthdr(struct tseg_qent *q)
 {
-	if (q->tq_m->m_flags & M_PKTHDR)
+	if (q->tq_m && (q->tq_m->m_flags & M_PKTHDR))
 		q->tq_m->m_pkthdr.len = q->tq_len;
 }
 
-/* Chains the payload m (len bytes, FIN after it if fin) to the end of run q. */
-static void run_append(struct tseg_qent *q, struct mbuf *m, uint32_t len, bool fin)
+/* Chains m .. mtail (len bytes; m NULL for none, as a FIN alone has) to the end of run q, and
+ * the FIN after them if fin. */
+static void run_append(struct tseg_qent *q, struct mbuf *m, struct mbuf *mtail, uint32_t len,
+    bool fin)
 {
-	q->tq_mtail->m_next = m;
-	q->tq_mtail = chain_tail(m);
+	if (m) {
+		if (q->tq_mtail)
+			q->tq_mtail->m_next = m;
+		else
+			q->tq_m = m;
+		q->tq_mtail = mtail;
+	}
 	q->tq_len += len;
 	q->tq_fin = fin;
 	run_pkthdr(q);
@@ -174,11 +181,10 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 	struct tseg_qent *next = *pp;
 	bool join_next = next && !fin && next->tq_seq == seq + len;
 	if (join_pred) {
-		run_append(pred, m, len, fin);
+		run_append(pred, m, chain_tail(m), len, fin);
 		if (join_next) {
 			/* The segment filled the gap between two runs: they become one. */
-			run_append(pred, next->tq_m, next->tq_len, next->tq_fin);
-			pred->tq_mtail = next->tq_mtail;
+			run_append(pred, next->tq_m, next->tq_mtail, next->tq_len, next->tq_fin);
 			pred->tq_next = next->tq_next;
 			port_free(next);
 			tp->t_segqlen--;
@@ -186,8 +192,12 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 		}
 	} else if (join_next) {
 		struct mbuf *t = chain_tail(m);
-		t->m_next = next->tq_m;
-		next->tq_m = m;
+		if (t) {
+			t->m_next = next->tq_m;
+			if (!next->tq_mtail)
+				next->tq_mtail = t;
+			next->tq_m = m;
+		}
 		next->tq_seq = seq;
 		next->tq_len += len;
 		run_pkthdr(next);
