@@ -108,6 +108,13 @@ struct mbuf {
 
 #define mtod(m, t) ((t)((m)->m_data))
 
+/* The memory an mbuf holds: itself and its external buffer (what socket buffers and the
+ * out-of-order queue count against their storage limits). */
+static inline uint32_t m_storage(const struct mbuf *m)
+{
+	return (uint32_t)sizeof(struct mbuf) + ((m->m_flags & M_EXT) ? m->m_ext.ext_size : 0);
+}
+
 /* True when this mbuf's data may be written in place (not a shared cluster). */
 static inline bool M_WRITABLE(const struct mbuf *m)
 {

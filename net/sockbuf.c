@@ -17,11 +17,6 @@
 #include "socketvar.h"
 #include <stos/errno.h>
 
-static uint32_t m_storage(const struct mbuf *m)
-{
-	return (uint32_t)sizeof(struct mbuf) + ((m->m_flags & M_EXT) ? m->m_ext.ext_size : 0);
-}
-
 static void sballoc(struct sockbuf *sb, const struct mbuf *m)
 {
 	if (m->m_type != MT_SONAME && m->m_type != MT_CONTROL)

@@ -5,7 +5,9 @@
  * joins it, so an entry is a run of contiguous data (its payloads chained) and a loss costs
  * one entry however much arrives after it.  When RCV.NXT reaches the head, the contiguous run
  * is appended to the receive buffer.  Memory and work are bounded (no SegmentSmack): at most
- * reass_maxseg runs per connection and never more bytes than the receive buffer could take;
+ * reass_maxseg runs per connection, never more bytes than the receive buffer could take and
+ * never more storage than it may hold (sb_mbmax: a run of tiny segments is a chain of as many
+ * mbufs, so the bytes alone would not bound it);
  * a segment beyond RCV.NXT that does not fit is dropped (the sender retransmits it).  The
  * segment at RCV.NXT is never refused: it leaves the queue at once with the run it completes,
  * and refusing it when the queue is full would refuse the only segment that can empty it, so
@@ -27,6 +29,7 @@ void tcp_reass_flush(struct tcpcb *tp)
 	tp->t_segq = NULL;
 	tp->t_segqlen = 0;
 	tp->t_segqbytes = 0;
+	tp->t_segqmbcnt = 0;
 }
 
 /* Appends the contiguous head of the queue to the receive buffer; returns TH_FIN when the
@@ -42,6 +45,7 @@ static unsigned tcp_reass_deliver(struct tcpcb *tp)
 		tp->t_segq = q->tq_next;
 		tp->t_segqlen--;
 		tp->t_segqbytes -= q->tq_len;
+		tp->t_segqmbcnt -= q->tq_mbcnt;
 		uint32_t dup = tp->rcv_nxt - q->tq_seq;
 		if (dup >= q->tq_len && !(q->tq_fin && dup == q->tq_len)) {
 			/* Entirely old (already covered by in-order data). */
@@ -79,6 +83,15 @@ static struct mbuf *chain_tail(struct mbuf *m)
 	return m;
 }
 
+/* The storage of a chain (m_storage of each mbuf). */
+static uint32_t chain_storage(const struct mbuf *m)
+{
+	uint32_t n = 0;
+	for (; m; m = m->m_next)
+		n += m_storage(m);
+	return n;
+}
+
 /* A run's first mbuf, when it has a packet header, counts the run's bytes. */
 static void run_pkthdr(struct tseg_qent *q)
 {
@@ -89,8 +102,9 @@ static void run_pkthdr(struct tseg_qent *q)
 /* Chains m .. mtail (len bytes; m NULL for none, as a FIN alone has) to the end of run q, and
  * the FIN after them if fin. */
 static void run_append(struct tseg_qent *q, struct mbuf *m, struct mbuf *mtail, uint32_t len,
-    bool fin)
+    uint32_t mbcnt, bool fin)
 {
+	q->tq_mbcnt += mbcnt;
 	if (m) {
 		if (q->tq_mtail)
 			q->tq_mtail->m_next = m;
@@ -115,7 +129,9 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 	*held = false;
 	if (!m && !fin)
 		return tp->t_segq ? tcp_reass_deliver(tp) : 0;
-	if (SEQ_GT(seq, tp->rcv_nxt) && so && tp->t_segqbytes + len > so->so_rcv.sb_hiwat) {
+	uint32_t mbcnt = chain_storage(m);
+	if (SEQ_GT(seq, tp->rcv_nxt) && so && (tp->t_segqbytes + len > so->so_rcv.sb_hiwat ||
+	    tp->t_segqmbcnt + mbcnt > so->so_rcv.sb_mbmax)) {
 		TCPSTAT_INC(ti, rcvreassfull);
 		m_freem(m);
 		return 0;
@@ -166,6 +182,7 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 			*pp = q->tq_next;
 			tp->t_segqlen--;
 			tp->t_segqbytes -= q->tq_len;
+			tp->t_segqmbcnt -= q->tq_mbcnt;
 			m_freem(q->tq_m);
 			port_free(q);
 			continue;
@@ -181,10 +198,11 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 	struct tseg_qent *next = *pp;
 	bool join_next = next && !fin && next->tq_seq == seq + len;
 	if (join_pred) {
-		run_append(pred, m, chain_tail(m), len, fin);
+		run_append(pred, m, chain_tail(m), len, mbcnt, fin);
 		if (join_next) {
 			/* The segment filled the gap between two runs: they become one. */
-			run_append(pred, next->tq_m, next->tq_mtail, next->tq_len, next->tq_fin);
+			run_append(pred, next->tq_m, next->tq_mtail, next->tq_len, next->tq_mbcnt,
+			    next->tq_fin);
 			pred->tq_next = next->tq_next;
 			port_free(next);
 			tp->t_segqlen--;
@@ -200,6 +218,7 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 		}
 		next->tq_seq = seq;
 		next->tq_len += len;
+		next->tq_mbcnt += mbcnt;
 		run_pkthdr(next);
 	} else {
 		struct tseg_qent *n = port_alloc(sizeof *n);
@@ -213,12 +232,14 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 		n->tq_fin = fin;
 		n->tq_m = m;
 		n->tq_mtail = chain_tail(m);
+		n->tq_mbcnt = mbcnt;
 		n->tq_next = next;
 		*pp = n;
 		tp->t_segqlen++;
 	}
 	*held = true;
 	tp->t_segqbytes += len;
+	tp->t_segqmbcnt += mbcnt;
 	TCPSTAT_INC(ti, rcvoopack);
 	TCPSTAT_ADD(ti, rcvoobyte, len);
 	/* In SYN-RECEIVED, data that came with the SYN waits for the handshake to finish

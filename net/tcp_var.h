@@ -106,6 +106,7 @@ struct tseg_qent {
 	bool tq_fin;
 	struct mbuf *tq_m;          /* the payload only, tq_len bytes */
 	struct mbuf *tq_mtail;      /* the chain's last mbuf, where the next segment joins */
+	uint32_t tq_mbcnt;          /* the chain's storage (m_storage of each mbuf) */
 };
 
 /* DupThresh (RFC 5681 3.2, RFC 6675 2): duplicate ACKs that start fast retransmit, and SACKed
@@ -236,6 +237,7 @@ struct tcpcb {
 	struct tseg_qent *t_segq;
 	uint32_t t_segqlen;         /* entries */
 	uint32_t t_segqbytes;
+	uint32_t t_segqmbcnt;       /* storage of the queued mbufs */
 
 	/* Delayed ACK accounting: full-size segments received since the last ACK. */
 	uint32_t t_unacked_segs;

@@ -128,6 +128,41 @@ static void test_full_reass_queue_takes_the_hole(void **state)
 	stos_close(l);
 }
 
+/* A run of tiny segments is a chain of as many mbufs: the queue's storage, not only its bytes
+ * and runs, is bounded (by the receive buffer's sb_mbmax).  2999 one-byte segments after a
+ * one-byte hole make one run, of which only what fits is kept; the data then completes
+ * byte-exact. */
+static void test_reass_tiny_segments_bounded(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	uint32_t a_next;
+	int c = accepted(fx, l, 2101, 1000, &a_next);
+	struct tcpcb *tp;
+	TU_LOCKED(fx->a, tp = intotcpcb(in_pcblookup(&tcp_instance(fx->a)->ti_pcbinfo, TU_IP_P,
+	    2101, TU_IP_A, PORT, 0)));
+	static uint8_t pay[3000];
+	for (size_t i = 0; i < sizeof pay; i++)
+		pay[i] = (uint8_t)(i * 13 + 5);
+	for (uint32_t k = 1; k < sizeof pay; k++)
+		send_seg(fx, 2101, 1001 + k, a_next, TH_ACK, NULL, 0, pay + k, 1, 0);
+	uint32_t mbmax;
+	TU_LOCKED(fx->a, mbmax = tp->t_inpcb->inp_socket->so_rcv.sb_mbmax);
+	assert_int_equal(tp->t_segqlen, 1);
+	assert_true(tp->t_segqmbcnt <= mbmax);
+	assert_true(tp->t_segqbytes < sizeof pay - 1);         /* not all of it was kept */
+	assert_true(stos_stat(fx->a, "tcp", "rcvreassfull") > 0);
+	for (uint32_t k = 0; k < sizeof pay; k += 1000)
+		send_seg(fx, 2101, 1001 + k, a_next, TH_ACK, NULL, 0, pay + k, 1000, 0);
+	assert_int_equal(tp->t_segqlen, 0);
+	assert_int_equal(tp->t_segqmbcnt, 0);
+	uint8_t got[sizeof pay];
+	assert_int_equal(stos_recv(c, got, sizeof got, MSG_DONTWAIT), (ssize_t)sizeof pay);
+	assert_memory_equal(got, pay, sizeof pay);
+	stos_close(c);
+	stos_close(l);
+}
+
 static void test_icmp_needfrag_shrinks_mss(void **state)
 {
 	struct tu_fx *fx = *state;
@@ -208,6 +243,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_challenge_ack_throttle, tu_fx_setup_sockets,
 		    tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_full_reass_queue_takes_the_hole,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_reass_tiny_segments_bounded,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_icmp_needfrag_shrinks_mss, tu_fx_setup_sockets,
 		    tu_fx_teardown_sockets),
