@@ -100,7 +100,9 @@ static void run_pkthdr(struct tseg_qent *q)
 }
 
 /* Chains m .. mtail (len bytes; m NULL for none, as a FIN alone has) to the end of run q, and
- * the FIN after them if fin. */
+ * the FIN after them if fin.  A splice at the kept tail, not m_cat: m_cat walks to the end of
+ * the chain it extends and through the one it appends (folding small pieces), which for runs
+ * joined again and again would be work growing with the data queued. */
 static void run_append(struct tseg_qent *q, struct mbuf *m, struct mbuf *mtail, uint32_t len,
     uint32_t mbcnt, bool fin)
 {
@@ -174,7 +176,10 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 		m_freem(m);
 		return 0;
 	}
-	/* Entries entirely covered by the new segment go; one partly covered is trimmed. */
+	/* Entries entirely covered by the new segment go; one partly covered is trimmed.  The
+	 * first entry to go is kept for the segment (spare): once data it covers is gone, the
+	 * segment must not be lost for want of an entry. */
+	struct tseg_qent *spare = NULL;
 	while (*pp && SEQ_LT((*pp)->tq_seq, seq + len)) {
 		struct tseg_qent *q = *pp;
 		uint32_t over = seq + len - q->tq_seq;
@@ -184,7 +189,10 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 			tp->t_segqbytes -= q->tq_len;
 			tp->t_segqmbcnt -= q->tq_mbcnt;
 			m_freem(q->tq_m);
-			port_free(q);
+			if (spare)
+				port_free(q);
+			else
+				spare = q;
 			continue;
 		}
 		if (over > q->tq_len)
@@ -221,7 +229,8 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 		next->tq_mbcnt += mbcnt;
 		run_pkthdr(next);
 	} else {
-		struct tseg_qent *n = port_alloc(sizeof *n);
+		struct tseg_qent *n = spare ? spare : port_alloc(sizeof *n);
+		spare = NULL;
 		if (!n) {
 			TCPSTAT_INC(ti, rcvreassfull);
 			m_freem(m);
@@ -237,6 +246,7 @@ unsigned tcp_reass(struct tcpcb *tp, tcp_seq seq, uint32_t len, bool fin, struct
 		*pp = n;
 		tp->t_segqlen++;
 	}
+	port_free(spare);
 	*held = true;
 	tp->t_segqbytes += len;
 	tp->t_segqmbcnt += mbcnt;
