@@ -180,6 +180,8 @@ int drive_net_sysctl(struct netstack *ns, const char *name, long long v)
 		c->delack_ns = (uint64_t)v * ms;
 	else if (!strcmp(name, "net.inet.tcp.reass.maxqueuelen") && v > 0)
 		c->reass_maxseg = (uint32_t)v;
+	else if (!strcmp(name, "net.inet.tcp.tlp"))
+		c->no_tlp = v == 0;     /* STOS's own knob: tail loss probes (tcp_tlp.c) */
 	else if (!strcmp(name, "net.inet.tcp.ecn.enable") && v >= 0 && v <= 2)
 		c->ecn = (uint8_t)v;    /* the same three values (net/tcp_ecn.c) */
 	else if (!strcmp(name, "net.inet.tcp.blackhole") || !strcmp(name, "net.inet.tcp.rexmit_drop_options"))

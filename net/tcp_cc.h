@@ -20,6 +20,7 @@
 #define CC_DUPACK 1     /* loss detected by duplicate ACKs / SACK: enter fast recovery */
 #define CC_RTO    2     /* retransmission timeout */
 #define CC_ECN    3     /* an ECN-Echo (RFC 3168 6.1.2): as CC_DUPACK, without the recovery */
+#define CC_TLP    4     /* a loss a tail loss probe repaired (RFC 8985 7.4.2): as CC_ECN */
 
 struct tcp_cc_ops;
 

@@ -341,6 +341,34 @@ static void tcp_limited_transmit(struct tcpcb *tp)
 		TCPSTAT_INC(tcp_instance(tp->t_ns), sndlimited);
 }
 
+/* Fast recovery begins (RFC 5681 3.2 step 2, RFC 6582 3.2 step 2): the congestion response,
+ * the recovery point. */
+static void tcp_recovery_enter(struct tcpcb *tp)
+{
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+	TCPSTAT_INC(ti, fastrexmit);
+	TCPSTAT_INC(ti, recoveries);
+	uint32_t flight = tp->snd_max - tp->snd_una;
+	tp->t_cc.ops->signal(&tp->t_cc, CC_DUPACK, flight, net_clock(tp->t_ns));
+	tp->snd_recover = tp->snd_max;
+	tp->t_flags |= TF_FASTRECOVERY;
+	tp->t_flags &= ~(TF_TLP | TF_TLP_RXT);      /* recovery's reduction covers a probe's */
+	if (tp->t_due[TT_TLP])
+		tcp_timer_stop(tp, TT_TLP);
+	tp->t_rtttime = 0;          /* Karn: what is timed may be retransmitted */
+}
+
+void tcp_sack_recovery_start(struct tcpcb *tp)
+{
+	tcp_recovery_enter(tp);
+	/* RFC 6675 5 (4.3): retransmit the first segment at once; then tcp_output walks the
+	 * scoreboard (NextSeg) while cwnd exceeds the pipe. */
+	tp->sack_hint = tp->snd_una;
+	tp->sack_rescue = tp->snd_una;
+	tp->t_flags |= TF_SACK_FIRST;
+	tcp_output(tp);
+}
+
 /* Congestion control and loss recovery on a duplicate ACK (RFC 5681 3.2, RFC 6582, RFC 6675). */
 static void tcp_dupack(struct tcpcb *tp, struct tcp_seg *s)
 {
@@ -368,22 +396,11 @@ static void tcp_dupack(struct tcpcb *tp, struct tcp_seg *s)
 		tp->t_dupacks = 0;
 		return;
 	}
-	TCPSTAT_INC(ti, fastrexmit);
-	TCPSTAT_INC(ti, recoveries);
-	uint32_t flight = tp->snd_max - tp->snd_una;
-	tp->t_cc.ops->signal(&tp->t_cc, CC_DUPACK, flight, net_clock(tp->t_ns));
-	tp->snd_recover = tp->snd_max;
-	tp->t_flags |= TF_FASTRECOVERY;
-	tp->t_rtttime = 0;          /* Karn: what is timed may be retransmitted */
 	if (tp->t_flags & TF_SACK_PERMIT) {
-		/* RFC 6675 5 (4.3): retransmit the first segment at once; then tcp_output
-		 * walks the scoreboard (NextSeg) while cwnd exceeds the pipe. */
-		tp->sack_hint = tp->snd_una;
-		tp->sack_rescue = tp->snd_una;
-		tp->t_flags |= TF_SACK_FIRST;
-		tcp_output(tp);
+		tcp_sack_recovery_start(tp);
 		return;
 	}
+	tcp_recovery_enter(tp);
 	/* RFC 5681 3.2 step 4 / RFC 6582: retransmit the first unacknowledged segment, then
 	 * cwnd = ssthresh + 3 segments. */
 	tcp_seq onxt = tp->snd_nxt;
@@ -446,6 +463,8 @@ bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 
 	if (!defer && tp->t_outpprev)
 		tcp_output_unqueue(tp);     /* what earlier ACKs of the batch left, first */
+	if (tp->t_flags & TF_TLP)
+		tcp_tlp_ack(tp, ack, &s->to);   /* RFC 8985 7.4: before SND.UNA moves */
 	TCPSTAT_INC(ti, rcvackpack);
 	TCPSTAT_ADD(ti, rcvackbyte, acked);
 	/* RTT: timestamps give a sample per ACK (RFC 7323 4.1); else the one timed
@@ -466,6 +485,8 @@ bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 	/* RFC 6298 5.2/5.3: stop the timer when all is acked, else restart it. */
 	if (ack == tp->snd_max) {
 		tcp_timer_stop(tp, TT_REXMT);
+		if (tp->t_due[TT_TLP])
+			tcp_timer_stop(tp, TT_TLP);
 		tp->t_rexmt_defer = false;
 		*needoutput = true;
 	} else if (defer) {
@@ -478,7 +499,7 @@ bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 	if (tp->t_flags & TF_FASTRECOVERY) {
 		if (SEQ_GEQ(ack, tp->snd_recover)) {
 			/* RFC 6582 3.2 step 6: full acknowledgment ends recovery. */
-			tp->t_flags &= ~(TF_FASTRECOVERY | TF_SACK_FIRST);
+			tp->t_flags &= ~(TF_FASTRECOVERY | TF_SACK_FIRST | TF_LOSTBELOW);
 			tp->t_cc.ops->recovered(&tp->t_cc, tp->snd_max - ack);
 			tp->t_dupacks = 0;
 		} else if (tcp_partial_ack(tp, ack, acked)) {
@@ -523,6 +544,12 @@ bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 		tp->sack_hint = tp->snd_una;
 	if (tp->t_sack.n)
 		tcp_sack_scoreboard_update(tp, &(struct tcp_opts){ 0 });
+	if ((tp->t_flags & TF_LOSTBELOW) && SEQ_GEQ(tp->snd_una, tp->t_lost_below))
+		tp->t_flags &= ~TF_LOSTBELOW;
+	/* RFC 8985 7.2: an ACK of new data restarts the probe timeout (with the batch's
+	 * retransmission timer, at its end, when deferred). */
+	if (!defer && ack != tp->snd_max)
+		tcp_tlp_arm(tp, now);
 
 	switch (tp->t_state) {
 	case TCPS_FIN_WAIT_1:
@@ -633,6 +660,8 @@ static bool step_ack(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 		bool outstanding = tp->snd_max != tp->snd_una;
 		bool dup = sack_ack ? new_sack : s->len == 0 && !(s->flags & (TH_SYN | TH_FIN)) &&
 		    ((uint32_t)s->th.th_win << tp->snd_scale) == tp->snd_wnd;
+		if (ack == tp->snd_una && (tp->t_flags & TF_TLP))
+			tcp_tlp_ack(tp, ack, &s->to);   /* may mark holes lost (tcp_tlp.c) */
 		if (ack == tp->snd_una && outstanding && dup)
 			tcp_dupack(tp, s);
 		else if (ack == tp->snd_una && !sack_ack)

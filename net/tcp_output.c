@@ -1141,8 +1141,11 @@ static int tcp_output_send(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 				tp->t_rtseq = start;
 				TCPSTAT_INC(ti, segstimed);
 			}
+			tcp_rexmt_ensure(tp);
+			tcp_tlp_arm(tp, net_clock(ns));     /* RFC 8985 7.2: new data went */
+		} else {
+			tcp_rexmt_ensure(tp);
 		}
-		tcp_rexmt_ensure(tp);
 	} else {
 		/* A window probe: its byte counts as sent, but snd_nxt does not move past
 		 * what the window allows. */

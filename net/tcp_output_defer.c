@@ -37,8 +37,10 @@ static void tcp_ack_release(struct tcpcb *tp)
 	}
 	if (tp->t_rexmt_defer) {
 		tp->t_rexmt_defer = false;
-		if (!tcp_timer_active(tp, TT_PERSIST))
+		if (!tcp_timer_active(tp, TT_PERSIST)) {
 			tcp_timer_arm_at(tp, TT_REXMT, net_clock(tp->t_ns), tcp_rexmt_timeout(tp));
+			tcp_tlp_arm(tp, net_clock(tp->t_ns));   /* RFC 8985 7.2 */
+		}
 	}
 }
 

@@ -220,14 +220,21 @@ static tcp_seq gap_end(const struct tcpcb *tp, const struct tcp_sack_block *b, u
 
 static unsigned lost_top(const struct tcpcb *tp, const struct tcp_sack_block *b)
 {
-	unsigned n = tp->t_sack.n;
+	unsigned n = tp->t_sack.n, top = 0;
 	uint32_t above = 0, lostbytes = (TCP_DUPTHRESH - 1) * tp->t_maxseg;
 	for (unsigned i = n; i-- > 0;) {
 		above += seq_span(b[i].start, b[i].end);
-		if (n - i >= TCP_DUPTHRESH || above > lostbytes)
-			return i + 1;
+		if (n - i >= TCP_DUPTHRESH || above > lostbytes) {
+			top = i + 1;
+			break;
+		}
 	}
-	return 0;
+	/* A SACKed loss probe (tcp_tlp.c) makes every gap below it lost, however few ranges
+	 * lie above: RACK's verdict (RFC 8985 6.2), also a prefix of the gaps. */
+	if (tp->t_flags & TF_LOSTBELOW)
+		while (top < n && SEQ_LT(gap_start(tp, b, top), tp->t_lost_below))
+			top++;
+	return top;
 }
 
 uint32_t tcp_sack_pipe(const struct tcpcb *tp)

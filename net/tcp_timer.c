@@ -13,16 +13,17 @@ static bool tcp_timer_keep(struct tcpcb *tp);
 static bool tcp_timer_2msl(struct tcpcb *tp);
 static bool tcp_timer_delack(struct tcpcb *tp);
 
-/* In the order they run when several are due in the same tick: a retransmission or probe
+/* In the order they run when several are due in the same tick (the TT_* indices): a loss
+ * probe due with the RTO goes instead of it (RFC 8985 7.2), and a retransmission or probe
  * carries the ACK a due delayed ACK would have sent, so that one is then not sent twice. */
 static bool (*const tcp_timer_fns[TT_NTIMERS])(struct tcpcb *) = {
 	[TT_REXMT] = tcp_timer_rexmt, [TT_PERSIST] = tcp_timer_persist, [TT_KEEP] = tcp_timer_keep,
-	[TT_2MSL] = tcp_timer_2msl, [TT_DELACK] = tcp_timer_delack,
+	[TT_2MSL] = tcp_timer_2msl, [TT_DELACK] = tcp_timer_delack, [TT_TLP] = tcp_tlp_timeout,
 };
 
 static void tcp_timers_fire(void *arg);
 
-/* One callout per connection serves all five timers.  Each timer's due time lives in
+/* One callout per connection serves all six timers.  Each timer's due time lives in
  * t_due[which] (0: stopped) and the callout is pending no later than the earliest of them:
  * arming a timer due after the callout only records the time, arming one due before it
  * moves the callout, and stopping the delayed-ACK timer only clears its due time.  So the
@@ -32,8 +33,8 @@ static void tcp_timers_fire(void *arg);
  * left behind by a stopped delayed-ACK timer fires once (within delack_ns) and finds
  * nothing due.  When the callout fires, tcp_timers_fire runs every timer that is due and
  * moves the callout to the earliest one still armed, so each timer's work runs exactly when
- * a callout of its own would have run it.  One callout instead of five is also 168 bytes
- * less per connection. */
+ * a callout of its own would have run it.  One callout instead of six also keeps the
+ * tcpcb smaller: a callout is 48 bytes, a due time 8. */
 void tcp_timers_init(struct tcpcb *tp)
 {
 	callout_init(&tp->t_callout);
@@ -204,6 +205,8 @@ static bool tcp_timer_rexmt(struct tcpcb *tp)
 	}
 	tp->t_dupacks = 0;
 	tcp_sack_scoreboard_clear(tp);
+	tcp_tlp_reset(tp);
+	tcp_timer_stop(tp, TT_TLP);
 	tp->snd_nxt = tp->snd_una;
 	tp->sack_hint = tp->snd_una;
 	if (tp->t_flags & TF_SENTFIN)

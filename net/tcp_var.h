@@ -88,14 +88,22 @@ const char *tcp_state_name(int state);
 #define TF_ECN_PERMIT  0x00800000u   /* ECN negotiated: data goes out ECT(0) */
 #define TF_ECN_SND_ECE 0x01000000u   /* a CE mark arrived: ACKs carry ECE until a CWR */
 #define TF_ECN_SND_CWR 0x02000000u   /* cwnd was reduced: the next new data carries CWR */
+/* Tail loss probe (RFC 8985 7, tcp_tlp.c). */
+#define TF_TLP         0x04000000u   /* a probe is out: t_tlp_seq..t_tlp_end (TLP.end_seq) */
+#define TF_TLP_RXT     0x08000000u   /* ... and it was a retransmission (TLP.is_retrans) */
+#define TF_LOSTBELOW   0x10000000u   /* the probe was SACKed: un-SACKed data below
+                                      * t_lost_below is lost (RACK's verdict, tcp_sack.c) */
 
 /* Timer indices (each a callout in the tcpcb). */
-#define TT_REXMT   0
-#define TT_PERSIST 1
-#define TT_KEEP    2
-#define TT_2MSL    3
-#define TT_DELACK  4
-#define TT_NTIMERS 5
+/* Timer indices, in the order timers due together run (tcp_timer.c). */
+#define TT_TLP     0    /* the loss probe timeout, PTO (RFC 8985 7.2): due with the RTO, the
+                         * probe goes instead (it restarts the retransmission timer) */
+#define TT_REXMT   1
+#define TT_PERSIST 2
+#define TT_KEEP    3
+#define TT_2MSL    4
+#define TT_DELACK  5
+#define TT_NTIMERS 6
 
 /* A run of out-of-order data waiting in the reassembly queue (tcp_reass.c): one or more
  * segments that arrived back to back in sequence space, their payloads chained. */
@@ -221,6 +229,9 @@ struct tcpcb {
 	                             * (one past it: snd_una when nothing is) */
 	tcp_seq sack_rescue;        /* RFC 6675 RescueRxt, one past it: a rescue retransmission
 	                             * may go once snd_una is beyond it */
+	tcp_seq t_tlp_seq;          /* the loss probe's first byte (with TF_TLP) */
+	tcp_seq t_tlp_end;          /* TLP.end_seq: SND.NXT after the probe (with TF_TLP) */
+	tcp_seq t_lost_below;       /* with TF_LOSTBELOW: holes below this are lost */
 	/* Where tcp_output last found its data in so_snd: an mbuf of the buffer and the sequence
 	 * number of its first byte (valid while that is not below snd_una), so a segment does not
 	 * walk the buffer from its start. */
@@ -362,6 +373,12 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(sackblocks, "SACK blocks received") \
 	X(sackboardgrow, "SACK scoreboards that outgrew the tcpcb's ranges") \
 	X(sackboardnomem, "... and found no memory for more (the highest range forgotten)") \
+	X(tlpprobes, "tail loss probes sent (RFC 8985 7)") \
+	X(tlpprobesnew, "... of them new data") \
+	X(tlprepaired, "single losses a probe repaired (cwnd reduced)") \
+	X(tlpspurious, "probes the peer reported as duplicates (D-SACK)") \
+	X(tlpsacked, "probes SACKed above holes, which were then taken as lost") \
+	X(tlpholes, "probe timeouts that found SACKed data above holes, taken as lost") \
 	X(cookiessent, "SYN cookies sent") \
 	X(cookiesok, "connections made from valid SYN cookies") \
 	X(cookiesbad, "ACKs with an invalid SYN cookie") \
@@ -399,6 +416,7 @@ struct tcp_conf {
 	uint8_t ecn;                /* RFC 3168: 0 off, 1 ask for it and accept it, 2 accept
 	                             * it when asked (the default, as Linux and FreeBSD) */
 	bool no_hystart;            /* CUBIC's first slow start without HyStart++ (RFC 9406) */
+	bool no_tlp;                /* no tail loss probes (RFC 8985 7, tcp_tlp.c) */
 	bool no_hdrpred;            /* tests: every segment takes the slow path (tcp_input.c) */
 	bool no_outfast;            /* tests: tcp_output decides every segment the general way */
 	uint32_t recvspace;         /* default receive buffer */
@@ -547,6 +565,25 @@ void tcp_timers_stop_all(struct tcpcb *tp);
 void tcp_rtt_update(struct tcpcb *tp, uint64_t rtt_ns);
 uint64_t tcp_rexmt_timeout(const struct tcpcb *tp);
 void tcp_setpersist(struct tcpcb *tp);
+
+/* tcp_input.c: SACK loss recovery begins (RFC 6675 5 (4)): the congestion response, then the
+ * first segment at once and what NextSeg allows. */
+void tcp_sack_recovery_start(struct tcpcb *tp);
+
+/* tcp_tlp.c: tail loss probes (RFC 8985 7). */
+/* (Re)starts the probe timeout after new data went out or an ACK moved SND.UNA, when a probe
+ * may go (else stops it); now is the instance clock. */
+void tcp_tlp_arm(struct tcpcb *tp, uint64_t now);
+/* The TT_TLP timer's handler: sends the probe.  Returns true (the connection stays). */
+bool tcp_tlp_timeout(struct tcpcb *tp);
+/* An ACK (ack, its options to) while a probe is out (TF_TLP), before SND.UNA moves: ends
+ * the episode and reacts as RFC 8985 7.4 says. */
+void tcp_tlp_ack(struct tcpcb *tp, tcp_seq ack, const struct tcp_opts *to);
+/* Forgets the probe episode and RACK's lost mark (an RTO, the end of a recovery). */
+static inline void tcp_tlp_reset(struct tcpcb *tp)
+{
+	tp->t_flags &= ~(TF_TLP | TF_TLP_RXT | TF_LOSTBELOW);
+}
 
 /* tcp_reass.c: queues an out-of-order segment (m = payload only); or with m NULL and tp
  * in order, delivers what became contiguous.  Returns the TH_FIN flag if a FIN was

@@ -168,6 +168,21 @@ void knet_early(void)
 		e1000_rctl_early();
 }
 
+/* A TCP feature switched by name=0 / name=1 on the command line (on unless 0 is given):
+ * *off is the tcp_conf field that turns it off. */
+static void knet_cmdline_off(const char *name, bool *off)
+{
+	char v[8];
+	if (!knet_cmdline_get(name, v, sizeof(v)))
+		return;
+	if ((v[0] == '0' || v[0] == '1') && v[1] == 0) {
+		*off = v[0] == '0';
+		kprintf("net: %s=%s\n", name, v);
+	} else {
+		kprintf("net: %s=%s ignored (want 0 or 1)\n", name, v);
+	}
+}
+
 static void knet_bringup(struct netstack *ns)
 {
 	char v[64];
@@ -198,15 +213,12 @@ static void knet_bringup(struct netstack *ns)
 			kprintf("net: tcp_ecn=%s ignored (want 0, 1 or 2)\n", v);
 		}
 	}
-	/* tcp_hystart=0: CUBIC's first slow start without HyStart++ (net/tcp_cc_hystart.c). */
-	if (knet_cmdline_get("tcp_hystart", v, sizeof(v))) {
-		struct tcp_instance *ti = tcp_instance(ns);
-		if (ti && (v[0] == '0' || v[0] == '1') && v[1] == 0) {
-			ti->ti_conf.no_hystart = v[0] == '0';
-			kprintf("net: tcp_hystart=%s\n", v);
-		} else {
-			kprintf("net: tcp_hystart=%s ignored (want 0 or 1)\n", v);
-		}
+	struct tcp_instance *ti = tcp_instance(ns);
+	if (ti) {
+		/* tcp_hystart=0: CUBIC's first slow start without HyStart++ (tcp_cc_hystart.c). */
+		knet_cmdline_off("tcp_hystart", &ti->ti_conf.no_hystart);
+		/* tcp_tlp=0: no tail loss probes (net/tcp_tlp.c). */
+		knet_cmdline_off("tcp_tlp", &ti->ti_conf.no_tlp);
 	}
 	/* Every NIC comes up (a DHCP client needs eth0 up before it has an address). */
 	for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next)

@@ -111,5 +111,10 @@ H_T_TESTS += tests/tcp/tcp_sack_send.c
 H_T_TESTS += tests/tcp/tcp_sack_recovery.c
 # ECN (RFC 3168) against a scripted peer: negotiation, the window cut, the CE echo, TOS bits.
 H_T_TESTS += tests/tcp/tcp_ecn.c
-$(foreach p,tcp_peer tcp_sack_recovery tcp_ecn,$(BUILD)/host/tests/$(p) $(BUILD)/host/asan/tests/$(p)): \
+# Tail loss probes (RFC 8985 7) against a scripted peer; it shares tcp_sack_recovery.c's
+# helpers (tests/tcp/tcp_sack_fx.h).
+H_T_TESTS += tests/tcp/tcp_tlp.c
+$(foreach p,tcp_peer tcp_sack_recovery tcp_ecn tcp_tlp,$(BUILD)/host/tests/$(p) $(BUILD)/host/asan/tests/$(p)): \
 	tests/tcp/tcp_peer_fx.h
+$(foreach p,tcp_sack_recovery tcp_tlp,$(BUILD)/host/tests/$(p) $(BUILD)/host/asan/tests/$(p)): \
+	tests/tcp/tcp_sack_fx.h

@@ -558,6 +558,72 @@ static void test_hystart_bottleneck(void **state)
 	assert_true(rx_off > 0);            /* the overshoot HyStart++ avoided */
 }
 
+/* Reads exactly n bytes from fd into buf, running the world meanwhile (at most 120 s). */
+static void read_all(struct pair *p, int fd, uint8_t *buf, size_t n)
+{
+	size_t got = 0;
+	uint64_t t0 = world_now(p->w);
+	while (got < n && world_now(p->w) - t0 < 120 * SEC) {
+		ssize_t r = stos_recv(fd, buf + got, n - got, MSG_DONTWAIT);
+		if (r > 0)
+			got += (size_t)r;
+		else
+			world_run(p->w, 1 * MSEC);
+	}
+	assert_int_equal(got, n);
+}
+
+/* Tail loss probes (RFC 8985 7, net/tcp_tlp.c) where they matter: short exchanges, whose
+ * last segments have no later ones to draw the duplicate ACKs that report a loss.  200
+ * requests of 100 bytes, each answered with 8,000 bytes (six segments), over a 20 ms round
+ * trip losing 5% of frames both ways; the same seed with the probes on and off. */
+static void rr_run(bool tlp, double *secs, uint64_t *rto, uint64_t *probes)
+{
+	struct pair p;
+	int c, s;
+	struct fault_conf fc = { .loss_ppm = 50000, .seed = 16 };
+	static uint8_t req[100], resp[8000], buf[8000];
+	pair_up(&p, NULL, 10 * MSEC);
+	TU_LOCKED(p.a, tcp_instance(p.a)->ti_conf.no_tlp = !tlp);
+	TU_LOCKED(p.b, tcp_instance(p.b)->ti_conf.no_tlp = !tlp);
+	pair_connect(&p, &c, &s);
+	assert_int_equal(wire_fault(p.wr, &fc), 0);
+	uint64_t t0 = world_now(p.w);
+	for (unsigned i = 0; i < 200; i++) {
+		for (size_t k = 0; k < sizeof req; k++)
+			req[k] = pattern(k, i);
+		for (size_t k = 0; k < sizeof resp; k++)
+			resp[k] = pattern(k, i + 1000);
+		assert_int_equal(stos_send(c, req, sizeof req, MSG_DONTWAIT), (ssize_t)sizeof req);
+		read_all(&p, s, buf, sizeof req);
+		assert_memory_equal(buf, req, sizeof req);
+		assert_int_equal(stos_send(s, resp, sizeof resp, MSG_DONTWAIT), (ssize_t)sizeof resp);
+		read_all(&p, c, buf, sizeof resp);
+		assert_memory_equal(buf, resp, sizeof resp);
+	}
+	*secs = (double)(world_now(p.w) - t0) / SEC;
+	*rto = stos_stat(p.a, "tcp", "rexmttimeo") + stos_stat(p.b, "tcp", "rexmttimeo");
+	*probes = stos_stat(p.a, "tcp", "tlpprobes") + stos_stat(p.b, "tcp", "tlpprobes");
+	print_message("# 200 exchanges at 5%% loss, probes %s: %.2f s, %llu timeouts, %llu probes "
+	    "(%llu of them SACKed above holes, %llu repaired a loss)\n", tlp ? "on" : "off", *secs,
+	    (unsigned long long)*rto, (unsigned long long)*probes,
+	    stos_stat(p.a, "tcp", "tlpsacked") + stos_stat(p.b, "tcp", "tlpsacked"),
+	    stos_stat(p.a, "tcp", "tlprepaired") + stos_stat(p.b, "tcp", "tlprepaired"));
+	pair_down(&p);
+}
+
+static void test_tlp_short_exchanges(void **state)
+{
+	(void)state;
+	double on_s, off_s;
+	uint64_t on_rto, off_rto, on_probes, off_probes;
+	rr_run(true, &on_s, &on_rto, &on_probes);
+	rr_run(false, &off_s, &off_rto, &off_probes);
+	assert_int_equal(off_probes, 0);
+	assert_true(on_probes > 0);
+	assert_true(on_rto < off_rto);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -574,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_reorder_dup_corrupt_delay),
 		cmocka_unit_test(test_ecn_marks_and_loss),
 		cmocka_unit_test(test_hystart_bottleneck),
+		cmocka_unit_test(test_tlp_short_exchanges),
 	};
 	return TU_RUN(tests);
 }
