@@ -54,7 +54,11 @@ static void tcp_timers_schedule(struct tcpcb *tp, uint64_t due)
 void tcp_timer_arm_at(struct tcpcb *tp, int which, uint64_t now, uint64_t delay_ns)
 {
 	uint64_t wheel = tp->t_ns->ns_callouts.cw_now;
-	uint64_t due = (now > wheel ? now : wheel) + delay_ns;
+	tcp_timer_arm_due(tp, which, (now > wheel ? now : wheel) + delay_ns);
+}
+
+void tcp_timer_arm_due(struct tcpcb *tp, int which, uint64_t due)
+{
 	if (due == 0)
 		due = 1;                /* 0 means stopped */
 	tp->t_due[which] = due;

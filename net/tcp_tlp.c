@@ -79,20 +79,25 @@ static uint64_t tlp_pto(const struct tcpcb *tp)
 	return pto;
 }
 
-void tcp_tlp_arm(struct tcpcb *tp, uint64_t now)
+/* When the timer is due: a PTO after its last restart (t_tlp_from), or at the RTO's time when
+ * that is sooner - the probe then goes instead of the RTO (RFC 8985 7.2; TT_TLP runs before
+ * TT_REXMT, and the probe restarts the retransmission timer). */
+static uint64_t tlp_due(const struct tcpcb *tp)
 {
-	if (!tlp_may(tp)) {
-		if (tp->t_due[TT_TLP])
-			tcp_timer_stop(tp, TT_TLP);
+	uint64_t due = tp->t_tlp_from + tlp_pto(tp), rto = tp->t_due[TT_REXMT];
+	return rto && rto < due ? rto : due;
+}
+
+void tcp_tlp_restart(struct tcpcb *tp, uint64_t now)
+{
+	tp->t_tlp_from = now;
+	uint64_t due = tlp_due(tp), pending = tp->t_due[TT_TLP];
+	/* Pending no later than the new due: it finds the restart when it fires.  (So a bulk
+	 * sender's restarts, one per ACK and per segment, are a store.) */
+	if (pending && pending <= due)
 		return;
-	}
-	/* RFC 8985 7.2: when the RTO would fire sooner, the probe goes at its time instead
-	 * (TT_TLP runs before TT_REXMT, and the probe restarts the retransmission timer). */
-	uint64_t pto = tlp_pto(tp), rto = tp->t_due[TT_REXMT];
-	uint64_t wheel = tp->t_ns->ns_callouts.cw_now, base = now > wheel ? now : wheel;
-	if (rto && base + pto > rto)
-		pto = rto > base ? rto - base : 0;
-	tcp_timer_arm_at(tp, TT_TLP, now, pto);     /* (due = base + pto, as the RTO's) */
+	if (tlp_may(tp))
+		tcp_timer_arm_due(tp, TT_TLP, due);
 }
 
 /* The peer has SACKed data above a hole and no ACK has come for a PTO: RACK (RFC 8985 6.2)
@@ -121,6 +126,11 @@ bool tcp_tlp_timeout(struct tcpcb *tp)
 	struct socket *so = tp_socket(tp);
 	if (!tlp_may(tp))
 		return true;
+	uint64_t due = tlp_due(tp);
+	if (due > net_clock(tp->t_ns)) {
+		tcp_timer_arm_due(tp, TT_TLP, due);     /* restarted since: not yet */
+		return true;
+	}
 	if (tp->t_sack.n != 0) {
 		tlp_holes_lost(tp);
 		return true;

@@ -232,6 +232,7 @@ struct tcpcb {
 	tcp_seq t_tlp_seq;          /* the loss probe's first byte (with TF_TLP) */
 	tcp_seq t_tlp_end;          /* TLP.end_seq: SND.NXT after the probe (with TF_TLP) */
 	tcp_seq t_lost_below;       /* with TF_LOSTBELOW: holes below this are lost */
+	uint64_t t_tlp_from;        /* the probe timeout's last restart (tcp_tlp_arm) */
 	/* Where tcp_output last found its data in so_snd: an mbuf of the buffer and the sequence
 	 * number of its first byte (valid while that is not below snd_una), so a segment does not
 	 * walk the buffer from its start. */
@@ -546,6 +547,8 @@ void tcp_timer_arm(struct tcpcb *tp, int which, uint64_t delay_ns);
 /* The same with the time already read (port_now_ns): the input path reads the clock once per
  * segment and arms its timers from that reading. */
 void tcp_timer_arm_at(struct tcpcb *tp, int which, uint64_t now, uint64_t delay_ns);
+/* ... due at an absolute time (ns on the instance clock). */
+void tcp_timer_arm_due(struct tcpcb *tp, int which, uint64_t due);
 void tcp_timer_stop(struct tcpcb *tp, int which);
 /* Whether a timer is armed.  Inline: tcp_output asks it several times for every segment. */
 static inline bool tcp_timer_active(const struct tcpcb *tp, int which)
@@ -571,9 +574,15 @@ void tcp_setpersist(struct tcpcb *tp);
 void tcp_sack_recovery_start(struct tcpcb *tp);
 
 /* tcp_tlp.c: tail loss probes (RFC 8985 7). */
-/* (Re)starts the probe timeout after new data went out or an ACK moved SND.UNA, when a probe
- * may go (else stops it); now is the instance clock. */
-void tcp_tlp_arm(struct tcpcb *tp, uint64_t now);
+/* (Re)starts the probe timeout after new data went out or an ACK moved SND.UNA (now: the
+ * instance clock), when a probe may go.  A timer pending earlier than the new due time stays:
+ * when it fires it finds the restart and waits the rest (tcp_tlp_timeout). */
+void tcp_tlp_restart(struct tcpcb *tp, uint64_t now);
+static inline void tcp_tlp_arm(struct tcpcb *tp, uint64_t now)
+{
+	if (tp->t_flags & TF_SACK_PERMIT)   /* (probes need SACK) */
+		tcp_tlp_restart(tp, now);
+}
 /* The TT_TLP timer's handler: sends the probe.  Returns true (the connection stays). */
 bool tcp_tlp_timeout(struct tcpcb *tp);
 /* An ACK (ack, its options to) while a probe is out (TF_TLP), before SND.UNA moves: ends

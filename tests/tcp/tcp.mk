@@ -50,7 +50,7 @@ H_T_TESTS += tests/tcp/tcp_outfast.c
 #   at 10 and 100,000 (tests/tcp/tcp_scale.c).  tcp_scale_tw: TIME-WAIT reuse by a new SYN
 #   (RFC 6191), RFC 1337, and reclaiming the oldest TIME-WAIT connection under pressure.
 #   tcp_scale_wheel: the hierarchical callout wheel against a reference model.
-#   tcp_timers: a connection's five timers on its one callout (net/tcp_timer.c).
+#   tcp_timers: a connection's six timers on its one callout (net/tcp_timer.c).
 #   tcp_scale_bench: instructions per segment at 10 ... 100,000 connections under callgrind
 #   (tests/tcp/tcp_scale_bench.c; bench/bench.mk's tcp-scale-bench target).  Kept out of
 #   build/host/tests so suite 35 does not run them.

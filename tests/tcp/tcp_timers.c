@@ -1,4 +1,4 @@
-/* A TCP connection's five timers on its one callout (net/tcp_timer.c).
+/* A TCP connection's six timers on its one callout (net/tcp_timer.c).
  *
  * Two instances over the in-memory wire with a virtual clock (tcp_scale_world.h: every
  * connection has SO_KEEPALIVE, so each end keeps its two-hour keepalive timer armed).
