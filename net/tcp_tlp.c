@@ -109,13 +109,15 @@ void tcp_tlp_restart(struct tcpcb *tp, uint64_t now)
 static void tlp_holes_lost(struct tcpcb *tp)
 {
 	const struct tcp_sack_block *b = tcp_sack_cblocks(&tp->t_sack);
+	if (!SEQ_GT(tp->snd_una, tp->snd_recover))
+		return;                 /* one recovery per window (RFC 6582 3.2 step 1): the RTO */
 	TCPSTAT_INC(tcp_instance(tp->t_ns), tlpholes);
 	tp->t_lost_below = b[tp->t_sack.n - 1].start;
 	tp->t_flags |= TF_LOSTBELOW;
-	if (SEQ_GT(tp->snd_una, tp->snd_recover))      /* RFC 6582 3.2 step 1 */
-		tcp_sack_recovery_start(tp);
-	else
-		tcp_output(tp);         /* within a recovery's window: the holes go as lost */
+	tcp_sack_recovery_start(tp);
+	/* The retransmission timer restarts with the recovery's first segment (at the RTO's
+	 * time this timer ran first, and the RTO is not to follow it). */
+	tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
 }
 
 /* RFC 8985 7.3: new data if the peer's window takes some (cwnd does not count for the
