@@ -484,9 +484,8 @@ bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 	}
 	/* RFC 6298 5.2/5.3: stop the timer when all is acked, else restart it. */
 	if (ack == tp->snd_max) {
+		tcp_timer_stop(tp, TT_TLP);     /* (first: a store, and then the callout moves once) */
 		tcp_timer_stop(tp, TT_REXMT);
-		if (tp->t_due[TT_TLP])
-			tcp_timer_stop(tp, TT_TLP);
 		tp->t_rexmt_defer = false;
 		*needoutput = true;
 	} else if (defer) {

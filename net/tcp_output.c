@@ -1141,8 +1141,14 @@ static int tcp_output_send(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 				tp->t_rtseq = start;
 				TCPSTAT_INC(ti, segstimed);
 			}
+			/* RFC 8985 7.2: new data went.  The probe timer first: due before the
+			 * retransmission timer, it places the connection's callout, and the RTO's
+			 * later due time is only recorded (the other way round, the callout
+			 * would move twice).  It is then held to the RTO's time, if that is sooner. */
+			tcp_tlp_arm(tp, net_clock(ns));
 			tcp_rexmt_ensure(tp);
-			tcp_tlp_arm(tp, net_clock(ns));     /* RFC 8985 7.2: new data went */
+			if (tp->t_due[TT_REXMT] && tp->t_due[TT_TLP] > tp->t_due[TT_REXMT])
+				tp->t_due[TT_TLP] = tp->t_due[TT_REXMT];
 		} else {
 			tcp_rexmt_ensure(tp);
 		}

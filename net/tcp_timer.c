@@ -83,13 +83,14 @@ void tcp_timer_stop(struct tcpcb *tp, int which)
 {
 	uint64_t due = tp->t_due[which];
 	tp->t_due[which] = 0;
-	/* The delayed-ACK timer stops once for every ACK sent: only its due time is cleared.
-	 * The others stop rarely within a transfer (the retransmission timer when everything
-	 * sent is acknowledged), and an idle connection should not leave the callout on the
-	 * wheel for a timer that no longer runs: the callout moves to the earliest timer still
-	 * armed, or leaves the wheel. */
+	/* The delayed-ACK timer stops once for every ACK sent, the loss probe timer whenever
+	 * everything sent is acknowledged: only their due times are cleared.  The others stop
+	 * rarely within a transfer (the retransmission timer when everything sent is
+	 * acknowledged, just after the probe timer), and an idle connection should not leave
+	 * the callout on the wheel for a timer that no longer runs: the callout moves to the
+	 * earliest timer still armed, or leaves the wheel. */
 	struct callout *c = &tp->t_callout;
-	if (which == TT_DELACK || due == 0 || !callout_pending(c))
+	if (which == TT_DELACK || which == TT_TLP || due == 0 || !callout_pending(c))
 		return;
 	uint64_t next = tcp_timers_earliest(tp);
 	if (next == UINT64_MAX)
