@@ -210,6 +210,10 @@ void tcp_tlp_ack(struct tcpcb *tp, tcp_seq ack, const struct tcp_opts *to)
 				dsack = SEQ_LT(s, tp->t_tlp_end) && SEQ_GT(e, tp->t_tlp_seq);
 				continue;
 			}
+			/* A block counts only where the scoreboard takes it (tcp_sack.c): within
+			 * what was sent and above SND.UNA. */
+			if (SEQ_GT(e, tp->snd_max) || SEQ_LEQ(e, tp->snd_una))
+				continue;
 			if (SEQ_LEQ(s, tp->t_tlp_seq) && SEQ_LT(tp->t_tlp_seq, e))
 				probe_sacked = true;
 		}

@@ -69,6 +69,30 @@ static void test_tlp_sacked_probe_starts_recovery(void **state)
 	stos_close(l);
 }
 
+/* A SACK block that reaches beyond what was sent is no report of the probe (the scoreboard
+ * ignores it too): nothing is taken as lost, and the RTO stays the remedy. */
+static void test_tlp_bogus_sack_ignored(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0;
+	int c = tlp_conn(fx, l, 2309, 10 * 1000, 10000, 4000, &tp, &a0);
+	world_run(fx->w, 25 * MSEC);
+	assert_int_equal(stat(fx, "tlpprobes"), 1);
+	size_t mark = nsegs(fx);
+	static const uint32_t r[] = { 9000, 20000 };
+	sack_dupack(fx, 2309, a0 + 4000, a0, r, 1);
+	assert_false(tp->t_flags & (TF_FASTRECOVERY | TF_LOSTBELOW));
+	assert_true(tp->t_flags & TF_TLP);
+	assert_int_equal(stat(fx, "tlpsacked"), 0);
+	assert_int_equal(nsegs(fx), mark);
+	world_run(fx->w, 250 * MSEC);
+	assert_int_equal(stat(fx, "rexmttimeo"), 1);
+	stos_close(c);
+	stos_close(l);
+}
+
 /* The peer SACKs the last segment on its own (the probe never goes: the timer finds SACKed
  * data above holes).  One SACKed segment is too little for RFC 6675 to call the holes lost,
  * and no more ACKs come: 20 ms after the last ACK of new data the holes are taken as lost, as
@@ -272,6 +296,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tlp_sacked_probe_starts_recovery,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_tlp_bogus_sack_ignored,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_tlp_timer_takes_holes_below_sacked_data,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
