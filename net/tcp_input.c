@@ -499,6 +499,7 @@ bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 		if (SEQ_GEQ(ack, tp->snd_recover)) {
 			/* RFC 6582 3.2 step 6: full acknowledgment ends recovery. */
 			tp->t_flags &= ~(TF_FASTRECOVERY | TF_SACK_FIRST | TF_LOSTBELOW);
+			tcp_rxlog_clear(tp);
 			tp->t_cc.ops->recovered(&tp->t_cc, tp->snd_max - ack);
 			tp->t_dupacks = 0;
 		} else if (tcp_partial_ack(tp, ack, acked)) {

@@ -321,6 +321,7 @@ struct tcp_seg {
 	bool sendalot;          /* more may go at once: decide again */
 	bool sack_rxmit;        /* a SACK hole retransmission */
 	bool sack_rescue;       /* ... by NextSeg rule 4 (HighRxt stays) */
+	bool sack_relost;       /* ... of a retransmission found lost (tcp_rxlog_lost) */
 	bool fast;              /* decided by tcp_output_fast (tcpstat sndfast) */
 };
 
@@ -511,6 +512,7 @@ static int tcp_output_fast(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 	sg->sendalot = sendalot;
 	sg->sack_rxmit = false;
 	sg->sack_rescue = false;
+	sg->sack_relost = false;
 	sg->fast = true;
 	return TCP_FAST_SEND;
 }
@@ -551,7 +553,7 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 	 * (3) any other hole above HighRxt, (4) once per recovery, a rescue retransmission of
 	 * the highest un-SACKed segment.  Recovery's first segment goes whether lost or not
 	 * (RFC 6675 5 (4.3)). */
-	bool sack_rxmit = false, sack_recovery = false, sack_rescue = false;
+	bool sack_rxmit = false, sack_recovery = false, sack_rescue = false, sack_relost = false;
 	tcp_seq rxmit_seq = 0;
 	uint32_t rxmit_len = 0, pipe_room = 0;
 	if ((tp->t_flags & (TF_FASTRECOVERY | TF_SACK_PERMIT)) == (TF_FASTRECOVERY | TF_SACK_PERMIT)) {
@@ -570,7 +572,10 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 		/* (A peer can SACK the byte at SND.UNA without acknowledging it: then there
 		 * is no first segment, and NextSeg decides.) */
 		if (!sack_rxmit && pipe_room >= tp->t_maxseg) {
-			if (tcp_sack_next_lost(tp, from, &rxmit_seq, &rxmit_len))
+			/* Before NextSeg's rules: a retransmission found lost (tcp_sack.c). */
+			if (tcp_rxlog_lost(tp, &rxmit_seq, &rxmit_len))
+				sack_rxmit = sack_relost = true;
+			else if (tcp_sack_next_lost(tp, from, &rxmit_seq, &rxmit_len))
 				sack_rxmit = true;
 			else if (!tcp_sack_new_data_ok(tp, sb_cc, pipe_room)) {
 				if (tcp_sack_next_hole(tp, from, &rxmit_seq, &rxmit_len))
@@ -599,7 +604,7 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 	int64_t slen;
 	if (sack_rxmit && rxmit_seq - tp->snd_una >= sb_cc) {
 		/* Nothing of the buffer's data there (only the FIN's number): not a hole. */
-		sack_rxmit = sack_rescue = false;
+		sack_rxmit = sack_rescue = sack_relost = false;
 	}
 	if (sack_rxmit) {
 		off = rxmit_seq - tp->snd_una;
@@ -758,6 +763,7 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 	sg->sendalot = sendalot;
 	sg->sack_rxmit = sack_rxmit;
 	sg->sack_rescue = sack_rescue;
+	sg->sack_relost = sack_relost;
 	sg->fast = false;
 	return true;
 }
@@ -1054,6 +1060,7 @@ static int tcp_output_ack(struct tcpcb *tp, struct tcp_instance *ti, struct sock
 	sg->sendalot = false;
 	sg->sack_rxmit = false;
 	sg->sack_rescue = false;
+	sg->sack_relost = false;
 	sg->fast = true;
 	sg->thwin = tcp_adv_window(tp, so, sg);
 	tp->snd_up = tp->snd_una;   /* no urgent data: drag it along, so it never wraps */
@@ -1111,12 +1118,19 @@ static int tcp_output_send(struct tcpcb *tp, struct tcp_instance *ti, struct soc
 
 	/* Advance the send state before output, so a timer or an ACK processed during it
 	 * sees a consistent picture. */
-	if (sg->sack_rescue) {
+	if (sg->sack_relost) {
+		/* HighRxt and RescueRxt unchanged: this went once before. */
+		tcp_rxlog_resent(tp, sg->seq, sg->seq + len);
+		TCPSTAT_INC(ti, sackrexmit);
+		TCPSTAT_INC(ti, sackrelost);
+	} else if (sg->sack_rescue) {
 		/* RFC 6675 4 rule 4: RescueRxt = RecoveryPoint, HighRxt unchanged. */
 		tp->sack_rescue = tp->snd_recover;
+		tcp_rxlog_note(tp, sg->seq, sg->seq + len);
 		TCPSTAT_INC(ti, sackrexmit);
 		TCPSTAT_INC(ti, sackrescue);
 	} else if (sg->sack_rxmit) {
+		tcp_rxlog_note(tp, sg->seq, sg->seq + len);
 		tp->sack_hint = sg->seq + len;
 		if (tp->t_flags & TF_SACK_FIRST) {
 			/* RFC 6675 5 (4.3): HighRxt and RescueRxt to its last byte. */

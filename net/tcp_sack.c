@@ -90,6 +90,91 @@ void tcp_sack_scoreboard_clear(struct tcpcb *tp)
 {
 	tp->t_sack.n = 0;
 	scoreboard_shrink(&tp->t_sack);
+	tcp_rxlog_clear(tp);
+}
+
+/* ---- lost retransmissions ----
+ *
+ * RFC 6675 resends a hole once per recovery: a retransmission lost again waits for the RTO,
+ * and the RTO sends everything unacknowledged again.  RACK (RFC 8985 6.2) finds such a loss
+ * from the transmit times: a segment is lost when one sent after it was delivered (and its
+ * reordering window has passed).  STOS keeps no transmit times, but a recovery knows which
+ * data left after each retransmission: new data, above what had been sent when it went
+ * (`after`), and the log keeps the retransmissions in the order they left.  So with RFC
+ * 6675's own reordering allowance - more than DupThresh - 1 segments' bytes SACKed above
+ * `after` - a retransmission is lost as IsLost would call an original lost, and it goes
+ * again (NextSeg's first choice, tcp_output_decide).  `after` only grows along the log, so
+ * the lost retransmissions are its oldest ones: only the head is ever looked at. */
+void tcp_rxlog_clear(struct tcpcb *tp)
+{
+	port_free(tp->t_rxlog);
+	tp->t_rxlog = NULL;
+}
+
+static void rxlog_push(struct tcp_rxlog *l, tcp_seq s, tcp_seq e, tcp_seq after)
+{
+	if (l->n == TCP_RXLOG_MAX) {
+		l->head = (l->head + 1) % TCP_RXLOG_MAX;     /* the oldest is forgotten */
+		l->n--;
+	}
+	unsigned i = (l->head + l->n++) % TCP_RXLOG_MAX;
+	l->e[i].start = s;
+	l->e[i].end = e;
+	l->e[i].after = after;
+}
+
+void tcp_rxlog_note(struct tcpcb *tp, tcp_seq s, tcp_seq e)
+{
+	if (!tp->t_rxlog) {
+		tp->t_rxlog = port_alloc(sizeof *tp->t_rxlog);
+		if (!tp->t_rxlog)
+			return;         /* no detection for this recovery: the RTO remains */
+		tp->t_rxlog->head = tp->t_rxlog->n = 0;
+	}
+	rxlog_push(tp->t_rxlog, s, e, tp->snd_max);
+}
+
+void tcp_rxlog_resent(struct tcpcb *tp, tcp_seq s, tcp_seq e)
+{
+	struct tcp_rxlog *l = tp->t_rxlog;
+	if (!l || !l->n)
+		return;
+	/* What lay below e in the head entry is SACKed, acknowledged or now resent. */
+	l->e[l->head].start = e;
+	if (!SEQ_LT(e, l->e[l->head].end)) {
+		l->head = (l->head + 1) % TCP_RXLOG_MAX;
+		l->n--;
+	}
+	rxlog_push(l, s, e, tp->snd_max);
+}
+
+bool tcp_rxlog_lost(struct tcpcb *tp, tcp_seq *seq, uint32_t *len)
+{
+	struct tcp_rxlog *l = tp->t_rxlog;
+	uint32_t lostbytes = (TCP_DUPTHRESH - 1) * tp->t_maxseg;
+	while (l && l->n) {
+		tcp_seq s = SEQ_MAX(l->e[l->head].start, tp->snd_una), e = l->e[l->head].end;
+		tcp_seq hs;
+		uint32_t hl;
+		if (SEQ_LT(s, e)) {
+			if (tcp_sack_next_hole(tp, s, &hs, &hl)) {
+				if (SEQ_LT(hs, e)) {
+					/* Not all delivered: lost once enough data sent after it is. */
+					if (tcp_sack_bytes_above(tp, l->e[l->head].after) <= lostbytes)
+						return false;
+					*seq = hs;
+					*len = NET_MIN(hl, e - hs);
+					return true;
+				}
+			} else if (!tp->t_sack.n ||
+			    SEQ_LT(tcp_sack_cblocks(&tp->t_sack)[tp->t_sack.n - 1].end, e)) {
+				return false;   /* some of it above every SACKed byte: not lost */
+			}
+		}
+		l->head = (l->head + 1) % TCP_RXLOG_MAX;     /* delivered: forgotten */
+		l->n--;
+	}
+	return false;
 }
 
 /* Room for one more range: true when there is (the large array taken if need be). */

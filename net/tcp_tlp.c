@@ -16,8 +16,9 @@
  *   - the peer already had it (a D-SACK, or a second ACK at the same point): nothing was lost.
  *
  * This is TLP with RACK's verdict for the probe only: STOS keeps no per-segment transmit
- * times, so RACK's own detection (a lost retransmission, reordering-tolerant marking) is not
- * here, and losses inside a flight are still found by RFC 6675's duplicate-ACK rules.  As
+ * times, so RACK's time-based marking is not here; losses inside a flight are found by RFC
+ * 6675's duplicate-ACK rules, and a lost retransmission by the order in which segments left
+ * (tcp_sack.c's retransmission log).  As
  * RFC 8985 requires, probes need SACK; at most one is out per flight (TF_TLP until its ACK),
  * none during loss recovery, after an RTO (until an ACK resets the backoff) or while the
  * persist timer probes a zero window.  While the peer has SACKed data above a hole (where

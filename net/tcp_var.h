@@ -135,6 +135,15 @@ struct sack_scoreboard {
 	struct tcp_sack_block blk[TCP_SACK_HOLES];   /* the ranges while ext is NULL */
 };
 
+/* The retransmissions of one loss recovery, oldest first (tcp_sack.c): [start, end) went
+ * again when everything below `after` (SND.MAX then) had been sent.  Taken when the recovery
+ * retransmits, given back when it ends; at most TCP_RXLOG_MAX, the oldest forgotten. */
+#define TCP_RXLOG_MAX 64
+struct tcp_rxlog {
+	unsigned head, n;
+	struct { tcp_seq start, end, after; } e[TCP_RXLOG_MAX];
+};
+
 /* The scoreboard's ranges (n of them). */
 static inline struct tcp_sack_block *tcp_sack_blocks(struct sack_scoreboard *sb)
 {
@@ -229,6 +238,7 @@ struct tcpcb {
 	                             * (one past it: snd_una when nothing is) */
 	tcp_seq sack_rescue;        /* RFC 6675 RescueRxt, one past it: a rescue retransmission
 	                             * may go once snd_una is beyond it */
+	struct tcp_rxlog *t_rxlog;  /* this recovery's retransmissions, or NULL */
 	tcp_seq t_tlp_seq;          /* the loss probe's first byte (with TF_TLP) */
 	tcp_seq t_tlp_end;          /* TLP.end_seq: SND.NXT after the probe (with TF_TLP) */
 	tcp_seq t_lost_below;       /* with TF_LOSTBELOW: holes below this are lost */
@@ -374,6 +384,7 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(sackblocks, "SACK blocks received") \
 	X(sackboardgrow, "SACK scoreboards that outgrew the tcpcb's ranges") \
 	X(sackboardnomem, "... and found no memory for more (the highest range forgotten)") \
+	X(sackrelost, "retransmissions found lost (data sent after them SACKed) and sent again") \
 	X(tlpprobes, "tail loss probes sent (RFC 8985 7)") \
 	X(tlpprobesnew, "... of them new data") \
 	X(tlprepaired, "single losses a probe repaired (cwnd reduced)") \
@@ -621,6 +632,14 @@ bool tcp_sack_is_sacked(const struct tcpcb *tp, tcp_seq seq);
 uint32_t tcp_sack_bytes(const struct tcpcb *tp);
 /* SACKed bytes at or above from (RFC 6675 2: what a duplicate ACK must add to). */
 uint32_t tcp_sack_bytes_above(const struct tcpcb *tp, tcp_seq from);
+/* Sender: a retransmission of this recovery went [s, e) (tcp_rxlog_note), a lost one went
+ * again (tcp_rxlog_resent); the oldest retransmission found lost, its first un-SACKed
+ * *len bytes at *seq (tcp_rxlog_lost: false when none); the recovery ended (tcp_rxlog_clear,
+ * which tcp_sack_scoreboard_clear also does). */
+void tcp_rxlog_note(struct tcpcb *tp, tcp_seq s, tcp_seq e);
+void tcp_rxlog_resent(struct tcpcb *tp, tcp_seq s, tcp_seq e);
+bool tcp_rxlog_lost(struct tcpcb *tp, tcp_seq *seq, uint32_t *len);
+void tcp_rxlog_clear(struct tcpcb *tp);
 /* Sender (RFC 6675 NextSeg rule 3): the first un-SACKed sequence at or above `from` and
  * below the highest SACKed byte; *len bytes of it are not SACKed.  False when none. */
 bool tcp_sack_next_hole(const struct tcpcb *tp, tcp_seq from, tcp_seq *seq, uint32_t *len);

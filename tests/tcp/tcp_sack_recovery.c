@@ -256,6 +256,50 @@ static void test_sack_rescue_retransmission(void **state)
 	stos_close(l);
 }
 
+/* A retransmission lost again (tcp_sack.c's log): the first segment is lost, recovery resends
+ * it and sends new data as the pipe allows; the peer then SACKs everything above the hole,
+ * new data included, but still lacks the hole.  More than two segments sent after the
+ * retransmission have arrived, so the retransmission is lost, and it goes again at once
+ * rather than after the RTO; the same ACK repeated sends nothing more. */
+static void test_sack_lost_retransmission(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0, top;
+	int c = sack_conn(fx, l, 2211, 10 * 1000, 20000, &tp, &a0);
+	static const uint32_t r1[] = { 1000, 10000 };
+	size_t mark = nsegs(fx);
+	sack_dupack(fx, 2211, a0, a0, r1, 1);
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 1000);
+	/* Recovery sends new data after the retransmission; once the peer holds more than
+	 * two segments of it, the retransmission is known lost. */
+	for (int i = 0; i < 4 && (top = tp->snd_max) - a0 <= 12000; i++) {
+		uint32_t r[] = { 1000, top - a0 };
+		sack_dupack(fx, 2211, a0, a0, r, 1);
+	}
+	top = tp->snd_max;
+	assert_true(top - a0 > 12000);
+	assert_int_equal(stos_stat(fx->a, "tcp", "sackrelost"), 0);
+	uint32_t r2[] = { 1000, top - a0 };
+	mark = nsegs(fx);
+	sack_dupack(fx, 2211, a0, a0, r2, 1);
+	unsigned k;
+	assert_int_equal(sent_at(fx, mark, a0, &k), 1000);
+	assert_int_equal(k, 1);
+	assert_int_equal(stos_stat(fx->a, "tcp", "sackrelost"), 1);
+	assert_int_equal(stos_stat(fx->a, "tcp", "rexmttimeo"), 0);
+	mark = nsegs(fx);
+	sack_dupack(fx, 2211, a0, a0, r2, 1);
+	assert_int_equal(sent_at(fx, mark, a0, NULL), 0);
+	send_seg(fx, 2211, 5001, a0 + (top - a0), TH_ACK, NULL, 0, NULL, 0, 0);
+	assert_false(tp->t_flags & TF_FASTRECOVERY);
+	assert_null(tp->t_rxlog);
+	stos_close(c);
+	stos_close(l);
+}
+
 /* More holes than the tcpcb keeps ranges for (TCP_SACK_HOLES): 40 segments sent, every
  * other one lost, the 20 SACKed ranges reported four per duplicate ACK.  The scoreboard
  * grows into its larger array, so every lost hole is retransmitted once and no SACKed
@@ -348,6 +392,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sack_unlost_hole_after_new_data,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_sack_rescue_retransmission,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_sack_lost_retransmission,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_sack_scoreboard_beyond_tcpcb,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
