@@ -50,8 +50,9 @@ static bool tlp_may(const struct tcpcb *tp)
 {
 	if (tcp_instance(tp->t_ns)->ti_conf.no_tlp || !(tp->t_flags & TF_SACK_PERMIT) ||
 	    (tp->t_flags & (TF_FASTRECOVERY | TF_FORCEDATA)) || tp->t_rxtshift != 0 ||
-	    ((tp->t_flags & TF_TLP) && tp->t_sack.n == 0) || tcp_timer_active(tp, TT_PERSIST))
-		return false;
+	    ((tp->t_flags & TF_TLP) && tp->t_sack.n == 0) || tcp_timer_active(tp, TT_PERSIST) ||
+	    tp->snd_wnd == 0)
+		return false;           /* (a closed window is the persist timer's) */
 	switch (tp->t_state) {
 	case TCPS_ESTABLISHED:
 	case TCPS_CLOSE_WAIT:

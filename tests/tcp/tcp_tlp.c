@@ -275,6 +275,28 @@ static void test_tlp_off(void **state)
 	stos_close(l);
 }
 
+/* The peer closes its window while data is in flight: the persist timer takes over, and no
+ * probe goes. */
+static void test_tlp_not_into_closed_window(void **state)
+{
+	struct tu_fx *fx = *state;
+	int l = listener(fx, 4);
+	struct tcpcb *tp;
+	uint32_t a0;
+	int c = tlp_conn(fx, l, 2310, 10 * 1000, 10000, 2000, &tp, &a0);
+	uint8_t b[128];
+	size_t n = tu_tcp(b, 2310, PORT, 5001, a0 + 4000, TH_ACK, 0, NULL, 0, NULL, 0, 0);
+	tu_fx_send(fx, b, n);
+	assert_int_equal(tp->snd_wnd, 0);
+	size_t mark = nsegs(fx);
+	world_run(fx->w, 100 * MSEC);
+	assert_int_equal(nsegs(fx), mark);
+	assert_int_equal(stat(fx, "tlpprobes"), 0);
+	assert_true(tcp_timer_active(tp, TT_PERSIST));
+	stos_close(c);
+	stos_close(l);
+}
+
 /* ACKs arriving every 10 ms keep moving the PTO: no probe while the flight drains, and none
  * once everything is acknowledged. */
 static void test_tlp_acks_hold_it_off(void **state)
@@ -316,6 +338,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tlp_at_rto_time,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_tlp_off,
+		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
+		cmocka_unit_test_setup_teardown(test_tlp_not_into_closed_window,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
 		cmocka_unit_test_setup_teardown(test_tlp_acks_hold_it_off,
 		    tu_fx_setup_sockets, tu_fx_teardown_sockets),
