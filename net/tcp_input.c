@@ -353,8 +353,7 @@ static void tcp_recovery_enter(struct tcpcb *tp)
 	tp->snd_recover = tp->snd_max;
 	tp->t_flags |= TF_FASTRECOVERY;
 	tp->t_flags &= ~(TF_TLP | TF_TLP_RXT);      /* recovery's reduction covers a probe's */
-	if (tp->t_due[TT_TLP])
-		tcp_timer_stop(tp, TT_TLP);
+	tcp_timer_stop(tp, TT_TLP);                 /* (clears its due time only) */
 	tp->t_rtttime = 0;          /* Karn: what is timed may be retransmitted */
 }
 
