@@ -54,6 +54,7 @@
 #define TCP_MAX_SACK     4           /* blocks that fit in 40 option bytes (2 + 4*8 = 34) */
 #define TCP_MIN_MSS      64          /* floor for a peer's MSS (RFC 9293 3.7.1: tiny values are
                                         an attack vector; Linux uses 88, FreeBSD 216) */
+#define TCP_MIN_WINDOW_CLAMP 1152    /* TCP_WINDOW_CLAMP floor: Linux's SOCK_MIN_RCVBUF / 2 */
 
 /* A parsed header, host order.  Filled by tcp_hdr_parse. */
 struct tcp_hdr {

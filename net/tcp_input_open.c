@@ -39,10 +39,12 @@ void tcp_syn_options(struct tcpcb *tp, const struct tcp_seg *s)
 }
 
 /* The window scale we offer: the smallest shift that lets the largest buffer a socket may
- * have be advertised (RFC 7323 2.3). */
-uint8_t tcp_pick_wscale(struct netstack *ns)
+ * have be advertised (RFC 7323 2.3), or the connection's TCP_WINDOW_CLAMP when smaller. */
+uint8_t tcp_pick_wscale(struct netstack *ns, uint32_t clamp)
 {
 	uint32_t max = tcp_instance(ns)->ti_conf.maxsockbuf;
+	if (clamp && clamp < max)
+		max = clamp;            /* a window never larger needs no larger shift (Linux) */
 	uint8_t s = 0;
 	while (s < TCP_MAX_WINSHIFT && (TCP_MAXWIN << s) < max)
 		s++;
@@ -85,6 +87,21 @@ void tcp_established(struct tcpcb *tp)
 
 /* LISTEN.  iss_floor (NULL but for a SYN reopening a TIME-WAIT 4-tuple, tcp_input.c): the
  * largest sequence number the old incarnation used; the new ISS must be beyond it. */
+/* What a connection takes over from its listener: the TCP and IP options set on it. */
+static void tcp_inherit(struct tcpcb *tp, const struct tcpcb *ltp)
+{
+	struct inpcb *inp = tp->t_inpcb;
+	tp->t_flags |= ltp->t_flags & (TF_NODELAY | TF_NOOPT | TF_NOPUSH);
+	inp->inp_ip_ttl = ltp->t_inpcb->inp_ip_ttl;     /* IP_TTL / IP_TOS set on the listener */
+	inp->inp_ip_tos = ltp->t_inpcb->inp_ip_tos;
+	tp->t_keepidle = ltp->t_keepidle;
+	tp->t_keepintvl = ltp->t_keepintvl;
+	tp->t_keepinit = ltp->t_keepinit;
+	tp->t_keepcnt = ltp->t_keepcnt;
+	tp->t_cc.ops = ltp->t_cc.ops;
+	tp->t_rcv_clamp = ltp->t_rcv_clamp;
+}
+
 static void listen_input(struct tcpcb *ltp, struct tcp_seg *s, const tcp_seq *iss_floor)
 {
 	struct netstack *ns = ltp->t_ns;
@@ -106,6 +123,7 @@ static void listen_input(struct tcpcb *ltp, struct tcp_seg *s, const tcp_seq *is
 				if (tp && in_pcbsetconn(tp->t_inpcb, s->dst, s->th.th_dport, s->src,
 				    s->th.th_sport) == 0) {
 					TCPSTAT_INC(ti, cookiesok);
+					tcp_inherit(tp, ltp);
 					tp->t_flags &= ~(TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK);
 					tp->t_flags |= TF_COOKIE;
 					tp->irs = s->seq - 1;
@@ -165,17 +183,10 @@ static void listen_input(struct tcpcb *ltp, struct tcp_seg *s, const tcp_seq *is
 		TCPSTAT_INC(ti, listendrop);
 		goto drop;
 	}
-	tp->t_flags |= ltp->t_flags & (TF_NODELAY | TF_NOOPT | TF_NOPUSH);
-	inp->inp_ip_ttl = ltp->t_inpcb->inp_ip_ttl;     /* IP_TTL / IP_TOS set on the listener */
-	inp->inp_ip_tos = ltp->t_inpcb->inp_ip_tos;
-	tp->t_keepidle = ltp->t_keepidle;
-	tp->t_keepintvl = ltp->t_keepintvl;
-	tp->t_keepinit = ltp->t_keepinit;
-	tp->t_keepcnt = ltp->t_keepcnt;
-	tp->t_cc.ops = ltp->t_cc.ops;
+	tcp_inherit(tp, ltp);
 	if (tp->t_flags & TF_NOOPT)
 		tp->t_flags &= ~(TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK);
-	tp->request_r_scale = tcp_pick_wscale(ns);
+	tp->request_r_scale = tcp_pick_wscale(ns, tp->t_rcv_clamp);
 	tp->t_advmss = tcp_mss_for(ns, s->src);
 	tp->irs = s->seq;
 	tp->rcv_nxt = s->seq + 1;

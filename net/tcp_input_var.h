@@ -112,7 +112,6 @@ static inline void tcp_ack_window(struct tcpcb *tp, const struct tcp_seg *s, boo
 
 /* Opening connections (tcp_input_open.c). */
 void tcp_syn_options(struct tcpcb *tp, const struct tcp_seg *s);
-uint8_t tcp_pick_wscale(struct netstack *ns);
 void tcp_round_rcvbuf(struct tcpcb *tp);
 void tcp_established(struct tcpcb *tp);
 /* LISTEN (3.10.7.2) and SYN-SENT (3.10.7.3).  Consume s. */

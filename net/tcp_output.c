@@ -56,13 +56,25 @@ static const uint8_t tcp_outflags[TCPS_NSTATES] = {
 };
 
 /* The receive window to offer: the buffer's free space, up to what the scaled 16-bit field
- * can say.  Inline for tcp_output's own uses, which ask for every segment. */
+ * can say and the application's TCP_WINDOW_CLAMP.  Inline for tcp_output's own uses, which
+ * ask for every segment.  With a clamp below the buffer, data the application has not read
+ * yet shrinks the window only once less than the clamp is free. */
 static inline uint32_t tcp_rcv_win(const struct tcpcb *tp, const struct socket *so)
 {
 	uint32_t win = so ? sbspace(&so->so_rcv) : 0;
 	uint32_t max = TCP_MAXWIN << tp->rcv_scale;
 
+	if (tp->t_rcv_clamp && tp->t_rcv_clamp < max)
+		max = tp->t_rcv_clamp;
 	return win > max ? max : win;
+}
+
+/* The largest window this connection offers: its buffer, or the clamp below it.  What the
+ * silly-window rules measure a window against. */
+static inline uint32_t tcp_rcv_hiwat(const struct tcpcb *tp, const struct socket *so)
+{
+	uint32_t hiwat = so->so_rcv.sb_hiwat;
+	return tp->t_rcv_clamp && tp->t_rcv_clamp < hiwat ? tp->t_rcv_clamp : hiwat;
 }
 
 uint32_t tcp_rcv_window(const struct tcpcb *tp)
@@ -354,7 +366,7 @@ static inline uint16_t tcp_adv_win(struct tcpcb *tp, struct socket *so, uint32_t
     bool syn)
 {
 	uint32_t win = *winp;
-	if (so && win < so->so_rcv.sb_hiwat / 4 && win < tp->t_maxseg)
+	if (so && win < tcp_rcv_hiwat(tp, so) / 4 && win < tp->t_maxseg)
 		win = 0;
 	if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt) && win < (uint32_t)(tp->rcv_adv - tp->rcv_nxt))
 		win = tp->rcv_adv - tp->rcv_nxt;
@@ -399,7 +411,7 @@ static inline bool tcp_winup_due(const struct tcpcb *tp, const struct socket *so
 		return true;
 	if (!so)
 		return adv >= 2 * tp->t_maxseg;
-	uint32_t hiwat = so->so_rcv.sb_hiwat;
+	uint32_t hiwat = tcp_rcv_hiwat(tp, so);
 	if (adv >= 2 * tp->t_maxseg && (adv >= hiwat / 4 || win <= hiwat / 8 ||
 	    hiwat <= 8 * tp->t_maxseg || adv >= (uint32_t)TCP_MAXWIN << tp->rcv_scale))
 		return true;

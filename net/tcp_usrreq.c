@@ -95,10 +95,7 @@ static int tcp_connect(struct socket *so, const struct sockaddr *nam, socklen_t 
 		return err;
 	if (tp->t_flags & TF_NOOPT)
 		tp->t_flags &= ~(TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK);
-	uint8_t s = 0;
-	while (s < TCP_MAX_WINSHIFT && (TCP_MAXWIN << s) < ti->ti_conf.maxsockbuf)
-		s++;
-	tp->request_r_scale = s;
+	tp->request_r_scale = tcp_pick_wscale(ns, tp->t_rcv_clamp);
 	tp->t_advmss = tcp_mss_for(ns, inp->inp_faddr);
 	tp->t_maxseg = NET_MIN(tp->t_advmss, ti->ti_conf.mssdflt);
 	uint64_t now = net_clock(ns);
@@ -422,6 +419,14 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 			else
 				tp->t_flags &= ~TF_NOOPT;
 			return 0;
+		case TCP_WINDOW_CLAMP:
+			/* Linux tcp(7): bounds the window offered (tcp_output.c), at least half
+			 * the smallest receive buffer; 0 lifts the clamp, only before the
+			 * connection is opened or listens.  Accepted connections inherit it. */
+			if (v < 0 || (v == 0 && tp->t_state != TCPS_CLOSED))
+				return -EINVAL;
+			tp->t_rcv_clamp = v == 0 ? 0 : (uint32_t)NET_MAX(v, TCP_MIN_WINDOW_CLAMP);
+			return 0;
 		default:
 			return -ENOPROTOOPT;
 		}
@@ -441,6 +446,8 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 		return opt_putint(val, len, (int)tp->t_keepcnt);
 	case TCP_NOOPT:
 		return opt_putint(val, len, (tp->t_flags & TF_NOOPT) ? 1 : 0);
+	case TCP_WINDOW_CLAMP:
+		return opt_putint(val, len, (int)tp->t_rcv_clamp);
 	case TCP_INFO: {
 		struct tcp_info info;
 		tcp_fill_info(tp, &info);

@@ -216,6 +216,8 @@ struct tcpcb {
 	uint32_t ts_recent;         /* RFC 7323 4.3 */
 	uint64_t ts_recent_age;     /* when ts_recent was set (ns) */
 	uint32_t ts_offset;         /* random per-connection TSval offset (RFC 7323 7.1) */
+	uint32_t t_rcv_clamp;       /* TCP_WINDOW_CLAMP: the most window to offer; 0 = what
+	                             * the receive buffer holds */
 
 	/* Round-trip time (RFC 6298), ns. */
 	uint64_t t_srtt, t_rttvar, t_rto;
@@ -552,6 +554,8 @@ void tcp_output_batch(struct netstack *ns, void *arg);
 void tcp_output_unqueue(struct tcpcb *tp);
 /* The receive window to advertise now (bytes, before scaling). */
 uint32_t tcp_rcv_window(const struct tcpcb *tp);
+/* The window scale to offer (tcp_input_open.c); clamp: the connection's TCP_WINDOW_CLAMP. */
+uint8_t tcp_pick_wscale(struct netstack *ns, uint32_t clamp);
 
 /* tcp_timer.c */
 void tcp_timer_arm(struct tcpcb *tp, int which, uint64_t delay_ns);

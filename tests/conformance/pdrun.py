@@ -20,7 +20,8 @@ Matching levels.  Every outbound packet and system call is compared, and each co
   loose fields (a mismatch is recorded, the script still passes at level "loose"): the window
       field, the order and padding of options (nop/eol), the PSH flag, the TSval clock (RFC 7323
       leaves its rate to the sender), and SO_RCVBUF/SO_SNDBUF sizes (FreeBSD's accounting).
-A script passes "exact" when no loose difference was seen.  Anything the stack sends that no
+A script that has the option `--strict_window` (a STOS extension) makes the window field
+strict.  A script passes "exact" when no loose difference was seen.  Anything the stack sends that no
 line expects fails the script, checked before every event and at the end; only what a final
 system call sends is not examined (packetdrill stops at the last event).
 
@@ -476,6 +477,8 @@ class Run:
             if rel != p.ack & 0xffffffff:
                 raise ScriptFail(ev, f"ack {rel} instead of {p.ack}: {s.describe()}")
         if p.win is not None and s.win != p.win:
+            if "strict_window" in self.sc.options:
+                raise ScriptFail(ev, f"window {s.win} instead of {p.win}: {s.describe()}")
             self.loose(ev, f"window {s.win} instead of {p.win}")
         if p.urg is not None and s.urp != p.urg:
             raise ScriptFail(ev, f"urgent pointer {s.urp} instead of {p.urg}")

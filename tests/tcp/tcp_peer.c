@@ -22,6 +22,13 @@ static void test_syn_cookies(void **state)
 	struct tu_fx *fx = *state;
 	int l = listener(fx, 1);
 	struct tu_seg s;
+	/* Options set on the listener, which a connection made from a cookie inherits too. */
+	int one = 1, idle = 77, clamp = 5000, v;
+	socklen_t vl = sizeof v;
+	assert_int_equal(stos_setsockopt(l, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one), 0);
+	assert_int_equal(stos_setsockopt(l, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle), 0);
+	assert_int_equal(stos_setsockopt(l, IPPROTO_TCP, TCP_WINDOW_CLAMP, &clamp, sizeof clamp), 0);
+	assert_int_equal(stos_setsockopt(l, IPPROTO_TCP, TCP_CONGESTION, "newreno", 7), 0);
 
 	/* One embryonic connection fills a SYN queue of 1 ... */
 	send_seg(fx, 1000, 5000, 0, TH_SYN, mss1460, 4, NULL, 0, 0);
@@ -50,6 +57,15 @@ static void test_syn_cookies(void **state)
 	char buf[16];
 	assert_int_equal(stos_recv(c, buf, sizeof buf, MSG_DONTWAIT), 5);
 	assert_memory_equal(buf, "hello", 5);
+	assert_int_equal(stos_getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &v, &vl), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(stos_getsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &v, &vl), 0);
+	assert_int_equal(v, idle);
+	assert_int_equal(stos_getsockopt(c, IPPROTO_TCP, TCP_WINDOW_CLAMP, &v, &vl), 0);
+	assert_int_equal(v, clamp);
+	socklen_t bl = sizeof buf;
+	assert_int_equal(stos_getsockopt(c, IPPROTO_TCP, TCP_CONGESTION, buf, &bl), 0);
+	assert_string_equal(buf, "newreno");
 	stos_close(c);
 	stos_close(l);
 }
