@@ -100,6 +100,7 @@ static void tcp_inherit(struct tcpcb *tp, const struct tcpcb *ltp)
 	tp->t_keepcnt = ltp->t_keepcnt;
 	tp->t_cc.ops = ltp->t_cc.ops;
 	tp->t_rcv_clamp = ltp->t_rcv_clamp;
+	tp->t_usermss = ltp->t_usermss;
 }
 
 static void listen_input(struct tcpcb *ltp, struct tcp_seg *s, const tcp_seq *iss_floor)
@@ -163,14 +164,14 @@ static void listen_input(struct tcpcb *ltp, struct tcp_seg *s, const tcp_seq *is
 		if (head && ti->ti_conf.syncookies && head->so_q0len >= head->so_qlimit &&
 		    !iss_floor) {
 			/* RFC 4987 3.6: the SYN queue is full; answer statelessly. */
-			uint32_t mss = tcp_mss_for(ns, s->src);
+			uint32_t mine = tcp_mss_mine(ltp, s->src), mss = mine;
 			if ((s->to.to_flags & TOF_MSS) && s->to.to_mss < mss)
 				mss = s->to.to_mss;
 			tcp_seq cookie = tcp_cookie_make(ns, s->dst, s->th.th_dport, s->src,
 			    s->th.th_sport, s->seq, (uint16_t)mss);
 			TCPSTAT_INC(ti, cookiessent);
 			tcp_respond_synack(ns, s->dst, s->th.th_dport, s->src, s->th.th_sport, cookie,
-			    s->seq + 1, (uint16_t)tcp_mss_for(ns, s->src));
+			    s->seq + 1, (uint16_t)mine);
 		} else {
 			TCPSTAT_INC(ti, listendrop);
 		}
@@ -187,7 +188,7 @@ static void listen_input(struct tcpcb *ltp, struct tcp_seg *s, const tcp_seq *is
 	if (tp->t_flags & TF_NOOPT)
 		tp->t_flags &= ~(TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK);
 	tp->request_r_scale = tcp_pick_wscale(ns, tp->t_rcv_clamp);
-	tp->t_advmss = tcp_mss_for(ns, s->src);
+	tp->t_advmss = tcp_mss_mine(tp, s->src);
 	tp->irs = s->seq;
 	tp->rcv_nxt = s->seq + 1;
 	tp->rcv_adv = tp->rcv_nxt;

@@ -275,10 +275,16 @@ uint32_t tcp_mss_for(struct netstack *ns, uint32_t faddr)
 	return mtu - IP_HDR_MIN - TCP_HDR_LEN;
 }
 
+uint32_t tcp_mss_mine(const struct tcpcb *tp, uint32_t faddr)
+{
+	uint32_t mss = tcp_mss_for(tp->t_ns, faddr);
+	return tp->t_usermss && tp->t_usermss < mss ? tp->t_usermss : mss;
+}
+
 void tcp_mss_update(struct tcpcb *tp, bool have, uint16_t peer_mss)
 {
 	struct tcp_instance *ti = tcp_instance(tp->t_ns);
-	uint32_t mine = tcp_mss_for(tp->t_ns, tp->t_inpcb->inp_faddr);
+	uint32_t mine = tcp_mss_mine(tp, tp->t_inpcb->inp_faddr);
 	/* RFC 9293 3.7.1: without the option, assume 536; RFC 6691: the option counts neither
 	 * IP nor TCP options. */
 	uint32_t peer = have ? peer_mss : ti->ti_conf.mssdflt;
@@ -293,6 +299,21 @@ void tcp_mss_update(struct tcpcb *tp, bool have, uint16_t peer_mss)
 	    tp->t_maxseg > TCP_MIN_MSS + 12)
 		tp->t_maxseg -= 12;
 	tcp_cc_start(tp);
+}
+
+/* After the handshake the MSS offered is history: a smaller TCP_MAXSEG only makes the
+ * segments sent smaller (keeping the timestamp allowance, as tcp_mss_update does), like a
+ * path MTU drop without the resend (what is in flight fits the path). */
+void tcp_mss_usercap(struct tcpcb *tp)
+{
+	uint32_t mss = tp->t_usermss;
+	if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP) &&
+	    mss > TCP_MIN_MSS + 12)
+		mss -= 12;
+	if (mss < tp->t_maxseg) {
+		tp->t_maxseg = mss;
+		tp->t_cc.mss = mss;
+	}
 }
 
 void tcp_cc_start(struct tcpcb *tp)

@@ -96,7 +96,7 @@ static int tcp_connect(struct socket *so, const struct sockaddr *nam, socklen_t 
 	if (tp->t_flags & TF_NOOPT)
 		tp->t_flags &= ~(TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK);
 	tp->request_r_scale = tcp_pick_wscale(ns, tp->t_rcv_clamp);
-	tp->t_advmss = tcp_mss_for(ns, inp->inp_faddr);
+	tp->t_advmss = tcp_mss_mine(tp, inp->inp_faddr);
 	tp->t_maxseg = NET_MIN(tp->t_advmss, ti->ti_conf.mssdflt);
 	uint64_t now = net_clock(ns);
 	tp->iss = tcp_isn(ti->ti_isn_key, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
@@ -388,10 +388,14 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 				tcp_output(tp);
 			return 0;
 		case TCP_MAXSEG:
+			/* Linux tcp(7): set before the handshake it caps the MSS offered and the
+			 * segments sent (tcp_mss_mine; accepted connections inherit it); later it
+			 * can only make the segments sent smaller, as a path MTU drop does. */
 			if (v < TCP_MIN_MSS || v > 65535 - 40)
 				return -EINVAL;
-			if ((uint32_t)v < tp->t_advmss)
-				tp->t_advmss = (uint32_t)v;
+			tp->t_usermss = (uint32_t)v;
+			if (tcps_have_rcvd_syn(tp->t_state))
+				tcp_mss_usercap(tp);
 			return 0;
 		case TCP_KEEPIDLE:
 		case TCP_KEEPINTVL:
@@ -435,7 +439,10 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 	case TCP_NODELAY:
 		return opt_putint(val, len, (tp->t_flags & TF_NODELAY) ? 1 : 0);
 	case TCP_MAXSEG:
-		return opt_putint(val, len, (int)(tcps_have_rcvd_syn(tp->t_state) ? tp->t_maxseg : tp->t_advmss));
+		/* Before the handshake: the cap asked for, else the default (Linux). */
+		if (!tcps_have_rcvd_syn(tp->t_state))
+			return opt_putint(val, len, (int)(tp->t_usermss ? tp->t_usermss : tp->t_advmss));
+		return opt_putint(val, len, (int)tp->t_maxseg);
 	case TCP_KEEPIDLE:
 		return opt_putint(val, len, (int)(tp->t_keepidle / TCP_NS_PER_S));
 	case TCP_KEEPINTVL:

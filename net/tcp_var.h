@@ -213,6 +213,7 @@ struct tcpcb {
 	uint8_t request_r_scale;    /* the shift we offer */
 	uint32_t t_maxseg;          /* SMSS: payload bytes per segment we send */
 	uint32_t t_advmss;          /* MSS we advertise */
+	uint32_t t_usermss;         /* TCP_MAXSEG: the most MSS to offer and to send; 0 = none */
 	uint32_t ts_recent;         /* RFC 7323 4.3 */
 	uint64_t ts_recent_age;     /* when ts_recent was set (ns) */
 	uint32_t ts_offset;         /* random per-connection TSval offset (RFC 7323 7.1) */
@@ -501,8 +502,12 @@ void tcp_respond(struct netstack *ns, struct tcpcb *tp, uint32_t laddr, uint16_t
 uint32_t tcp_ts_now(const struct tcpcb *tp);
 /* The MSS toward faddr from the route MTU (RFC 9293 3.7.1, RFC 6691). */
 uint32_t tcp_mss_for(struct netstack *ns, uint32_t faddr);
+/* The MSS this connection offers toward faddr: the route's, at most its TCP_MAXSEG. */
+uint32_t tcp_mss_mine(const struct tcpcb *tp, uint32_t faddr);
 /* Applies the peer's MSS option (or its absence) to t_maxseg and resets congestion state. */
 void tcp_mss_update(struct tcpcb *tp, bool have, uint16_t peer_mss);
+/* TCP_MAXSEG set on an open connection: no larger segments from now on. */
+void tcp_mss_usercap(struct tcpcb *tp);
 /* (Re)starts the connection's congestion control module for t_maxseg, HyStart++ as the
  * instance's configuration says. */
 void tcp_cc_start(struct tcpcb *tp);

@@ -23,12 +23,13 @@ static void test_syn_cookies(void **state)
 	int l = listener(fx, 1);
 	struct tu_seg s;
 	/* Options set on the listener, which a connection made from a cookie inherits too. */
-	int one = 1, idle = 77, clamp = 5000, v;
+	int one = 1, idle = 77, clamp = 5000, mss = 1000, v;
 	socklen_t vl = sizeof v;
 	assert_int_equal(stos_setsockopt(l, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one), 0);
 	assert_int_equal(stos_setsockopt(l, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle), 0);
 	assert_int_equal(stos_setsockopt(l, IPPROTO_TCP, TCP_WINDOW_CLAMP, &clamp, sizeof clamp), 0);
 	assert_int_equal(stos_setsockopt(l, IPPROTO_TCP, TCP_CONGESTION, "newreno", 7), 0);
+	assert_int_equal(stos_setsockopt(l, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss), 0);
 
 	/* One embryonic connection fills a SYN queue of 1 ... */
 	send_seg(fx, 1000, 5000, 0, TH_SYN, mss1460, 4, NULL, 0, 0);
@@ -43,6 +44,7 @@ static void test_syn_cookies(void **state)
 	assert_int_equal(s.ack, 7001);
 	assert_int_equal(s.optlen, 4);
 	assert_int_equal(s.opt[0], TCPOPT_MSS);
+	assert_int_equal(s.opt[2] << 8 | s.opt[3], mss);  /* the listener's TCP_MAXSEG */
 	assert_int_equal(stos_stat(fx->a, "tcp", "cookiessent"), 1);
 	/* A forged ACK (wrong cookie) is refused with RST. */
 	send_seg(fx, 1001, 7001, s.seq + 2, TH_ACK, NULL, 0, NULL, 0, 0);
@@ -63,6 +65,8 @@ static void test_syn_cookies(void **state)
 	assert_int_equal(v, idle);
 	assert_int_equal(stos_getsockopt(c, IPPROTO_TCP, TCP_WINDOW_CLAMP, &v, &vl), 0);
 	assert_int_equal(v, clamp);
+	assert_int_equal(stos_getsockopt(c, IPPROTO_TCP, TCP_MAXSEG, &v, &vl), 0);
+	assert_int_equal(v, 536);   /* the cookie's MSS table entry at or below 1000 */
 	socklen_t bl = sizeof buf;
 	assert_int_equal(stos_getsockopt(c, IPPROTO_TCP, TCP_CONGESTION, buf, &bl), 0);
 	assert_string_equal(buf, "newreno");
