@@ -420,7 +420,9 @@ static inline bool tcp_winup_due(const struct tcpcb *tp, const struct socket *so
 
 /* Nothing may be sent now though data may wait.  With data in flight, its ACKs (or the
  * retransmission timer) will wake us; with nothing in flight the peer's window is closed
- * and only probes will (RFC 9293 3.8.6.1). */
+ * and only probes will (RFC 9293 3.8.6.1), or TCP_CORK holds a short tail: the persist
+ * timer sends that one RTO later, Linux's "200 ms ceiling" (tcp(7); there it is the
+ * zero-window probe timer, armed for one RTO). */
 static void tcp_output_wait(struct tcpcb *tp, uint32_t sb_cc, uint32_t off)
 {
 	if (sb_cc > off && tp->snd_max != tp->snd_una) {
@@ -429,7 +431,10 @@ static void tcp_output_wait(struct tcpcb *tp, uint32_t sb_cc, uint32_t off)
 	} else if (sb_cc > off && !tcp_timer_active(tp, TT_REXMT) &&
 	    !tcp_timer_active(tp, TT_PERSIST)) {
 		tp->t_rxtshift = 0;
-		tcp_setpersist(tp);
+		if ((tp->t_flags & TF_NOPUSH) && tp->snd_wnd > 0)
+			tcp_timer_arm(tp, TT_PERSIST, tcp_rexmt_timeout(tp));
+		else
+			tcp_setpersist(tp);
 	}
 }
 

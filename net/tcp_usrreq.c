@@ -423,6 +423,19 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 			else
 				tp->t_flags &= ~TF_NOOPT;
 			return 0;
+		case TCP_CORK:
+			/* Linux tcp(7) (FreeBSD's TCP_NOPUSH): only full segments go while it is
+			 * set, even with TCP_NODELAY; clearing it sends what it held.  A held tail
+			 * goes anyway one RTO after nothing is left in flight (tcp_output_wait),
+			 * and with the FIN on close. */
+			if (v) {
+				tp->t_flags |= TF_NOPUSH;
+			} else {
+				tp->t_flags &= ~TF_NOPUSH;
+				if (tcps_have_rcvd_syn(tp->t_state))
+					tcp_output(tp);
+			}
+			return 0;
 		case TCP_WINDOW_CLAMP:
 			/* Linux tcp(7): bounds the window offered (tcp_output.c), at least half
 			 * the smallest receive buffer; 0 lifts the clamp, only before the
@@ -455,6 +468,8 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 		return opt_putint(val, len, (tp->t_flags & TF_NOOPT) ? 1 : 0);
 	case TCP_WINDOW_CLAMP:
 		return opt_putint(val, len, (int)tp->t_rcv_clamp);
+	case TCP_CORK:
+		return opt_putint(val, len, (tp->t_flags & TF_NOPUSH) ? 1 : 0);
 	case TCP_INFO: {
 		struct tcp_info info;
 		tcp_fill_info(tp, &info);
