@@ -85,8 +85,6 @@ void tcp_established(struct tcpcb *tp)
 /* ---------------------------------------------------------------------------------------
  * LISTEN (RFC 9293 3.10.7.2) */
 
-/* LISTEN.  iss_floor (NULL but for a SYN reopening a TIME-WAIT 4-tuple, tcp_input.c): the
- * largest sequence number the old incarnation used; the new ISS must be beyond it. */
 /* What a connection takes over from its listener: the TCP and IP options set on it. */
 static void tcp_inherit(struct tcpcb *tp, const struct tcpcb *ltp)
 {
@@ -103,6 +101,8 @@ static void tcp_inherit(struct tcpcb *tp, const struct tcpcb *ltp)
 	tp->t_usermss = ltp->t_usermss;
 }
 
+/* LISTEN.  iss_floor (NULL but for a SYN reopening a TIME-WAIT 4-tuple, tcp_input.c): the
+ * largest sequence number the old incarnation used; the new ISS must be beyond it. */
 static void listen_input(struct tcpcb *ltp, struct tcp_seg *s, const tcp_seq *iss_floor)
 {
 	struct netstack *ns = ltp->t_ns;

@@ -298,13 +298,19 @@ void tcp_mss_update(struct tcpcb *tp, bool have, uint16_t peer_mss)
 	if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP) &&
 	    tp->t_maxseg > TCP_MIN_MSS + 12)
 		tp->t_maxseg -= 12;
-	/* A TCP_WINDOW_CLAMP, a maximum, goes down to whole segments (Linux rounds its window
-	 * down to them, as tcp_round_rcvbuf rounds the buffer up): a sender held by the clamp
-	 * then gets whole segments' room from each ACK, not them and a sliver its silly-window
-	 * rule holds back, which cost a second output decision for every ACK. */
+	tcp_clamp_round(tp);
+	tcp_cc_start(tp);
+}
+
+/* A TCP_WINDOW_CLAMP, a maximum, goes down to whole segments of t_maxseg (Linux rounds its
+ * window down to them, as tcp_round_rcvbuf rounds the buffer up): a sender held by the
+ * clamp then gets whole segments' room from each ACK, not them and a sliver its
+ * silly-window rule holds back, which cost it a second output decision for every ACK.  A
+ * clamp below one segment stays as it is. */
+void tcp_clamp_round(struct tcpcb *tp)
+{
 	if (tp->t_rcv_clamp > tp->t_maxseg)
 		tp->t_rcv_clamp -= tp->t_rcv_clamp % tp->t_maxseg;
-	tcp_cc_start(tp);
 }
 
 /* After the handshake the MSS offered is history: a smaller TCP_MAXSEG only makes the

@@ -439,10 +439,13 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 		case TCP_WINDOW_CLAMP:
 			/* Linux tcp(7): bounds the window offered (tcp_output.c), at least half
 			 * the smallest receive buffer; 0 lifts the clamp, only before the
-			 * connection is opened or listens.  Accepted connections inherit it. */
+			 * connection is opened or listens.  Accepted connections inherit it; once
+			 * the MSS is known it is rounded down to whole segments. */
 			if (v < 0 || (v == 0 && tp->t_state != TCPS_CLOSED))
 				return -EINVAL;
 			tp->t_rcv_clamp = v == 0 ? 0 : (uint32_t)NET_MAX(v, TCP_MIN_WINDOW_CLAMP);
+			if (tcps_have_rcvd_syn(tp->t_state))
+				tcp_clamp_round(tp);
 			return 0;
 		default:
 			return -ENOPROTOOPT;

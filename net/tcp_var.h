@@ -508,6 +508,8 @@ uint32_t tcp_mss_mine(const struct tcpcb *tp, uint32_t faddr);
 void tcp_mss_update(struct tcpcb *tp, bool have, uint16_t peer_mss);
 /* TCP_MAXSEG set on an open connection: no larger segments from now on. */
 void tcp_mss_usercap(struct tcpcb *tp);
+/* TCP_WINDOW_CLAMP rounded down to whole segments, once the MSS is known. */
+void tcp_clamp_round(struct tcpcb *tp);
 /* (Re)starts the connection's congestion control module for t_maxseg, HyStart++ as the
  * instance's configuration says. */
 void tcp_cc_start(struct tcpcb *tp);
