@@ -281,6 +281,16 @@ uint32_t tcp_mss_mine(const struct tcpcb *tp, uint32_t faddr)
 	return tp->t_usermss && tp->t_usermss < mss ? tp->t_usermss : mss;
 }
 
+/* An MSS less the room for the timestamp option every segment carries once both ends use
+ * it (RFC 6691: the MSS option counts no TCP options), never below the floor. */
+static uint32_t tcp_mss_less_ts(const struct tcpcb *tp, uint32_t mss)
+{
+	if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP) &&
+	    mss > TCP_MIN_MSS + 12)
+		mss -= 12;
+	return mss;
+}
+
 void tcp_mss_update(struct tcpcb *tp, bool have, uint16_t peer_mss)
 {
 	struct tcp_instance *ti = tcp_instance(tp->t_ns);
@@ -293,11 +303,7 @@ void tcp_mss_update(struct tcpcb *tp, bool have, uint16_t peer_mss)
 		peer = TCP_MIN_MSS;          /* MSS 0 or tiny: an attack or a bug, clamp it */
 		TCPSTAT_INC(ti, mssclamp);
 	}
-	tp->t_maxseg = peer < mine ? peer : mine;
-	/* Room for the options every segment carries. */
-	if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP) &&
-	    tp->t_maxseg > TCP_MIN_MSS + 12)
-		tp->t_maxseg -= 12;
+	tp->t_maxseg = tcp_mss_less_ts(tp, peer < mine ? peer : mine);
 	tcp_clamp_round(tp);
 	tcp_cc_start(tp);
 }
@@ -318,10 +324,7 @@ void tcp_clamp_round(struct tcpcb *tp)
  * path MTU drop without the resend (what is in flight fits the path). */
 void tcp_mss_usercap(struct tcpcb *tp)
 {
-	uint32_t mss = tp->t_usermss;
-	if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP) &&
-	    mss > TCP_MIN_MSS + 12)
-		mss -= 12;
+	uint32_t mss = tcp_mss_less_ts(tp, tp->t_usermss);
 	if (mss < tp->t_maxseg) {
 		tp->t_maxseg = mss;
 		tp->t_cc.mss = mss;
