@@ -558,10 +558,8 @@ bool tcp_ack_advance(struct tcpcb *tp, struct tcp_seg *s, uint64_t now, bool *ne
 				soisdisconnected(so);
 			/* Do not wait forever for a peer that never closes, once the user
 			 * has gone (BSD's FIN-WAIT-2 timeout). */
-			if (!so || (so->so_state & SS_NOFDREF)) {
-				tp->t_flags |= TF_CLOSED_BY_USER;
-				tcp_timer_arm(tp, TT_2MSL, 2 * ti->ti_conf.msl_ns);
-			}
+			if (!so || (so->so_state & SS_NOFDREF))
+				tcp_finwait2_orphan(tp);
 		}
 		break;
 	case TCPS_CLOSING:

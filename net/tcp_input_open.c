@@ -99,6 +99,8 @@ static void tcp_inherit(struct tcpcb *tp, const struct tcpcb *ltp)
 	tp->t_cc.ops = ltp->t_cc.ops;
 	tp->t_rcv_clamp = ltp->t_rcv_clamp;
 	tp->t_usermss = ltp->t_usermss;
+	tp->t_user_timeout = ltp->t_user_timeout;
+	tp->t_linger2 = ltp->t_linger2;
 }
 
 /* LISTEN.  iss_floor (NULL but for a SYN reopening a TIME-WAIT 4-tuple, tcp_input.c): the

@@ -74,8 +74,8 @@ static inline void tcp_data_inorder(struct tcpcb *tp, struct tcp_seg *s, uint64_
 			sorwakeup(so);
 		}
 		/* RFC 9293 3.8.6.3 / RFC 5681 4.2: ACK at least every second segment,
-		 * otherwise within the delayed-ACK time. */
-		if (tp->t_flags & TF_DELACK) {
+		 * otherwise within the delayed-ACK time; every one with TCP_QUICKACK. */
+		if (tp->t_flags & (TF_DELACK | TF_QUICKACK)) {
 			tp->t_flags |= TF_ACKNOW;
 		} else {
 			tp->t_flags |= TF_DELACK;

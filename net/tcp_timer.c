@@ -164,29 +164,64 @@ uint64_t tcp_rexmt_timeout(const struct tcpcb *tp)
 	return clamp_rto(tp, rto);
 }
 
-void tcp_setpersist(struct tcpcb *tp)
+/* Probe intervals follow the retransmission backoff, bounded to 5..60 s as BSD. */
+static uint64_t tcp_persist_timeout(const struct tcpcb *tp)
 {
-	/* Probe intervals follow the retransmission backoff, bounded to 5..60 s as BSD. */
 	uint64_t t = tcp_rexmt_timeout(tp);
 	if (t < 5 * TCP_NS_PER_S)
 		t = 5 * TCP_NS_PER_S;
 	if (t > 60 * TCP_NS_PER_S)
 		t = 60 * TCP_NS_PER_S;
-	tcp_timer_arm(tp, TT_PERSIST, t);
+	return t;
+}
+
+void tcp_setpersist(struct tcpcb *tp)
+{
+	if (tp->t_rxtshift == 0)
+		tp->t_stall_start = net_clock(tp->t_ns);   /* (tcp_user_time_left) */
+	tcp_timer_arm(tp, TT_PERSIST, tcp_persist_timeout(tp));
 	if (tp->t_rxtshift < 12)
 		tp->t_rxtshift++;
+}
+
+/* TCP_USER_TIMEOUT (RFC 5482; Linux tcp(7)): how long sent data may stay unacknowledged, or
+ * data unsent behind a zero window, before the connection is dropped with ETIMEDOUT.  It
+ * counts from when the stall began (t_stall_start): for retransmissions, the first timeout
+ * since data last advanced less the RTO that led to it (the timer restarts whenever data is
+ * acknowledged, RFC 6298 5.3), so no per-segment send time is kept; for a zero window, when
+ * the persist timer started (tcp_setpersist).  Returns the time left (ns): 0 when it ran out,
+ * UINT64_MAX without a user timeout. */
+static uint64_t tcp_user_time_left(const struct tcpcb *tp, uint64_t now)
+{
+	if (!tp->t_user_timeout)
+		return UINT64_MAX;
+	uint64_t end = tp->t_stall_start + (uint64_t)tp->t_user_timeout * TCP_NS_PER_MS;
+	return now >= end ? 0 : end - now;
 }
 
 static bool tcp_timer_rexmt(struct tcpcb *tp)
 {
 	struct tcp_instance *ti = tcp_instance(tp->t_ns);
 	const struct tcp_conf *c = &ti->ti_conf;
-	uint32_t limit = tp->t_state == TCPS_SYN_SENT || tp->t_state == TCPS_SYN_RECEIVED ?
-	    c->syn_rexmit_limit : c->rexmit_limit;
+	uint64_t now = net_clock(tp->t_ns), left = UINT64_MAX;
+	uint32_t limit = c->rexmit_limit;
+	if (tp->t_state == TCPS_SYN_SENT)
+		limit = tp->t_syncnt ? tp->t_syncnt : c->syn_rexmit_limit;     /* TCP_SYNCNT */
+	else if (tp->t_state == TCPS_SYN_RECEIVED)
+		limit = c->syn_rexmit_limit;
+	else {
+		if (tp->t_rxtshift == 0) {
+			uint64_t rto = tcp_rexmt_timeout(tp);
+			tp->t_stall_start = now > rto ? now - rto : 0;
+		}
+		left = tcp_user_time_left(tp, now);
+	}
 
 	TCPSTAT_INC(ti, rexmttimeo);
-	if ((uint32_t)++tp->t_rxtshift > limit) {
-		/* RFC 9293 3.8.3 R2 / RFC 1122 4.2.3.5: give up. */
+	++tp->t_rxtshift;
+	/* RFC 9293 3.8.3 R2 / RFC 1122 4.2.3.5: give up, after the retry limit or, when the
+	 * user set one, the user timeout alone (RFC 5482 2; as Linux). */
+	if (left == 0 || (left == UINT64_MAX && (uint32_t)tp->t_rxtshift > limit)) {
 		TCPSTAT_INC(ti, timeoutdrop);
 		tcp_drop(tp, ETIMEDOUT);
 		return false;
@@ -216,7 +251,9 @@ static bool tcp_timer_rexmt(struct tcpcb *tp)
 	tp->sack_hint = tp->snd_una;
 	if (tp->t_flags & TF_SENTFIN)
 		tp->t_flags &= ~TF_SENTFIN;
-	tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
+	/* The last timeout ends when the user timeout does (Linux does the same). */
+	uint64_t rto = tcp_rexmt_timeout(tp);
+	tcp_timer_arm(tp, TT_REXMT, rto < left ? rto : left);
 	tcp_output(tp);
 	return true;
 }
@@ -230,13 +267,20 @@ static bool tcp_timer_persist(struct tcpcb *tp)
 	 * answering; give up only when it has been silent for the whole retransmission
 	 * budget. */
 	uint64_t now = net_clock(tp->t_ns);
-	if (tp->t_rxtshift >= (int)ti->ti_conf.rexmit_limit && tp->t_rcvtime &&
-	    now - tp->t_rcvtime >= ti->ti_conf.rexmit_max_ns * 2) {
+	/* Unless the user set a timeout: then the window may stay shut for that long
+	 * (RFC 5482 2, Linux tcp(7)), however the peer answers.  (TCP_CORK's timer is this
+	 * one with the window open: not a stall.) */
+	uint64_t left = tp->snd_wnd == 0 ? tcp_user_time_left(tp, now) : UINT64_MAX;
+	if (left == 0 || (left == UINT64_MAX && tp->t_rxtshift >= (int)ti->ti_conf.rexmit_limit &&
+	    tp->t_rcvtime && now - tp->t_rcvtime >= ti->ti_conf.rexmit_max_ns * 2)) {
 		TCPSTAT_INC(ti, timeoutdrop);
 		tcp_drop(tp, ETIMEDOUT);
 		return false;
 	}
+	uint64_t next = tcp_persist_timeout(tp);
 	tcp_setpersist(tp);
+	if (left < next)
+		tcp_timer_arm(tp, TT_PERSIST, left);    /* the last probe comes at the timeout */
 	tp->t_flags |= TF_FORCEDATA;
 	tcp_output(tp);
 	tp->t_flags &= ~TF_FORCEDATA;
@@ -260,7 +304,13 @@ static bool tcp_timer_keep(struct tcpcb *tp)
 	    (tp->t_state == TCPS_ESTABLISHED || tp->t_state == TCPS_CLOSE_WAIT)) {
 		uint64_t now = net_clock(tp->t_ns);
 		uint64_t idle = now - tp->t_rcvtime;
-		if (idle >= tp->t_keepidle + (uint64_t)tp->t_keepcnt * tp->t_keepintvl) {
+		/* The probes run out after TCP_KEEPCNT of them; with a user timeout, when it has
+		 * passed and at least one probe went unanswered (RFC 5482 5, as Linux). */
+		uint64_t limit = tp->t_user_timeout ?
+		    NET_MAX((uint64_t)tp->t_user_timeout * TCP_NS_PER_MS,
+			tp->t_keepidle + tp->t_keepintvl) :
+		    tp->t_keepidle + (uint64_t)tp->t_keepcnt * tp->t_keepintvl;
+		if (idle >= limit) {
 			TCPSTAT_INC(ti, keepdrops);
 			tcp_drop(tp, ETIMEDOUT);
 			return false;
@@ -288,12 +338,28 @@ static bool tcp_timer_2msl(struct tcpcb *tp)
 		return false;
 	}
 	/* FIN-WAIT-2 with the socket closed: the peer has had long enough to send its FIN
-	 * (as BSD, so an orphaned connection cannot live forever). */
+	 * (as BSD, so an orphaned connection cannot live forever).  With a negative
+	 * TCP_LINGER2 it is reset instead, as soon as it is orphaned (tcp_finwait2_orphan). */
 	if (tp->t_state == TCPS_FIN_WAIT_2 && (tp->t_flags & TF_CLOSED_BY_USER)) {
-		tcp_close(tp);
+		if (tp->t_linger2 < 0) {
+			TCPSTAT_INC(tcp_instance(tp->t_ns), lingerdrops);
+			tcp_drop(tp, 0);
+		} else {
+			tcp_close(tp);
+		}
 		return false;
 	}
 	return true;
+}
+
+void tcp_finwait2_orphan(struct tcpcb *tp)
+{
+	/* Linux tcp(7) TCP_LINGER2: seconds, at most 120; unset, its default is 60 s
+	 * (tcp_fin_timeout), as is 2 MSL here. */
+	tp->t_flags |= TF_CLOSED_BY_USER;
+	uint64_t t = tp->t_linger2 < 0 ? 0 : tp->t_linger2 ? (uint64_t)tp->t_linger2 * TCP_NS_PER_S :
+	    2 * tcp_instance(tp->t_ns)->ti_conf.msl_ns;
+	tcp_timer_arm(tp, TT_2MSL, t);
 }
 
 static bool tcp_timer_delack(struct tcpcb *tp)

@@ -65,7 +65,7 @@ static void tcp_detach(struct socket *so)
 		 * data still to deliver) lives until tcp_close frees both. */
 		tp->t_flags |= TF_CLOSED_BY_USER;
 		if (tp->t_state == TCPS_FIN_WAIT_2 && !tcp_timer_active(tp, TT_2MSL))
-			tcp_timer_arm(tp, TT_2MSL, 2 * tcp_instance(tp->t_ns)->ti_conf.msl_ns);
+			tcp_finwait2_orphan(tp);
 		return;
 	}
 }
@@ -447,6 +447,40 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 			if (tcps_have_rcvd_syn(tp->t_state))
 				tcp_clamp_round(tp);
 			return 0;
+		case TCP_QUICKACK:
+			/* Linux tcp(7): ACK each data segment at once.  Linux leaves this mode
+			 * again by itself when it sees interactive traffic; here it lasts until
+			 * cleared.  Setting it sends an ACK that was being delayed. */
+			if (v) {
+				tp->t_flags |= TF_QUICKACK;
+				if ((tp->t_flags & TF_DELACK) && tcps_have_rcvd_syn(tp->t_state)) {
+					tp->t_flags |= TF_ACKNOW;
+					tcp_output(tp);
+				}
+			} else {
+				tp->t_flags &= ~TF_QUICKACK;
+			}
+			return 0;
+		case TCP_SYNCNT:
+			/* Linux tcp(7): SYN retransmissions before connect() gives up. */
+			if (v < 1 || v > TCP_MAX_SYNCNT)
+				return -EINVAL;
+			tp->t_syncnt = (uint8_t)v;
+			return 0;
+		case TCP_LINGER2:
+			/* Linux tcp(7): how long an orphaned connection waits in FIN-WAIT-2 for
+			 * the peer's FIN (tcp_finwait2_orphan); at most 120 s, 0 the default,
+			 * negative: reset it instead.  Accepted connections inherit it. */
+			tp->t_linger2 = (int16_t)(v < 0 ? -1 : NET_MIN(v, TCP_MAX_LINGER2));
+			return 0;
+		case TCP_USER_TIMEOUT:
+			/* RFC 5482, Linux tcp(7): ms that data may stay unacknowledged (or
+			 * unsent behind a zero window) before ETIMEDOUT; 0 = the retry limits
+			 * (tcp_timer.c).  Accepted connections inherit it. */
+			if (v < 0)
+				return -EINVAL;
+			tp->t_user_timeout = (uint32_t)v;
+			return 0;
 		default:
 			return -ENOPROTOOPT;
 		}
@@ -473,6 +507,16 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 		return opt_putint(val, len, (int)tp->t_rcv_clamp);
 	case TCP_CORK:
 		return opt_putint(val, len, (tp->t_flags & TF_NOPUSH) ? 1 : 0);
+	case TCP_QUICKACK:
+		return opt_putint(val, len, (tp->t_flags & TF_QUICKACK) ? 1 : 0);
+	case TCP_SYNCNT:
+		return opt_putint(val, len, (int)(tp->t_syncnt ? tp->t_syncnt :
+		    tcp_instance(tp->t_ns)->ti_conf.syn_rexmit_limit));
+	case TCP_LINGER2:
+		return opt_putint(val, len, tp->t_linger2 < 0 ? -1 : tp->t_linger2 ? tp->t_linger2 :
+		    (int)(2 * tcp_instance(tp->t_ns)->ti_conf.msl_ns / TCP_NS_PER_S));
+	case TCP_USER_TIMEOUT:
+		return opt_putint(val, len, (int)tp->t_user_timeout);
 	case TCP_INFO: {
 		struct tcp_info info;
 		tcp_fill_info(tp, &info);

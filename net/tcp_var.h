@@ -93,6 +93,7 @@ const char *tcp_state_name(int state);
 #define TF_TLP_RXT     0x08000000u   /* ... and it was a retransmission (TLP.is_retrans) */
 #define TF_LOSTBELOW   0x10000000u   /* the probe was SACKed: un-SACKed data below
                                       * t_lost_below is lost (RACK's verdict, tcp_sack.c) */
+#define TF_QUICKACK    0x20000000u   /* TCP_QUICKACK: every data segment is ACKed at once */
 
 /* Timer indices (each a callout in the tcpcb). */
 /* Timer indices, in the order timers due together run (tcp_timer.c). */
@@ -211,10 +212,12 @@ struct tcpcb {
 	uint8_t snd_scale;          /* shift to apply to the peer's window field */
 	uint8_t rcv_scale;          /* shift we apply to ours */
 	uint8_t request_r_scale;    /* the shift we offer */
+	uint8_t t_syncnt;           /* TCP_SYNCNT: SYN retransmissions; 0 = the instance's */
 	uint32_t t_maxseg;          /* SMSS: payload bytes per segment we send */
 	uint32_t t_advmss;          /* MSS we advertise */
 	uint32_t t_usermss;         /* TCP_MAXSEG: the most MSS to offer and to send; 0 = none */
 	uint32_t ts_recent;         /* RFC 7323 4.3 */
+	uint32_t t_user_timeout;    /* TCP_USER_TIMEOUT (RFC 5482), ms; 0 = none */
 	uint64_t ts_recent_age;     /* when ts_recent was set (ns) */
 	uint32_t ts_offset;         /* random per-connection TSval offset (RFC 7323 7.1) */
 	uint32_t t_rcv_clamp;       /* TCP_WINDOW_CLAMP: the most window to offer; 0 = what
@@ -228,6 +231,8 @@ struct tcpcb {
 	uint32_t t_rexmits_total;
 	uint64_t t_starttime;       /* connection start (SYN sent or received) */
 	uint64_t t_rcvtime;         /* last segment received (keepalive idle) */
+	uint64_t t_stall_start;     /* when the retransmission or zero-window probe timeouts
+	                             * since data last advanced began (tcp_user_time_left) */
 	uint64_t t_due[TT_NTIMERS]; /* each timer's due time (ns), 0 = stopped */
 
 	/* Congestion control and loss recovery. */
@@ -254,6 +259,8 @@ struct tcpcb {
 
 	/* Receiver SACK blocks to report (RFC 2018 4), most recent first. */
 	uint8_t rcv_numsacks;
+	int16_t t_linger2;          /* TCP_LINGER2: orphaned FIN-WAIT-2 seconds; 0 = 2 MSL,
+	                             * negative = reset at once */
 	struct tcp_sack_block rcv_sacks[TCP_MAX_SACK];
 	bool rcv_have_dsack;        /* RFC 2883: report this duplicate once, first */
 	struct tcp_sack_block rcv_dsack;
@@ -270,8 +277,6 @@ struct tcpcb {
 	/* Keepalive and connection-establishment limits (ns). */
 	uint64_t t_keepidle, t_keepintvl, t_keepinit;
 	uint32_t t_keepcnt;
-	uint32_t t_keepprobes;      /* probes sent without answer */
-	uint32_t t_probes;          /* persist probes */
 
 	/* Errors noted but not yet fatal (RFC 5927 / RFC 1122 4.2.3.9 soft errors). */
 	int t_softerror;
@@ -316,6 +321,7 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(closed, "connections closed") \
 	X(timeoutdrop, "connections dropped by retransmit timeout") \
 	X(keepdrops, "connections dropped by keepalive") \
+	X(lingerdrops, "orphaned FIN-WAIT-2 connections reset (TCP_LINGER2 < 0)") \
 	X(initdrops, "connections not established within the keepinit time") \
 	X(rexmttimeo, "retransmit timeouts") \
 	X(persisttimeo, "persist timeouts") \
@@ -590,6 +596,11 @@ void tcp_timers_stop_all(struct tcpcb *tp);
 void tcp_rtt_update(struct tcpcb *tp, uint64_t rtt_ns);
 uint64_t tcp_rexmt_timeout(const struct tcpcb *tp);
 void tcp_setpersist(struct tcpcb *tp);
+#define TCP_MAX_SYNCNT 127      /* TCP_SYNCNT's largest (Linux's MAX_TCP_SYNCNT) */
+#define TCP_MAX_LINGER2 120     /* TCP_LINGER2's largest, s (Linux's TCP_FIN_TIMEOUT_MAX) */
+/* The socket of a connection in FIN-WAIT-2 is gone: wait for the peer's FIN for TCP_LINGER2
+ * seconds (else 2 MSL), or reset the connection at once when TCP_LINGER2 is negative. */
+void tcp_finwait2_orphan(struct tcpcb *tp);
 
 /* tcp_input.c: SACK loss recovery begins (RFC 6675 5 (4)): the congestion response, then the
  * first segment at once and what NextSeg allows. */

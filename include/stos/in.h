@@ -67,6 +67,7 @@ struct icmp_filter {
 #define TCP_QUICKACK     12
 #define TCP_CONGESTION   13
 #define TCP_CA_NAME_MAX  16
+#define TCP_USER_TIMEOUT 18
 /* STOS extension (FreeBSD's name and number; Linux has no equivalent): seconds a connection
  * may take to establish before it fails with ETIMEDOUT. */
 #define TCP_KEEPINIT     128

@@ -248,7 +248,7 @@ static void sockopt(struct cursor *c, int fd)
 	memset(v, 0, sizeof(v));
 	bytes(c, v, 4);
 	memcpy(&iv, v, 4);
-	switch (which % 16) {
+	switch (which % 20) {
 	case 0: stos_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &iv, sizeof(iv)); break;
 	case 1: {
 		struct linger l = { iv & 1, (iv >> 1) & 7 };
@@ -280,6 +280,15 @@ static void sockopt(struct cursor *c, int fd)
 		uint8_t info[256];
 		unsigned l = (unsigned)(v[0]) % sizeof(info);
 		stos_getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, &l);
+		break;
+	}
+	case 15: stos_setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &iv, sizeof(iv)); break;
+	case 16: stos_setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &iv, sizeof(iv)); break;
+	case 17: stos_setsockopt(fd, IPPROTO_TCP, TCP_LINGER2, &iv, sizeof(iv)); break;
+	case 18: {
+		/* short enough to run out within an input's clock */
+		int ms = iv < 0 ? iv : iv % 4096;
+		stos_setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms));
 		break;
 	}
 	default: {
