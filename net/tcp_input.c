@@ -774,6 +774,12 @@ void tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s)
 		return;
 	if (!step_data_fin(tp, s, now))
 		return;
+	/* TCP_DEFER_ACCEPT: something to read (or the peer's FIN) lets accept() have it. */
+	if (tp->t_flags & TF_DEFERRED) {
+		struct socket *so = tp_socket(tp);
+		if (so && (so->so_rcv.sb_cc || (so->so_state & SS_CANTRCVMORE)))
+			tcp_defer_release(tp);
+	}
 	if (needoutput || (tp->t_flags & TF_ACKNOW))
 		tcp_output(tp);
 }

@@ -39,7 +39,8 @@ static bool tcp_fast_path(struct tcp_instance *ti, struct tcpcb *tp, struct tcp_
 	if ((s->flags & (TH_SYN | TH_FIN | TH_RST | TH_URG | TH_ACK | TH_ECE | TH_CWR)) != TH_ACK ||
 	    s->ecn == IPTOS_ECN_CE || s->seq != tp->rcv_nxt || so == NULL ||
 	    tp->snd_nxt != tp->snd_max ||
-	    (tp->t_flags & (TF_FASTRECOVERY | TF_NEEDFIN)) || (s->to.to_flags & TOF_SACK))
+	    (tp->t_flags & (TF_FASTRECOVERY | TF_NEEDFIN | TF_DEFERRED)) ||
+	    (s->to.to_flags & TOF_SACK))
 		return false;
 	/* RFC 7323 5.3 R1: the slow path's PAWS test would drop a timestamp older than
 	 * TS.Recent (or, after 24 days idle, forget TS.Recent): leave both to it. */

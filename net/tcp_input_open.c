@@ -74,11 +74,32 @@ void tcp_established(struct tcpcb *tp)
 	tcp_set_state(tp, TCPS_ESTABLISHED);
 	TCPSTAT_INC(ti, connects);
 	tcp_timer_stop(tp, TT_KEEP);
+	tcp_round_rcvbuf(tp);
+	if (so && so->so_onq0 && tp->t_defer_accept) {
+		/* TCP_DEFER_ACCEPT: the connection waits on the SYN queue until data or a FIN
+		 * comes (tcp_input_sync) or the time runs out (tcp_timer_keep), as Linux keeps
+		 * such a connection from accept().  Connections from SYN cookies, which go
+		 * straight onto the accept queue, do not wait. */
+		tp->t_flags |= TF_DEFERRED;
+		tcp_timer_arm(tp, TT_KEEP, (uint64_t)tp->t_defer_accept * TCP_NS_PER_S);
+		return;
+	}
 	if (so && (so->so_options & SO_F_KEEPALIVE))
 		tcp_timer_arm(tp, TT_KEEP, tp->t_keepidle);
-	tcp_round_rcvbuf(tp);
 	if (so)
 		soisconnected(so);
+}
+
+void tcp_defer_release(struct tcpcb *tp)
+{
+	struct socket *so = tp_socket(tp);
+	tp->t_flags &= ~TF_DEFERRED;
+	tcp_timer_stop(tp, TT_KEEP);
+	if (!so)
+		return;
+	if (so->so_options & SO_F_KEEPALIVE)
+		tcp_timer_arm(tp, TT_KEEP, tp->t_keepidle);
+	soisconnected(so);
 }
 
 
@@ -101,6 +122,7 @@ static void tcp_inherit(struct tcpcb *tp, const struct tcpcb *ltp)
 	tp->t_usermss = ltp->t_usermss;
 	tp->t_user_timeout = ltp->t_user_timeout;
 	tp->t_linger2 = ltp->t_linger2;
+	tp->t_defer_accept = ltp->t_defer_accept;
 }
 
 /* LISTEN.  iss_floor (NULL but for a SYN reopening a TIME-WAIT 4-tuple, tcp_input.c): the

@@ -293,6 +293,11 @@ static bool tcp_timer_keep(struct tcpcb *tp)
 	struct socket *so = tp_socket(tp);
 	struct inpcb *inp = tp->t_inpcb;
 
+	if (tp->t_flags & TF_DEFERRED) {
+		/* TCP_DEFER_ACCEPT ran out with nothing received: accept() has it anyway. */
+		tcp_defer_release(tp);
+		return true;
+	}
 	TCPSTAT_INC(ti, keeptimeo);
 	if (!tcps_have_rcvd_syn(tp->t_state) || tp->t_state == TCPS_SYN_RECEIVED) {
 		/* The connection-establishment limit (TCP_KEEPINIT) ran out. */

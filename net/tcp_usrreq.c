@@ -300,6 +300,21 @@ static int opt_putint(void *val, socklen_t *len, int v)
 	return 0;
 }
 
+/* TCP_DEFER_ACCEPT's seconds as Linux keeps them: counted in SYN-ACK retransmissions (1 s,
+ * doubling, at most 120 s each, at most 255 of them), rounded up to the time the last of them
+ * ends: 1, 3, 7, 15 ... 127, 247 ... s.  Linux's getsockopt returns the rounded value. */
+static uint16_t defer_accept_round(int secs)
+{
+	if (secs <= 0)
+		return 0;
+	uint32_t period = 1, timeout = 1;
+	for (int n = 1; (uint32_t)secs > period && n < 255; n++) {
+		timeout = NET_MIN(timeout * 2, 120u);
+		period += timeout;
+	}
+	return (uint16_t)period;
+}
+
 static void tcp_fill_info(const struct tcpcb *tp, struct tcp_info *i)
 {
 	memset(i, 0, sizeof *i);
@@ -415,7 +430,7 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 		case TCP_KEEPCNT:
 			if (v < 1 || v > 127)
 				return -EINVAL;
-			tp->t_keepcnt = (uint32_t)v;
+			tp->t_keepcnt = (uint16_t)v;
 			return 0;
 		case TCP_NOOPT:
 			if (v)
@@ -473,6 +488,13 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 			 * negative: reset it instead.  Accepted connections inherit it. */
 			tp->t_linger2 = (int16_t)(v < 0 ? -1 : NET_MIN(v, TCP_MAX_LINGER2));
 			return 0;
+		case TCP_DEFER_ACCEPT:
+			/* Linux tcp(7): a listener's connections are kept from accept() until
+			 * data arrives, for at most this many seconds (rounded as Linux rounds
+			 * them, defer_accept_round); then accept() has them anyway.  0 or
+			 * negative: off. */
+			tp->t_defer_accept = defer_accept_round(v);
+			return 0;
 		case TCP_USER_TIMEOUT:
 			/* RFC 5482, Linux tcp(7): ms that data may stay unacknowledged (or
 			 * unsent behind a zero window) before ETIMEDOUT; 0 = the retry limits
@@ -517,6 +539,8 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 		    (int)(2 * tcp_instance(tp->t_ns)->ti_conf.msl_ns / TCP_NS_PER_S));
 	case TCP_USER_TIMEOUT:
 		return opt_putint(val, len, (int)tp->t_user_timeout);
+	case TCP_DEFER_ACCEPT:
+		return opt_putint(val, len, (int)tp->t_defer_accept);
 	case TCP_INFO: {
 		struct tcp_info info;
 		tcp_fill_info(tp, &info);

@@ -94,6 +94,8 @@ const char *tcp_state_name(int state);
 #define TF_LOSTBELOW   0x10000000u   /* the probe was SACKed: un-SACKed data below
                                       * t_lost_below is lost (RACK's verdict, tcp_sack.c) */
 #define TF_QUICKACK    0x20000000u   /* TCP_QUICKACK: every data segment is ACKed at once */
+#define TF_DEFERRED    0x40000000u   /* established but kept from accept() until data comes
+                                      * (TCP_DEFER_ACCEPT, tcp_defer_release) */
 
 /* Timer indices (each a callout in the tcpcb). */
 /* Timer indices, in the order timers due together run (tcp_timer.c). */
@@ -276,7 +278,9 @@ struct tcpcb {
 
 	/* Keepalive and connection-establishment limits (ns). */
 	uint64_t t_keepidle, t_keepintvl, t_keepinit;
-	uint32_t t_keepcnt;
+	uint16_t t_keepcnt;
+	uint16_t t_defer_accept;    /* TCP_DEFER_ACCEPT (listener), s: how long an accepted
+	                             * connection may wait for data before accept() sees it */
 
 	/* Errors noted but not yet fatal (RFC 5927 / RFC 1122 4.2.3.9 soft errors). */
 	int t_softerror;
@@ -601,6 +605,8 @@ void tcp_setpersist(struct tcpcb *tp);
 /* The socket of a connection in FIN-WAIT-2 is gone: wait for the peer's FIN for TCP_LINGER2
  * seconds (else 2 MSL), or reset the connection at once when TCP_LINGER2 is negative. */
 void tcp_finwait2_orphan(struct tcpcb *tp);
+/* TCP_DEFER_ACCEPT: a connection held from the accept queue (TF_DEFERRED) goes there now. */
+void tcp_defer_release(struct tcpcb *tp);
 
 /* tcp_input.c: SACK loss recovery begins (RFC 6675 5 (4)): the congestion response, then the
  * first segment at once and what NextSeg allows. */

@@ -248,7 +248,7 @@ static void sockopt(struct cursor *c, int fd)
 	memset(v, 0, sizeof(v));
 	bytes(c, v, 4);
 	memcpy(&iv, v, 4);
-	switch (which % 20) {
+	switch (which % 21) {
 	case 0: stos_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &iv, sizeof(iv)); break;
 	case 1: {
 		struct linger l = { iv & 1, (iv >> 1) & 7 };
@@ -291,6 +291,7 @@ static void sockopt(struct cursor *c, int fd)
 		stos_setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms));
 		break;
 	}
+	case 19: stos_setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &iv, sizeof(iv)); break;
 	default: {
 		int e = 0;
 		unsigned l = sizeof(e);
