@@ -291,6 +291,18 @@ static uint32_t tcp_mss_less_ts(const struct tcpcb *tp, uint32_t mss)
 	return mss;
 }
 
+/* Segments of at most mss bytes (less the timestamp allowance, not below the floor) from now
+ * on, if that is smaller than now: true when it is. */
+static bool tcp_mss_shrink(struct tcpcb *tp, uint32_t mss)
+{
+	mss = NET_MAX(tcp_mss_less_ts(tp, mss), TCP_MIN_MSS);
+	if (mss >= tp->t_maxseg)
+		return false;
+	tp->t_maxseg = mss;
+	tp->t_cc.mss = mss;
+	return true;
+}
+
 void tcp_mss_update(struct tcpcb *tp, bool have, uint16_t peer_mss)
 {
 	struct tcp_instance *ti = tcp_instance(tp->t_ns);
@@ -324,11 +336,7 @@ void tcp_clamp_round(struct tcpcb *tp)
  * path MTU drop without the resend (what is in flight fits the path). */
 void tcp_mss_usercap(struct tcpcb *tp)
 {
-	uint32_t mss = tcp_mss_less_ts(tp, tp->t_usermss);
-	if (mss < tp->t_maxseg) {
-		tp->t_maxseg = mss;
-		tp->t_cc.mss = mss;
-	}
+	tcp_mss_shrink(tp, tp->t_usermss);
 }
 
 void tcp_cc_start(struct tcpcb *tp)
@@ -450,19 +458,11 @@ void tcp_ctlinput(struct netstack *ns, int icmp_type, int icmp_code, uint32_t in
 	if (icmp_type == ICMP_UNREACH && icmp_code == ICMP_UNREACH_NEEDFRAG) {
 		/* RFC 1191 / RFC 5927 7.2: shrink the MSS, never below a sane floor, and never
 		 * grow it from an ICMP message. */
-		if (info >= 68 && info < 65536) {
-			uint32_t mss = info - IP_HDR_MIN - TCP_HDR_LEN;
-			if ((tp->t_flags & TF_RCVD_TSTMP) && mss > TCP_MIN_MSS + 12)
-				mss -= 12;
-			if (mss < TCP_MIN_MSS)
-				mss = TCP_MIN_MSS;
-			if (mss < tp->t_maxseg) {
-				tp->t_maxseg = mss;
-				tp->t_cc.mss = mss;
-				TCPSTAT_INC(ti, pmtuupdate);
-				tp->snd_nxt = tp->snd_una;
-				tcp_output(tp);
-			}
+		if (info >= 68 && info < 65536 &&
+		    tcp_mss_shrink(tp, info - IP_HDR_MIN - TCP_HDR_LEN)) {
+			TCPSTAT_INC(ti, pmtuupdate);
+			tp->snd_nxt = tp->snd_una;
+			tcp_output(tp);
 		}
 		return;
 	}
