@@ -267,6 +267,8 @@ static bool tcp_timer_persist(struct tcpcb *tp)
 	 * answering; give up only when it has been silent for the whole retransmission
 	 * budget. */
 	uint64_t now = net_clock(tp->t_ns);
+	if (tp->t_rxtshift == 0)
+		tp->t_stall_start = now;    /* armed by TCP_CORK, not tcp_setpersist */
 	/* Unless the user set a timeout: then the window may stay shut for that long
 	 * (RFC 5482 2, Linux tcp(7)), however the peer answers.  (TCP_CORK's timer is this
 	 * one with the window open: not a stall.) */
