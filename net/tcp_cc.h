@@ -24,8 +24,8 @@
 
 struct tcp_cc_ops;
 
-/* HyStart++ (RFC 9406), the slow start CUBIC uses (RFC 9438 4.10): where a connection's first
- * slow start stands (tcp_cc_hystart.c). */
+/* HyStart++ (RFC 9406), the first slow start of both modules (RFC 9438 4.10 for CUBIC): where
+ * a connection's first slow start stands (tcp_cc_hystart.c). */
 #define HS_OFF 0        /* not used, or done: plain RFC 5681 slow start */
 #define HS_SS  1        /* standard slow start, watching each round's minimum RTT */
 #define HS_CSS 2        /* Conservative Slow Start after an RTT increase (RFC 9406 4.2) */

@@ -7,8 +7,8 @@
  * gives way to Conservative Slow Start (CSS), which grows a quarter as fast for at most five
  * rounds and then hands over to congestion avoidance; if the RTT falls back below where CSS
  * began, the rise was jitter and slow start resumes.  RFC 9438 4.10 says CUBIC should use
- * it; here CUBIC does, for the first slow start only (as RFC 9406 recommends), and NewReno
- * keeps RFC 5681's.
+ * it; here CUBIC and NewReno both do (as FreeBSD's NewReno does), for the first slow start
+ * only, as RFC 9406 recommends.
  *
  * A round is one window of data: it ends when the ACK for the data that was the highest sent
  * when it began (windowEnd) arrives.  The RTT samples come from the timestamps of every ACK

@@ -1,5 +1,7 @@
 /* NewReno congestion control (RFC 5681 slow start and congestion avoidance, RFC 6582 window
- * after recovery), and the module registry. */
+ * after recovery), and the module registry.  The first slow start is HyStart++'s (RFC 9406,
+ * tcp_cc_hystart.c), as CUBIC's is and as FreeBSD's NewReno does: RFC 9406 is written for
+ * any standard slow start, and its overshoot costs NewReno the same losses. */
 #include "tcp_cc.h"
 #include "netlib.h"
 
@@ -29,14 +31,14 @@ static void newreno_init(struct tcp_cc *cc, uint32_t mss)
 	cc->cwnd = tcp_cc_initial_window(mss);
 	cc->ssthresh = UINT32_MAX;   /* RFC 5681 3.1: arbitrarily high */
 	cc->bytes_acked = 0;
-	cc->hs_state = HS_OFF;       /* RFC 5681 slow start throughout */
+	tcp_cc_hystart_init(cc);
 }
 
 static void newreno_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a)
 {
 	uint32_t acked = a->acked;
-	if (tcp_cc_slow_start(cc, acked))
-		return;
+	if (tcp_cc_hystart_ack(cc, a))
+		return;     /* slow start; once CSS ends, ssthresh = cwnd and avoidance follows */
 	/* RFC 5681 3.1 (and RFC 3465 byte counting): one SMSS per window of data acknowledged. */
 	cc->bytes_acked += acked;
 	if (cc->bytes_acked >= cc->cwnd) {
@@ -49,6 +51,7 @@ static void newreno_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a)
 static void newreno_signal(struct tcp_cc *cc, int type, uint32_t flight, uint64_t now_ns)
 {
 	(void)now_ns;
+	tcp_cc_hystart_off(cc);             /* RFC 9406 4.2: loss or ECN ends it */
 	/* RFC 5681 eq. 4: ssthresh = max(FlightSize / 2, 2 * SMSS). */
 	uint32_t half = flight / 2;
 	cc->ssthresh = half > 2 * cc->mss ? half : 2 * cc->mss;

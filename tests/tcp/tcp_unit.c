@@ -460,9 +460,9 @@ static void test_hystart_samples(void **state)
 	assert_int_equal(s.cc.hs_state, HS_SS);
 }
 
-/* A loss ends HyStart++ for good: later slow starts are RFC 5681's whatever the RTT does.
- * NewReno never uses it; nor does CUBIC when tcp_cc_hystart_off is applied at the start (the
- * no_hystart configuration). */
+/* A loss ends HyStart++ for good: later slow starts are RFC 5681's whatever the RTT does,
+ * with either module; nor does either use it when tcp_cc_hystart_off is applied at the start
+ * (the no_hystart configuration). */
 static void test_hystart_off(void **state)
 {
 	(void)state;
@@ -480,22 +480,52 @@ static void test_hystart_off(void **state)
 	assert_int_equal(s.cc.hs_state, HS_OFF);
 
 	hs_start(&s, &tcp_cc_newreno);
+	for (int r = 0; r < 4; r++)
+		hs_round(&s, 20);
+	s.cc.ops->signal(&s.cc, CC_DUPACK, s.cc.cwnd, s.now);
 	assert_int_equal(s.cc.hs_state, HS_OFF);
-	for (int r = 0; r < 4; r++)
-		hs_round(&s, 20);
-	uint32_t w = s.cc.cwnd;
-	hs_round(&s, 200);
-	assert_int_equal(s.cc.cwnd, 2 * w);
-	assert_int_equal(s.cc.ssthresh, UINT32_MAX);
 
-	hs_start(&s, &tcp_cc_cubic);
-	tcp_cc_hystart_off(&s.cc);
-	for (int r = 0; r < 4; r++)
+	static const struct tcp_cc_ops *const ops[] = { &tcp_cc_cubic, &tcp_cc_newreno };
+	for (unsigned i = 0; i < 2; i++) {
+		hs_start(&s, ops[i]);
+		tcp_cc_hystart_off(&s.cc);
+		for (int r = 0; r < 4; r++)
+			hs_round(&s, 20);
+		uint32_t w = s.cc.cwnd;
+		hs_round(&s, 200);
+		hs_round(&s, 200);
+		assert_int_equal(s.cc.cwnd, 4 * w);
+		assert_int_equal(s.cc.ssthresh, UINT32_MAX);
+	}
+}
+
+/* NewReno's first slow start is HyStart++'s too (as FreeBSD's): a steady RTT doubles the
+ * window, a rise by the threshold gives CSS, and after CSS congestion avoidance grows the
+ * window by about one segment a round (RFC 5681 3.1), from ssthresh = cwnd with no loss. */
+static void test_hystart_newreno(void **state)
+{
+	(void)state;
+	struct hs_sim s;
+	hs_start(&s, &tcp_cc_newreno);
+	assert_int_equal(s.cc.hs_state, HS_SS);
+	uint32_t w = s.cc.cwnd;
+	for (int r = 0; r < 4; r++) {
 		hs_round(&s, 20);
+		assert_int_equal(s.cc.cwnd, 2 * w);
+		w = s.cc.cwnd;
+	}
+	int rounds = 0;
+	while (s.cc.hs_state != HS_OFF && rounds < 12) {
+		hs_round(&s, 24);
+		rounds++;
+	}
+	assert_int_equal(s.cc.hs_state, HS_OFF);
+	assert_true(rounds >= 5 && rounds <= 7);
+	assert_true(s.cc.ssthresh != UINT32_MAX);
+	assert_true(s.cc.cwnd < 8 * w);             /* doubling would be 2^rounds: 32 or more */
 	w = s.cc.cwnd;
-	hs_round(&s, 200);
-	hs_round(&s, 200);
-	assert_int_equal(s.cc.cwnd, 4 * w);
+	hs_round(&s, 24);
+	assert_true(s.cc.cwnd >= w && s.cc.cwnd <= w + 2000);
 }
 
 /* tcp_ts_at (tcp_var.h): the TSval clock is now / 10^6 plus the offset, exactly, for every
@@ -548,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_hystart_spurious),
 		cmocka_unit_test(test_hystart_samples),
 		cmocka_unit_test(test_hystart_off),
+		cmocka_unit_test(test_hystart_newreno),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -503,8 +503,10 @@ static void test_ecn_marks_and_loss(void **state)
  * round trip (a 125 KB window fills the path), 500 KB of queue.  Plain slow start doubles the
  * window until the queue overflows and loses a burst of segments; HyStart++ sees the round
  * trip grow as the queue fills, leaves slow start early and finishes without a loss.  One
- * direction, 4 MiB, buffers large enough that only the congestion window limits. */
-static void bottleneck_run(bool hystart, uint64_t *rexmit, uint64_t *css, uint64_t *exits)
+ * direction, 4 MiB, buffers large enough that only the congestion window limits.  cc: the
+ * sender's congestion control (both use HyStart++). */
+static void bottleneck_run(bool hystart, const char *cc, uint64_t *rexmit, uint64_t *css,
+    uint64_t *exits)
 {
 	struct pair p;
 	int c, s;
@@ -515,6 +517,7 @@ static void bottleneck_run(bool hystart, uint64_t *rexmit, uint64_t *css, uint64
 	TU_LOCKED(p.a, tcp_instance(p.a)->ti_conf.sendspace = 2u << 20);
 	TU_LOCKED(p.b, tcp_instance(p.b)->ti_conf.recvspace = 2u << 20);
 	pair_connect(&p, &c, &s);
+	assert_int_equal(stos_setsockopt(c, IPPROTO_TCP, TCP_CONGESTION, cc, (unsigned)strlen(cc)), 0);
 	assert_int_equal(wire_fault(p.wr, &fc), 0);
 	struct flow f;
 	flow_init(&f, c, s, 4u << 20, 3);
@@ -531,9 +534,9 @@ static void bottleneck_run(bool hystart, uint64_t *rexmit, uint64_t *css, uint64
 	*rexmit = stos_stat(p.a, "tcp", "sndrexmitpack");
 	*css = stos_stat(p.a, "tcp", "hystart_css");
 	*exits = stos_stat(p.a, "tcp", "hystart_exit");
-	print_message("# HyStart++ %s: %.2f s, %llu frames dropped by the queue, %llu segments "
+	print_message("# %s, HyStart++ %s: %.2f s, %llu frames dropped by the queue, %llu segments "
 	    "retransmitted (%llu timeouts), CSS %llu, exits %llu, ssthresh %u segments\n",
-	    hystart ? "on" : "off", (double)(world_now(p.w) - t0) / SEC,
+	    cc, hystart ? "on" : "off", (double)(world_now(p.w) - t0) / SEC,
 	    (unsigned long long)st.qdropped, (unsigned long long)*rexmit,
 	    stos_stat(p.a, "tcp", "rexmttimeo"), (unsigned long long)*css,
 	    (unsigned long long)*exits, tcp_ssthresh_of(c));
@@ -549,13 +552,16 @@ static void test_hystart_bottleneck(void **state)
 {
 	(void)state;
 	uint64_t rx_on, css_on, ex_on, rx_off, css_off, ex_off;
-	bottleneck_run(true, &rx_on, &css_on, &ex_on);
-	bottleneck_run(false, &rx_off, &css_off, &ex_off);
-	assert_true(css_on >= 1);
-	assert_true(ex_on >= 1);
-	assert_int_equal(rx_on, 0);
-	assert_int_equal(css_off, 0);
-	assert_true(rx_off > 0);            /* the overshoot HyStart++ avoided */
+	static const char *const ccs[] = { "cubic", "newreno" };
+	for (unsigned i = 0; i < 2; i++) {
+		bottleneck_run(true, ccs[i], &rx_on, &css_on, &ex_on);
+		bottleneck_run(false, ccs[i], &rx_off, &css_off, &ex_off);
+		assert_true(css_on >= 1);
+		assert_true(ex_on >= 1);
+		assert_int_equal(rx_on, 0);
+		assert_int_equal(css_off, 0);
+		assert_true(rx_off > 0);            /* the overshoot HyStart++ avoided */
+	}
 }
 
 /* Reads exactly n bytes from fd into buf, running the world meanwhile (at most 120 s). */
