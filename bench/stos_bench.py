@@ -45,6 +45,10 @@ RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 STOS_MIB = int(os.environ.get("BENCH_STOS_MIB", "16"))
 BASE_MIB = int(os.environ.get("BENCH_BASE_MIB", "256"))
 UDP_SECS = float(os.environ.get("BENCH_UDP_SECS", "3"))
+# For experiments: more kernel command-line options (e.g. "e1000.itr=976") and more QEMU
+# options (e.g. a monitor socket for tools/qemu-sample.py).
+APPEND_EXTRA = os.environ.get("BENCH_APPEND", "")
+QEMU_EXTRA = os.environ.get("BENCH_QEMU_EXTRA", "").split()
 UDP_LEN = 18   # 14 Ethernet + 20 IP + 8 UDP + 18 + 4 FCS = 64 bytes on the wire
 HTTP_PORT, SINK_PORT, UDP_PORT = 8000, 5001, 5002
 procs = []
@@ -204,9 +208,10 @@ def baseline():
 class Stos:
     def __init__(self):
         net = ["-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
-               "-device", "e1000,netdev=n0"]
+               "-device", "e1000,netdev=n0"] + QEMU_EXTRA
         self.cmd = ["ip", "netns", "exec", H] + q.qemu_cmd(
-            f"ip={STOS_IP}/24 init=/bin/sh", q.INITRD, "custom", net, interactive=True,
+            f"ip={STOS_IP}/24 {APPEND_EXTRA} init=/bin/sh", q.INITRD, "custom", net,
+            interactive=True,
             limit=280)
         os.makedirs(OUT, exist_ok=True)
         self.log = open(os.path.join(OUT, "stos-bench.serial.log"), "w")
