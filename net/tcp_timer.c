@@ -175,13 +175,20 @@ static uint64_t tcp_persist_timeout(const struct tcpcb *tp)
 	return t;
 }
 
-void tcp_setpersist(struct tcpcb *tp)
+/* Arms the persist timer for the next probe, at most cap from now, and backs off. */
+static void tcp_persist_arm(struct tcpcb *tp, uint64_t cap)
 {
 	if (tp->t_rxtshift == 0)
 		tp->t_stall_start = net_clock(tp->t_ns);   /* (tcp_user_time_left) */
-	tcp_timer_arm(tp, TT_PERSIST, tcp_persist_timeout(tp));
+	uint64_t t = tcp_persist_timeout(tp);
+	tcp_timer_arm(tp, TT_PERSIST, t < cap ? t : cap);
 	if (tp->t_rxtshift < 12)
 		tp->t_rxtshift++;
+}
+
+void tcp_setpersist(struct tcpcb *tp)
+{
+	tcp_persist_arm(tp, UINT64_MAX);
 }
 
 /* TCP_USER_TIMEOUT (RFC 5482; Linux tcp(7)): how long sent data may stay unacknowledged, or
@@ -279,10 +286,7 @@ static bool tcp_timer_persist(struct tcpcb *tp)
 		tcp_drop(tp, ETIMEDOUT);
 		return false;
 	}
-	uint64_t next = tcp_persist_timeout(tp);
-	tcp_setpersist(tp);
-	if (left < next)
-		tcp_timer_arm(tp, TT_PERSIST, left);    /* the last probe comes at the timeout */
+	tcp_persist_arm(tp, left);      /* the last probe comes when the user timeout ends */
 	tp->t_flags |= TF_FORCEDATA;
 	tcp_output(tp);
 	tp->t_flags &= ~TF_FORCEDATA;

@@ -73,6 +73,8 @@ def main():
         mon = Monitor(a.monitor)
     except (OSError, subprocess.CalledProcessError) as e:
         sys.exit(f"qemu-sample: {e}")
+    if not syms:
+        sys.exit(f"qemu-sample: no function symbols in {a.elf}")
     addrs = [x for x, _ in syms]
     funcs, args = collections.Counter(), collections.Counter()
     n = 0
