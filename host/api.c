@@ -141,6 +141,17 @@ int stos_tcp_ecn(struct netstack *ns, int value)
 	return 0;
 }
 
+int stos_tcp_initcwnd(struct netstack *ns, int segments)
+{
+	struct tcp_instance *ti = tcp_instance(ns);
+	if (!ti || segments < 0 || segments > TCP_INITCWND_MAX)
+		return fail(-EINVAL);
+	NET_LOCK(ns);
+	ti->ti_conf.initcwnd_segs = (uint8_t)segments;
+	NET_UNLOCK(ns);
+	return 0;
+}
+
 int stos_if_addr(struct netstack *ns, const char *ifname, const char *cidr)
 {
 	unsigned a, b, c, d, p;

@@ -42,6 +42,9 @@ unsigned long long stos_stat(struct netstack *ns, const char *group, const char 
 /* Sets the instance's ECN choice for TCP (net/tcp_ecn.c): 0 never, 1 ask for it and accept
  * it, 2 accept it when asked (the default).  0, or -1 with errno EINVAL. */
 int stos_tcp_ecn(struct netstack *ns, int value);
+/* TCP's initial window in segments for new connections: 1..100 by RFC 6928's rule (10 by
+ * default), 0 for RFC 5681 3.1's 2 to 4 segments.  0, or -1 with errno EINVAL. */
+int stos_tcp_initcwnd(struct netstack *ns, int segments);
 /* Adds an IPv4 address "A.B.C.D/P" to interface ifname of ns.  0, or -1 with errno
  * (ENODEV: no such interface, EINVAL: bad text, as if_addr_add otherwise). */
 int stos_if_addr(struct netstack *ns, const char *ifname, const char *cidr);

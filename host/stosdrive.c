@@ -18,7 +18,7 @@
  *     sysctl <name> <value>       -> "ok" or "ok ignored" / "ok unsupported"
  *     count <state> <lport>       -> "ok <n>" connections in that state (Linux numbering)
  *     drop <state>                -> "ok <n>"
- *     tcpinfo <fd>                -> "ok <tcpi_state> <tcpi_options>"
+ *     tcpinfo <fd>                -> "ok <tcpi_state> <tcpi_options> <tcpi_snd_cwnd>"
  *     quit                        closes everything; exit status 1 if mbufs or memory leaked
  *
  * Blocking: descriptors are always non-blocking inside the stack.  A call on a descriptor the
@@ -351,7 +351,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(tok[0], "tcpinfo") && n >= 2) {
 			int fd = atoi(tok[1]);
 			void *so = fd >= 0 && fd < MAXFD && isopen[fd] ? (void *)stos_sock(fd) : NULL;
-			printf("ok %d %d\n", drive_net_sock_state(so), drive_net_sock_options(so));
+			printf("ok %d %d %d\n", drive_net_sock_state(so), drive_net_sock_options(so),
+			    drive_net_sock_cwnd(so));
 		} else {
 			printf("err bad command %s\n", tok[0]);
 		}

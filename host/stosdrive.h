@@ -39,6 +39,8 @@ unsigned drive_net_drop(struct netstack *ns, int state);
 /* State (Linux tcpi_state numbering; CLOSED when the connection is gone) of a socket. */
 int drive_net_sock_state(void *so);
 int drive_net_sock_options(void *so);
+/* Its congestion window in segments (TCP_INFO's tcpi_snd_cwnd); 0 without a connection. */
+int drive_net_sock_cwnd(void *so);
 /* mbuf and memory balance at exit: 0 when back to the starting counts. */
 int drive_net_leakcheck_begin(void);
 int drive_net_leakcheck_end(void);

@@ -182,6 +182,8 @@ int drive_net_sysctl(struct netstack *ns, const char *name, long long v)
 		c->reass_maxseg = (uint32_t)v;
 	else if (!strcmp(name, "net.inet.tcp.tlp"))
 		c->no_tlp = v == 0;     /* STOS's own knob: tail loss probes (tcp_tlp.c) */
+	else if (!strcmp(name, "net.inet.tcp.initcwnd_segments") && v >= 0 && v <= TCP_INITCWND_MAX)
+		c->initcwnd_segs = (uint8_t)v;  /* FreeBSD's name; 0: RFC 5681 3.1's window */
 	else if (!strcmp(name, "net.inet.tcp.ecn.enable") && v >= 0 && v <= 2)
 		c->ecn = (uint8_t)v;    /* the same three values (net/tcp_ecn.c) */
 	else if (!strcmp(name, "net.inet.tcp.blackhole") || !strcmp(name, "net.inet.tcp.rexmit_drop_options"))
@@ -231,6 +233,15 @@ int drive_net_sock_options(void *p)
 	struct tcp_info ti;
 	socklen_t len = sizeof ti;
 	return so_getopt(so, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 ? ti.tcpi_options : 0;
+}
+
+int drive_net_sock_cwnd(void *p)
+{
+	struct socket *so = p;
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+	return so && so_getopt(so, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 ?
+	    (int)ti.tcpi_snd_cwnd : 0;
 }
 
 int drive_net_leakcheck_begin(void)

@@ -66,9 +66,9 @@ struct tcp_cc {
 
 struct tcp_cc_ops {
 	const char *name;
-	/* A new connection (or a restart after a long idle period, RFC 5681 4.1): sets cwnd to
-	 * the initial window for mss and ssthresh to "arbitrarily high". */
-	void (*init)(struct tcp_cc *cc, uint32_t mss);
+	/* A new connection: sets cwnd to iw (the initial window, tcp_cc_initial_window) and
+	 * ssthresh to "arbitrarily high" for segments of mss bytes. */
+	void (*init)(struct tcp_cc *cc, uint32_t mss, uint32_t iw);
 	/* An ACK advanced SND.UNA by a->acked bytes outside loss recovery. */
 	void (*ack)(struct tcp_cc *cc, const struct tcp_cc_ack *a);
 	/* A congestion signal (CC_DUPACK, CC_RTO, CC_ECN) with `flight` bytes outstanding. */
@@ -84,8 +84,10 @@ extern const struct tcp_cc_ops *const tcp_cc_default;
 /* The module with this name, or NULL. */
 const struct tcp_cc_ops *tcp_cc_find(const char *name);
 
-/* RFC 5681 3.1 (eq. 1): the initial window for a given SMSS. */
-uint32_t tcp_cc_initial_window(uint32_t mss);
+/* The initial window in bytes for a given SMSS: with segs 0, RFC 5681 3.1's (2 to 4
+ * segments); otherwise RFC 6928 2's rule with segs segments, min(segs * SMSS, max(2 * SMSS,
+ * segs * 1460)), which for segs 10 is its min(10 * MSS, max(2 * MSS, 14600)). */
+uint32_t tcp_cc_initial_window(uint32_t mss, unsigned segs);
 
 /* cwnd grown by inc bytes, saturating. */
 static inline void tcp_cc_grow(struct tcp_cc *cc, uint32_t inc)

@@ -45,10 +45,10 @@ static uint32_t w_cubic(const struct tcp_cc *cc, int64_t t_ms)
 	return (uint32_t)w;
 }
 
-static void cubic_init(struct tcp_cc *cc, uint32_t mss)
+static void cubic_init(struct tcp_cc *cc, uint32_t mss, uint32_t iw)
 {
 	cc->mss = mss;
-	cc->cwnd = tcp_cc_initial_window(mss);
+	cc->cwnd = iw;
 	cc->ssthresh = UINT32_MAX;
 	cc->bytes_acked = 0;
 	cc->w_max = 0;

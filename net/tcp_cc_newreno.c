@@ -5,8 +5,12 @@
 #include "tcp_cc.h"
 #include "netlib.h"
 
-uint32_t tcp_cc_initial_window(uint32_t mss)
+uint32_t tcp_cc_initial_window(uint32_t mss, unsigned segs)
 {
+	if (segs) {
+		uint64_t cap = (uint64_t)segs * mss, floor = NET_MAX(2ull * mss, segs * 1460ull);
+		return (uint32_t)NET_MIN(cap, floor);
+	}
 	/* RFC 5681 3.1: IW = 2..4 segments depending on SMSS. */
 	if (mss > 2190)
 		return 2 * mss;
@@ -25,10 +29,10 @@ bool tcp_cc_slow_start(struct tcp_cc *cc, uint32_t acked)
 	return true;
 }
 
-static void newreno_init(struct tcp_cc *cc, uint32_t mss)
+static void newreno_init(struct tcp_cc *cc, uint32_t mss, uint32_t iw)
 {
 	cc->mss = mss;
-	cc->cwnd = tcp_cc_initial_window(mss);
+	cc->cwnd = iw;
 	cc->ssthresh = UINT32_MAX;   /* RFC 5681 3.1: arbitrarily high */
 	cc->bytes_acked = 0;
 	tcp_cc_hystart_init(cc);

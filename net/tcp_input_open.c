@@ -73,6 +73,14 @@ void tcp_established(struct tcpcb *tp)
 
 	tcp_set_state(tp, TCPS_ESTABLISHED);
 	TCPSTAT_INC(ti, connects);
+	/* RFC 5681 3.1: when the SYN or the SYN-ACK was lost, the initial window is one
+	 * segment.  With RFC 6928's larger window (2) only after more than one retransmission:
+	 * a single one SHOULD NOT cost it.  t_rxtshift still counts them here. */
+	int synlost_max = ti->ti_conf.initcwnd_segs ? 1 : 0;
+	if (tp->t_rxtshift > synlost_max && tp->t_cc.cwnd > tp->t_maxseg) {
+		tp->t_cc.cwnd = tp->t_maxseg;
+		TCPSTAT_INC(ti, synlossiw);
+	}
 	tcp_timer_stop(tp, TT_KEEP);
 	tcp_round_rcvbuf(tp);
 	if (so && so->so_onq0 && tp->t_defer_accept) {
@@ -303,12 +311,12 @@ void tcp_input_synsent(struct tcpcb *tp, struct tcp_seg *s)
 			tp->t_rtttime = 0;
 		}
 		tcp_timer_stop(tp, TT_REXMT);
-		tp->t_rxtshift = 0;
 		tp->snd_wnd = (uint32_t)s->th.th_win;   /* unscaled in a SYN */
 		tp->max_sndwnd = tp->snd_wnd;
 		tp->snd_wl1 = s->seq;
 		tp->snd_wl2 = s->th.th_ack;
-		tcp_established(tp);
+		tcp_established(tp);            /* (reads t_rxtshift: the SYNs retransmitted) */
+		tp->t_rxtshift = 0;
 		tcp_ecn_synack_in(tp, s);       /* (clears ECE and CWR from s->flags) */
 		tp->t_flags |= TF_ACKNOW;
 		/* Any data or FIN on the SYN-ACK continues at the sixth step, as a segment

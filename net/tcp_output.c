@@ -337,14 +337,20 @@ struct tcp_seg {
 	bool fast;              /* decided by tcp_output_fast (tcpstat sndfast) */
 };
 
-/* RFC 5681 4.1: after an idle period longer than the RTO, restart from the initial window.
+/* RFC 5681 4.1: after an idle period longer than the RTO, restart from the restart window,
+ * RW = min(IW, cwnd).  RFC 6928 2 lets RW use its larger initial window, but a connection
+ * that has lost data SHOULD fall back to the smaller one (RFC 3390's, here RFC 5681 3.1's,
+ * its successor): once anything was retransmitted, RW is RFC 5681's.
  * A receiver asks on every ACK it sends, just after a segment arrived: an idle time within
  * the smallest RTO there can be (tcp_rexmt_timeout clamps to rexmit_min_ns, then caps at
  * rexmit_max_ns) settles it before the window and the RTO are computed. */
 static __attribute__((noinline)) void tcp_idle_restart_cwnd(struct tcpcb *tp, uint64_t idle)
 {
-	if (tp->t_cc.cwnd > tcp_cc_initial_window(tp->t_maxseg) && idle > tcp_rexmt_timeout(tp))
-		tp->t_cc.cwnd = tcp_cc_initial_window(tp->t_maxseg);
+	unsigned segs = tp->t_rexmits_total ? 0 :
+	    tcp_instance(tp->t_ns)->ti_conf.initcwnd_segs;
+	uint32_t rw = tcp_cc_initial_window(tp->t_maxseg, segs);
+	if (tp->t_cc.cwnd > rw && idle > tcp_rexmt_timeout(tp))
+		tp->t_cc.cwnd = rw;
 }
 
 /* (The settled cases inline in tcp_output: no call.) */

@@ -54,6 +54,7 @@ static void tcp_conf_defaults(struct tcp_conf *c)
 	c->delack_ns = 40 * TCP_NS_PER_MS;
 	c->challenge_ack_limit = 1000;
 	c->reass_maxseg = 256;
+	c->initcwnd_segs = 10;
 	net_strlcpy(c->cc_default, tcp_cc_default->name, sizeof c->cc_default);
 }
 
@@ -339,9 +340,14 @@ void tcp_mss_usercap(struct tcpcb *tp)
 	tcp_mss_shrink(tp, tp->t_usermss);
 }
 
+uint32_t tcp_initial_window(const struct tcpcb *tp)
+{
+	return tcp_cc_initial_window(tp->t_maxseg, tcp_instance(tp->t_ns)->ti_conf.initcwnd_segs);
+}
+
 void tcp_cc_start(struct tcpcb *tp)
 {
-	tp->t_cc.ops->init(&tp->t_cc, tp->t_maxseg);
+	tp->t_cc.ops->init(&tp->t_cc, tp->t_maxseg, tcp_initial_window(tp));
 	if (tcp_instance(tp->t_ns)->ti_conf.no_hystart)
 		tcp_cc_hystart_off(&tp->t_cc);
 }

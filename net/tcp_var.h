@@ -326,6 +326,7 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(timeoutdrop, "connections dropped by retransmit timeout") \
 	X(keepdrops, "connections dropped by keepalive") \
 	X(lingerdrops, "orphaned FIN-WAIT-2 connections reset (TCP_LINGER2 < 0)") \
+	X(synlossiw, "connections starting with one segment after a lost SYN or SYN-ACK") \
 	X(initdrops, "connections not established within the keepinit time") \
 	X(rexmttimeo, "retransmit timeouts") \
 	X(persisttimeo, "persist timeouts") \
@@ -431,6 +432,8 @@ struct tcpstat { TCPSTAT_LIST(NET_STAT_FIELD) };
 #define TCP_ECN_PASSIVE 2       /* accept it in the peer's SYN only */
 
 /* Tunables (the sysctl knobs of the hosted tools and of the conformance runner). */
+#define TCP_INITCWND_MAX 100           /* the largest initcwnd_segs a setting takes */
+
 struct tcp_conf {
 	bool rfc1323;               /* offer window scaling and timestamps */
 	bool sack;                  /* offer/accept SACK */
@@ -441,6 +444,9 @@ struct tcp_conf {
 	uint8_t ecn;                /* RFC 3168: 0 off, 1 ask for it and accept it, 2 accept
 	                             * it when asked (the default, as Linux and FreeBSD) */
 	bool no_hystart;            /* CUBIC's first slow start without HyStart++ (RFC 9406) */
+	uint8_t initcwnd_segs;      /* the initial window in segments, RFC 6928 2's rule (10,
+	                             * as Linux and FreeBSD; at most TCP_INITCWND_MAX); 0: RFC
+	                             * 5681 3.1's 2 to 4 */
 	bool no_tlp;                /* no tail loss probes (RFC 8985 7, tcp_tlp.c) */
 	bool no_hdrpred;            /* tests: every segment takes the slow path (tcp_input.c) */
 	bool no_outfast;            /* tests: tcp_output decides every segment the general way */
@@ -523,6 +529,8 @@ void tcp_clamp_round(struct tcpcb *tp);
 /* (Re)starts the connection's congestion control module for t_maxseg, HyStart++ as the
  * instance's configuration says. */
 void tcp_cc_start(struct tcpcb *tp);
+/* The connection's initial window in bytes (tcp_cc_initial_window with ti_conf.initcwnd_segs). */
+uint32_t tcp_initial_window(const struct tcpcb *tp);
 /* Moves to TIME-WAIT: 2MSL timer, socket released if the user has closed; the connection
  * joins the tail of the TIME-WAIT list. */
 void tcp_twstart(struct tcpcb *tp);

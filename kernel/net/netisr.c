@@ -219,6 +219,21 @@ static void knet_bringup(struct netstack *ns)
 		knet_cmdline_off("tcp_hystart", &ti->ti_conf.no_hystart);
 		/* tcp_tlp=0: no tail loss probes (net/tcp_tlp.c). */
 		knet_cmdline_off("tcp_tlp", &ti->ti_conf.no_tlp);
+		/* tcp_initcwnd=N: the initial window in segments (RFC 6928's rule; 0: RFC
+		 * 5681's 2 to 4). */
+		if (knet_cmdline_get("tcp_initcwnd", v, sizeof(v))) {
+			unsigned n = 0;
+			const char *p = v;
+			while (*p >= '0' && *p <= '9' && n <= TCP_INITCWND_MAX)
+				n = n * 10 + (unsigned)(*p++ - '0');
+			if (p != v && *p == 0 && n <= TCP_INITCWND_MAX) {
+				ti->ti_conf.initcwnd_segs = (uint8_t)n;
+				kprintf("net: tcp_initcwnd=%u\n", n);
+			} else {
+				kprintf("net: tcp_initcwnd=%s ignored (want 0 to %d)\n", v,
+				    TCP_INITCWND_MAX);
+			}
+		}
 	}
 	/* Every NIC comes up (a DHCP client needs eth0 up before it has an address). */
 	for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next)

@@ -28,7 +28,8 @@ system call sends is not examined (packetdrill stops at the last event).
 Backtick lines: `sysctl -w net.inet.tcp.X=V` goes to the driver's settings (unknown knobs are
 listed and ignored); `sockstat ... | grep -c STATE | grep N` becomes a count of connections in
 that state; `tcpdrop -s TIME_WAIT` drops them; everything else (host cache purge, kldload,
-setkey) is listed and ignored.  `%{ assert tcpi_state == X }%` and `tcpi_options == X` query
+setkey) is listed and ignored.  `%{ assert tcpi_state == X }%`, `tcpi_options == X` and
+`tcpi_snd_cwnd == N` (segments, as Linux's TCP_INFO counts them) query
 TCP_INFO of the most recently created socket.
 
 Expected differences: tests/conformance/expected-differences.txt lists scripts (path relative
@@ -639,7 +640,8 @@ class Run:
         self.ignored.append(cmd.split()[0])
 
     def python(self, ev, py):
-        m = re.match(r"^assert\s+(tcpi_state|tcpi_options)\s*==\s*(.+?)\s*$", py.code)
+        m = re.match(r"^assert\s+(tcpi_state|tcpi_options|tcpi_snd_cwnd)\s*==\s*(.+?)\s*$",
+                     py.code)
         if not m:
             raise ScriptFail(ev, f"python block not understood: {py.code}")
         if self.last_sock is None:
@@ -648,6 +650,9 @@ class Run:
         if m.group(1) == "tcpi_state":
             want = TCPI_STATES.get(m.group(2))
             got = int(res[0])
+        elif m.group(1) == "tcpi_snd_cwnd":
+            want = int(m.group(2), 0)
+            got = int(res[2])
         else:
             want = 0
             for part in m.group(2).strip("() ").split("|"):

@@ -249,11 +249,32 @@ static void cc_ack(struct tcp_cc *cc, uint32_t acked, uint64_t srtt_ns, uint64_t
 	cc->ops->ack(cc, &a);
 }
 
+/* The initial window: RFC 5681 3.1's table with 0 segments, RFC 6928 2's
+ * min(N * MSS, max(2 * MSS, N * 1460)) otherwise. */
+static void test_initial_window(void **state)
+{
+	(void)state;
+	assert_int_equal(tcp_cc_initial_window(536, 0), 4 * 536);
+	assert_int_equal(tcp_cc_initial_window(1095, 0), 4 * 1095);
+	assert_int_equal(tcp_cc_initial_window(1096, 0), 3 * 1096);
+	assert_int_equal(tcp_cc_initial_window(2190, 0), 3 * 2190);
+	assert_int_equal(tcp_cc_initial_window(2191, 0), 2 * 2191);
+	assert_int_equal(tcp_cc_initial_window(8960, 0), 2 * 8960);
+	assert_int_equal(tcp_cc_initial_window(536, 10), 10 * 536);    /* ten segments */
+	assert_int_equal(tcp_cc_initial_window(1460, 10), 14600);
+	assert_int_equal(tcp_cc_initial_window(1448, 10), 14480);
+	assert_int_equal(tcp_cc_initial_window(4000, 10), 14600);      /* the byte cap */
+	assert_int_equal(tcp_cc_initial_window(8960, 10), 2 * 8960);   /* two segments at least */
+	assert_int_equal(tcp_cc_initial_window(1000, 1), 1000);
+	assert_int_equal(tcp_cc_initial_window(1460, 100), 146000);
+	assert_int_equal(tcp_cc_initial_window(65535, 100), 100u * 1460);
+}
+
 static void test_newreno(void **state)
 {
 	(void)state;
 	struct tcp_cc cc = { .ops = &tcp_cc_newreno };
-	cc.ops->init(&cc, 1460);
+	cc.ops->init(&cc, 1460, tcp_cc_initial_window(1460, 0));
 	assert_int_equal(cc.cwnd, 3 * 1460);              /* RFC 5681 IW for SMSS 1460 */
 	assert_int_equal(cc.ssthresh, UINT32_MAX);
 	cc_ack(&cc, 1460, 0, 0);                      /* slow start: +SMSS per ACK */
@@ -286,7 +307,7 @@ static void test_cubic(void **state)
 	assert_ptr_equal(tcp_cc_default, &tcp_cc_cubic);
 	assert_ptr_equal(tcp_cc_find("newreno"), &tcp_cc_newreno);
 	assert_null(tcp_cc_find("vegas"));
-	cc.ops->init(&cc, 1000);
+	cc.ops->init(&cc, 1000, tcp_cc_initial_window(1000, 0));
 	cc.cwnd = 100 * 1000;
 	cc.ops->signal(&cc, CC_DUPACK, 100 * 1000, 0);
 	assert_int_equal(cc.ssthresh, 100 * 1000 * 717 / 1024);   /* beta_cubic 0.7 as 717/1024 */
@@ -333,7 +354,7 @@ static void hs_start(struct hs_sim *s, const struct tcp_cc_ops *ops)
 {
 	memset(s, 0, sizeof *s);
 	s->cc.ops = ops;
-	ops->init(&s->cc, 1000);
+	ops->init(&s->cc, 1000, tcp_cc_initial_window(1000, 0));
 	s->una = 5000;
 	s->snd_max = s->una + s->cc.cwnd;
 	s->now = 1000000000ull;
@@ -571,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_seq_wrap),
 		cmocka_unit_test(test_siphash_vectors),
 		cmocka_unit_test(test_isn),
+		cmocka_unit_test(test_initial_window),
 		cmocka_unit_test(test_newreno),
 		cmocka_unit_test(test_cubic),
 		cmocka_unit_test(test_hystart_steady),
