@@ -49,6 +49,10 @@ UDP_SECS = float(os.environ.get("BENCH_UDP_SECS", "3"))
 # options (e.g. a monitor socket for tools/qemu-sample.py).
 APPEND_EXTRA = os.environ.get("BENCH_APPEND", "")
 QEMU_EXTRA = os.environ.get("BENCH_QEMU_EXTRA", "").split()
+# Experiments with where the host does its side: QEMU pinned to these CPUs (taskset -c), and
+# the TAP's received frames (what STOS sends) steered by RPS to this CPU mask.
+QEMU_CPUS = os.environ.get("BENCH_QEMU_CPUS", "")
+TAP_RPS = os.environ.get("BENCH_TAP_RPS", "")
 UDP_LEN = 18   # 14 Ethernet + 20 IP + 8 UDP + 18 + 4 FCS = 64 bytes on the wire
 HTTP_PORT, SINK_PORT, UDP_PORT = 8000, 5001, 5002
 procs = []
@@ -82,6 +86,8 @@ def setup():
     nsx(H, "ip", "tuntap", "add", "dev", "tap0", "mode", "tap")
     nsx(H, "ip", "addr", "add", f"{HOST_TAP}/24", "dev", "tap0")
     nsx(H, "ip", "link", "set", "tap0", "up")
+    if TAP_RPS:
+        nsx(H, "sh", "-c", f"echo {TAP_RPS} > /sys/class/net/tap0/queues/rx-0/rps_cpus")
     nsx(H, "ip", "link", "add", "bh", "type", "veth", "peer", "name", "bp", "netns", P)
     nsx(H, "ip", "addr", "add", f"{HOST_VETH}/24", "dev", "bh")
     nsx(H, "ip", "link", "set", "bh", "up")
@@ -209,7 +215,8 @@ class Stos:
     def __init__(self):
         net = ["-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
                "-device", "e1000,netdev=n0"] + QEMU_EXTRA
-        self.cmd = ["ip", "netns", "exec", H] + q.qemu_cmd(
+        pin = ["taskset", "-c", QEMU_CPUS] if QEMU_CPUS else []
+        self.cmd = pin + ["ip", "netns", "exec", H] + q.qemu_cmd(
             f"ip={STOS_IP}/24 {APPEND_EXTRA} init=/bin/sh", q.INITRD, "custom", net,
             interactive=True,
             limit=280)
@@ -281,8 +288,8 @@ def stos_side():
     n = STOS_MIB << 20
     res["tcp_bytes"] = n
     c0 = s.netstat()
-    res["tcp_rx_mbit"], res["tcp_rx_runs"] = mbit(n, [curl_get(STOS_IP, 80, n)
-                                                      for _ in range(RUNS)])
+    rx = [curl_get(STOS_IP, 80, n) for _ in range(RUNS)]
+    res["tcp_rx_mbit"], res["tcp_rx_runs"] = mbit(n, rx)
     c1 = s.netstat()
     # TCP segmentation offload during the downloads: large segments the e1000 cut.
     res["tso"] = {k: c1.get(("tcp", k), 0) - c0.get(("tcp", k), 0)
@@ -294,6 +301,16 @@ def stos_side():
         tx.append(secs)
         s.expect(r"\$ ", 30)
     res["tcp_tx_mbit"], res["tcp_tx_runs"] = mbit(n, tx)
+    c2 = s.netstat()
+    # The time STOS's TDT writes took (QEMU transmitting, and the host's stack handling the
+    # frames in the same system call), against the transfers' own time.
+    res["tdt"] = {}
+    for name, a, b, secs in (("download", c0, c1, rx), ("upload", c1, c2, tx)):
+        ns_ = b.get(("eth0", "tx_commit_ns"), 0) - a.get(("eth0", "tx_commit_ns"), 0)
+        frames = b.get(("eth0", "tx_frames"), 0) - a.get(("eth0", "tx_frames"), 0)
+        total = sum(x for x in secs if x)
+        res["tdt"][name] = {"ms": ns_ / 1e6, "frames": frames,
+                            "share": ns_ / 1e9 / total if total else None}
     res["ping"] = ping(STOS_IP)
 
     before = s.snmp()
@@ -409,6 +426,13 @@ def main():
         t = stos["tso"]
         print(f"# STOS downloads: {t['sndpack']} wire segments ({t['sndbyte']} bytes) went to "
               f"the e1000 as {t['sndtso']} TSO segments (netstat -s: tcp sndtso)")
+    if stos.get("tdt"):
+        d, u = stos["tdt"]["download"], stos["tdt"]["upload"]
+        if d["share"] is not None and u["share"] is not None:
+            print(f"# STOS's TDT writes (QEMU transmitting; the host's stack takes each frame "
+                  f"in the same call): {d['share'] * 100:.0f}% of the downloads' time "
+                  f"({d['frames']} frames), {u['share'] * 100:.0f}% of the uploads' "
+                  f"({u['frames']} frames, the ACKs)")
     if stos.get("inflight"):
         i = stos["inflight"]
         print(f"# 4 MiB download capture ({i['pcap']}): STOS kept at most "

@@ -113,6 +113,8 @@ struct e1000_txoff {
 	X(tx_frames, "frames put on the transmit ring") \
 	X(tx_bytes, "bytes put on the transmit ring") \
 	X(tx_descs, "transmit descriptors used") \
+	X(tx_commits, "transmit tail (TDT) writes") \
+	X(tx_commit_ns, "nanoseconds in TDT writes (kernel; under QEMU the device transmits then)") \
 	X(tx_ctx, "context descriptors written") \
 	X(tx_csum_offload, "frames with checksums inserted by the device") \
 	X(tx_tso, "frames segmented by the device (TSO)") \
