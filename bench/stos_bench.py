@@ -53,6 +53,8 @@ QEMU_EXTRA = os.environ.get("BENCH_QEMU_EXTRA", "").split()
 # the TAP's received frames (what STOS sends) steered by RPS to this CPU mask.
 QEMU_CPUS = os.environ.get("BENCH_QEMU_CPUS", "")
 TAP_RPS = os.environ.get("BENCH_TAP_RPS", "")
+if TAP_RPS and not re.fullmatch(r"[0-9a-fA-F,]+", TAP_RPS):
+    sys.exit(f"bench: BENCH_TAP_RPS={TAP_RPS!r} is not a hexadecimal CPU mask")
 UDP_LEN = 18   # 14 Ethernet + 20 IP + 8 UDP + 18 + 4 FCS = 64 bytes on the wire
 HTTP_PORT, SINK_PORT, UDP_PORT = 8000, 5001, 5002
 procs = []

@@ -223,25 +223,24 @@ int drive_net_sock_state(void *p)
 	return st;
 }
 
+/* What getsockopt(TCP_INFO) reports (net/tcp_usrreq.c's tcp_fill_info), not a copy of its
+ * rules: false without a socket or a connection. */
+static bool sock_tcp_info(void *p, struct tcp_info *ti)
+{
+	socklen_t len = sizeof *ti;
+	return p && so_getopt(p, IPPROTO_TCP, TCP_INFO, ti, &len) == 0;
+}
+
 int drive_net_sock_options(void *p)
 {
-	struct socket *so = p;
-	if (!so)
-		return 0;
-	/* What getsockopt(TCP_INFO) reports (net/tcp_usrreq.c's tcp_fill_info), not a copy of
-	 * its rules. */
 	struct tcp_info ti;
-	socklen_t len = sizeof ti;
-	return so_getopt(so, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 ? ti.tcpi_options : 0;
+	return sock_tcp_info(p, &ti) ? ti.tcpi_options : 0;
 }
 
 int drive_net_sock_cwnd(void *p)
 {
-	struct socket *so = p;
 	struct tcp_info ti;
-	socklen_t len = sizeof ti;
-	return so && so_getopt(so, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 ?
-	    (int)ti.tcpi_snd_cwnd : 0;
+	return sock_tcp_info(p, &ti) ? (int)ti.tcpi_snd_cwnd : 0;
 }
 
 int drive_net_leakcheck_begin(void)

@@ -323,12 +323,7 @@ static unsigned e1000_num_knob(const char *key, unsigned dflt, unsigned min, uns
 	if (!knet_cmdline_get(key, v, sizeof(v)))
 		return dflt;
 	unsigned n = 0;
-	bool ok = v[0] != 0;
-	for (const char *p = v; ok && *p; p++) {
-		ok = *p >= '0' && *p <= '9' && n <= max;
-		n = n * 10 + (unsigned)(*p - '0');
-	}
-	if (!ok || n < min || n > max || (pow2 && (n & (n - 1)))) {
+	if (!kparse_uint(v, max, &n) || n < min || (pow2 && (n & (n - 1)))) {
 		kprintf("e1000: %s=%s ignored (%s from %u to %u)\n", key, v,
 		    pow2 ? "a power of two" : "a number", min, max);
 		return dflt;

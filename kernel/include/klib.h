@@ -4,6 +4,7 @@
 #ifndef KERNEL_KLIB_H
 #define KERNEL_KLIB_H
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,9 @@ int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 /* Copies at most size-1 bytes and always terminates (size > 0); returns strlen(src). */
 size_t strlcpy(char *dst, const char *src, size_t size);
+/* s as a decimal number of at most max into *out: false when s is empty, has anything but
+ * digits, or is larger (command-line knobs). */
+bool kparse_uint(const char *s, unsigned max, unsigned *out);
 
 /* printf subset: %d %i %u %x %X %p %s %c %%, flags '-' '0', width, precision for %s,
  * length modifiers l ll z. */

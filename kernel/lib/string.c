@@ -92,3 +92,19 @@ size_t strlcpy(char *dst, const char *src, size_t size)
 	}
 	return n;
 }
+
+bool kparse_uint(const char *s, unsigned max, unsigned *out)
+{
+	uint64_t n = 0;                 /* at most max * 10 + 9: no overflow */
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		n = n * 10 + (unsigned)(*s - '0');
+		if (n > max)
+			return false;
+	}
+	*out = (unsigned)n;
+	return true;
+}

@@ -222,11 +222,8 @@ static void knet_bringup(struct netstack *ns)
 		/* tcp_initcwnd=N: the initial window in segments (RFC 6928's rule; 0: RFC
 		 * 5681's 2 to 4). */
 		if (knet_cmdline_get("tcp_initcwnd", v, sizeof(v))) {
-			unsigned n = 0;
-			const char *p = v;
-			while (*p >= '0' && *p <= '9' && n <= TCP_INITCWND_MAX)
-				n = n * 10 + (unsigned)(*p++ - '0');
-			if (p != v && *p == 0 && n <= TCP_INITCWND_MAX) {
+			unsigned n;
+			if (kparse_uint(v, TCP_INITCWND_MAX, &n)) {
 				ti->ti_conf.initcwnd_segs = (uint8_t)n;
 				kprintf("net: tcp_initcwnd=%u\n", n);
 			} else {
