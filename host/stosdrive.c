@@ -14,6 +14,7 @@
  *     sys bind|connect <fd> <a.b.c.d> <port>   sys listen <fd> <backlog>   sys accept <fd>
  *     sys close <fd>   sys shutdown <fd> <how>   sys recv|send <fd> <len> <flags>
  *     sys setsockopt <fd> <level> <name> <int>   sys getsockopt <fd> <level> <name>
+ *     sys md5key <fd> <a.b.c.d> <hex key | ->   TCP_MD5SIG for that peer (- deletes it)
  *                                 -> "ok <ret> <errno> [<int value>]" or "ok pending"
  *     sysctl <name> <value>       -> "ok" or "ok ignored" / "ok unsupported"
  *     count <state> <lport>       -> "ok <n>" connections in that state (Linux numbering)
@@ -29,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,6 +258,34 @@ static void cmd_sys(char **tok, int n)
 			return;
 		}
 		ret = stos_setsockopt(fd, atoi(tok[3]), name, &v, sizeof v);
+		err = errno;
+		flush_pkts();
+		reply(ret, err);
+		return;
+	}
+	if (!strcmp(op, "md5key") && n >= 5) {
+		/* Linux's struct tcp_md5sig, as an application builds it. */
+		struct tcp_md5sig k;
+		memset(&k, 0, sizeof k);
+		struct sockaddr_in *sin = (struct sockaddr_in *)&k.tcpm_addr;
+		sin->sin_family = AF_INET;
+		const char *hex = tok[4];
+		size_t hl = strcmp(hex, "-") ? strlen(hex) : 0;
+		if (inet_pton(AF_INET, tok[3], &sin->sin_addr) != 1 || hl % 2 ||
+		    hl / 2 > sizeof k.tcpm_key) {
+			printf("err bad md5key\n");
+			return;
+		}
+		for (size_t i = 0; i < hl / 2; i++) {
+			unsigned b;
+			if (sscanf(hex + 2 * i, "%2x", &b) != 1) {
+				printf("err bad md5key\n");
+				return;
+			}
+			k.tcpm_key[i] = (uint8_t)b;
+		}
+		k.tcpm_keylen = (uint16_t)(hl / 2);
+		ret = stos_setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &k, sizeof k);
 		err = errno;
 		flush_pkts();
 		reply(ret, err);

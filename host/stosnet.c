@@ -2,6 +2,7 @@
  *
  *   stosnet --tap IFNAME --addr A.B.C.D/P [--gw A.B.C.D] [--mac XX:XX:XX:XX:XX:XX]
  *           [--pcap FILE] [--fault loss=PPM,dup=PPM,ce=PPM,seed=N,burst=AT:MS] [--http-idle S]
+ *           [--md5 A.B.C.D=KEY]...
  *
  * It answers ARP and ping like any host and runs UDP echo (port 7) and discard (port 9), and
  * TCP echo (7), discard (9), chargen (19) and HTTP (80) (stosnet_tcp.c).  --fault makes the
@@ -10,6 +11,8 @@
  * AT on (both directions counted together): an outage (tap.h).
  * --http-idle S (default 60, 0: none) is HTTP's time limit for a request head and for each
  * write's progress while answering (stosnet_tcp.c).
+ * --md5 A.B.C.D=KEY (up to 8 times) gives the TCP services a TCP-MD5 key for that peer (RFC
+ * 2385, TCP_MD5SIG): its connections are signed, and its unsigned segments are dropped.
  * The TAP link's thread runs the stack (netisr and timers); this thread runs the services
  * through the C socket API.  SIGINT/SIGTERM stop it cleanly (the pcap file is complete);
  * SIGUSR1 prints the TCP connection counts (tests wait on them).
@@ -103,12 +106,13 @@ static void usage(FILE *f)
 	fprintf(f, "usage: stosnet --tap IFNAME --addr A.B.C.D/P [--gw A.B.C.D] "
 	    "[--mac XX:XX:XX:XX:XX:XX] [--pcap FILE]\n"
 	    "               [--fault loss=PPM,dup=PPM,ce=PPM,seed=N,burst=AT:MS]\n"
-	    "               [--http-idle SECONDS]\n"
+	    "               [--http-idle SECONDS] [--md5 A.B.C.D=KEY]...\n"
 	    "Runs the STOS network stack on an existing TAP device: ARP, ping,\n"
 	    "UDP echo (port 7) and discard (port 9), TCP echo (7), discard (9),\n"
 	    "chargen (19) and HTTP (80: GET / and GET /bytes/N).  --http-idle: seconds\n"
 	    "an HTTP client has to send a request head, or to read more of an answer\n"
-	    "(default 60, 0: no limit).\n");
+	    "(default 60, 0: no limit).  --md5: a TCP-MD5 key (1 to 80 bytes) the TCP\n"
+	    "services use with that peer (up to 8 peers).\n");
 }
 
 static int parse_ip(const char *s, uint32_t *out)
@@ -197,6 +201,7 @@ int main(int argc, char **argv)
 		{ "pcap", required_argument, NULL, 'p' },
 		{ "fault", required_argument, NULL, 'f' },
 		{ "http-idle", required_argument, NULL, 'i' },
+		{ "md5", required_argument, NULL, '5' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -257,6 +262,19 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			svc_tcp_set_http_idle((unsigned)v);
+			break;
+		}
+		case '5': {
+			char ip[16];
+			const char *eq = strchr(optarg, '=');
+			uint32_t peer;
+			size_t il = eq ? (size_t)(eq - optarg) : 0;
+			if (!eq || il >= sizeof ip || (memcpy(ip, optarg, il), ip[il] = 0,
+			    parse_ip(ip, &peer) < 0) || svc_tcp_add_md5(peer, eq + 1) < 0) {
+				fprintf(stderr, "stosnet: bad --md5 '%s' (want A.B.C.D=KEY, a key of 1 "
+				    "to 80 bytes, at most 8 peers)\n", optarg);
+				return 2;
+			}
 			break;
 		}
 		case 'h': usage(stdout); return 0;
@@ -379,6 +397,9 @@ int main(int argc, char **argv)
 		    "negotiated it, %llu CE marks received, %llu window cuts for ECE\n",
 		    (unsigned long long)tap_fault_marked(t), stos_stat(ns, "tcp", "ecn_shs"),
 		    stos_stat(ns, "tcp", "ecn_ce"), stos_stat(ns, "tcp", "ecn_rcwnd"));
+		printf("stosnet: TCP-MD5: dropped %llu unsigned, %llu wrongly signed, %llu signed "
+		    "without a key\n", stos_stat(ns, "tcp", "md5missing"),
+		    stos_stat(ns, "tcp", "md5bad"), stos_stat(ns, "tcp", "md5unexpected"));
 		fflush(stdout);
 	}
 out:

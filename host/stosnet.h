@@ -25,6 +25,9 @@ void svc_tcp_counts(unsigned long long *open, unsigned long long *accepted,
 /* HTTP's time limit (stosnet_tcp.c): for a whole request head, and for each write's progress
  * while answering.  0: none.  Set before svc_tcp_init. */
 void svc_tcp_set_http_idle(unsigned seconds);
+/* A TCP-MD5 key (RFC 2385) the TCP services' listeners hold for peer (host order), key a
+ * string of 1 to 80 bytes; at most 8 peers.  0 or -1.  Call before svc_tcp_init. */
+int svc_tcp_add_md5(uint32_t peer, const char *key);
 /* Closes the HTTP connections whose deadline has passed (the main loop calls it after each
  * poll). */
 void svc_tcp_expire(void);

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <poll.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 
@@ -455,6 +456,27 @@ static void listener_fn(int fd, short revents, void *arg)
 	}
 }
 
+/* --md5 peers and keys (svc_tcp_add_md5), set on every listener (TCP_MD5SIG, Linux's
+ * struct); accepted connections take the key for their peer. */
+#define MD5_PEERS 8
+static struct tcp_md5sig md5keys[MD5_PEERS];
+static unsigned nmd5;
+
+int svc_tcp_add_md5(uint32_t peer, const char *key)
+{
+	size_t n = strlen(key);
+	if (nmd5 == MD5_PEERS || n == 0 || n > sizeof md5keys[0].tcpm_key)
+		return -1;
+	struct tcp_md5sig *k = &md5keys[nmd5++];
+	memset(k, 0, sizeof *k);
+	struct sockaddr_in *sin = (struct sockaddr_in *)&k->tcpm_addr;
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(peer);
+	k->tcpm_keylen = (uint16_t)n;
+	memcpy(k->tcpm_key, key, n);
+	return 0;
+}
+
 static int tcp_service(struct netstack *ns, uint16_t port, enum kind kind, int sndbuf)
 {
 	struct sockaddr_in a;
@@ -471,6 +493,12 @@ static int tcp_service(struct netstack *ns, uint16_t port, enum kind kind, int s
 	/* accepted sockets inherit the buffer sizes (as on Linux) */
 	if (sndbuf)
 		(void)stos_setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	for (unsigned i = 0; i < nmd5; i++)
+		if (stos_setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5keys[i], sizeof md5keys[i]) < 0) {
+			fprintf(stderr, "stosnet: TCP_MD5SIG: %s\n", strerror(errno));
+			stos_close(fd);
+			return -1;
+		}
 	if (stos_bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || stos_listen(fd, SOMAXCONN) < 0) {
 		fprintf(stderr, "stosnet: tcp port %u: %s\n", port, strerror(errno));
 		stos_close(fd);

@@ -19,7 +19,7 @@ NET_P_SRCS := net/bpf.c net/af_packet.c
 # --- T sources ---
 NET_T_SRCS := net/tcp_options.c net/tcp_siphash.c net/tcp_isn.c net/tcp_cc_newreno.c \
 	net/tcp_cc_cubic.c net/tcp_cc_hystart.c net/tcp_subr.c net/tcp_output.c net/tcp_output_defer.c net/tcp_input.c net/tcp_input_fast.c \
-	net/tcp_input_open.c net/tcp_ecn.c net/tcp_tlp.c \
+	net/tcp_input_open.c net/tcp_ecn.c net/tcp_tlp.c net/tcp_md5.c net/md5.c \
 	net/tcp_timer.c net/tcp_reass.c net/tcp_sack.c net/tcp_syncookie.c net/tcp_usrreq.c \
 	net/tcp_gso.c
 # --- end T sources ---

@@ -45,11 +45,13 @@
 #define TCPOPT_SACK_PERM 4
 #define TCPOPT_SACK      5
 #define TCPOPT_TIMESTAMP 8
+#define TCPOPT_MD5       19          /* RFC 2385 (tcp_md5.h) */
 #define TCPOLEN_MSS       4
 #define TCPOLEN_WSCALE    3
 #define TCPOLEN_SACK_PERM 2
 #define TCPOLEN_TIMESTAMP 10
 #define TCPOLEN_SACKBLK   8
+#define TCPOLEN_MD5       18          /* kind, length, 16-byte digest */
 
 #define TCP_MAX_SACK     4           /* blocks that fit in 40 option bytes (2 + 4*8 = 34) */
 #define TCP_MIN_MSS      64          /* floor for a peer's MSS (RFC 9293 3.7.1: tiny values are
@@ -80,12 +82,14 @@ struct tcp_sack_block {
 #define TOF_SACKPERM 0x04u
 #define TOF_TS       0x08u
 #define TOF_SACK     0x10u
+#define TOF_MD5      0x20u           /* a TCP-MD5 signature: to_md5off */
 struct tcp_opts {
 	unsigned to_flags;          /* TOF_* present */
 	uint16_t to_mss;
 	uint8_t to_wscale;          /* clamped to TCP_MAX_WINSHIFT */
 	uint32_t to_tsval, to_tsecr;
 	uint8_t to_nsacks;
+	uint8_t to_md5off;          /* TOF_MD5: where its digest starts in the options */
 	struct tcp_sack_block to_sacks[TCP_MAX_SACK];
 	uint32_t to_bad;            /* malformed options seen (counted by the caller) */
 };
@@ -100,8 +104,9 @@ void tcp_opts_parse(const uint8_t *p, size_t len, bool syn, struct tcp_opts *to)
 
 /* Writes options for an outgoing segment into buf (TCP_MAXOLEN bytes), padded with NOPs to a
  * multiple of 4 (NOP-NOP before timestamps and SACK so they are 32-bit aligned, RFC 7323
- * Appendix A).  Only the TOF_* bits set in to->to_flags are written; SACK blocks are cut to
- * what fits.  Returns the length written (a multiple of 4, <= TCP_MAXOLEN). */
+ * Appendix A).  Only the TOF_* bits set in to->to_flags are written; TOF_MD5 writes the
+ * signature option with a zero digest after the timestamps (tcp_md5_sign fills it in), so
+ * SACK blocks, cut to what fits, come last.  Returns the length written (a multiple of 4, <= TCP_MAXOLEN). */
 size_t tcp_opts_build(uint8_t *buf, const struct tcp_opts *to);
 
 #endif

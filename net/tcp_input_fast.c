@@ -8,6 +8,7 @@
  */
 #include "tcp_var.h"
 #include "tcp_input_var.h"
+#include "tcp_md5.h"
 #include "netstack.h"
 #include "socketvar.h"
 #include "in_cksum.h"
@@ -39,9 +40,9 @@ static bool tcp_fast_path(struct tcp_instance *ti, struct tcpcb *tp, struct tcp_
 	if ((s->flags & (TH_SYN | TH_FIN | TH_RST | TH_URG | TH_ACK | TH_ECE | TH_CWR)) != TH_ACK ||
 	    s->ecn == IPTOS_ECN_CE || s->seq != tp->rcv_nxt || so == NULL ||
 	    tp->snd_nxt != tp->snd_max ||
-	    (tp->t_flags & (TF_FASTRECOVERY | TF_NEEDFIN | TF_DEFERRED)) ||
-	    (s->to.to_flags & TOF_SACK))
-		return false;
+	    (tp->t_flags & (TF_FASTRECOVERY | TF_NEEDFIN | TF_DEFERRED | TF_SIGNATURE)) ||
+	    (s->to.to_flags & (TOF_SACK | TOF_MD5)))
+		return false;           /* (TCP-MD5: tcp_input checks the signature first) */
 	/* RFC 7323 5.3 R1: the slow path's PAWS test would drop a timestamp older than
 	 * TS.Recent (or, after 24 days idle, forget TS.Recent): leave both to it. */
 	if ((s->to.to_flags & TOF_TS) && (tp->t_flags & TF_RCVD_TSTMP) && tp->ts_recent != 0 &&
@@ -172,6 +173,11 @@ static bool tcp_input_parse(struct netstack *ns, struct tcp_instance *ti, struct
 		    &s->to);
 		if (s->to.to_bad)
 			TCPSTAT_INC(ti, rcvbadopt);
+		if (s->to.to_flags & TOF_MD5) {
+			/* What tcp_md5_input needs once the connection is found. */
+			memcpy(s->md5_th, th, TCP_HDR_LEN);
+			memcpy(s->md5_sig, th + TCP_HDR_LEN + s->to.to_md5off, sizeof s->md5_sig);
+		}
 	}
 	s->flags = s->th.th_flags;
 	s->seq = s->th.th_seq;
@@ -206,6 +212,13 @@ void tcp_input(struct netstack *ns, struct mbuf *m, int iphlen)
 	bool predicted = tp && tp->t_state == TCPS_ESTABLISHED && !ti->ti_conf.no_hdrpred;
 	if (predicted && tcp_fast_path(ti, tp, &s))
 		return;
+	/* RFC 2385: a signature is checked before anything else acts on the segment (header
+	 * prediction, above, declines every signed segment and every connection with keys). */
+	if (((s.to.to_flags & TOF_MD5) || (tp && (tp->t_flags & TF_SIGNATURE))) &&
+	    !tcp_md5_input(ti, tp, &s)) {
+		seg_free(&s);
+		return;
+	}
 	if (!tp || tp->t_state == TCPS_CLOSED) {
 		TCPSTAT_INC(ti, noport);
 		tcp_reset_reply(ns, &s, tp);      /* a bound socket lends its TTL/TOS */

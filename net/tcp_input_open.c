@@ -3,6 +3,7 @@
  * 4987) and SYN-SENT (3.10.7.3: our SYN answered, or a simultaneous open).  The synchronized
  * states are in tcp_input.c. */
 #include "tcp_var.h"
+#include "tcp_md5.h"
 #include "tcp_input_var.h"
 #include "tcp_isn.h"
 #include "netstack.h"
@@ -115,7 +116,9 @@ void tcp_defer_release(struct tcpcb *tp)
  * LISTEN (RFC 9293 3.10.7.2) */
 
 /* What a connection takes over from its listener: the TCP and IP options set on it. */
-static void tcp_inherit(struct tcpcb *tp, const struct tcpcb *ltp)
+/* false: no memory for the listener's TCP-MD5 key for this peer (tcp_md5.h); the caller
+ * refuses the connection, which may not go unsigned. */
+static bool tcp_inherit(struct tcpcb *tp, const struct tcpcb *ltp)
 {
 	struct inpcb *inp = tp->t_inpcb;
 	tp->t_flags |= ltp->t_flags & (TF_NODELAY | TF_NOOPT | TF_NOPUSH);
@@ -131,6 +134,7 @@ static void tcp_inherit(struct tcpcb *tp, const struct tcpcb *ltp)
 	tp->t_user_timeout = ltp->t_user_timeout;
 	tp->t_linger2 = ltp->t_linger2;
 	tp->t_defer_accept = ltp->t_defer_accept;
+	return tcp_md5_inherit(tp, ltp);
 }
 
 /* LISTEN.  iss_floor (NULL but for a SYN reopening a TIME-WAIT 4-tuple, tcp_input.c): the
@@ -154,9 +158,8 @@ static void listen_input(struct tcpcb *ltp, struct tcp_seg *s, const tcp_seq *is
 				struct socket *so = sonewconn(head, SS_ISCONNECTED);
 				struct tcpcb *tp = so ? intotcpcb(sotoinpcb(so)) : NULL;
 				if (tp && in_pcbsetconn(tp->t_inpcb, s->dst, s->th.th_dport, s->src,
-				    s->th.th_sport) == 0) {
+				    s->th.th_sport) == 0 && tcp_inherit(tp, ltp)) {
 					TCPSTAT_INC(ti, cookiesok);
-					tcp_inherit(tp, ltp);
 					tp->t_flags &= ~(TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK);
 					tp->t_flags |= TF_COOKIE;
 					tp->irs = s->seq - 1;
@@ -178,7 +181,7 @@ static void listen_input(struct tcpcb *ltp, struct tcp_seg *s, const tcp_seq *is
 			}
 			TCPSTAT_INC(ti, cookiesbad);
 		}
-		tcp_reset_reply(ns, s, NULL);
+		tcp_reset_reply(ns, s, ltp);     /* (the listener's key signs it, tcp_md5.h) */
 		goto drop;
 	}
 	if (!(s->flags & TH_SYN))
@@ -202,7 +205,7 @@ static void listen_input(struct tcpcb *ltp, struct tcp_seg *s, const tcp_seq *is
 			tcp_seq cookie = tcp_cookie_make(ns, s->dst, s->th.th_dport, s->src,
 			    s->th.th_sport, s->seq, (uint16_t)mss);
 			TCPSTAT_INC(ti, cookiessent);
-			tcp_respond_synack(ns, s->dst, s->th.th_dport, s->src, s->th.th_sport, cookie,
+			tcp_respond_synack(ns, ltp, s->dst, s->th.th_dport, s->src, s->th.th_sport, cookie,
 			    s->seq + 1, (uint16_t)mine);
 		} else {
 			TCPSTAT_INC(ti, listendrop);
@@ -211,12 +214,12 @@ static void listen_input(struct tcpcb *ltp, struct tcp_seg *s, const tcp_seq *is
 	}
 	struct inpcb *inp = sotoinpcb(so);
 	struct tcpcb *tp = intotcpcb(inp);
-	if (in_pcbsetconn(inp, s->dst, s->th.th_dport, s->src, s->th.th_sport) != 0) {
+	if (in_pcbsetconn(inp, s->dst, s->th.th_dport, s->src, s->th.th_sport) != 0 ||
+	    !tcp_inherit(tp, ltp)) {
 		so->so_proto->pr_abort(so);
 		TCPSTAT_INC(ti, listendrop);
 		goto drop;
 	}
-	tcp_inherit(tp, ltp);
 	if (tp->t_flags & TF_NOOPT)
 		tp->t_flags &= ~(TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK);
 	tp->request_r_scale = tcp_pick_wscale(ns, tp->t_rcv_clamp);

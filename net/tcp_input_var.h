@@ -16,6 +16,9 @@ struct tcp_seg {
 	uint32_t len;               /* payload bytes, updated by trimming */
 	uint8_t ecn;                /* the IP header's ECN field (IPTOS_ECN_*) */
 	struct mbuf *m;             /* the payload (may be an empty chain); owned */
+	/* With TOF_MD5 only (tcp_md5_input): the fixed header as it came, and the digest. */
+	uint8_t md5_th[TCP_HDR_LEN];
+	uint8_t md5_sig[TCPOLEN_MD5 - 2];
 };
 
 static inline void seg_free(struct tcp_seg *s)

@@ -89,6 +89,12 @@ void tcp_opts_parse(const uint8_t *p, size_t len, bool syn, struct tcp_opts *to)
 				to->to_nsacks++;
 			}
 			break;
+		case TCPOPT_MD5:
+			if (olen != TCPOLEN_MD5)
+				goto bad;
+			to->to_flags |= TOF_MD5;
+			to->to_md5off = (uint8_t)(i + 2);
+			break;
 		default:
 			break;     /* unknown kinds are skipped by their length (RFC 9293 3.2) */
 		}
@@ -137,12 +143,22 @@ size_t tcp_opts_build(uint8_t *buf, const struct tcp_opts *to)
 		be32_put(buf + n + 4, to->to_tsecr);
 		n += 8;
 	}
+	if (to->to_flags & TOF_MD5) {
+		/* RFC 2385 3.0: kind 19, length 18, the digest (zero until signed), after two
+		 * NOPs as BSD and Linux place it. */
+		n = align2(buf, n);
+		buf[n++] = TCPOPT_MD5;
+		buf[n++] = TCPOLEN_MD5;
+		memset(buf + n, 0, TCPOLEN_MD5 - 2);
+		n += TCPOLEN_MD5 - 2;
+	}
 	if ((to->to_flags & TOF_SACK) && to->to_nsacks > 0) {
-		size_t hdr = align2(buf, n);
-		unsigned fit = (unsigned)((TCP_MAXOLEN - hdr - 2) / TCPOLEN_SACKBLK);
+		size_t hdr = n + (6 - n % 4) % 4;      /* where align2 would put the option */
+		unsigned fit = hdr + 2 < TCP_MAXOLEN ?
+		    (unsigned)((TCP_MAXOLEN - hdr - 2) / TCPOLEN_SACKBLK) : 0;
 		unsigned nb = to->to_nsacks < fit ? to->to_nsacks : fit;
 		if (nb > 0) {
-			n = hdr;
+			n = align2(buf, n);
 			buf[n++] = TCPOPT_SACK;
 			buf[n++] = (uint8_t)(2 + nb * TCPOLEN_SACKBLK);
 			for (unsigned b = 0; b < nb; b++) {

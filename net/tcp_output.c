@@ -24,6 +24,7 @@
  * ordinary path.  The statistics count the wire segments.
  */
 #include "tcp_var.h"
+#include "tcp_md5.h"
 #include "netstack.h"
 #include "socketvar.h"
 #include "in_cksum.h"
@@ -89,7 +90,8 @@ uint32_t tcp_rcv_window(const struct tcpcb *tp)
 static inline __attribute__((always_inline)) int tcp_emit(struct netstack *ns,
     struct tcp_instance *ti, struct inpcb *inp, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport,
     tcp_seq seq, tcp_seq ack, unsigned flags, uint16_t win, const uint8_t *opts, size_t optlen,
-    struct mbuf *payload, uint32_t len, uint16_t urp, uint32_t tso_segsz, uint8_t ecn)
+    struct mbuf *payload, uint32_t len, uint16_t urp, uint32_t tso_segsz, uint8_t ecn,
+    const struct tcp_md5_key *md5)
 {
 	uint32_t hlen = TCP_HDR_LEN + (uint32_t)optlen;
 	struct mbuf *m = m_gethdr(MT_HEADER);
@@ -118,6 +120,8 @@ static inline __attribute__((always_inline)) int tcp_emit(struct netstack *ns,
 		memcpy(th + TCP_HDR_LEN, opts, optlen);
 	if (payload)
 		m_cat(m, payload);
+	if (md5)
+		tcp_md5_sign(m, laddr, faddr, md5);     /* RFC 2385: opts hold its option */
 	/* The checksum is finished by the device when the route's interface can (e1000 context
 	 * descriptor), else in software by ip_output (net/ip_csum.h).  For segmentation the
 	 * pseudo-header sum leaves out the length, which differs per piece (8254x SDM 3.5.4). */
@@ -154,6 +158,10 @@ void tcp_respond(struct netstack *ns, struct tcpcb *tp, uint32_t laddr, uint16_t
 	uint8_t opts[TCP_MAXOLEN];
 	size_t optlen = 0;
 	uint16_t win = 0;
+	/* RFC 2385: signed when tp (for a RST, the connection or socket the segment found)
+	 * holds a key for the peer. */
+	const struct tcp_md5_key *md5 = tp ? tcp_md5_find(tp, faddr) : NULL;
+	struct tcp_opts to = { .to_flags = md5 ? TOF_MD5 : 0 };
 
 	if (tp && !(flags & TH_RST)) {
 		uint32_t w = tcp_rcv_window(tp);
@@ -161,31 +169,34 @@ void tcp_respond(struct netstack *ns, struct tcpcb *tp, uint32_t laddr, uint16_t
 			w = tp->rcv_adv - tp->rcv_nxt;    /* TIME-WAIT alone: the last window offered */
 		win = (uint16_t)(w >> tp->rcv_scale > TCP_MAXWIN ? TCP_MAXWIN : w >> tp->rcv_scale);
 		if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP)) {
-			struct tcp_opts to = { .to_flags = TOF_TS, .to_tsval = tcp_ts_now(tp),
-			    .to_tsecr = tp->ts_recent };
-			optlen = tcp_opts_build(opts, &to);
+			to.to_flags |= TOF_TS;
+			to.to_tsval = tcp_ts_now(tp);
+			to.to_tsecr = tp->ts_recent;
 		}
 	}
+	if (to.to_flags)
+		optlen = tcp_opts_build(opts, &to);
 	if (flags & TH_RST)
 		TCPSTAT_INC(ti, sndrst);
 	else
 		TCPSTAT_INC(ti, sndacks);
 	TCPSTAT_INC(ti, sndctrl);
 	tcp_emit(ns, ti, tp ? tp->t_inpcb : NULL, laddr, lport, faddr, fport, seq,
-	    (flags & TH_ACK) ? ack : 0, flags, win, opts, optlen, NULL, 0, 0, 0, 0);
+	    (flags & TH_ACK) ? ack : 0, flags, win, opts, optlen, NULL, 0, 0, 0, 0, md5);
 }
 
-void tcp_respond_synack(struct netstack *ns, uint32_t laddr, uint16_t lport, uint32_t faddr,
-    uint16_t fport, tcp_seq seq, tcp_seq ack, uint16_t mss)
+void tcp_respond_synack(struct netstack *ns, const struct tcpcb *ltp, uint32_t laddr,
+    uint16_t lport, uint32_t faddr, uint16_t fport, tcp_seq seq, tcp_seq ack, uint16_t mss)
 {
 	uint8_t opts[TCP_MAXOLEN];
-	struct tcp_opts to = { .to_flags = TOF_MSS, .to_mss = mss };
+	const struct tcp_md5_key *md5 = tcp_md5_find(ltp, faddr);
+	struct tcp_opts to = { .to_flags = TOF_MSS | (md5 ? TOF_MD5 : 0), .to_mss = mss };
 	size_t optlen = tcp_opts_build(opts, &to);
 
 	struct tcp_instance *ti = tcp_instance(ns);
 	TCPSTAT_INC(ti, sndctrl);
 	tcp_emit(ns, ti, NULL, laddr, lport, faddr, fport, seq, ack, TH_SYN | TH_ACK, TCP_MAXWIN, opts,
-	    optlen, NULL, 0, 0, 0, 0);
+	    optlen, NULL, 0, 0, 0, 0, md5);
 }
 
 static bool tcp_ts_on(const struct tcpcb *tp)
@@ -211,8 +222,10 @@ static size_t tcp_output_options(struct tcpcb *tp, unsigned flags, uint8_t *buf)
 {
 	struct tcp_opts to = { 0 };
 
+	if ((tp->t_flags & TF_SIGNATURE) && tcp_md5_find(tp, tp->t_inpcb->inp_faddr))
+		to.to_flags |= TOF_MD5;     /* RFC 2385: on every segment, TCP_NOOPT or not */
 	if (tp->t_flags & TF_NOOPT)
-		return 0;
+		return to.to_flags ? tcp_opts_build(buf, &to) : 0;
 	if (flags & TH_SYN) {
 		to.to_flags |= TOF_MSS;
 		to.to_mss = (uint16_t)tp->t_advmss;
@@ -231,7 +244,7 @@ static size_t tcp_output_options(struct tcpcb *tp, unsigned flags, uint8_t *buf)
 		}
 	} else {
 		bool sack = (tp->t_flags & TF_SACK_PERMIT) && (tp->rcv_numsacks > 0 || tp->rcv_have_dsack);
-		if (!sack && tcp_ts_on(tp))
+		if (!sack && tcp_ts_on(tp) && !to.to_flags)
 			return tcp_ts_option(tp, buf);
 		if ((tp->t_flags & (TF_REQ_TSTMP | TF_RCVD_TSTMP)) == (TF_REQ_TSTMP | TF_RCVD_TSTMP)) {
 			to.to_flags |= TOF_TS;
@@ -1050,9 +1063,11 @@ static inline __attribute__((always_inline)) int tcp_output_emit(struct tcpcb *t
     struct mbuf *payload)
 {
 	struct inpcb *inp = tp->t_inpcb;
+	const struct tcp_md5_key *md5 = (tp->t_flags & TF_SIGNATURE) ?
+	    tcp_md5_find(tp, inp->inp_faddr) : NULL;
 	return tcp_emit(tp->t_ns, ti, inp, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
 	    inp->inp_fport, sg->seq, (sg->flags & TH_ACK) ? tp->rcv_nxt : 0, sg->flags, sg->thwin,
-	    opts, sg->optlen, payload, sg->len, sg->urp, sg->tso_segsz, sg->ecn);
+	    opts, sg->optlen, payload, sg->len, sg->urp, sg->tso_segsz, sg->ecn, md5);
 }
 
 /* The pure ACK's way to tcp_emit when the direct path cannot take it (rare: no valid path
@@ -1226,12 +1241,15 @@ static __attribute__((noinline)) int tcp_output_rounds(struct tcpcb *tp)
 	struct socket *so = inp->inp_socket;
 	uint8_t opts[TCP_MAXOLEN];
 	int err = 0;
-	int tso_route = -1;     /* tcp_tso_route, looked up once when first needed */
+	/* tcp_tso_route, looked up once when first needed; never for a signed connection, each
+	 * of whose wire segments needs its own digest (tcp_md5.h) */
+	int tso_route = (tp->t_flags & TF_SIGNATURE) ? 0 : -1;
 
 	if (tp->t_state == TCPS_LISTEN || tp->t_state == TCPS_CLOSED)
 		return 0;
 	struct tcp_instance *ti = tcp_instance(tp->t_ns);
-	bool outfast = !ti->ti_conf.no_outfast;
+	/* The fast decisions write the timestamp option alone: not for a signed connection. */
+	bool outfast = !ti->ti_conf.no_outfast && !(tp->t_flags & TF_SIGNATURE);
 	for (int rounds = 0; rounds < 1024; rounds++) {
 		struct tcp_seg sg;
 
@@ -1324,7 +1342,7 @@ int tcp_output(struct tcpcb *tp)
 	if (tp->t_outpprev)
 		tcp_output_unqueue(tp);     /* output deferred to the batch's end runs now */
 	struct socket *so = tp->t_inpcb->inp_socket;
-	if (tp->t_state == TCPS_ESTABLISHED && so) {
+	if (tp->t_state == TCPS_ESTABLISHED && so && !(tp->t_flags & TF_SIGNATURE)) {
 		struct tcp_instance *ti = tcp_instance(tp->t_ns);
 		if (!ti->ti_conf.no_outfast) {
 			int err = tcp_output_pure(tp, ti, so);

@@ -3,6 +3,7 @@
  * ICMP error handling (RFC 5927), and the state queries the tools and the conformance runner
  * use. */
 #include "tcp_var.h"
+#include "tcp_md5.h"
 #include "tcp_isn.h"
 #include "netstack.h"
 #include "protosw.h"
@@ -229,6 +230,7 @@ struct tcpcb *tcp_close(struct tcpcb *tp)
 		TCPSTAT_INC(ti, closed);
 	tp->t_state = TCPS_CLOSED;
 	inp->inp_ppcb = NULL;
+	tcp_md5_free(tp);
 	port_free(tp);
 	ti->ti_ntcpcb--;
 	in_pcbfree(inp);        /* clears so->so_pcb */

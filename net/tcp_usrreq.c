@@ -2,6 +2,7 @@
  * user-side state changes of RFC 9293 3.10.1-3.10.6 (OPEN, SEND, RECEIVE, CLOSE, ABORT), and
  * the IPPROTO_TCP socket options. */
 #include "tcp_var.h"
+#include "tcp_md5.h"
 #include "tcp_isn.h"
 #include "netstack.h"
 #include "socketvar.h"
@@ -391,6 +392,8 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 			}
 			return 0;
 		}
+		if (name == TCP_MD5SIG)
+			return tcp_md5_setopt(tp, val, *len);
 		if ((err = opt_getint(val, *len, &v)) != 0)
 			return err;
 		switch (name) {

@@ -26,6 +26,7 @@
 struct netstack;
 struct mbuf;
 struct socket;
+struct tcp_md5_keys;
 
 /* States (RFC 9293 3.3.2), numbered as Linux's TCP_INFO reports them (tcpi_state). */
 #define TCPS_ESTABLISHED  1
@@ -94,6 +95,7 @@ const char *tcp_state_name(int state);
 #define TF_LOSTBELOW   0x10000000u   /* the probe was SACKed: un-SACKed data below
                                       * t_lost_below is lost (RACK's verdict, tcp_sack.c) */
 #define TF_QUICKACK    0x20000000u   /* TCP_QUICKACK: every data segment is ACKed at once */
+#define TF_SIGNATURE   0x80000000u   /* TCP-MD5: tp holds keys, t_md5 (tcp_md5.h) */
 #define TF_DEFERRED    0x40000000u   /* established but kept from accept() until data comes
                                       * (TCP_DEFER_ACCEPT, tcp_defer_release) */
 
@@ -304,6 +306,7 @@ struct tcpcb {
 	bool t_rexmt_defer;         /* the retransmission timer restarts then */
 	uint32_t t_sbdrop_defer;    /* acknowledged bytes still in so_snd until then */
 	struct tcp_acktpl t_acktpl;  /* the pure ACK's template (tcp_ack_direct) */
+	struct tcp_md5_keys *t_md5; /* TCP_MD5SIG keys (tcp_md5.h), or NULL */
 };
 
 static inline struct tcpcb *intotcpcb(const struct inpcb *inp)
@@ -376,6 +379,9 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(rcvwinupd, "window updates received") \
 	X(pawsdrop, "segments dropped by PAWS") \
 	X(noport, "segments for no connection (RST sent or dropped)") \
+	X(md5missing, "segments dropped: no TCP-MD5 signature where a key is set") \
+	X(md5bad, "segments dropped: wrong TCP-MD5 signature") \
+	X(md5unexpected, "segments dropped: TCP-MD5 signature where no key is set") \
 	X(listendrop, "SYNs dropped: listen queues full") \
 	X(badsyn, "bad SYNs (in a synchronized state or with bad flags)") \
 	X(synfindrop, "SYN+FIN segments dropped") \
@@ -547,9 +553,10 @@ unsigned tcp_drop_state(struct netstack *ns, int state);
 bool tcp_tw_reclaim(struct netstack *ns);
 
 /* tcp_output.c */
-/* A SYN-ACK carrying only an MSS option, sent without a connection block (SYN cookies). */
-void tcp_respond_synack(struct netstack *ns, uint32_t laddr, uint16_t lport, uint32_t faddr,
-    uint16_t fport, tcp_seq seq, tcp_seq ack, uint16_t mss);
+/* A SYN-ACK carrying only an MSS option (and the signature of the listener ltp's key for
+ * faddr, if it has one), sent without a connection block (SYN cookies). */
+void tcp_respond_synack(struct netstack *ns, const struct tcpcb *ltp, uint32_t laddr,
+    uint16_t lport, uint32_t faddr, uint16_t fport, tcp_seq seq, tcp_seq ack, uint16_t mss);
 int tcp_output(struct tcpcb *tp);
 /* ECN on output (tcp_ecn.c): the flags a SYN or SYN-ACK adds; a segment's flags with ECE
  * and CWR as due, *ecn set to ECT(0) for new data (len bytes, rexmt false). */

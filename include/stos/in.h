@@ -2,6 +2,7 @@
 #ifndef STOS_IN_H
 #define STOS_IN_H
 #include <stos/types.h>
+#include <stos/socket.h>
 
 typedef uint32_t in_addr_t;
 typedef uint16_t in_port_t;
@@ -67,6 +68,7 @@ struct icmp_filter {
 #define TCP_QUICKACK     12
 #define TCP_CONGESTION   13
 #define TCP_CA_NAME_MAX  16
+#define TCP_MD5SIG       14
 #define TCP_USER_TIMEOUT 18
 /* STOS extension (FreeBSD's name and number; Linux has no equivalent): seconds a connection
  * may take to establish before it fails with ETIMEDOUT. */
@@ -75,6 +77,20 @@ struct icmp_filter {
  * accept no TCP options on this connection (set before connect or listen; connections a
  * listener accepts inherit it). */
 #define TCP_NOOPT        129
+
+/* TCP_MD5SIG (RFC 2385 signatures, net/tcp_md5.c): Linux's layout.  A key for the peer
+ * address in tcpm_addr (AF_INET; its port is ignored), tcpm_keylen bytes of tcpm_key; a
+ * keylen of 0 deletes the key for that address.  tcpm_flags, tcpm_prefixlen and tcpm_ifindex
+ * belong to Linux's TCP_MD5SIG_EXT, which STOS does not have; they are ignored. */
+#define TCP_MD5SIG_MAXKEYLEN 80
+struct tcp_md5sig {
+	struct sockaddr_storage tcpm_addr;
+	uint8_t tcpm_flags;
+	uint8_t tcpm_prefixlen;
+	uint16_t tcpm_keylen;
+	int tcpm_ifindex;
+	uint8_t tcpm_key[TCP_MD5SIG_MAXKEYLEN];
+};
 
 /* TCP_INFO: the leading fields of Linux's struct tcp_info, same layout. */
 struct tcp_info {

@@ -32,12 +32,19 @@ setkey) is listed and ignored.  `%{ assert tcpi_state == X }%`, `tcpi_options ==
 `tcpi_snd_cwnd == N` (segments, as Linux's TCP_INFO counts them) query
 TCP_INFO of the most recently created socket.
 
+TCP-MD5 (RFC 2385): with `--tcp_md5_secret=S`, an injected `md5 valid` option carries the
+digest of the segment under S (hashlib's MD5), `md5 invalid` a wrong one, and the digest of
+every `md5 valid` the stack sends is checked.  `setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, [1], 4)`
+(FreeBSD's form, whose keys come from its IPsec database) sets Linux's per-peer key: S for the
+script's remote address (`[0]` deletes it).
+
 Expected differences: tests/conformance/expected-differences.txt lists scripts (path relative
 to the suite root or a glob) that are known to fail, each with a reviewed reason.  Such a
 failure prints XFAIL; an unexpected pass prints XPASS so that the entry can be removed.
 """
 import argparse
 import fnmatch
+import hashlib
 import os
 import re
 import struct
@@ -167,12 +174,51 @@ def encode_options(opts):
     return out
 
 
+def md5_digest(src, dst, tcp, key):
+    """RFC 2385 2.0's digest of the TCP segment tcp (header, options, payload) from src to
+    dst: the pseudo-header, the fixed header with its checksum as zero, the payload, the key
+    (hashlib's MD5, independent of the stack's)."""
+    hl = (tcp[12] >> 4) * 4
+    h = hashlib.md5()
+    h.update(ip_aton(src) + ip_aton(dst) + struct.pack("!BBH", 0, 6, len(tcp)))
+    h.update(tcp[:16] + b"\0\0" + tcp[18:20])
+    h.update(tcp[hl:])
+    h.update(key)
+    return h.digest()
+
+
+def md5_option_at(optb):
+    """Offset of the TCP-MD5 option's digest in the option bytes, or None."""
+    i = 0
+    while i + 1 < len(optb):
+        if optb[i] == 0:
+            break
+        if optb[i] == 1:
+            i += 1
+            continue
+        if optb[i] == 19 and optb[i + 1] == 18:
+            return i + 2
+        i += max(optb[i + 1], 2)
+    return None
+
+
 def build_ipv4_tcp(src, dst, sport, dport, seq, ack, flags, win, opts, payload, ttl=64, tos=0,
-                   urp=0):
+                   urp=0, md5key=None):
     optb = encode_options(opts)
     off = (20 + len(optb)) // 4
     tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xffffffff, ack & 0xffffffff,
                       off << 4, flags, win & 0xffff, 0, urp & 0xffff) + optb + payload
+    at = md5_option_at(optb)
+    if at is not None:
+        # `md5 valid` is signed with the script's --tcp_md5_secret; `md5 invalid` (a STOS
+        # extension) carries that digest with its first byte flipped.
+        want = next(o.value for o in opts if o.kind == "md5")
+        if md5key is None:
+            raise ValueError("an md5 option needs --tcp_md5_secret")
+        d = md5_digest(src, dst, tcp, md5key)
+        if want == "invalid":
+            d = bytes([d[0] ^ 0xff]) + d[1:]
+        tcp = tcp[:20 + at] + d + tcp[20 + at + 16:]
     pseudo = ip_aton(src) + ip_aton(dst) + struct.pack("!BBH", 0, 6, len(tcp))
     c = csum(pseudo + tcp)
     tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
@@ -200,6 +246,7 @@ class Seg:
         (self.sport, self.dport, self.seq, self.ack, off, self.flags, self.win, _, self.urp
          ) = struct.unpack("!HHIIBBHHH", t[:20])
         hl = (off >> 4) * 4
+        self.tcp = t
         self.opt_raw = t[20:hl]
         self.payload = t[hl:]
         self.options = parse_wire_options(self.opt_raw)
@@ -233,6 +280,8 @@ def parse_wire_options(b):
             opts.append(pdparse.Option("sackOK"))
         elif k == 8 and ln == 10:
             opts.append(pdparse.Option("TS", struct.unpack("!II", body)))
+        elif k == 19 and ln == 18:
+            opts.append(pdparse.Option("md5", body))
         elif k == 5 and (ln - 2) % 8 == 0:
             opts.append(pdparse.Option("sack", [struct.unpack("!II", body[j:j + 8])
                                                 for j in range(0, ln - 2, 8)]))
@@ -312,6 +361,10 @@ class Run:
         self.lport = SERVER_PORT
         self.rport = REMOTE_PORT
         self.last_sock = None
+
+    def md5_key(self):
+        sec = self.sc.options.get("tcp_md5_secret")
+        return sec.encode() if sec is not None else None
 
     # -- time --
     def absorb(self, pkts, dones):
@@ -423,9 +476,13 @@ class Run:
                 else:
                     opts.append(o)
         payload = bytes((i & 0xff) for i in range(p.length))
-        raw = build_ipv4_tcp(REMOTE_IP, LOCAL_IP, self.rport, self.lport, seq, ack,
-                             flags_to_bits(p.flags), p.win if p.win is not None else 65535, opts,
-                             payload, ttl=p.ttl or 64, tos=p.tos or 0, urp=p.urg or 0)
+        try:
+            raw = build_ipv4_tcp(REMOTE_IP, LOCAL_IP, self.rport, self.lport, seq, ack,
+                                 flags_to_bits(p.flags), p.win if p.win is not None else 65535,
+                                 opts, payload, ttl=p.ttl or 64, tos=p.tos or 0,
+                                 urp=p.urg or 0, md5key=self.md5_key())
+        except ValueError as e:
+            raise ScriptFail(ev, str(e))
         pkts, dones, _ = self.d.cmd("inject " + raw.hex())
         self.absorb(pkts, dones)
 
@@ -521,7 +578,12 @@ class Run:
                 if rel != [(a, e) for a, e in v]:
                     raise ScriptFail(ev, f"SACK blocks {rel} instead of {v}")
             elif k == "md5":
-                raise ScriptFail(ev, "TCP-MD5 signatures are not supported")
+                key = self.md5_key()
+                if key is None:
+                    raise ScriptFail(ev, "an md5 option needs --tcp_md5_secret")
+                good = g == md5_digest(s.src, s.dst, s.tcp, key)
+                if good != (v == "valid"):
+                    raise ScriptFail(ev, f"TCP-MD5 digest {g.hex()} is {'' if good else 'not '}the one the secret gives")
             elif g != v:
                 raise ScriptFail(ev, f"option {k} {g} instead of {v}")
         if [(o.kind) for o in s.options] != [o.kind for o in want]:
@@ -566,6 +628,12 @@ class Run:
             cmd = f"{n} {v(0)} {v(2)} {v(3)}"
         elif n in ("read", "write"):
             cmd = f"{'recv' if n == 'read' else 'send'} {v(0)} {v(2)} 0"
+        elif n == "setsockopt" and a[2].strip() == "TCP_MD5SIG":
+            # FreeBSD's TCP_MD5SIG turns signing on and takes the keys from the IPsec
+            # database (the script's `setkey` line, ignored here); STOS has Linux's per-peer
+            # keys: the runner sets the script's --tcp_md5_secret for the peer, or deletes it.
+            key = self.md5_key() if v(3) else None
+            cmd = f"md5key {v(0)} {REMOTE_IP} {key.hex() if key else '-'}"
         elif n == "setsockopt":
             if a[2] not in SYMS:
                 cmd = f"setsockopt {v(0)} {v(1)} -1 0"

@@ -21,7 +21,8 @@
  *   op%12 == 6  recv(slot, u16 length, flags: MSG_PEEK / MSG_OOB / MSG_WAITALL)
  *   op%12 == 7  close(slot)
  *   op%12 == 8  shutdown(slot, how 0..2)
- *   op%12 == 9  setsockopt(slot, option index, 4 value bytes) or getsockopt (TCP_INFO ...)
+ *   op%12 == 9  setsockopt(slot, option index, 4 value bytes) or getsockopt (TCP_INFO ...);
+ *               TCP_MD5SIG keys among them (sockopt)
  *   op%12 == 10 inject a segment (see above): flow, flags, deltas, window, options, payload
  *   op%12 == 11 time step: one byte n; the clock advances n^2 * 1 ms (up to 65 s: RTO
  *               backoff, keepalive, TIME-WAIT and the retry limit are all reachable)
@@ -293,6 +294,20 @@ static void sockopt(struct cursor *c, int fd)
 	}
 	case 19: stos_setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &iv, sizeof(iv)); break;
 	default: {
+		if (v[2] & 1) {
+			/* TCP_MD5SIG: the key "fuzz-key" cut to 0..8 bytes (0 deletes) for A, B or
+			 * the phantom; both ends given the same one open signed connections. */
+			static const uint32_t peers[3] = { 0x0a000001, 0x0a000002, 0x0a000003 };
+			struct tcp_md5sig k;
+			memset(&k, 0, sizeof(k));
+			struct sockaddr_in *sin = (struct sockaddr_in *)&k.tcpm_addr;
+			sin->sin_family = AF_INET;
+			sin->sin_addr.s_addr = htonl(peers[v[0] % 3]);
+			k.tcpm_keylen = (uint16_t)(v[1] % 9);
+			memcpy(k.tcpm_key, "fuzz-key", k.tcpm_keylen);
+			stos_setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &k, sizeof(k));
+			break;
+		}
 		int e = 0;
 		unsigned l = sizeof(e);
 		stos_getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l);
@@ -423,7 +438,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "rcvbadsum", "persisttimeo", "timeoutdrop", "keepprobe", "rcvoopack", "sndtotal",
 		    "rcvtotal", "sndacks", "sndprobe", "sndwinup", "challengeack", "rcvdupack", "rexmttimeo",
 		    "sndrexmitpack", "rcvwinprobe", "sndctrl", "rcvpackafterwin",
-		    "cookiessent", "closed", "ecn_shs", "ecn_ce", "ecn_ect0", "ecn_rcwnd" };
+		    "cookiessent", "closed", "ecn_shs", "ecn_ce", "ecn_ect0", "ecn_rcwnd", "md5missing",
+		    "md5bad", "md5unexpected" };
 		for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			fprintf(stderr, "# %s a=%llu b=%llu\n", names[i],
 			    stos_stat(a, "tcp", names[i]), stos_stat(b, "tcp", names[i]));

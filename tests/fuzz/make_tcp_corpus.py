@@ -95,6 +95,17 @@ seeds = {
         inject(0, 0x50) + inject(0, 0x18, mode=0xC0, plen=100) + inject(0, 0x98, mode=0x80,
         plen=100) + step(2) + recv(2, 30000) + recv(1, 30000) + close(1) + close(2) +
         step(5) + step(60),
+    # TCP-MD5 (net/tcp_md5.c; sockopt 20 with bit 16 set: key "fuzz-key" cut to byte 1's
+    # length for peer byte 0): a signed connection both ways, an unsigned injected segment,
+    # the key deleted mid-connection; then keys that differ, so the handshake never completes.
+    "md5-signed": socket(0) + sockopt(0, 20, 1 | 8 << 8 | 1 << 16) + bind(0, 0) + listen(0, 4) +
+        socket(1) + sockopt(1, 20, 0 | 8 << 8 | 1 << 16) + connect(1, 0, 0) + step(2) +
+        accept(0) + send(1, 3000) + step(2) + recv(2, 4000) + send(2, 2000) + step(2) +
+        recv(1, 3000) + inject(0, 0x18, plen=100) + sockopt(1, 20, 0 | 1 << 16) +
+        send(1, 100) + step(3) + close(1) + close(2) + step(60),
+    "md5-mismatch": socket(0) + sockopt(0, 20, 1 | 8 << 8 | 1 << 16) + bind(0, 0) + listen(0, 4) +
+        socket(1) + sockopt(1, 20, 0 | 4 << 8 | 1 << 16) + connect(1, 0, 0) + step(2) +
+        step(20) + accept(0) + close(1) + step(60),
 }
 os.makedirs(OUT, exist_ok=True)
 for name, data in seeds.items():

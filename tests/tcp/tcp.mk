@@ -35,6 +35,8 @@ tcp-soak: $(BUILD)/host/tests/tcp_wire $(BUILD)/host/asan/tests/tcp_wire
 
 # --- S: TCP segmentation offload over the wire with a fake TSO device (tests/tcp/tcp_tso.c) ---
 H_T_TESTS += tests/tcp/tcp_tso.c
+# TCP-MD5 signatures and MD5 itself (tests/tcp/tcp_md5.c).
+H_T_TESTS += tests/tcp/tcp_md5.c
 # Software TSO (net/tcp_gso.c) against tcp_tso.c's cutter (tests/tcp/tcp_gso.c).
 H_T_TESTS += tests/tcp/tcp_gso.c
 

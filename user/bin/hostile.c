@@ -24,6 +24,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -515,6 +516,28 @@ static void socket_checks(void)
 		BAD("tcp-send-unconnected", SYS(SYS_sendto, t, buf, 1, MSG_NOSIGNAL, 0, 0), ENOTCONN, EPIPE);
 		BAD("tcp-getpeername-unconnected", SYS(SYS_getpeername, t, &sa, &len), ENOTCONN);
 		BAD("tcp-accept-not-listening", SYS(SYS_accept, t, 0, 0), EINVAL);
+		/* TCP_MD5SIG (RFC 2385): Linux's struct and its errors. */
+		struct tcp_md5sig k;
+		memset(&k, 0, sizeof(k));
+		struct sockaddr_in *ka = (struct sockaddr_in *)&k.tcpm_addr;
+		ka->sin_family = AF_INET;
+		ka->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		BAD("tcp-md5sig-delete-absent", SYS(SYS_setsockopt, t, IPPROTO_TCP, TCP_MD5SIG, &k,
+		    sizeof(k)), ENOENT);
+		k.tcpm_keylen = TCP_MD5SIG_MAXKEYLEN + 1;
+		BAD("tcp-md5sig-key-too-long", SYS(SYS_setsockopt, t, IPPROTO_TCP, TCP_MD5SIG, &k,
+		    sizeof(k)), EINVAL);
+		k.tcpm_keylen = 6;
+		memcpy(k.tcpm_key, "secret", 6);
+		BAD("tcp-md5sig-short", SYS(SYS_setsockopt, t, IPPROTO_TCP, TCP_MD5SIG, &k,
+		    sizeof(k) - 1), EINVAL);
+		BAD("tcp-md5sig-val-kernel", SYS(SYS_setsockopt, t, IPPROTO_TCP, TCP_MD5SIG, KADDR,
+		    sizeof(k)), EFAULT);
+		long r = SYS(SYS_setsockopt, t, IPPROTO_TCP, TCP_MD5SIG, &k, sizeof(k));
+		report(r == 0, "tcp-md5sig-set", r, r ? errno : 0);
+		k.tcpm_keylen = 0;
+		r = SYS(SYS_setsockopt, t, IPPROTO_TCP, TCP_MD5SIG, &k, sizeof(k));
+		report(r == 0, "tcp-md5sig-delete", r, r ? errno : 0);
 		close(t);
 	}
 	close(s);
