@@ -6,7 +6,8 @@
 # (echo: the bytes come back identical by SHA-256), chargen's RFC 864 lines, connections the
 # stack opens to Linux servers (tests/interop/tcp_probe.c), a transfer through a burst of loss
 # (stosnet --fault), ECN with Linux through a link that marks CE, TCP-MD5 signatures checked
-# by Linux both ways (stosnet --md5), 10,000 concurrent
+# by Linux on connections it opens (stosnet --md5) and on ones the stack opens (tcp_probe),
+# 10,000 concurrent
 # connections (tests/interop/tcp_many.py), and HTTP's time limits (stosnet --http-idle).
 # Throughput figures are printed as '#' lines; nothing asserts a rate.
 # Prints TAP lines.  Needs root (netns, TAP); without it every test is skipped.
@@ -231,10 +232,11 @@ if [ "$open" = 0 ]; then ok "stosnet closed all 10000 connections after the clie
 stop_stosnet
 grep "stopping" "$L.plain.log" | sed 's/^/# /'
 
-# --- connections the stack opens (C API, tcp_probe) to Linux servers ---
+# --- connections the stack opens (C API, tcp_probe) to Linux servers (echo on 6007, a source
+# on 6019, and echo on 6099 with a TCP-MD5 key for the probe) ---
 rm -f "$L.srv.pid"
 inns sh -c 'echo $$ >> "$1"; exec /usr/bin/python3 -c "
-import socket, threading
+import socket, struct, threading
 def echo(c):
     while True:
         d = c.recv(65536)
@@ -246,18 +248,25 @@ def source(c):
     while n > 0:
         k = min(n, len(blk)); c.sendall(blk[:k]); n -= k
     c.close()
-def serve(port, fn):
+def serve(port, fn, key=None):
     l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if key:
+        # TCP_MD5SIG (14), struct tcp_md5sig as Linux has it: a key for the probe address
+        sa = struct.pack(\"<HH\", socket.AF_INET, 0) + socket.inet_aton(\"10.78.0.3\")
+        l.setsockopt(socket.IPPROTO_TCP, 14, sa.ljust(128, bytes(1)) +
+                     struct.pack(\"<BBHi\", 0, 0, len(key), 0) + key.ljust(80, bytes(1)))
     l.bind((\"10.78.0.1\", port)); l.listen(8)
     while True:
         c, a = l.accept(); threading.Thread(target=fn, args=(c,), daemon=True).start()
 threading.Thread(target=serve, args=(6007, echo), daemon=True).start()
+threading.Thread(target=serve, args=(6099, echo, b\"stos-probe-secret\"), daemon=True).start()
 serve(6019, source)
 "' sh "$L.srv.pid" >"$L.srv.log" 2>&1 &
 i=0
 while [ $i -lt 30 ] && ! inns ss -tln 2>/dev/null | grep -q ":6019"; do sleep 0.1; i=$((i + 1)); done
 SRVPIDS=$(cat "$L.srv.pid" 2>/dev/null)
-inns timeout 150 "$PROBE" tap0 10.78.0.3/24 10.78.0.1 6007 6019 32 >"$L.probe.txt" 2>&1
+inns timeout 150 "$PROBE" tap0 10.78.0.3/24 10.78.0.1 6007 6019 32 6099 stos-probe-secret \
+    >"$L.probe.txt" 2>&1
 while IFS= read -r line; do
 	case "$line" in
 	PASS*) ok "C API on TAP: ${line#PASS }" ;;

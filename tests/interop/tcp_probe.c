@@ -1,10 +1,13 @@
 /* TCP connections the stack opens, through the hosted C API on a real TAP device, to Linux
  * servers: run by tests/interop/tcp_interop.sh inside its network namespace.
- *   tcp_probe TAP A.B.C.D/P PEER ECHO_PORT SOURCE_PORT MIB
+ *   tcp_probe TAP A.B.C.D/P PEER ECHO_PORT SOURCE_PORT MIB [MD5_ECHO_PORT KEY]
  * PEER:ECHO_PORT is a Linux echo server: the stack sends MIB MiB of a pseudo-random stream
  * while reading the echo, non-blocking both ways at once (stos_poll), and compares every byte
  * that comes back with the stream it sent.  PEER:SOURCE_PORT is a Linux server that sends MIB
  * MiB where byte i is i % 256 and closes: the stack checks every byte and the end of stream.
+ * PEER:MD5_ECHO_PORT, when given, is an echo server whose socket holds TCP-MD5 key KEY for
+ * the stack's address (RFC 2385): the echo test again with the key set (TCP_MD5SIG), so
+ * Linux checks the signatures of a connection STOS opened.
  * Prints "PASS what" / "FAIL what: why" lines and "# figures"; status 1 on a failure. */
 #include <errno.h>
 #include <poll.h>
@@ -14,6 +17,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include "host/port_host.h"
 #include "host/stos_api.h"
@@ -49,13 +53,27 @@ static uint8_t gen_next(struct gen *g)
 	return (uint8_t)(g->s >> 32);
 }
 
-static int connect_to(struct netstack *ns, const char *peer, int port, char *why, size_t wl)
+/* key (NULL: none): a TCP-MD5 key for the peer, set before connecting. */
+static int connect_to(struct netstack *ns, const char *peer, int port, const char *key,
+    char *why, size_t wl)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	a.sin_addr.s_addr = inet_addr(peer);
 	int fd = stos_socket(ns, AF_INET, SOCK_STREAM, 0);
 	struct timeval tv = { 10, 0 };
 	stos_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (fd >= 0 && key) {
+		struct tcp_md5sig k;
+		memset(&k, 0, sizeof(k));
+		memcpy(&k.tcpm_addr, &a, sizeof(a));
+		k.tcpm_keylen = (uint16_t)strlen(key);
+		memcpy(k.tcpm_key, key, k.tcpm_keylen);
+		if (stos_setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &k, sizeof(k)) < 0) {
+			snprintf(why, wl, "TCP_MD5SIG: %s", strerror(errno));
+			stos_close(fd);
+			return -1;
+		}
+	}
 	if (fd < 0 || stos_connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		snprintf(why, wl, "connect to %s:%d: %s", peer, port, strerror(errno));
 		if (fd >= 0)
@@ -65,12 +83,14 @@ static int connect_to(struct netstack *ns, const char *peer, int port, char *why
 	return fd;
 }
 
-static void echo_test(struct netstack *ns, const char *peer, int port, uint64_t total)
+static void echo_test(struct netstack *ns, const char *peer, int port, const char *key,
+    uint64_t total)
 {
 	char why[256] = "";
-	int fd = connect_to(ns, peer, port, why, sizeof(why));
+	int fd = connect_to(ns, peer, port, key, why, sizeof(why));
 	if (fd < 0) {
-		result(0, "stack-opened connection to a Linux echo server", why);
+		result(0, key ? "stack-opened TCP-MD5 connection to a Linux echo server" :
+		    "stack-opened connection to a Linux echo server", why);
 		return;
 	}
 	stos_set_nonblock(fd, 1);
@@ -125,9 +145,12 @@ static void echo_test(struct netstack *ns, const char *peer, int port, uint64_t 
 		snprintf(why, sizeof(why), "sent %llu, got back %llu, first difference at %lld, eof %d",
 		    (unsigned long long)sent, (unsigned long long)got,
 		    bad_at == UINT64_MAX ? -1LL : (long long)bad_at, eof);
-	result(sent == total && got == total && bad_at == UINT64_MAX && eof,
+	result(sent == total && got == total && bad_at == UINT64_MAX && eof, key ?
+	    "stack-opened connection signed with TCP-MD5: data sent to a Linux echo server that "
+	    "checks the signatures comes back identical" :
 	    "stack-opened connection: data sent to a Linux echo server comes back identical", why);
-	printf("# stack -> Linux echo -> stack: %llu bytes each way in %.2f s, %.1f MB/s each way\n",
+	printf("# stack -> Linux echo -> stack%s: %llu bytes each way in %.2f s, %.1f MB/s each way\n",
+	    key ? " (TCP-MD5)" : "",
 	    (unsigned long long)total, dt, (double)total / dt / 1e6);
 	stos_close(fd);
 }
@@ -135,7 +158,7 @@ static void echo_test(struct netstack *ns, const char *peer, int port, uint64_t 
 static void source_test(struct netstack *ns, const char *peer, int port, uint64_t total)
 {
 	char why[256] = "";
-	int fd = connect_to(ns, peer, port, why, sizeof(why));
+	int fd = connect_to(ns, peer, port, NULL, why, sizeof(why));
 	if (fd < 0) {
 		result(0, "stack-opened connection receives from a Linux server", why);
 		return;
@@ -170,8 +193,9 @@ static void source_test(struct netstack *ns, const char *peer, int port, uint64_
 int main(int argc, char **argv)
 {
 	char err[256];
-	if (argc != 7) {
-		fprintf(stderr, "usage: tcp_probe TAP A.B.C.D/P PEER ECHO_PORT SOURCE_PORT MIB\n");
+	if (argc != 7 && argc != 9) {
+		fprintf(stderr, "usage: tcp_probe TAP A.B.C.D/P PEER ECHO_PORT SOURCE_PORT MIB "
+		    "[MD5_ECHO_PORT KEY]\n");
 		return 2;
 	}
 	struct netstack *ns = host_netstack_create("tcpprobe", false, 0);
@@ -190,8 +214,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	uint64_t total = strtoull(argv[6], NULL, 10) << 20;
-	echo_test(ns, argv[3], atoi(argv[4]), total);
+	echo_test(ns, argv[3], atoi(argv[4]), NULL, total);
 	source_test(ns, argv[3], atoi(argv[5]), total);
+	if (argc == 9)
+		echo_test(ns, argv[3], atoi(argv[7]), argv[8], total / 4);
 	tap_close(t);
 	stos_close_all(ns);
 	host_netstack_destroy(ns);
