@@ -72,3 +72,15 @@ $(K_UNIT_OUT)/test_elf: tests/kernel-unit/test_elf.c tests/kernel-unit/host_stub
 $(K_UNIT_TESTS): tests/kernel-unit/host_stubs.h $(U_INITRD)
 	@mkdir -p $(dir $@)
 	$(CC) $(K_UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
+
+# The copy routines (arch/x86_64/copy_user.S) assembled for the host, memcpy renamed so the C
+# library keeps its own; not position-independent, since the exception table holds absolute
+# addresses in a read-only section, as in the kernel.
+K_UNIT_COPY := $(K_UNIT_OUT)/test_copy_user
+ALL_TARGETS += $(K_UNIT_COPY)
+$(K_UNIT_COPY): tests/kernel-unit/test_copy_user.c $(K_DIR)/arch/x86_64/copy_user.S
+	@mkdir -p $(dir $@)
+	$(CC) -c -Wa,--noexecstack -Dmemcpy=kcopy_memcpy $(K_DIR)/arch/x86_64/copy_user.S \
+		-o $@.copy_user.o
+	$(CC) $(K_UNIT_CFLAGS) -no-pie -o $@ tests/kernel-unit/test_copy_user.c $@.copy_user.o \
+		-lcmocka
