@@ -765,9 +765,19 @@ static __attribute__((noinline)) bool tcp_output_decide(struct tcpcb *tp, struct
 	if (sack_rxmit)
 		seq = rxmit_seq;
 	else {
-		/* An ACK sent while our FIN is outstanding repeats the FIN (as BSD). */
-		if ((flags & TH_FIN) && (tp->t_flags & TF_SENTFIN) && tp->snd_nxt == tp->snd_max)
-			tp->snd_nxt--;
+		/* An ACK sent while our FIN is outstanding repeats the FIN (as BSD), but only
+		 * when nothing before it is: with data unacknowledged the FIN would land beyond
+		 * the peer's RCV.NXT, an out-of-order segment it answers at once (RFC 5681 4.2)
+		 * - with its own FIN, if it is in the same state, and two such ends traded
+		 * them without end on a connection to ourselves, in no time at all (the TCP fuzz
+		 * target, tests/fuzz/tcp_corpus/regress-fin-ack-loop: TCP-MD5 keys that dropped
+		 * data both ways).  Linux never repeats the FIN on an ACK. */
+		if ((flags & TH_FIN) && (tp->t_flags & TF_SENTFIN) && tp->snd_nxt == tp->snd_max) {
+			if (len == 0 && SEQ_LT(tp->snd_una + 1, tp->snd_max))
+				flags &= ~TH_FIN;
+			else
+				tp->snd_nxt--;
+		}
 		if (len || (flags & (TH_SYN | TH_FIN)) || tcp_timer_active(tp, TT_PERSIST))
 			seq = tp->snd_nxt;
 		else

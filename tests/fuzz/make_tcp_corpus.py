@@ -5,7 +5,9 @@ libFuzzer found (`make fuzz`, then `fuzz_tcp -merge=1` into a fresh directory), 
 each adds coverage; files named regress-* are inputs that found a bug (regress-ack-war*: two
 desynchronized ends trading ACKs for ever, regress-paws-ack-loop and regress-old-ack-loop the
 same through a PAWS failure and through a FIN answered with an old ACK;
-regress-wire-teardown-leak: frames sent while the world was torn down).  Suite 28-tcp-fuzz-replay replays all of them under the sanitizers.  Run
+regress-wire-teardown-leak: frames sent while the world was torn down; regress-fin-ack-loop:
+two ends on one instance, each with data the other lost to a TCP-MD5 key set on one side only,
+whose ACKs repeated their FINs out of order at the other, answered at once, in no time).  Suite 28-tcp-fuzz-replay replays all of them under the sanitizers.  Run
 this again after changing the format; the files are committed."""
 import os
 import struct
