@@ -110,7 +110,7 @@ void netstack_destroy(struct netstack *ns)
 	port_free(ns);
 }
 
-unsigned netisr_run_locked(struct netstack *ns)
+static unsigned netisr_passes_locked(struct netstack *ns, unsigned passes)
 {
 	unsigned n = 0;
 	bool more = true;
@@ -124,7 +124,7 @@ unsigned netisr_run_locked(struct netstack *ns)
 	 * after the look is not lost: if_input kicks the netisr (port_netisr_kick) after
 	 * enqueueing, which runs this again.  The clock is read afresh for each batch
 	 * (net_clock), not for every frame. */
-	while (more) {
+	for (; more && passes > 0; passes--) {
 		more = false;
 		for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next) {
 			if (__atomic_load_n(&ifp->if_inq.mq_head, __ATOMIC_SEQ_CST) == NULL)
@@ -157,10 +157,31 @@ uint64_t net_clock_read(struct netstack *ns)
 	return now;
 }
 
+unsigned netisr_run_locked(struct netstack *ns)
+{
+	return netisr_passes_locked(ns, UINT32_MAX);
+}
+
 unsigned netisr_run(struct netstack *ns)
 {
 	NET_LOCK(ns);
 	unsigned n = netisr_run_locked(ns);
 	NET_UNLOCK(ns);
 	return n;
+}
+
+unsigned netisr_run_passes(struct netstack *ns, unsigned passes)
+{
+	NET_LOCK(ns);
+	unsigned n = netisr_passes_locked(ns, passes);
+	NET_UNLOCK(ns);
+	return n;
+}
+
+bool netisr_pending(struct netstack *ns)
+{
+	for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next)
+		if (__atomic_load_n(&ifp->if_inq.mq_head, __ATOMIC_SEQ_CST) != NULL)
+			return true;
+	return false;
 }

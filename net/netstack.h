@@ -199,5 +199,12 @@ int netstack_on_destroy(struct netstack *ns, void (*fn)(struct netstack *, void 
 unsigned netisr_run(struct netstack *ns);
 /* The same with the net lock already held. */
 unsigned netisr_run_locked(struct netstack *ns);
+/* netisr_run that stops after `passes` passes over the interfaces (a pass takes every frame
+ * queued when it starts; frames the receive path itself queues, on the loopback interface,
+ * wait for the next pass).  For a thread that must let timers and other threads run between
+ * bursts: two ends answering each other on the loopback interface without end would
+ * otherwise keep it, and the net lock, for ever.  netisr_pending says whether frames wait. */
+unsigned netisr_run_passes(struct netstack *ns, unsigned passes);
+bool netisr_pending(struct netstack *ns);
 
 #endif

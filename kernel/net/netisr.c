@@ -21,6 +21,10 @@
 #include "../../net/tcp_var.h"
 
 #define KNET_TICK_NS 1000000000ull
+/* Passes over the input queues per turn of the thread (netisr_run_passes): a pass takes all
+ * that waits, the next ones what the receive path sent itself on the loopback interface
+ * (a connection to ourselves: a handful of passes per burst). */
+#define NETISR_PASSES 64
 
 /* Where the netisr thread's time goes (`netstat -s`, group "netisr"): wall-clock ns from the
  * kernel clock, so under QEMU's -icount they count guest instructions (shift 0: one ns per
@@ -252,7 +256,7 @@ static void netisr_main(void *arg)
 		for (struct knet_driver *d = knet_drivers; d; d = d->next)
 			more |= d->poll(d->arg);
 		uint64_t t1 = clock_ns();
-		knet_st.queue_frames += netisr_run(ns);
+		knet_st.queue_frames += netisr_run_passes(ns, NETISR_PASSES);
 		uint64_t now = clock_ns();
 		net_timers_run(ns, now);
 		uint64_t t3 = clock_ns();
@@ -266,8 +270,10 @@ static void netisr_main(void *arg)
 					d->tick(d->arg);
 			next_tick = now + KNET_TICK_NS;
 		}
-		if (more) {
-			yield();            /* a driver stopped at its budget: let others run first */
+		if (more || netisr_pending(ns)) {
+			/* A driver stopped at its budget, or netisr_run_passes at its passes: the
+			 * timers have run, let others run too before the rest. */
+			yield();
 			continue;
 		}
 		NET_LOCK(ns);
