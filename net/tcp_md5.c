@@ -39,13 +39,14 @@ void tcp_md5_refresh(struct tcpcb *tp)
 		tp->t_flags &= ~TF_SIGNATURE;
 }
 
-/* Room for one more key: the array doubled (4 keys at first), at most TCP_MD5_MAXKEYS. */
+/* Room for one more key: the array doubled (one key at first: what a connection holds), at
+ * most TCP_MD5_MAXKEYS. */
 static int keys_grow(struct tcpcb *tp)
 {
 	struct tcp_md5_keys *ks = tp->t_md5;
 	if (ks && ks->n < ks->cap)
 		return 0;
-	unsigned cap = ks ? ks->cap * 2 : 4;
+	unsigned cap = ks ? ks->cap * 2 : 1;
 	if (cap > TCP_MD5_MAXKEYS)
 		cap = TCP_MD5_MAXKEYS;
 	if (ks && ks->n >= cap)
