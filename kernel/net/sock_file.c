@@ -27,6 +27,11 @@ static long sock_rw(struct file *f, struct uio *u, bool send)
 	};
 	int flags = (f->f_flags & O_NONBLOCK) ? MSG_DONTWAIT : 0;
 	long n;
+	/* The socket's own non-blocking state follows the file here too (as sock_get does
+	 * for the socket calls): after fcntl(F_SETFL) cleared O_NONBLOCK, a write that found
+	 * the send buffer full still got EAGAIN from the state an earlier call had left
+	 * (nc -w, whose connect is non-blocking). */
+	ksock_setnbio(ks, flags != 0);
 	if (send) {
 		n = ksock_send(ks, &io, NULL, 0, flags);
 		if (n == -EPIPE)
