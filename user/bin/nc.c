@@ -1,6 +1,7 @@
 /* nc: netcat over TCP or UDP.
- *   nc [-u] [-w secs] host port      connect, then copy stdin to the peer and the peer to
- *                                    stdout
+ *   nc [-u] [-w secs] [-S key] host port   connect, then copy stdin to the peer and the peer
+ *                                    to stdout; -S signs the TCP connection with that
+ *                                    TCP-MD5 key (RFC 2385, TCP_MD5SIG) for the host
  *   nc -l [-u] [-w secs] [-p] port   listen (all addresses), serve one peer the same way
  * When stdin ends, TCP sends FIN (shutdown) and nc keeps printing until the peer closes;
  * UDP stops.  -w: give up connecting, or quit after that long without traffic. */
@@ -14,13 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/tcp.h>
 #include <unistd.h>
 
 static int udp, listen_mode, timeout_ms = -1;
+static const char *md5key;
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: nc [-u] [-w secs] host port | nc -l [-u] [-w secs] [-p] port\n");
+	fprintf(stderr, "usage: nc [-u] [-w secs] [-S key] host port | nc -l [-u] [-w secs] [-p] "
+	    "port\n");
 	exit(2);
 }
 
@@ -99,6 +103,19 @@ static int do_connect(const char *host, const char *port)
 		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
 		if (fd < 0)
 			continue;
+		if (md5key) {
+			struct tcp_md5sig k;
+			memset(&k, 0, sizeof(k));
+			memcpy(&k.tcpm_addr, ai->ai_addr, ai->ai_addrlen);
+			k.tcpm_keylen = (uint16_t)strlen(md5key);
+			memcpy(k.tcpm_key, md5key, k.tcpm_keylen);
+			if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &k, sizeof(k)) < 0) {
+				perror("nc: TCP_MD5SIG");
+				close(fd);
+				fd = -1;
+				break;
+			}
+		}
 		if (timeout_ms >= 0 && !udp) {
 			/* Bounded connect: non-blocking, wait for writability, read SO_ERROR. */
 			struct pollfd p = {fd, POLLOUT, 0};
@@ -169,14 +186,20 @@ int main(int argc, char **argv)
 {
 	const char *port = NULL;
 	int c, fd;
-	while ((c = getopt(argc, argv, "luw:p:")) != -1) {
+	while ((c = getopt(argc, argv, "luw:p:S:")) != -1) {
 		switch (c) {
 		case 'l': listen_mode = 1; break;
 		case 'u': udp = 1; break;
 		case 'w': timeout_ms = atoi(optarg) * 1000; break;
 		case 'p': port = optarg; break;
+		case 'S': md5key = optarg; break;
 		default: usage();
 		}
+	}
+	if (md5key && (udp || listen_mode || !*md5key || strlen(md5key) > TCP_MD5SIG_MAXKEYLEN)) {
+		fprintf(stderr, "nc: -S takes a key of 1 to %d bytes, for a TCP connection nc opens\n",
+		    TCP_MD5SIG_MAXKEYLEN);
+		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	if (listen_mode) {
