@@ -463,15 +463,23 @@ static void test_sndtimeo_full_buffer(void **st)
 	stos_close(l);
 }
 
+/* A listener on port (*l) and a non-blocking socket connecting to it, the handshake not run
+ * yet: the connecting socket. */
+static int connecting(struct fx *f, int port, int *l)
+{
+	*l = listener(f->ns, port, 4);
+	int c = stos_socket(f->ns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in to = lo(port);
+	assert_int_equal(stos_connect(c, SA(to), sizeof(to)), -1);
+	assert_int_equal(errno, EINPROGRESS);
+	return c;
+}
+
 static void test_listener_close_resets(void **st)
 {
 	struct fx *f = *st;
 	NEED_STREAM(f);
-	int l = listener(f->ns, 8003, 4);
-	int c = stos_socket(f->ns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	struct sockaddr_in to = lo(8003);
-	assert_int_equal(stos_connect(c, SA(to), sizeof(to)), -1);
-	assert_int_equal(errno, EINPROGRESS);
+	int l, c = connecting(f, 8003, &l);
 	pump(f->ns, 5);
 	/* the connection waits in the accept queue; closing the listener resets it */
 	stos_close(l);
@@ -490,22 +498,18 @@ static void test_listener_close_resets(void **st)
 	stos_close(c);
 }
 
-/* netisr_run_passes (net/netstack.h): each pass takes what waits when it starts, so a
- * handshake over loopback, whose every segment is sent by the processing of the one before,
- * takes one pass per segment, and frames left over are reported by netisr_pending. */
 /* (net/netstack.h's, which cannot be included beside the host's socket headers) */
 unsigned netisr_run_passes(struct netstack *ns, unsigned passes);
 bool netisr_pending(struct netstack *ns);
 
+/* netisr_run_passes (net/netstack.h): each pass takes what waits when it starts, so a
+ * handshake over loopback, whose every segment is sent by the processing of the one before,
+ * takes one pass per segment, and frames left over are reported by netisr_pending. */
 static void test_netisr_passes(void **st)
 {
 	struct fx *f = *st;
 	NEED_STREAM(f);
-	int l = listener(f->ns, 8001, 4);
-	int c = stos_socket(f->ns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	struct sockaddr_in to = lo(8001);
-	assert_int_equal(stos_connect(c, SA(to), sizeof(to)), -1);
-	assert_int_equal(errno, EINPROGRESS);
+	int l, c = connecting(f, 8001, &l);
 	assert_true(netisr_pending(f->ns));              /* the SYN */
 	assert_int_equal(netisr_run_passes(f->ns, 1), 1);
 	assert_true(netisr_pending(f->ns));              /* the SYN-ACK it drew */
