@@ -66,19 +66,34 @@ static int keys_grow(struct tcpcb *tp)
 	return 0;
 }
 
-int tcp_md5_setopt(struct tcpcb *tp, const void *val, socklen_t len)
+/* The key for exactly this address and prefix (what a set replaces and a delete removes). */
+static struct tcp_md5_key *key_exact(struct tcpcb *tp, uint32_t addr, uint8_t prefixlen)
+{
+	struct tcp_md5_keys *ks = tp->t_md5;
+	for (unsigned i = 0; ks && i < ks->n; i++)
+		if (ks->k[i].addr == addr && ks->k[i].prefixlen == prefixlen)
+			return &ks->k[i];
+	return NULL;
+}
+
+int tcp_md5_setopt(struct tcpcb *tp, bool ext, const void *val, socklen_t len)
 {
 	struct tcp_md5sig cmd;
 	if (!val || len < sizeof cmd)
 		return -EINVAL;
 	memcpy(&cmd, val, sizeof cmd);
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)&cmd.tcpm_addr;
-	if (sin->sin_family != AF_INET || cmd.tcpm_keylen > TCP_MD5SIG_MAXKEYLEN) {
+	uint8_t prefixlen = 32;
+	if (ext && (cmd.tcpm_flags & TCP_MD5SIG_FLAG_PREFIX))
+		prefixlen = cmd.tcpm_prefixlen;
+	if (sin->sin_family != AF_INET || prefixlen > 32 ||
+	    (ext && (cmd.tcpm_flags & TCP_MD5SIG_FLAG_IFINDEX) && cmd.tcpm_ifindex != 0) ||
+	    cmd.tcpm_keylen > TCP_MD5SIG_MAXKEYLEN) {
 		wipe(&cmd, sizeof cmd);
 		return -EINVAL;
 	}
-	uint32_t addr = be32_get((const uint8_t *)&sin->sin_addr);
-	struct tcp_md5_key *k = (struct tcp_md5_key *)tcp_md5_find(tp, addr);
+	uint32_t addr = be32_get((const uint8_t *)&sin->sin_addr) & tcp_md5_mask(prefixlen);
+	struct tcp_md5_key *k = key_exact(tp, addr, prefixlen);
 	int err = 0;
 	if (cmd.tcpm_keylen == 0) {
 		/* Deleting: the last key takes the place of the one going. */
@@ -96,6 +111,7 @@ int tcp_md5_setopt(struct tcpcb *tp, const void *val, socklen_t len)
 			k = &tp->t_md5->k[tp->t_md5->n++];
 		if (k) {
 			k->addr = addr;
+			k->prefixlen = prefixlen;
 			k->keylen = (uint8_t)cmd.tcpm_keylen;
 			memcpy(k->key, cmd.tcpm_key, cmd.tcpm_keylen);
 		}

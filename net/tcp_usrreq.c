@@ -392,8 +392,8 @@ static int tcp_ctloutput(struct socket *so, int op, int level, int name, void *v
 			}
 			return 0;
 		}
-		if (name == TCP_MD5SIG)
-			return tcp_md5_setopt(tp, val, *len);
+		if (name == TCP_MD5SIG || name == TCP_MD5SIG_EXT)
+			return tcp_md5_setopt(tp, name == TCP_MD5SIG_EXT, val, *len);
 		if ((err = opt_getint(val, *len, &v)) != 0)
 			return err;
 		switch (name) {

@@ -70,6 +70,7 @@ struct icmp_filter {
 #define TCP_CA_NAME_MAX  16
 #define TCP_MD5SIG       14
 #define TCP_USER_TIMEOUT 18
+#define TCP_MD5SIG_EXT   32
 /* STOS extension (FreeBSD's name and number; Linux has no equivalent): seconds a connection
  * may take to establish before it fails with ETIMEDOUT. */
 #define TCP_KEEPINIT     128
@@ -80,8 +81,13 @@ struct icmp_filter {
 
 /* TCP_MD5SIG (RFC 2385 signatures, net/tcp_md5.c): Linux's layout.  A key for the peer
  * address in tcpm_addr (AF_INET; its port is ignored), tcpm_keylen bytes of tcpm_key; a
- * keylen of 0 deletes the key for that address.  tcpm_flags, tcpm_prefixlen and tcpm_ifindex
- * belong to Linux's TCP_MD5SIG_EXT, which STOS does not have; they are ignored. */
+ * keylen of 0 deletes the key for that address.  TCP_MD5SIG ignores tcpm_flags,
+ * tcpm_prefixlen and tcpm_ifindex; TCP_MD5SIG_EXT reads them: with TCP_MD5SIG_FLAG_PREFIX the
+ * key covers the peers in tcpm_addr/tcpm_prefixlen (the longest prefix wins), and
+ * TCP_MD5SIG_FLAG_IFINDEX with an interface index is refused (EINVAL), as Linux refuses any
+ * interface but a VRF's, which STOS does not have. */
+#define TCP_MD5SIG_FLAG_PREFIX  0x1
+#define TCP_MD5SIG_FLAG_IFINDEX 0x2
 #define TCP_MD5SIG_MAXKEYLEN 80
 struct tcp_md5sig {
 	struct sockaddr_storage tcpm_addr;

@@ -85,6 +85,23 @@ static int key(int fd, uint32_t peer, const char *k)
 	return set_key(fd, peer, k, strlen(k), sizeof(struct tcp_md5sig));
 }
 
+/* TCP_MD5SIG_EXT: k (NULL: delete) for addr/prefixlen, with flags and ifindex as given. */
+static int key_ext(int fd, uint32_t addr, unsigned prefixlen, unsigned flags, int ifindex,
+    const char *k)
+{
+	struct tcp_md5sig m;
+	memset(&m, 0, sizeof m);
+	struct sockaddr_in sin = sin_h(addr, 0);
+	memcpy(&m.tcpm_addr, &sin, sizeof sin);
+	m.tcpm_flags = (uint8_t)flags;
+	m.tcpm_prefixlen = (uint8_t)prefixlen;
+	m.tcpm_ifindex = ifindex;
+	m.tcpm_keylen = (uint16_t)(k ? strlen(k) : 0);
+	if (k)
+		memcpy(m.tcpm_key, k, m.tcpm_keylen);
+	return stos_setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG_EXT, &m, sizeof m);
+}
+
 static void test_md5sig_errors(void **state)
 {
 	(void)state;
@@ -117,6 +134,27 @@ static void test_md5sig_errors(void **state)
 		assert_int_equal(set_key(s, 0x0a010000u + i, NULL, 0, sizeof(struct tcp_md5sig)), 0);
 	assert_int_equal(set_key(s, 0x0a010000u, NULL, 0, sizeof(struct tcp_md5sig)), -1);
 	assert_int_equal(errno, ENOENT);
+	/* TCP_MD5SIG_EXT: a prefix of at most 32 bits; an interface index (Linux: only a
+	 * VRF's) refused, the flag alone with index 0 taken; TCP_MD5SIG ignores both fields. */
+	assert_int_equal(key_ext(s, 0x0a000000u, 33, TCP_MD5SIG_FLAG_PREFIX, 0, "k"), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(key_ext(s, 0x0a000000u, 24, TCP_MD5SIG_FLAG_PREFIX |
+	    TCP_MD5SIG_FLAG_IFINDEX, 3, "k"), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(key_ext(s, 0x0a000000u, 24, TCP_MD5SIG_FLAG_PREFIX |
+	    TCP_MD5SIG_FLAG_IFINDEX, 0, "k"), 0);
+	assert_int_equal(key_ext(s, 0x0a000000u, 24, TCP_MD5SIG_FLAG_PREFIX, 0, NULL), 0);
+	assert_int_equal(key_ext(s, 0x0a000000u, 24, TCP_MD5SIG_FLAG_PREFIX, 0, NULL), -1);
+	assert_int_equal(errno, ENOENT);
+	struct tcp_md5sig odd;
+	memset(&odd, 0, sizeof odd);
+	struct sockaddr_in osin = sin_h(TU_DUO_B, 0);
+	memcpy(&odd.tcpm_addr, &osin, sizeof osin);
+	odd.tcpm_flags = TCP_MD5SIG_FLAG_PREFIX;
+	odd.tcpm_prefixlen = 200;
+	odd.tcpm_keylen = 1;
+	assert_int_equal(stos_setsockopt(s, IPPROTO_TCP, TCP_MD5SIG, &odd, sizeof odd), 0);
+	assert_int_equal(set_key(s, TU_DUO_B, NULL, 0, sizeof(struct tcp_md5sig)), 0);
 	/* Keys left on a socket are freed with it (tu_duo_free checks the memory). */
 	assert_int_equal(key(s, TU_DUO_B, "left behind"), 0);
 	stos_close(s);
@@ -290,6 +328,49 @@ static void test_md5_unexpected_signature(void **state)
 	refused("a secret", NULL, "md5unexpected");
 }
 
+/* TCP_MD5SIG_EXT prefixes on a listener: of the keys covering a peer the longest prefix
+ * signs and checks, and deleting it leaves the shorter one in force. */
+static void test_md5_prefix_keys(void **state)
+{
+	(void)state;
+	struct tu_duo d;
+	tu_duo_up(&d, NULL);
+	struct sockaddr_in sb = sin_h(TU_DUO_B, 5001);
+	int l = stos_socket(d.b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_int_equal(key_ext(l, 0x0a000000u, 24, TCP_MD5SIG_FLAG_PREFIX, 0, "net-key"), 0);
+	assert_int_equal(key_ext(l, TU_DUO_A, 32, TCP_MD5SIG_FLAG_PREFIX, 0, "host-key"), 0);
+	assert_int_equal(stos_bind(l, (struct sockaddr *)&sb, sizeof sb), 0);
+	assert_int_equal(stos_listen(l, 4), 0);
+	/* a signs with each key in turn; only the /32's opens a connection while it is there. */
+	static const char *const tries[] = { "net-key", "host-key", "net-key" };
+	static const int opens[] = { 0, 1, 1 };
+	for (int t = 0; t < 3; t++) {
+		if (t == 2)
+			assert_int_equal(key_ext(l, TU_DUO_A, 32, TCP_MD5SIG_FLAG_PREFIX, 0, NULL), 0);
+		int c = stos_socket(d.a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		assert_int_equal(key(c, TU_DUO_B, tries[t]), 0);
+		assert_int_equal(stos_connect(c, (struct sockaddr *)&sb, sizeof sb), -1);
+		int s = -1;
+		for (int i = 0; i < 500 && s < 0; i++) {
+			world_run(d.w, 1 * MSEC);
+			s = stos_accept(l, NULL, NULL);
+		}
+		assert_int_equal(s >= 0, opens[t]);
+		if (s >= 0) {
+			assert_int_equal(stos_send(c, "signed", 6, 0), 6);
+			world_run(d.w, 50 * MSEC);
+			char b[8];
+			assert_int_equal(stos_recv(s, b, sizeof b, MSG_DONTWAIT), 6);
+			stos_close(s);
+		}
+		stos_close(c);
+		world_run(d.w, 10 * MSEC);
+	}
+	assert_true(tcpstat(d.b, "md5bad") >= 1);
+	tu_duo_close(&d, l, -1, -1);
+	tu_duo_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_md5_wrong_key),
 		cmocka_unit_test(test_md5_missing_signature),
 		cmocka_unit_test(test_md5_unexpected_signature),
+		cmocka_unit_test(test_md5_prefix_keys),
 	};
 	return TU_RUN(tests);
 }

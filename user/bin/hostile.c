@@ -538,6 +538,26 @@ static void socket_checks(void)
 		k.tcpm_keylen = 0;
 		r = SYS(SYS_setsockopt, t, IPPROTO_TCP, TCP_MD5SIG, &k, sizeof(k));
 		report(r == 0, "tcp-md5sig-delete", r, r ? errno : 0);
+		/* TCP_MD5SIG_EXT: prefixes up to 32 bits; no interface but a VRF (none here). */
+		k.tcpm_keylen = 6;
+		k.tcpm_flags = TCP_MD5SIG_FLAG_PREFIX;
+		k.tcpm_prefixlen = 33;
+		BAD("tcp-md5sig-ext-prefix-33", SYS(SYS_setsockopt, t, IPPROTO_TCP, TCP_MD5SIG_EXT,
+		    &k, sizeof(k)), EINVAL);
+		k.tcpm_prefixlen = 8;
+		k.tcpm_flags |= TCP_MD5SIG_FLAG_IFINDEX;
+		k.tcpm_ifindex = 1;
+		BAD("tcp-md5sig-ext-ifindex-lo", SYS(SYS_setsockopt, t, IPPROTO_TCP, TCP_MD5SIG_EXT,
+		    &k, sizeof(k)), EINVAL);
+		k.tcpm_flags = TCP_MD5SIG_FLAG_PREFIX;
+		k.tcpm_ifindex = 0;
+		r = SYS(SYS_setsockopt, t, IPPROTO_TCP, TCP_MD5SIG_EXT, &k, sizeof(k));
+		report(r == 0, "tcp-md5sig-ext-set-prefix-8", r, r ? errno : 0);
+		k.tcpm_keylen = 0;
+		r = SYS(SYS_setsockopt, t, IPPROTO_TCP, TCP_MD5SIG_EXT, &k, sizeof(k));
+		report(r == 0, "tcp-md5sig-ext-delete-prefix-8", r, r ? errno : 0);
+		BAD("tcp-md5sig-ext-delete-again", SYS(SYS_setsockopt, t, IPPROTO_TCP, TCP_MD5SIG_EXT,
+		    &k, sizeof(k)), ENOENT);
 		close(t);
 	}
 	close(s);
