@@ -296,7 +296,9 @@ static void sockopt(struct cursor *c, int fd)
 	default: {
 		if (v[2] & 1) {
 			/* TCP_MD5SIG: the key "fuzz-key" cut to 0..8 bytes (0 deletes) for A, B or
-			 * the phantom; both ends given the same one open signed connections. */
+			 * the phantom; both ends given the same one open signed connections.  With
+			 * bit 1 of byte 2, TCP_MD5SIG_EXT: byte 3 holds the prefix flag (bit 0) and
+			 * the prefix length (the rest: 0..127, so also too long). */
 			static const uint32_t peers[3] = { 0x0a000001, 0x0a000002, 0x0a000003 };
 			struct tcp_md5sig k;
 			memset(&k, 0, sizeof(k));
@@ -305,7 +307,10 @@ static void sockopt(struct cursor *c, int fd)
 			sin->sin_addr.s_addr = htonl(peers[v[0] % 3]);
 			k.tcpm_keylen = (uint16_t)(v[1] % 9);
 			memcpy(k.tcpm_key, "fuzz-key", k.tcpm_keylen);
-			stos_setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &k, sizeof(k));
+			k.tcpm_flags = v[3] & TCP_MD5SIG_FLAG_PREFIX;
+			k.tcpm_prefixlen = (uint8_t)(v[3] >> 1);
+			stos_setsockopt(fd, IPPROTO_TCP, (v[2] & 2) ? TCP_MD5SIG_EXT : TCP_MD5SIG, &k,
+			    sizeof(k));
 			break;
 		}
 		int e = 0;
