@@ -51,6 +51,18 @@ fi
 if [ $rc -eq 2 ] && grep -q "unknown option" "$LOGDIR/30-err1.txt"; then ok "stosnet: bad flag -> usage, status 2"; else nok "stosnet: bad flag (status $rc)"; fi
 "$STOSNET" --tap x --addr 10.1.2.3 >/dev/null 2>"$LOGDIR/30-err2.txt"; rc=$?
 if [ $rc -eq 2 ] && grep -q "bad --addr" "$LOGDIR/30-err2.txt"; then ok "stosnet: address without prefix -> status 2"; else nok "stosnet: bad --addr (status $rc)"; fi
+# --md5: an address and a key of 1 to 80 bytes, at most 8 peers
+long=$(printf '%081d' 0)
+for bad in "10.1.2.3" "10.1.2.3=" "10.1.2.300=k" "10.1.2.3=$long"; do
+	"$STOSNET" --tap x --addr 10.1.2.3/24 --md5 "$bad" >/dev/null 2>"$LOGDIR/30-err5.txt"; rc=$?
+	what=$(printf '%.16s' "$bad")
+	if [ $rc -eq 2 ] && grep -q "bad --md5" "$LOGDIR/30-err5.txt"; then ok "stosnet: --md5 '$what' refused, status 2"; else nok "stosnet: --md5 '$what' (status $rc)"; fi
+done
+set -- --md5 10.0.0.1=a --md5 10.0.0.2=a --md5 10.0.0.3=a --md5 10.0.0.4=a --md5 10.0.0.5=a \
+    --md5 10.0.0.6=a --md5 10.0.0.7=a --md5 10.0.0.8=a --md5 10.0.0.9=a
+"$STOSNET" --tap x --addr 10.1.2.3/24 "$@" >/dev/null 2>"$LOGDIR/30-err5.txt"; rc=$?
+if [ $rc -eq 2 ] && grep -q "at most 8 peers" "$LOGDIR/30-err5.txt"; then ok "stosnet: a ninth --md5 peer refused, status 2"; else nok "stosnet: nine --md5 peers (status $rc)"; fi
+set --
 "$STOSNET" --tap stosnope$$ --addr 10.1.2.3/24 >/dev/null 2>"$LOGDIR/30-err3.txt"; rc=$?
 if [ $rc -eq 1 ] && grep -q "no network device named" "$LOGDIR/30-err3.txt"; then ok "stosnet: missing TAP device -> clear message, status 1"; else nok "stosnet: missing TAP (status $rc)"; fi
 
