@@ -110,6 +110,12 @@ void netstack_destroy(struct netstack *ns)
 	port_free(ns);
 }
 
+/* Frames wait on ifp's input queue (a look without the queue lock: see below). */
+static inline bool inq_waiting(const struct ifnet *ifp)
+{
+	return __atomic_load_n(&ifp->if_inq.mq_head, __ATOMIC_SEQ_CST) != NULL;
+}
+
 static unsigned netisr_passes_locked(struct netstack *ns, unsigned passes)
 {
 	unsigned n = 0;
@@ -127,7 +133,7 @@ static unsigned netisr_passes_locked(struct netstack *ns, unsigned passes)
 	for (; more && passes > 0; passes--) {
 		more = false;
 		for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next) {
-			if (__atomic_load_n(&ifp->if_inq.mq_head, __ATOMIC_SEQ_CST) == NULL)
+			if (!inq_waiting(ifp))
 				continue;
 			port_lock(ns->ns_inq_lock);
 			struct mbuf *m = mbufq_flush(&ifp->if_inq);
@@ -181,7 +187,7 @@ unsigned netisr_run_passes(struct netstack *ns, unsigned passes)
 bool netisr_pending(struct netstack *ns)
 {
 	for (struct ifnet *ifp = ns->ns_ifnet; ifp; ifp = ifp->if_next)
-		if (__atomic_load_n(&ifp->if_inq.mq_head, __ATOMIC_SEQ_CST) != NULL)
+		if (inq_waiting(ifp))
 			return true;
 	return false;
 }

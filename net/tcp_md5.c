@@ -170,26 +170,13 @@ void tcp_md5_sign(struct mbuf *m, uint32_t laddr, uint32_t faddr, const struct t
 {
 	uint8_t *th = mtod(m, uint8_t *);
 	uint32_t hlen = (uint32_t)(th[TCPH_OFF] >> 4) * 4u;
-	/* The option tcp_opts_build wrote (the header is ours: well formed). */
-	uint8_t *sig = NULL;
-	for (uint32_t i = TCP_HDR_LEN; i + 1 < hlen;) {
-		if (th[i] == TCPOPT_EOL)
-			break;
-		if (th[i] == TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (th[i] == TCPOPT_MD5 && th[i + 1] == TCPOLEN_MD5 && i + TCPOLEN_MD5 <= hlen) {
-			sig = th + i + 2;
-			break;
-		}
-		if (th[i + 1] < 2)
-			break;
-		i += th[i + 1];
-	}
-	if (!sig)
+	/* The option tcp_opts_build wrote, found as input finds it. */
+	struct tcp_opts to;
+	tcp_opts_parse(th + TCP_HDR_LEN, hlen - TCP_HDR_LEN, (th[TCPH_FLAGS] & TH_SYN) != 0, &to);
+	if (!(to.to_flags & TOF_MD5))
 		return;
-	md5_digest(sig, laddr, faddr, th, m->m_pkthdr.len, m, hlen, m->m_pkthdr.len - hlen, k);
+	md5_digest(th + TCP_HDR_LEN + to.to_md5off, laddr, faddr, th, m->m_pkthdr.len, m, hlen,
+	    m->m_pkthdr.len - hlen, k);
 }
 
 bool tcp_md5_input(struct tcp_instance *ti, const struct tcpcb *tp, const struct tcp_seg *s)

@@ -299,7 +299,7 @@ static void sockopt(struct cursor *c, int fd)
 			 * the phantom; both ends given the same one open signed connections.  With
 			 * bit 1 of byte 2, TCP_MD5SIG_EXT: byte 3 holds the prefix flag (bit 0) and
 			 * the prefix length (the rest: 0..127, so also too long). */
-			static const uint32_t peers[3] = { 0x0a000001, 0x0a000002, 0x0a000003 };
+			const uint32_t peers[3] = { IP_A, IP_B, IP_X };
 			struct tcp_md5sig k;
 			memset(&k, 0, sizeof(k));
 			struct sockaddr_in *sin = (struct sockaddr_in *)&k.tcpm_addr;

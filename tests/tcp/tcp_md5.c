@@ -69,7 +69,8 @@ static void test_md5_rfc1321(void **state)
 
 /* ---- TCP_MD5SIG --------------------------------------------------------------------------- */
 
-static int set_key(int fd, uint32_t peer, const char *key, size_t keylen, socklen_t len)
+/* A struct tcp_md5sig for peer with keylen bytes of key (NULL: none; at most 80 copied). */
+static struct tcp_md5sig md5sig(uint32_t peer, const char *key, size_t keylen)
 {
 	struct tcp_md5sig k;
 	memset(&k, 0, sizeof k);
@@ -78,6 +79,12 @@ static int set_key(int fd, uint32_t peer, const char *key, size_t keylen, sockle
 	k.tcpm_keylen = (uint16_t)keylen;
 	if (key)
 		memcpy(k.tcpm_key, key, keylen < sizeof k.tcpm_key ? keylen : sizeof k.tcpm_key);
+	return k;
+}
+
+static int set_key(int fd, uint32_t peer, const char *key, size_t keylen, socklen_t len)
+{
+	struct tcp_md5sig k = md5sig(peer, key, keylen);
 	return stos_setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &k, len);
 }
 
@@ -90,16 +97,10 @@ static int key(int fd, uint32_t peer, const char *k)
 static int key_ext(int fd, uint32_t addr, unsigned prefixlen, unsigned flags, int ifindex,
     const char *k)
 {
-	struct tcp_md5sig m;
-	memset(&m, 0, sizeof m);
-	struct sockaddr_in sin = sin_h(addr, 0);
-	memcpy(&m.tcpm_addr, &sin, sizeof sin);
+	struct tcp_md5sig m = md5sig(addr, k, k ? strlen(k) : 0);
 	m.tcpm_flags = (uint8_t)flags;
 	m.tcpm_prefixlen = (uint8_t)prefixlen;
 	m.tcpm_ifindex = ifindex;
-	m.tcpm_keylen = (uint16_t)(k ? strlen(k) : 0);
-	if (k)
-		memcpy(m.tcpm_key, k, m.tcpm_keylen);
 	return stos_setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG_EXT, &m, sizeof m);
 }
 
@@ -147,13 +148,9 @@ static void test_md5sig_errors(void **state)
 	assert_int_equal(key_ext(s, 0x0a000000u, 24, TCP_MD5SIG_FLAG_PREFIX, 0, NULL), 0);
 	assert_int_equal(key_ext(s, 0x0a000000u, 24, TCP_MD5SIG_FLAG_PREFIX, 0, NULL), -1);
 	assert_int_equal(errno, ENOENT);
-	struct tcp_md5sig odd;
-	memset(&odd, 0, sizeof odd);
-	struct sockaddr_in osin = sin_h(TU_DUO_B, 0);
-	memcpy(&odd.tcpm_addr, &osin, sizeof osin);
+	struct tcp_md5sig odd = md5sig(TU_DUO_B, "k", 1);
 	odd.tcpm_flags = TCP_MD5SIG_FLAG_PREFIX;
 	odd.tcpm_prefixlen = 200;
-	odd.tcpm_keylen = 1;
 	assert_int_equal(stos_setsockopt(s, IPPROTO_TCP, TCP_MD5SIG, &odd, sizeof odd), 0);
 	assert_int_equal(set_key(s, TU_DUO_B, NULL, 0, sizeof(struct tcp_md5sig)), 0);
 	/* Keys left on a socket are freed with it (tu_duo_free checks the memory). */
