@@ -1,22 +1,27 @@
 #!/usr/bin/python3
-"""`make bench`: STOS in QEMU (TCG) on a TAP, measured with Linux tools, next to a baseline
-measured in the same run with the same tools against a Linux peer over a veth pair.
+"""`make bench`: STOS in QEMU (TCG) on a TAP, measured with Linux tools, next to a stock Linux
+guest in the same QEMU machine (Debian 12's kernel and its e1000 driver, bench/linux_guest.py)
+and a baseline against a Linux peer over a veth pair, all in the same run with the same tools.
 
 Namespaces (created here, deleted by exact name on every exit path):
-  stos-b-<pid>-h  the measuring host: tap0 10.78.0.1/24 (QEMU's e1000 behind it, STOS is
-                  10.78.0.2) and veth bh 10.79.0.1/24
+  stos-b-<pid>-h  the measuring host: tap0 10.78.0.1/24 (STOS's e1000 behind it, STOS is
+                  10.78.0.2), tap1 10.78.1.1/24 (the Linux guest's, 10.78.1.2) and veth bh
+                  10.79.0.1/24
   stos-b-<pid>-p  the Linux peer: veth bp 10.79.0.2/24, running bench/peer.py's servers
-Figures:
-  TCP STOS -> host   curl GET /bytes/N from STOS's httpd (median of RUNS)
-  TCP host -> STOS   peer.py upload into `nc -l PORT > /dev/null` in STOS (median of RUNS);
-                     the clock stops when nc has read everything and closed
-  ping RTT           host `ping -i 0.05` to STOS, min/avg/max
+Figures (each guest; the two guests run side by side and take turns, run by run):
+  TCP guest -> host  curl GET /bytes/N from the guest's httpd (median of RUNS)
+  TCP host -> guest  peer.py upload into `nc -l PORT > /dev/null` in the guest (median of
+                     RUNS); the clock stops when nc has read everything and closed
+  ping RTT           host `ping -i 0.05` to the guest, min/avg/max
   UDP pps            host sends 18-byte UDP payloads (64-byte Ethernet frames with FCS) at
-                     full speed for UDP_SECS into `nc -u -l PORT > /dev/null` in STOS;
-                     delivered = STOS's Udp InDatagrams delta (/proc/net/snmp) per second
+                     full speed for UDP_SECS into a UDP reader in the guest (STOS's `nc -u -l
+                     PORT > /dev/null`, Linux's bench/linux_udpsink.c); delivered = the
+                     guest's Udp InDatagrams delta (/proc/net/snmp) per second
 The speed figures are printed, never judged: no pass/fail.  The table also goes to
 build/bench/stos-bench.json.  A short tshark capture of one download records how many bytes
-STOS keeps in flight (the send-window diagnosis).
+STOS keeps in flight (the send-window diagnosis).  BENCH_LINUX_GUEST=0 leaves the Linux guest
+out (it needs `apt-get download` to reach Debian's archive once; the packages are kept in
+build/bench/linux-guest/debs/).
 """
 import atexit
 import json
@@ -34,12 +39,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(TOP, "tests", "system"))
 import stosqemu as q  # noqa: E402
+import linux_guest  # noqa: E402
 
 PEER = os.path.join(HERE, "peer.py")
 OUT = os.path.join(TOP, "build", "bench")
 H = f"stos-b-{os.getpid()}-h"
 P = f"stos-b-{os.getpid()}-p"
 HOST_TAP, STOS_IP = "10.78.0.1", "10.78.0.2"
+HOST_TAP1, LINUX_IP = "10.78.1.1", "10.78.1.2"   # tap1: the Linux guest
 HOST_VETH, PEER_IP = "10.79.0.1", "10.79.0.2"
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 STOS_MIB = int(os.environ.get("BENCH_STOS_MIB", "16"))
@@ -85,11 +92,12 @@ def setup():
         sh("ip", "netns", "add", ns)
         nsx(ns, "ip", "link", "set", "lo", "up")
         nsx(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", check=False)
-    nsx(H, "ip", "tuntap", "add", "dev", "tap0", "mode", "tap")
-    nsx(H, "ip", "addr", "add", f"{HOST_TAP}/24", "dev", "tap0")
-    nsx(H, "ip", "link", "set", "tap0", "up")
-    if TAP_RPS:
-        nsx(H, "sh", "-c", f"echo {TAP_RPS} > /sys/class/net/tap0/queues/rx-0/rps_cpus")
+    for tap, addr in (("tap0", HOST_TAP), ("tap1", HOST_TAP1)):
+        nsx(H, "ip", "tuntap", "add", "dev", tap, "mode", "tap")
+        nsx(H, "ip", "addr", "add", f"{addr}/24", "dev", tap)
+        nsx(H, "ip", "link", "set", tap, "up")
+        if TAP_RPS:
+            nsx(H, "sh", "-c", f"echo {TAP_RPS} > /sys/class/net/{tap}/queues/rx-0/rps_cpus")
     nsx(H, "ip", "link", "add", "bh", "type", "veth", "peer", "name", "bp", "netns", P)
     nsx(H, "ip", "addr", "add", f"{HOST_VETH}/24", "dev", "bh")
     nsx(H, "ip", "link", "set", "bh", "up")
@@ -178,8 +186,8 @@ def udp_counters(text):
     return None
 
 
-def tap_tx_packets():
-    out = nsx(H, "cat", "/sys/class/net/tap0/statistics/tx_packets")
+def tap_tx_packets(tap):
+    out = nsx(H, "cat", f"/sys/class/net/{tap}/statistics/tx_packets")
     return int(out.strip())
 
 
@@ -211,23 +219,29 @@ def baseline():
     return res
 
 
-# --- STOS -----------------------------------------------------------------------------------
+# --- the guests -----------------------------------------------------------------------------
 
-class Stos:
-    def __init__(self):
-        net = ["-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
+class Guest:
+    """A kernel in QEMU on a TAP of its own, with a shell on its serial console (prompt "$ ")
+    and the commands the measurements type there: `tcp_listen` reads SINK_PORT to EOF and
+    exits, `udp_listen` reads UDP_PORT until Ctrl-C."""
+    name = tcp_listen = udp_listen = poweroff = None
+
+    def __init__(self, kernel, initrd, append, tap, ip, log):
+        self.tap, self.ip = tap, ip
+        net = ["-netdev", f"tap,id=n0,ifname={tap},script=no,downscript=no",
                "-device", "e1000,netdev=n0"] + QEMU_EXTRA
         pin = ["taskset", "-c", QEMU_CPUS] if QEMU_CPUS else []
         self.cmd = pin + ["ip", "netns", "exec", H] + q.qemu_cmd(
-            f"ip={STOS_IP}/24 {APPEND_EXTRA} init=/bin/sh", q.INITRD, "custom", net,
-            interactive=True,
-            limit=280)
+            append, initrd, "custom", net, interactive=True, limit=600, kernel=kernel)
         os.makedirs(OUT, exist_ok=True)
-        self.log = open(os.path.join(OUT, "stos-bench.serial.log"), "w")
+        self.logname = os.path.relpath(os.path.join(OUT, log), TOP)
+        self.log = open(os.path.join(OUT, log), "w")
         self.log.write(f"# {' '.join(self.cmd)}\n")
         self.con = pexpect.spawn(self.cmd[0], self.cmd[1:], cwd=TOP, timeout=30,
                                  encoding="utf-8", codec_errors="replace")
         self.con.logfile_read = self.log
+        self.res = {"tcp_bytes": STOS_MIB << 20, "rx_secs": [], "tx_secs": []}
 
     def expect(self, pat, timeout=20):
         try:
@@ -248,6 +262,32 @@ class Stos:
             return None
         return udp_counters(self.con.before.replace("\r", ""))
 
+    def close(self):
+        self.con.send(self.poweroff + "\n")
+        self.expect(pexpect.EOF, 20)
+        self.con.close(force=True)
+        self.log.close()
+
+
+class Stos(Guest):
+    name = "STOS"
+    tcp_listen = f"nc -l {SINK_PORT} > /dev/null"
+    udp_listen = f"nc -u -l {UDP_PORT} > /dev/null"
+    poweroff = "poweroff"
+
+    def __init__(self):
+        super().__init__(q.KERNEL, q.INITRD, f"ip={STOS_IP}/24 {APPEND_EXTRA} init=/bin/sh",
+                         "tap0", STOS_IP, "stos-bench.serial.log")
+
+    def start(self):
+        if not (self.expect(rf"net: eth0 {STOS_IP}/24", 60) and self.expect(r"\$ ")):
+            return False
+        wait_ping(self.ip)
+        self.run("mkdir -p /www")
+        self.con.send("httpd &\n")
+        self.expect(r"serving /www on port 80", 10)
+        return wait_port(H, self.ip, 80)
+
     def netstat(self):
         """STOS's netstat -s as {(group, name): value}."""
         self.con.send("netstat -s; echo @@done\n")
@@ -265,45 +305,125 @@ class Stos:
         self.expect(r"\$ ")
         return out
 
-    def close(self):
-        self.con.send("poweroff\n")
-        self.expect(pexpect.EOF, 20)
-        self.con.close(force=True)
-        self.log.close()
+
+class LinuxGuest(Guest):
+    """A stock Debian 12 Linux guest (bench/linux_guest.py): its e1000 driver with its
+    defaults (offloads on), busybox's httpd and nc, and bench/linux_udpsink.c."""
+    name = "Linux"
+    tcp_listen = f"nc -l -p {SINK_PORT} > /dev/null"
+    udp_listen = f"udpsink {UDP_PORT}"
+    poweroff = "poweroff -f"
+
+    def __init__(self, kernel, initrd, pkg):
+        super().__init__(kernel, initrd, f"console=ttyS0 quiet benchip={LINUX_IP}/24",
+                         "tap1", LINUX_IP, "linux-guest.serial.log")
+        self.res["package"] = pkg
+
+    def start(self):
+        if not (self.expect(r"linux-guest: ready", 120) and self.expect(r"\$ ")):
+            return False
+        wait_ping(self.ip)
+        n = STOS_MIB << 20
+        self.run(f"mkdir -p /www/bytes && dd if=/dev/zero of=/www/bytes/{n} bs=1048576 "
+                 f"count={STOS_MIB} 2>/dev/null", 60)
+        self.run("httpd -p 80 -h /www")
+        return wait_port(H, self.ip, 80)
 
 
-def stos_side():
-    res = {}
-    s = Stos()
-    if not (s.expect(rf"net: eth0 {STOS_IP}/24", 60) and s.expect(r"\$ ")):
-        print("# STOS did not come up; see build/bench/stos-bench.serial.log")
-        s.close()
-        return res
-    for _ in range(20):   # the e1000 holds receive for a moment after RCTL is written
-        if "1 received" in nsx(H, "ping", "-c", "1", "-W", "1", STOS_IP, check=False):
-            break
-    s.run("mkdir -p /www")
-    s.con.send("httpd &\n")
-    s.expect(r"serving /www on port 80", 10)
-    wait_port(H, STOS_IP, 80)
+def wait_ping(ip):
+    for _ in range(20):   # an e1000 holds receive for a moment after RCTL is written
+        if "1 received" in nsx(H, "ping", "-c", "1", "-W", "1", ip, check=False):
+            return
 
-    n = STOS_MIB << 20
-    res["tcp_bytes"] = n
-    c0 = s.netstat()
-    rx = [curl_get(STOS_IP, 80, n) for _ in range(RUNS)]
-    res["tcp_rx_mbit"], res["tcp_rx_runs"] = mbit(n, rx)
-    c1 = s.netstat()
+
+def download(g):
+    g.res["rx_secs"].append(curl_get(g.ip, 80, STOS_MIB << 20))
+
+
+def upload_into(g):
+    g.con.send(g.tcp_listen + "\n")
+    g.res["tx_secs"].append(upload(g.ip, STOS_MIB << 20))   # retries until nc listens
+    g.expect(r"\$ ", 30)
+
+
+def udp_into(g):
+    before = g.snmp()
+    g.con.send(g.udp_listen + "\n")
+    time.sleep(0.5)
+    tap0 = tap_tx_packets(g.tap)
+    sent, secs = udp_send(g.ip)
+    time.sleep(0.5)
+    tap1 = tap_tx_packets(g.tap)
+    g.con.send("\x03")
+    g.expect(r"\$ ", 10)
+    after = g.snmp()
+    if before and after:
+        got = after[0] - before[0]
+        g.res["udp"] = {"sent": sent, "secs": secs, "sent_pps": sent / secs,
+                        "to_qemu": tap1 - tap0, "delivered": got, "delivered_pps": got / secs,
+                        "rcvbuf_errors": after[1] - before[1]}
+
+
+def linux_guest_or_none():
+    if os.environ.get("BENCH_LINUX_GUEST", "1") == "0":
+        return None
+    try:
+        return LinuxGuest(*linux_guest.build(os.path.join(OUT, "linux-guest")))
+    except (RuntimeError, OSError) as e:
+        print(f"# no Linux guest: {e}")
+        return None
+
+
+def guests_side():
+    """Both guests booted side by side, each on its own TAP, and measured in turn: each
+    round downloads from STOS then from Linux (then uploads likewise), so a change in the
+    shared machine's speed hits both alike.  Returns (STOS's results, Linux's)."""
+    gs = [g for g in (Stos(), linux_guest_or_none()) if g]
+    up = []
+    for g in gs:
+        if g.start():
+            up.append(g)
+        else:
+            print(f"# {g.name} did not come up; see {g.logname}")
+            g.close()
+    stos = next((g for g in up if isinstance(g, Stos)), None)
+    counters = {}
+    if stos:
+        counters["start"] = stos.netstat()
+    for _ in range(RUNS):
+        for g in up:
+            download(g)
+    if stos:
+        counters["rx"] = stos.netstat()
+    for _ in range(RUNS):
+        for g in up:
+            upload_into(g)
+    if stos:
+        counters["tx"] = stos.netstat()
+    for g in up:
+        g.res["ping"] = ping(g.ip)
+    for g in up:
+        udp_into(g)
+    for g in up:
+        r = g.res
+        rx, tx = r.pop("rx_secs"), r.pop("tx_secs")
+        r["tcp_rx_mbit"], r["tcp_rx_runs"] = mbit(r["tcp_bytes"], rx)
+        r["tcp_tx_mbit"], r["tcp_tx_runs"] = mbit(r["tcp_bytes"], tx)
+        if g is stos:
+            stos_counters(r, counters, rx, tx)
+    if stos:
+        stos.res["inflight"] = inflight_capture()
+    for g in up:
+        g.close()
+    res = {g.name: g.res for g in up}
+    return res.get("STOS", {}), res.get("Linux", {})
+
+
+def stos_counters(res, c, rx, tx):
+    c0, c1, c2 = c["start"], c["rx"], c["tx"]
     # TCP segmentation offload during the downloads: large segments the e1000 cut.
     res["tso"] = {k: c1.get(("tcp", k), 0) - c0.get(("tcp", k), 0)
                   for k in ("sndtso", "sndpack", "sndbyte")}
-    tx = []
-    for _ in range(RUNS):
-        s.con.send(f"nc -l {SINK_PORT} > /dev/null\n")
-        secs = upload(STOS_IP, n)   # retries until nc listens (a probe would be its one peer)
-        tx.append(secs)
-        s.expect(r"\$ ", 30)
-    res["tcp_tx_mbit"], res["tcp_tx_runs"] = mbit(n, tx)
-    c2 = s.netstat()
     # The time STOS's TDT writes took (QEMU transmitting, and the host's stack handling the
     # frames in the same system call), against the transfers' own time.
     res["tdt"] = {}
@@ -313,27 +433,6 @@ def stos_side():
         total = sum(x for x in secs if x)
         res["tdt"][name] = {"ms": ns_ / 1e6, "frames": frames,
                             "share": ns_ / 1e9 / total if total else None}
-    res["ping"] = ping(STOS_IP)
-
-    before = s.snmp()
-    s.con.send(f"nc -u -l {UDP_PORT} > /dev/null\n")
-    time.sleep(0.5)
-    tap0 = tap_tx_packets()
-    sent, secs = udp_send(STOS_IP)
-    time.sleep(0.5)
-    tap1 = tap_tx_packets()
-    s.con.send("\x03")
-    s.expect(r"\$ ", 10)
-    after = s.snmp()
-    if before and after:
-        got = after[0] - before[0]
-        res["udp"] = {"sent": sent, "secs": secs, "sent_pps": sent / secs,
-                      "to_qemu": tap1 - tap0, "delivered": got, "delivered_pps": got / secs,
-                      "rcvbuf_errors": after[1] - before[1]}
-
-    res["inflight"] = inflight_capture()
-    s.close()
-    return res
 
 
 def inflight_capture():
@@ -396,26 +495,34 @@ def main():
           f"Linux {os.uname().release}")
     setup()
     base = baseline()
-    stos = stos_side()
-    hosted = None   # no hosted-stack bench harness exists yet (issue 6's is T's later work)
+    stos, linux = guests_side()
+    hosted = None   # the hosted TCP benchmark runs next, on its own (bench/hosted/)
+
+    def row(name, unit, get):
+        return (name, unit, get(stos), get(linux), get(base))
+
     rows = [
-        ("TCP STOS->host (curl httpd /bytes)", "Mbit/s", stos.get("tcp_rx_mbit"),
-         base.get("tcp_rx_mbit")),
-        ("TCP host->STOS (upload to nc -l)", "Mbit/s", stos.get("tcp_tx_mbit"),
-         base.get("tcp_tx_mbit")),
+        row("TCP guest->host (curl httpd /bytes)", "Mbit/s", lambda r: r.get("tcp_rx_mbit")),
+        row("TCP host->guest (upload to nc -l)", "Mbit/s", lambda r: r.get("tcp_tx_mbit")),
     ]
     for k in ("min_ms", "avg_ms", "max_ms"):
-        rows.append((f"ping RTT {k[:3]}", "ms", (stos.get("ping") or {}).get(k),
-                     (base.get("ping") or {}).get(k)))
-    rows.append(("UDP 64-byte frames delivered", "pkt/s",
-                 (stos.get("udp") or {}).get("delivered_pps"),
-                 (base.get("udp") or {}).get("delivered_pps")))
-    rows.append(("UDP 64-byte frames sent by host tool", "pkt/s", (stos.get("udp") or {}).get("sent_pps"),
-                 (base.get("udp") or {}).get("sent_pps")))
-    print(f"\n{'figure':<38} {'unit':<7} {'STOS/QEMU':>12} {'Linux veth':>12} {'ratio':>7}")
-    for name, unit, sv, bv in rows:
-        ratio = f"{sv / bv:.3f}" if sv and bv else "-"
-        print(f"{name:<38} {unit:<7} {fmt(sv):>12} {fmt(bv):>12} {ratio:>7}")
+        rows.append(row(f"ping RTT {k[:3]}", "ms", lambda r, k=k: (r.get("ping") or {}).get(k)))
+    rows.append(row("UDP 64-byte frames delivered", "pkt/s",
+                    lambda r: (r.get("udp") or {}).get("delivered_pps")))
+    rows.append(row("UDP 64-byte frames sent by host tool", "pkt/s",
+                    lambda r: (r.get("udp") or {}).get("sent_pps")))
+    print(f"\n{'figure':<38} {'unit':<7} {'STOS/QEMU':>12} {'Linux/QEMU':>12} {'Linux veth':>12} "
+          f"{'STOS/Linux':>10}")
+    for name, unit, sv, lv, bv in rows:
+        ratio = f"{sv / lv:.3f}" if sv and lv else "-"
+        print(f"{name:<38} {unit:<7} {fmt(sv):>12} {fmt(lv):>12} {fmt(bv):>12} {ratio:>10}")
+    print("# STOS/QEMU and Linux/QEMU: the same QEMU machine and e1000, each on a TAP of its own, "
+          "booted side by side and measured in alternate runs; Linux veth: a Linux peer over "
+          "veth, the tools' own ceiling")
+    if linux.get("package"):
+        print(f"# Linux guest: {linux['package']} with busybox-static (bench/linux_guest.py); "
+              f"runs rx {[round(x, 1) for x in linux.get('tcp_rx_runs', [])]} "
+              f"tx {[round(x, 1) for x in linux.get('tcp_tx_runs', [])]} Mbit/s")
     print(f"\n# TCP sizes: STOS {STOS_MIB} MiB, baseline {BASE_MIB} MiB, median of {RUNS}; "
           f"runs STOS rx {[round(x, 1) for x in stos.get('tcp_rx_runs', [])]} "
           f"tx {[round(x, 1) for x in stos.get('tcp_tx_runs', [])]} Mbit/s")
@@ -445,7 +552,7 @@ def main():
     doc = {"qemu": qv, "machine": machine, "host_cpu": cpu, "host_cores": os.cpu_count(),
            "kernel_release": os.uname().release, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                                        time.gmtime()),
-           "stos": stos, "linux_veth_baseline": base, "hosted": hosted,
+           "stos": stos, "linux_guest": linux, "linux_veth_baseline": base, "hosted": hosted,
            "udp_payload_bytes": UDP_LEN, "seconds": round(time.monotonic() - t0, 1)}
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "stos-bench.json"), "w") as f:

@@ -30,11 +30,14 @@ SUITE = os.path.basename(sys.argv[0])
 TSHARK_NOT_QEMU_FFFF = "!tcp.checksum.ffff"
 
 
-def qemu_cmd(append="", initrd=None, net="none", extra=(), interactive=False, limit=60):
+def qemu_cmd(append="", initrd=None, net="none", extra=(), interactive=False, limit=60,
+             kernel=None):
+    """The machine every boot uses; `kernel` is STOS's unless another is given (the bench's
+    Linux guest)."""
     cmd = ["timeout", "--signal=KILL", str(limit), "qemu-system-x86_64", "-machine", "pc",
            "-m", "256M", "-display", "none", "-no-reboot",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-           "-kernel", KERNEL, "-initrd", initrd or TEST_INITRD, "-append", append]
+           "-kernel", kernel or KERNEL, "-initrd", initrd or TEST_INITRD, "-append", append]
     if interactive:
         cmd += ["-chardev", "stdio,id=con0,signal=off", "-serial", "chardev:con0"]
     else:
