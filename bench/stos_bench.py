@@ -65,6 +65,7 @@ if TAP_RPS and not re.fullmatch(r"[0-9a-fA-F,]+", TAP_RPS):
 UDP_LEN = 18   # 14 Ethernet + 20 IP + 8 UDP + 18 + 4 FCS = 64 bytes on the wire
 HTTP_PORT, SINK_PORT, UDP_PORT = 8000, 5001, 5002
 procs = []
+consoles = []   # the guests' pexpect sessions, closed by cleanup() on any way out
 
 
 def sh(*args, check=True, timeout=120):
@@ -77,6 +78,9 @@ def nsx(ns, *args, **kw):
 
 
 def cleanup():
+    for c in consoles:
+        if c.isalive():
+            c.close(force=True)
     for p in procs:
         if p.poll() is None:
             p.kill()
@@ -241,6 +245,7 @@ class Guest:
         self.con = pexpect.spawn(self.cmd[0], self.cmd[1:], cwd=TOP, timeout=30,
                                  encoding="utf-8", codec_errors="replace")
         self.con.logfile_read = self.log
+        consoles.append(self.con)
         self.res = {"tcp_bytes": STOS_MIB << 20, "rx_secs": [], "tx_secs": []}
 
     def expect(self, pat, timeout=20):
