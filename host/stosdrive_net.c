@@ -182,6 +182,8 @@ int drive_net_sysctl(struct netstack *ns, const char *name, long long v)
 		c->reass_maxseg = (uint32_t)v;
 	else if (!strcmp(name, "net.inet.tcp.tlp"))
 		c->no_tlp = v == 0;     /* STOS's own knob: tail loss probes (tcp_tlp.c) */
+	else if (!strcmp(name, "net.inet.tcp.sendbuf_auto"))
+		c->no_sndbuf_auto = v == 0;
 	else if (!strcmp(name, "net.inet.tcp.initcwnd_segments") && v >= 0 && v <= TCP_INITCWND_MAX)
 		c->initcwnd_segs = (uint8_t)v;  /* FreeBSD's name; 0: RFC 5681 3.1's window */
 	else if (!strcmp(name, "net.inet.tcp.ecn.enable") && v >= 0 && v <= 2)

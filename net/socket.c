@@ -269,7 +269,7 @@ struct socket *sonewconn(struct socket *head, unsigned connstatus)
 	so->so_linger = head->so_linger;
 	so->so_priority = head->so_priority;
 	so->so_bound_ifindex = head->so_bound_ifindex;
-	so->so_state = SS_NOFDREF | SS_ISBOUND;
+	so->so_state = SS_NOFDREF | SS_ISBOUND | (head->so_state & SS_SNDAUTO);
 	so->so_rcv.sb_hiwat = head->so_rcv.sb_hiwat;
 	so->so_snd.sb_hiwat = head->so_snd.sb_hiwat;
 	so->so_rcv.sb_mbmax = head->so_rcv.sb_mbmax;

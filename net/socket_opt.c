@@ -117,8 +117,10 @@ static int so_setopt_socket(struct socket *so, int name, const void *val, sockle
 		b = u * 2;
 		if (name == SO_RCVBUF)
 			sb_sethiwat(&so->so_rcv, NET_MAX(b, SO_MIN_RCVBUF));
-		else
+		else {
 			sb_sethiwat(&so->so_snd, NET_MAX(b, SO_MIN_SNDBUF));
+			so->so_state &= ~SS_SNDAUTO;   /* the user's size, as Linux's SOCK_SNDBUF_LOCK */
+		}
 		opt_notify(so, name, val, len);
 		if (name == SO_SNDBUF)
 			sowwakeup(so);

@@ -80,6 +80,8 @@ struct sockbuf {
 #define SS_SHUTWR         0x0800u  /* the user called shutdown(SHUT_WR/SHUT_RDWR) */
 #define SS_CONNWAIT       0x1000u  /* a connect returned before completing (EINPROGRESS...):
                                     * the next connect() reports the outcome, as Linux */
+#define SS_SNDAUTO        0x2000u  /* the send buffer's size is the protocol's to grow (no
+                                    * SO_SNDBUF yet): TCP's tcp_sndbuf_grow */
 
 /* so_options: SOL_SOCKET boolean options, one bit each */
 #define SO_F_REUSEADDR  0x0001u

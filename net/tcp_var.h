@@ -350,6 +350,7 @@ static inline struct socket *tp_socket(const struct tcpcb *tp)
 	X(snddeferred, "ACKs whose output waited for the end of the receive batch") \
 	X(sndprobe, "window probes sent") \
 	X(sndwinup, "window updates sent") \
+	X(sndbufgrow, "times the send buffer grew (autotuning, tcp_sndbuf_grow)") \
 	X(sndctrl, "control segments sent (SYN, FIN, RST)") \
 	X(sndrst, "RSTs sent") \
 	X(sndfail, "segments ip_output refused") \
@@ -454,6 +455,7 @@ struct tcp_conf {
 	                             * as Linux and FreeBSD; at most TCP_INITCWND_MAX); 0: RFC
 	                             * 5681 3.1's 2 to 4 */
 	bool no_tlp;                /* no tail loss probes (RFC 8985 7, tcp_tlp.c) */
+	bool no_sndbuf_auto;        /* send buffers keep sendspace (tcp_sndbuf_grow) */
 	bool no_hdrpred;            /* tests: every segment takes the slow path (tcp_input.c) */
 	bool no_outfast;            /* tests: tcp_output decides every segment the general way */
 	uint32_t recvspace;         /* default receive buffer */
@@ -558,6 +560,8 @@ bool tcp_tw_reclaim(struct netstack *ns);
 void tcp_respond_synack(struct netstack *ns, const struct tcpcb *ltp, uint32_t laddr,
     uint16_t lport, uint32_t faddr, uint16_t fport, tcp_seq seq, tcp_seq ack, uint16_t mss);
 int tcp_output(struct tcpcb *tp);
+/* Grows an autotuned send buffer the connection can use (tcp_usrreq.c). */
+void tcp_sndbuf_grow(struct tcpcb *tp, struct socket *so);
 /* ECN on output (tcp_ecn.c): the flags a SYN or SYN-ACK adds; a segment's flags with ECE
  * and CWR as due, *ecn set to ECT(0) for new data (len bytes, rexmt false). */
 unsigned tcp_ecn_syn_flags(struct tcpcb *tp);

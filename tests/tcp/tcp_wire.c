@@ -618,6 +618,60 @@ static void rr_run(bool tlp, double *secs, uint64_t *rto, uint64_t *probes)
 	pair_down(&p);
 }
 
+/* Send-buffer autotuning (tcp_sndbuf_grow): 8 MiB one way over a 20 ms link with a 2 MiB
+ * receive buffer.  With the default buffer the sender's grows (its 256 KiB would cap the
+ * transfer at one buffer per 40 ms round trip); not after SO_SNDBUF, and not when the peer's
+ * small window is what limits.  The bytes arrive intact each time.  sndbuf_set: SO_SNDBUF
+ * after connecting (0: none); rcvspace: the receiver's default buffer, so its window is
+ * never larger.  Returns the sender's SO_SNDBUF at the end; *grew: sndbufgrow. */
+static int sndbuf_run(int sndbuf_set, uint32_t rcvspace, uint64_t *grew, uint64_t *took)
+{
+	struct pair p;
+	int c, s;
+	pair_up(&p, NULL, 20 * MSEC);
+	TU_LOCKED(p.b, tcp_instance(p.b)->ti_conf.recvspace = rcvspace);
+	pair_connect(&p, &c, &s);
+	if (sndbuf_set)
+		assert_int_equal(stos_setsockopt(c, SOL_SOCKET, SO_SNDBUF, &sndbuf_set,
+		    sizeof sndbuf_set), 0);
+	struct flow f;
+	flow_init(&f, c, s, 8u << 20, 5);
+	uint64_t t0 = world_now(p.w);
+	while (!f.eof && world_now(p.w) - t0 < 600 * SEC) {
+		flow_step(&f, 1);
+		world_run(p.w, 1 * MSEC);
+	}
+	assert_true(f.eof);
+	assert_int_equal(f.rcvd, 8u << 20);
+	assert_true(f.h_sent == f.h_rcvd);
+	*took = world_now(p.w) - t0;
+	*grew = stos_stat(p.a, "tcp", "sndbufgrow");
+	int v = 0;
+	unsigned len = sizeof v;
+	assert_int_equal(stos_getsockopt(c, SOL_SOCKET, SO_SNDBUF, &v, &len), 0);
+	print_message("# SO_SNDBUF set %d, receive buffer %u: %.2f s, the send buffer grew "
+	    "%llu times to %d bytes\n", sndbuf_set, rcvspace, (double)*took / SEC,
+	    (unsigned long long)*grew, v);
+	pair_down(&p);
+	return v;
+}
+
+static void test_sndbuf_autotune(void **state)
+{
+	(void)state;
+	uint64_t grew, took_auto, took_fixed, took;
+	int v = sndbuf_run(0, 2u << 20, &grew, &took_auto);
+	assert_true(grew >= 1);
+	assert_true(v > 262144 && v <= 2 << 20);
+	/* SO_SNDBUF 131072 is stored doubled, as Linux's: the buffer the default gives. */
+	assert_int_equal(sndbuf_run(131072, 2u << 20, &grew, &took_fixed), 262144);
+	assert_int_equal(grew, 0);
+	assert_true(took_auto < took_fixed);
+	/* A 64 KiB receive buffer: the peer's window limits, the buffer stays. */
+	assert_int_equal(sndbuf_run(0, 65536, &grew, &took), 262144);
+	assert_int_equal(grew, 0);
+}
+
 static void test_tlp_short_exchanges(void **state)
 {
 	(void)state;
@@ -647,6 +701,7 @@ int main(void)
 		cmocka_unit_test(test_ecn_marks_and_loss),
 		cmocka_unit_test(test_hystart_bottleneck),
 		cmocka_unit_test(test_tlp_short_exchanges),
+		cmocka_unit_test(test_sndbuf_autotune),
 	};
 	return TU_RUN(tests);
 }
