@@ -499,6 +499,23 @@ static void test_ecn_marks_and_loss(void **state)
 	impaired(&fc, 2u << 20, true);
 }
 
+/* Sends bytes from c to s (salt: flow_init's) until EOF, within 600 s of virtual time, and
+ * checks that all of them arrived intact.  Returns the virtual time it took. */
+static uint64_t one_way(struct pair *p, int c, int s, uint64_t bytes, unsigned salt)
+{
+	struct flow f;
+	flow_init(&f, c, s, bytes, salt);
+	uint64_t t0 = world_now(p->w);
+	while (!f.eof && world_now(p->w) - t0 < 600 * SEC) {
+		flow_step(&f, 1);
+		world_run(p->w, 1 * MSEC);
+	}
+	assert_true(f.eof);
+	assert_int_equal(f.rcvd, bytes);
+	assert_true(f.h_sent == f.h_rcvd);
+	return world_now(p->w) - t0;
+}
+
 /* HyStart++ (RFC 9406) against a bottleneck with a deep drop-tail queue: 50 Mbit/s, 20 ms
  * round trip (a 125 KB window fills the path), 500 KB of queue.  Plain slow start doubles the
  * window until the queue overflows and loses a burst of segments; HyStart++ sees the round
@@ -519,16 +536,7 @@ static void bottleneck_run(bool hystart, const char *cc, uint64_t *rexmit, uint6
 	pair_connect(&p, &c, &s);
 	assert_int_equal(stos_setsockopt(c, IPPROTO_TCP, TCP_CONGESTION, cc, (unsigned)strlen(cc)), 0);
 	assert_int_equal(wire_fault(p.wr, &fc), 0);
-	struct flow f;
-	flow_init(&f, c, s, 4u << 20, 3);
-	uint64_t t0 = world_now(p.w);
-	while (!f.eof && world_now(p.w) - t0 < 600 * SEC) {
-		flow_step(&f, 1);
-		world_run(p.w, 1 * MSEC);
-	}
-	assert_true(f.eof);
-	assert_int_equal(f.rcvd, 4u << 20);
-	assert_true(f.h_sent == f.h_rcvd);
+	uint64_t took = one_way(&p, c, s, 4u << 20, 3);
 	struct fault_stats st;
 	wire_fault_stats(p.wr, &st);
 	*rexmit = stos_stat(p.a, "tcp", "sndrexmitpack");
@@ -536,7 +544,7 @@ static void bottleneck_run(bool hystart, const char *cc, uint64_t *rexmit, uint6
 	*exits = stos_stat(p.a, "tcp", "hystart_exit");
 	print_message("# %s, HyStart++ %s: %.2f s, %llu frames dropped by the queue, %llu segments "
 	    "retransmitted (%llu timeouts), CSS %llu, exits %llu, ssthresh %u segments\n",
-	    cc, hystart ? "on" : "off", (double)(world_now(p.w) - t0) / SEC,
+	    cc, hystart ? "on" : "off", (double)took / SEC,
 	    (unsigned long long)st.qdropped, (unsigned long long)*rexmit,
 	    stos_stat(p.a, "tcp", "rexmttimeo"), (unsigned long long)*css,
 	    (unsigned long long)*exits, tcp_ssthresh_of(c));
@@ -634,17 +642,7 @@ static int sndbuf_run(int sndbuf_set, uint32_t rcvspace, uint64_t *grew, uint64_
 	if (sndbuf_set)
 		assert_int_equal(stos_setsockopt(c, SOL_SOCKET, SO_SNDBUF, &sndbuf_set,
 		    sizeof sndbuf_set), 0);
-	struct flow f;
-	flow_init(&f, c, s, 8u << 20, 5);
-	uint64_t t0 = world_now(p.w);
-	while (!f.eof && world_now(p.w) - t0 < 600 * SEC) {
-		flow_step(&f, 1);
-		world_run(p.w, 1 * MSEC);
-	}
-	assert_true(f.eof);
-	assert_int_equal(f.rcvd, 8u << 20);
-	assert_true(f.h_sent == f.h_rcvd);
-	*took = world_now(p.w) - t0;
+	*took = one_way(&p, c, s, 8u << 20, 5);
 	*grew = stos_stat(p.a, "tcp", "sndbufgrow");
 	int v = 0;
 	unsigned len = sizeof v;
