@@ -145,6 +145,33 @@ static int tcp_accept(struct socket *so, struct sockaddr_storage *nam, socklen_t
 	return 0;
 }
 
+/* Send-buffer autotuning, as FreeBSD's (net.inet.tcp.sendbuf_auto) and Linux's: a buffer of
+ * ti_conf.sendspace caps what a connection can have unacknowledged, so over a path whose
+ * bandwidth-delay product is larger it, not the path, sets the rate.  Each time the
+ * application has filled the buffer (to 7/8, so_send is about to wait) while the windows
+ * would let everything it holds go (the unsent part fits min(cwnd, snd_wnd), and the peer's
+ * window is at least about the buffer), the buffer grows by a quarter, up to
+ * ti_conf.maxsockbuf.  SO_SNDBUF ends it (SS_SNDAUTO); a connection limited by the peer's
+ * window or by congestion never grows.  (In QEMU, where the e1000's interrupt moderation
+ * holds ACKs up to a millisecond, 2 MiB instead of 256 KiB made STOS's downloads about 40%
+ * faster: bench/README.md, session 17.) */
+static void tcp_sndbuf_grow(struct tcpcb *tp, struct socket *so)
+{
+	struct sockbuf *sb = &so->so_snd;
+	struct tcp_instance *ti = tcp_instance(tp->t_ns);
+	const struct tcp_conf *c = &ti->ti_conf;
+	if (!(so->so_state & SS_SNDAUTO) || c->no_sndbuf_auto || sb->sb_hiwat >= c->maxsockbuf)
+		return;
+	uint32_t cc = sb->sb_cc, inflight = tp->snd_nxt - tp->snd_una;
+	uint32_t unsent = cc > inflight ? cc - inflight : 0;
+	uint32_t win = NET_MIN(tp->t_cc.cwnd, tp->snd_wnd);
+	if (cc < sb->sb_hiwat / 8 * 7 || (uint64_t)tp->snd_wnd * 5 / 4 < cc || win < unsent)
+		return;
+	uint32_t grow = NET_MAX(sb->sb_hiwat / 4, 16384u);
+	sb_sethiwat(sb, NET_MIN(c->maxsockbuf, sb->sb_hiwat + grow));
+	TCPSTAT_INC(ti, sndbufgrow);
+}
+
 static int tcp_send(struct socket *so, struct mbuf *m, const struct sockaddr *nam,
     socklen_t namlen, struct mbuf *control, int flags)
 {
@@ -165,33 +192,6 @@ static int tcp_send(struct socket *so, struct mbuf *m, const struct sockaddr *na
 		tcp_sndbuf_grow(tp, so);
 	}
 	return 0;
-}
-
-/* Send-buffer autotuning, as FreeBSD's (net.inet.tcp.sendbuf_auto) and Linux's: a buffer of
- * ti_conf.sendspace caps what a connection can have unacknowledged, so over a path whose
- * bandwidth-delay product is larger it, not the path, sets the rate.  Each time the
- * application has filled the buffer (to 7/8, so_send is about to wait) while the windows
- * would let everything it holds go (the unsent part fits min(cwnd, snd_wnd), and the peer's
- * window is at least about the buffer), the buffer grows by a quarter, up to
- * ti_conf.maxsockbuf.  SO_SNDBUF ends it (SS_SNDAUTO); a connection limited by the peer's
- * window or by congestion never grows.  (In QEMU, where the e1000's interrupt moderation
- * holds ACKs up to a millisecond, 2 MiB instead of 256 KiB made STOS's downloads about 40%
- * faster: bench/README.md, session 17.) */
-void tcp_sndbuf_grow(struct tcpcb *tp, struct socket *so)
-{
-	struct sockbuf *sb = &so->so_snd;
-	struct tcp_instance *ti = tcp_instance(tp->t_ns);
-	const struct tcp_conf *c = &ti->ti_conf;
-	if (!(so->so_state & SS_SNDAUTO) || c->no_sndbuf_auto || sb->sb_hiwat >= c->maxsockbuf)
-		return;
-	uint32_t cc = sb->sb_cc, inflight = tp->snd_nxt - tp->snd_una;
-	uint32_t unsent = cc > inflight ? cc - inflight : 0;
-	uint32_t win = NET_MIN(tp->t_cc.cwnd, tp->snd_wnd);
-	if (cc < sb->sb_hiwat / 8 * 7 || (uint64_t)tp->snd_wnd * 5 / 4 < cc || win < unsent)
-		return;
-	uint32_t grow = NET_MAX(sb->sb_hiwat / 4, 16384u);
-	sb_sethiwat(sb, NET_MIN(c->maxsockbuf, sb->sb_hiwat + grow));
-	TCPSTAT_INC(ti, sndbufgrow);
 }
 
 static void tcp_rcvd(struct socket *so, int flags)

@@ -560,8 +560,6 @@ bool tcp_tw_reclaim(struct netstack *ns);
 void tcp_respond_synack(struct netstack *ns, const struct tcpcb *ltp, uint32_t laddr,
     uint16_t lport, uint32_t faddr, uint16_t fport, tcp_seq seq, tcp_seq ack, uint16_t mss);
 int tcp_output(struct tcpcb *tp);
-/* Grows an autotuned send buffer the connection can use (tcp_usrreq.c). */
-void tcp_sndbuf_grow(struct tcpcb *tp, struct socket *so);
 /* ECN on output (tcp_ecn.c): the flags a SYN or SYN-ACK adds; a segment's flags with ECE
  * and CWR as due, *ecn set to ECT(0) for new data (len bytes, rexmt false). */
 unsigned tcp_ecn_syn_flags(struct tcpcb *tp);
